@@ -1,0 +1,46 @@
+import type {Account, Contact, ContactWrite, ContactWriteResult, CustomFieldCreate, CustomFieldDef} from './types.js'
+
+export interface ListContactsParams {
+  /** Fuzzy full-text search (amocrm-api-v4.md §3.6): every hit must be verified by the caller. */
+  query?: string
+  /** `filter[id][]`. */
+  ids?: number[]
+  /** `filter[updated_at][from]` / `[to]`, unix seconds. */
+  updatedFrom?: number
+  updatedTo?: number
+  order?: {field: 'id' | 'updated_at' | 'created_at'; direction: 'asc' | 'desc'}
+  /** Page size, ≤ 250 (default 250). */
+  limit?: number
+}
+
+/** Counters for the sync report (product.md §5 `api`). */
+export interface ApiStats {
+  requests: number
+  retries: number
+  throttled: number
+}
+
+/**
+ * What the rest of the tool needs from amoCRM. `AmoClient` implements it over HTTP; every method
+ * throws the typed errors of `errors.ts`.
+ */
+export interface AmoApi {
+  /** `GET /api/v4/account?with=datetime_settings`. */
+  getAccount(): Promise<Account>
+  /** Pages of contacts, following `_links.next`; a 204 ends it (an empty search yields nothing). */
+  listContacts(params?: ListContactsParams): AsyncGenerator<Contact[]>
+  /** One contact, or null when amoCRM says it is gone (204/404). */
+  getContact(id: number): Promise<Contact | null>
+  /**
+   * Batch create (≤ 250). Resolves one result per element. Rejects with `AmoValidationError` (nothing
+   * applied) or `AmoOutcomeUnknownError` (the request may or may not have been applied: reconcile
+   * before retrying — the client never retries it blindly).
+   */
+  createContacts(items: ContactWrite[]): Promise<ContactWriteResult[]>
+  /** Batch update (≤ 250, every element with `id`); per-field replacement, so safe to retry. */
+  updateContacts(items: ContactWrite[]): Promise<ContactWriteResult[]>
+  /** All contact custom fields (every page). */
+  listCustomFields(): Promise<CustomFieldDef[]>
+  createCustomFields(defs: CustomFieldCreate[]): Promise<CustomFieldDef[]>
+  readonly stats: ApiStats
+}

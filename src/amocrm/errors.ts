@@ -1,0 +1,82 @@
+import {AppError} from '../errors.js'
+import type {ValidationProblem} from './types.js'
+
+/** Any failure talking to amoCRM. */
+export class AmoError extends AppError {
+  readonly status: number | undefined
+  constructor(message: string, options: {status?: number; hint?: string; code?: string; cause?: unknown; exitCode?: number} = {}) {
+    super(message, {exitCode: options.exitCode ?? 1, code: options.code ?? 'E_AMOCRM', hint: options.hint, cause: options.cause})
+    this.status = options.status
+  }
+}
+
+/**
+ * Fatal for a run: nothing more should be sent until a person acts (401 after a refresh, 402, 403).
+ * The sync stops cleanly when it meets one.
+ */
+export class AmoFatalError extends AmoError {}
+
+/** 401 that a token refresh did not cure, or no usable token at all. */
+export class AmoAuthError extends AmoFatalError {
+  constructor(message = 'amoCRM refused the access token', options: {cause?: unknown; hint?: string} = {}) {
+    super(message, {status: 401, code: 'E_AUTH', hint: options.hint ?? 'run `ident-amo auth login` (or set AMOCRM_ACCESS_TOKEN to a valid long-lived token)', cause: options.cause})
+  }
+}
+
+/** 402: the account's subscription is unpaid. */
+export class AmoPaymentRequiredError extends AmoFatalError {
+  constructor() {
+    super('amoCRM answered 402 Payment Required: the account subscription has lapsed', {
+      status: 402,
+      code: 'E_PAYMENT_REQUIRED',
+      hint: 'pay for the amoCRM account (Settings → Billing), then run the command again',
+    })
+  }
+}
+
+/** 403: the API is blocked for this IP/account (often an HTML page), or rights are missing. */
+export class AmoBlockedError extends AmoFatalError {
+  constructor(detail?: string) {
+    super(`amoCRM answered 403 Forbidden${detail ? `: ${detail}` : ''}: API access is blocked for this IP or account, or the user lacks rights`, {
+      status: 403,
+      code: 'E_BLOCKED',
+      hint: 'stop all integrations for this account, then write to amoCRM support with your IP and subdomain to lift the block; no further requests will be sent',
+    })
+  }
+}
+
+/** 400 with `validation-errors`: nothing from the batch was applied. */
+export class AmoValidationError extends AmoError {
+  /** request_id → problems. */
+  readonly problems: Map<string, ValidationProblem[]>
+  constructor(problems: Map<string, ValidationProblem[]>, detail = 'Request validation failed') {
+    super(`amoCRM rejected the request: ${detail} (${problems.size} element(s) with errors)`, {status: 400, code: 'E_VALIDATION'})
+    this.problems = problems
+  }
+}
+
+/**
+ * A write was sent and no reliable answer came back (timeout, connection dropped, 5xx after sending):
+ * it may or may not have been applied. For creates the caller must reconcile before retrying.
+ */
+export class AmoOutcomeUnknownError extends AmoError {
+  constructor(message: string, options: {status?: number; cause?: unknown} = {}) {
+    super(`outcome unknown: ${message}`, {status: options.status, code: 'E_OUTCOME_UNKNOWN', cause: options.cause})
+  }
+}
+
+/** A transient failure that retries did not cure (429 storm, 5xx, network down). */
+export class AmoUnavailableError extends AmoError {
+  constructor(message: string, options: {status?: number; cause?: unknown} = {}) {
+    super(message, {status: options.status, code: 'E_AMOCRM_UNAVAILABLE', hint: 'amoCRM or the network is unavailable; the next run retries', cause: options.cause})
+  }
+}
+
+/** Any other HTTP error (404 on a path, 405, 422, unexpected 4xx). */
+export class AmoHttpError extends AmoError {
+  readonly body: unknown
+  constructor(status: number, message: string, body?: unknown) {
+    super(`amoCRM answered ${status}: ${message}`, {status, code: 'E_HTTP'})
+    this.body = body
+  }
+}

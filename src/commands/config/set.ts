@@ -1,0 +1,36 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {SETTING_BY_NAME, setConfigValue} from '../../config/index.js'
+import {openSecretStore} from '../../secrets/index.js'
+
+export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
+  static override summary = 'Set one configuration value (secrets go to the keychain).'
+  static override description = `KEY is a setting name (see \`config show\`), fields.<key>.id, fields.<key> (false disables a field), ident.tables.<Table> or ident.columns.<Table>.<Column> (renames for clinics whose IDENT differs). An empty VALUE removes the key. DB_PASSWORD and AMOCRM_CLIENT_SECRET are stored in the OS keychain, never in the config file.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> DB_HOST 192.168.1.10',
+    '<%= config.bin %> <%= command.id %> fields.age.id 123456',
+    '<%= config.bin %> <%= command.id %> ident.columns.Persons.MobilePhone CellPhone',
+    '<%= config.bin %> <%= command.id %> fields.inn false',
+  ]
+  static override args = {
+    key: Args.string({required: true, description: 'setting name or dotted key'}),
+    value: Args.string({required: true, description: 'the new value ("" removes it)'}),
+  }
+  static override flags = {}
+
+  async run(): Promise<{key: string; value: unknown; stored: 'config file' | 'keychain'}> {
+    const {key, value} = this.args
+    const setting = SETTING_BY_NAME.get(key)
+    if (setting?.secret) {
+      const store = await openSecretStore({configDir: this.config.configDir, dataDir: this.config.dataDir})
+      if (value === '') await store.delete(key)
+      else await store.set(key, value)
+      this.log(`${key} ${value === '' ? 'removed from' : 'saved in'} ${store.describe()}`)
+      return {key, value: value === '' ? null : '****', stored: 'keychain'}
+    }
+    const result = setConfigValue(this.config.configDir, key, value)
+    this.log(result.value === undefined ? `${key} removed` : `${key} = ${JSON.stringify(result.value)}`)
+    return {...result, stored: 'config file'}
+  }
+}

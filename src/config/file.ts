@@ -1,0 +1,60 @@
+import {ConfigError, UsageError} from '../errors.js'
+import {isSettingName, openConfigFile, validateSetting} from './load.js'
+import {SETTING_BY_NAME} from './settings.js'
+
+/**
+ * Writes one key of the config file, after validating it. Keys are setting names (`DB_HOST`),
+ * `fields.<key>.id`, `fields.<key>` (`false` disables a field, `true` enables it again),
+ * `ident.tables.<Table>` and `ident.columns.<Table>.<Column>` (renames for clinics whose IDENT differs).
+ * An empty value removes the key. Secrets are refused here: they belong in the keychain.
+ */
+export function setConfigValue(configDir: string, key: string, value: string): {key: string; value: unknown} {
+  const store = openConfigFile(configDir)
+  const remove = value === ''
+  if (isSettingName(key)) {
+    const setting = SETTING_BY_NAME.get(key)!
+    if (setting.secret) throw new UsageError(`${key} is a secret and is not kept in the config file`, 'the command stores it in the keychain instead')
+    if (remove) {
+      store.delete(key)
+      return {key, value: undefined}
+    }
+    validateSetting(setting, value)
+    store.set(key, value.trim())
+    return {key, value: value.trim()}
+  }
+  const fieldId = /^fields\.([a-z_]+)\.id$/.exec(key)
+  if (fieldId) {
+    if (remove) {
+      store.delete(`fields.${fieldId[1]}.id` as never)
+      return {key, value: undefined}
+    }
+    if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) throw new ConfigError(`${key} must be a positive whole number, got '${value}'`)
+    if (store.get(`fields.${fieldId[1]}` as never) === false) store.set(`fields.${fieldId[1]}` as never, {} as never)
+    store.set(key as never, Number(value) as never)
+    return {key, value: Number(value)}
+  }
+  const fieldToggle = /^fields\.([a-z_]+)$/.exec(key)
+  if (fieldToggle) {
+    const v = value.trim().toLowerCase()
+    if (v === 'false' || v === 'off') store.set(key as never, false as never)
+    else if (v === 'true' || v === 'on' || remove) store.set(key as never, {} as never)
+    else throw new ConfigError(`${key} must be true or false, got '${value}'`)
+    return {key, value: store.get(key as never)}
+  }
+  if (/^ident\.tables\.[A-Za-z_]\w*$/.test(key) || /^ident\.columns\.[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(key)) {
+    if (remove) store.delete(key as never)
+    else if (!/^[A-Za-z_][\w ]*$/.test(value.trim())) throw new ConfigError(`${key} must be a table or column name, got '${value}'`)
+    else store.set(key as never, value.trim() as never)
+    return {key, value: remove ? undefined : value.trim()}
+  }
+  throw new UsageError(
+    `unknown configuration key '${key}'`,
+    'use a setting name such as DB_HOST (see `ident-amo config show`), fields.<key>.id, ident.tables.<Table> or ident.columns.<Table>.<Column>',
+  )
+}
+
+/** Saves several field ids at once (for `fields check --fix` and `fields create`). */
+export function saveFieldIds(configDir: string, ids: Record<string, number>): void {
+  const store = openConfigFile(configDir)
+  for (const [key, id] of Object.entries(ids)) store.set(`fields.${key}` as never, {id} as never)
+}

@@ -1,0 +1,302 @@
+import {existsSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import Conf from 'conf'
+import {parse as parseDotenv} from 'dotenv'
+
+import {ConfigError} from '../errors.js'
+import {SETTING_BY_NAME, SETTINGS, type SettingDef, type SettingName} from './settings.js'
+
+export type SettingSource = 'flag' | 'env' | '.env' | 'file' | 'default' | 'unset'
+
+/** A field's entry in the config file: its amoCRM id, or `false` to never send it. */
+export type FieldSetting = {id?: number} | false
+
+export interface IdentRenames {
+  /** Our table name → the clinic's. */
+  tables: Record<string, string>
+  /** Our table name → (our column name → the clinic's). */
+  columns: Record<string, Record<string, string>>
+}
+
+export interface AppConfig {
+  db: {
+    client: 'mssql' | 'sqlite'
+    host: string
+    port: number
+    instance?: string
+    name: string
+    user?: string
+    /** Only from the environment / `.env` here; the keychain is read by the secrets area. */
+    password?: string
+    domain?: string
+    encrypt: boolean
+    trustServerCertificate: boolean
+    connectTimeoutMs: number
+    requestTimeoutMs: number
+    file?: string
+  }
+  amocrm: {
+    subdomain?: string
+    domain: string
+    /** Explicit AMOCRM_BASE_URL, if any; see `amoBaseUrl()`. */
+    baseUrl?: string
+    clientId?: string
+    clientSecret?: string
+    redirectUri: string
+    accessToken?: string
+    rateLimit: number
+  }
+  sync: {
+    intervalMinutes: number
+    deepTimes: string[]
+    timezone?: string
+    batchSize: number
+  }
+  log: {level: string; file: string}
+  fields: Record<string, FieldSetting>
+  ident: IdentRenames
+  paths: {configDir: string; dataDir: string; configFile: string}
+  /** Every setting's effective raw value and where it came from (for `config show`). */
+  values: Record<SettingName, {value: string | undefined; source: SettingSource}>
+}
+
+export interface LoadConfigOptions {
+  configDir: string
+  dataDir: string
+  /** Where `.env` is looked for; the working directory by default. */
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** Values given on the command line, by setting name; they win over everything. */
+  flags?: Partial<Record<SettingName, string | number | boolean | undefined>>
+}
+
+interface StoredConfig {
+  fields?: Record<string, FieldSetting>
+  ident?: Partial<IdentRenames>
+  [setting: string]: unknown
+}
+
+/** The config file (`<configDir>/config.json`, mode 0600, no secrets). */
+export function openConfigFile(configDir: string): Conf<StoredConfig> {
+  return new Conf<StoredConfig>({cwd: configDir, configName: 'config', projectName: 'ident-amo', configFileMode: 0o600})
+}
+
+export function configFilePath(configDir: string): string {
+  return path.join(configDir, 'config.json')
+}
+
+/** Reads `.env` from `cwd` without touching `process.env`. */
+export function readDotenv(cwd: string): Record<string, string> {
+  const file = path.join(cwd, '.env')
+  if (!existsSync(file)) return {}
+  try {
+    return parseDotenv(readFileSync(file))
+  } catch (error) {
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * Configuration with the precedence of product.md §2:
+ * flags > environment > `.env` in the working directory > config file > defaults.
+ */
+export function loadConfig(options: LoadConfigOptions): AppConfig {
+  const env = options.env ?? process.env
+  const dotenv = readDotenv(options.cwd ?? process.cwd())
+  const stored = existsSync(configFilePath(options.configDir)) ? readStored(options.configDir) : {}
+
+  const values = {} as AppConfig['values']
+  for (const setting of SETTINGS) {
+    const name = setting.env
+    const flag = options.flags?.[name]
+    let value: string | undefined
+    let source: SettingSource
+    if (flag !== undefined && flag !== '') [value, source] = [String(flag), 'flag']
+    else if (env[name] !== undefined && env[name] !== '') [value, source] = [env[name], 'env']
+    else if (dotenv[name] !== undefined && dotenv[name] !== '') [value, source] = [dotenv[name], '.env']
+    else if (!('secret' in setting) && stored[name] !== undefined && stored[name] !== null && stored[name] !== '')
+      [value, source] = [String(stored[name]), 'file']
+    else if ('default' in setting) [value, source] = [setting.default, 'default']
+    else [value, source] = [undefined, 'unset']
+    if (value !== undefined) validateSetting(setting, value)
+    values[name] = {value, source}
+  }
+
+  const v = (name: SettingName): string | undefined => values[name].value
+  const str = (name: SettingName): string | undefined => v(name)?.trim() || undefined
+  const num = (name: SettingName): number => Number(v(name))
+  const bool = (name: SettingName): boolean => parseBoolean(v(name) ?? 'false') ?? false
+
+  const dataDir = options.dataDir
+  const config: AppConfig = {
+    db: {
+      client: v('DB_CLIENT') as 'mssql' | 'sqlite',
+      host: str('DB_HOST') ?? 'localhost',
+      port: num('DB_PORT'),
+      instance: str('DB_INSTANCE'),
+      name: str('DB_NAME') ?? 'PZ',
+      user: str('DB_USER'),
+      password: v('DB_PASSWORD'),
+      domain: str('DB_DOMAIN'),
+      encrypt: bool('DB_ENCRYPT'),
+      trustServerCertificate: bool('DB_TRUST_SERVER_CERTIFICATE'),
+      connectTimeoutMs: num('DB_CONNECT_TIMEOUT_MS'),
+      requestTimeoutMs: num('DB_REQUEST_TIMEOUT_MS'),
+      file: str('DB_FILE') ? path.resolve(options.cwd ?? process.cwd(), str('DB_FILE')!) : undefined,
+    },
+    amocrm: {
+      subdomain: str('AMOCRM_SUBDOMAIN'),
+      domain: str('AMOCRM_DOMAIN') ?? 'amocrm.ru',
+      baseUrl: str('AMOCRM_BASE_URL')?.replace(/\/+$/, ''),
+      clientId: str('AMOCRM_CLIENT_ID'),
+      clientSecret: v('AMOCRM_CLIENT_SECRET'),
+      redirectUri: str('AMOCRM_REDIRECT_URI') ?? 'http://localhost:8080/callback',
+      accessToken: str('AMOCRM_ACCESS_TOKEN'),
+      rateLimit: num('AMOCRM_RATE_LIMIT'),
+    },
+    sync: {
+      intervalMinutes: num('SYNC_INTERVAL_MINUTES'),
+      deepTimes: parseTimes(v('SYNC_DEEP_TIMES') ?? ''),
+      timezone: str('SYNC_TIMEZONE'),
+      batchSize: num('SYNC_BATCH_SIZE'),
+    },
+    log: {
+      level: v('LOG_LEVEL') ?? 'info',
+      file: str('LOG_FILE') ? path.resolve(options.cwd ?? process.cwd(), str('LOG_FILE')!) : path.join(dataDir, 'logs', 'sync.log'),
+    },
+    fields: validateFields(stored.fields ?? {}),
+    ident: {tables: {...stored.ident?.tables}, columns: {...stored.ident?.columns}},
+    paths: {configDir: options.configDir, dataDir, configFile: configFilePath(options.configDir)},
+    values,
+  }
+  return config
+}
+
+function readStored(configDir: string): StoredConfig {
+  try {
+    return openConfigFile(configDir).store
+  } catch (error) {
+    throw new ConfigError(
+      `the config file ${configFilePath(configDir)} is not valid: ${(error as Error).message}`,
+      'fix the file by hand or remove it and run `ident-amo config init`',
+    )
+  }
+}
+
+/** The amoCRM base URL: AMOCRM_BASE_URL, else `https://SUB.DOMAIN`. */
+export function amoBaseUrl(config: AppConfig): string {
+  if (config.amocrm.baseUrl) return config.amocrm.baseUrl
+  if (!config.amocrm.subdomain)
+    throw new ConfigError('AMOCRM_SUBDOMAIN is not set', 'run `ident-amo config set AMOCRM_SUBDOMAIN yourclinic` (the part before .amocrm.ru) or `ident-amo config init`')
+  return `https://${config.amocrm.subdomain}.${config.amocrm.domain}`
+}
+
+export function parseBoolean(raw: string): boolean | undefined {
+  const s = raw.trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on', 'y'].includes(s)) return true
+  if (['0', 'false', 'no', 'off', 'n'].includes(s)) return false
+  return undefined
+}
+
+function parseTimes(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => (t.length === 4 ? `0${t}` : t))
+}
+
+/** Throws a ConfigError naming the setting when `raw` is not acceptable for it. */
+export function validateSetting(setting: SettingDef, raw: string): void {
+  const name = setting.env
+  const got = `got '${raw}'`
+  const fail = (what: string): never => {
+    throw new ConfigError(`${name} must be ${what}, ${got}`)
+  }
+  switch (setting.kind) {
+    case 'port': {
+      if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 65535) fail('a port number')
+      break
+    }
+    case 'boolean': {
+      if (parseBoolean(raw) === undefined) fail('true or false')
+      break
+    }
+    case 'integer': {
+      const n = Number(raw)
+      if (!/^-?\d+$/.test(raw.trim())) fail(`a whole number${rangeText(setting)}`)
+      if ((setting.min !== undefined && n < setting.min) || (setting.max !== undefined && n > setting.max))
+        fail(`a whole number${rangeText(setting)}`)
+      break
+    }
+    case 'number': {
+      const n = Number(raw)
+      if (raw.trim() === '' || !Number.isFinite(n)) fail(`a number${rangeText(setting)}`)
+      if (setting.positive && n <= 0) fail(`a number greater than 0${rangeText(setting)}`)
+      if ((setting.min !== undefined && n < setting.min) || (setting.max !== undefined && n > setting.max))
+        fail(`a number${rangeText(setting)}`)
+      break
+    }
+    case 'enum': {
+      if (!setting.values?.includes(raw.trim())) fail(`one of ${setting.values?.join(', ')}`)
+      break
+    }
+    case 'url': {
+      try {
+        const url = new URL(raw.trim())
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('an http(s) URL')
+      } catch {
+        fail('a URL such as https://example.amocrm.ru')
+      }
+      break
+    }
+    case 'times': {
+      for (const t of parseTimes(raw)) {
+        const m = /^(\d{2}):(\d{2})$/.exec(t)
+        if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) fail('comma-separated times HH:MM, e.g. 08:00,20:00')
+      }
+      break
+    }
+    case 'timezone': {
+      try {
+        new Intl.DateTimeFormat('en-US', {timeZone: raw.trim()})
+      } catch {
+        fail('an IANA timezone such as Europe/Moscow')
+      }
+      break
+    }
+    default:
+      break
+  }
+}
+
+function rangeText(setting: SettingDef): string {
+  if (setting.min !== undefined && setting.max !== undefined) return ` from ${setting.min} to ${setting.max}`
+  if (setting.max !== undefined) return ` up to ${setting.max}`
+  return ''
+}
+
+function validateFields(fields: Record<string, unknown>): Record<string, FieldSetting> {
+  const out: Record<string, FieldSetting> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === false) {
+      out[key] = false
+      continue
+    }
+    if (value === true || value === null || value === undefined) {
+      out[key] = {}
+      continue
+    }
+    if (typeof value !== 'object') throw new ConfigError(`fields.${key} must be false or {"id": N}, got '${JSON.stringify(value)}'`)
+    const id = (value as {id?: unknown}).id
+    if (id !== undefined && id !== null && (!Number.isInteger(Number(id)) || Number(id) <= 0))
+      throw new ConfigError(`fields.${key}.id must be a positive whole number, got '${String(id)}'`)
+    out[key] = id === undefined || id === null ? {} : {id: Number(id)}
+  }
+  return out
+}
+
+export function isSettingName(name: string): name is SettingName {
+  return SETTING_BY_NAME.has(name)
+}

@@ -1,0 +1,59 @@
+/**
+ * A patient as the IDENT reader delivers it: derived values already computed (ident-schema.md
+ * "Derived values"), datetimes as naive local clinic time strings.
+ *
+ * Value convention for everything that comes from an *assumed* column:
+ *   `undefined` — the column (or table) does not exist in this IDENT: the value is unavailable and the
+ *                 mapped field is never sent;
+ *   `null`      — the column exists and is empty for this patient: the mapped field is cleared.
+ */
+export interface Patient {
+  /** `Patients.ID_Persons` as a decimal string. */
+  id: string
+  surname: string | null
+  name: string | null
+  patronymic: string | null
+  phone: string | null
+  mobilePhone: string | null | undefined
+  email: string | null | undefined
+  /** 1 male, 2 female, anything else unknown. */
+  sex: number | null | undefined
+  /** `YYYY-MM-DD`. */
+  birthday: string | null | undefined
+  inn: string | null | undefined
+  snils: string | null | undefined
+  patientNumber: string | null
+  cardNumber: string | null
+  comment: string | null
+  /** Naive local `YYYY-MM-DD HH:MM:SS`. */
+  firstVisit: string | null
+  smsRejection: boolean
+  archived: boolean
+  /** `ArchivingReasons.Name` when archived (null when active or the reason is unknown). */
+  archiveReason: string | null | undefined
+  /** Most recent visits first (at most `MAX_VISITS_READ`), see `Visit`. */
+  visits: Visit[] | undefined
+  /** Number of visits (not only those in `visits`). */
+  totalVisits: number | undefined
+  branch: string | null | undefined
+  /** InitialBalance + payments − billed (with discount), rounded to kopecks. */
+  balance: number | undefined
+  /** max(balance, 0). */
+  advance: number | undefined
+  /** max(−balance, 0). */
+  debt: number | undefined
+  /** Percent 0–100; 0 when there is no card. */
+  discount: number | undefined
+  /** Latest `DateTimeChanged` over the patient's rows (naive local), for diagnostics. */
+  changedAt: string | null
+}
+
+export interface Visit {
+  /** `Receptions.PlanStart`, naive local `YYYY-MM-DD HH:MM:SS`. */
+  at: string
+  /** `Фамилия И. О.` of the doctor, null when unknown. */
+  doctor: string | null
+}
+
+/** How many recent visits the reader brings per patient (enough to fill a 4,000-character field). */
+export const MAX_VISITS_READ = 150
