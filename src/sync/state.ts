@@ -1,0 +1,319 @@
+import {mkdirSync} from 'node:fs'
+import path from 'node:path'
+
+import knexFactory, {type Knex} from 'knex'
+
+import {AppError} from '../errors.js'
+
+/**
+ * The local state (product.md §4 "State"): SQLite in the data dir, never in the clinic's database.
+ * It is advanced only after what it describes has been written to amoCRM.
+ */
+export interface LinkRecord {
+  patientId: string
+  contactId: number
+  /** Hash of everything last written for the patient (all mapped fields). */
+  payloadHash: string | null
+  /** key → hash of the value last written (lets an incremental send only what changed). */
+  fieldHashes: Record<string, string>
+  /** E.164 numbers / emails this tool wrote, so that one IDENT dropped can be removed without touching the CRM users' own. */
+  writtenPhones: string[]
+  writtenEmails: string[]
+  writtenAt: string | null
+}
+
+export type RunMode = 'full' | 'incremental' | 'deep' | 'patient'
+export type RunStatus = 'running' | 'ok' | 'partial' | 'failed' | 'interrupted'
+
+export interface RunRecord {
+  id: number
+  mode: RunMode
+  dryRun: boolean
+  startedAt: string
+  finishedAt: string | null
+  status: RunStatus
+  counts: Record<string, number> | null
+  api: Record<string, number> | null
+  watermark: string | null
+  error: string | null
+}
+
+export interface FailureRecord {
+  patientId: string
+  reason: string
+  detail: string
+  attempts: number
+  firstFailedAt: string
+  lastFailedAt: string
+}
+
+const MIGRATIONS: Record<string, {up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void>}> = {
+  '001_initial': {
+    async up(knex) {
+      await knex.schema.createTable('links', (t) => {
+        t.string('patient_id').primary()
+        t.integer('contact_id').notNullable().index()
+        t.string('payload_hash')
+        t.text('field_hashes').notNullable().defaultTo('{}')
+        t.text('written_phones').notNullable().defaultTo('[]')
+        t.text('written_emails').notNullable().defaultTo('[]')
+        t.string('linked_at').notNullable()
+        t.string('written_at')
+      })
+      await knex.schema.createTable('meta', (t) => {
+        t.string('key').primary()
+        t.text('value')
+      })
+      await knex.schema.createTable('runs', (t) => {
+        t.increments('id')
+        t.string('mode').notNullable()
+        t.boolean('dry_run').notNullable().defaultTo(false)
+        t.string('started_at').notNullable()
+        t.string('finished_at')
+        t.string('status').notNullable()
+        t.text('counts')
+        t.text('api')
+        t.string('watermark')
+        t.text('error')
+      })
+      await knex.schema.createTable('failures', (t) => {
+        t.string('patient_id').primary()
+        t.string('reason').notNullable()
+        t.text('detail').notNullable()
+        t.integer('attempts').notNullable().defaultTo(1)
+        t.string('first_failed_at').notNullable()
+        t.string('last_failed_at').notNullable()
+      })
+    },
+    async down(knex) {
+      for (const table of ['failures', 'runs', 'meta', 'links']) await knex.schema.dropTableIfExists(table)
+    },
+  },
+}
+
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name]!,
+}
+
+export function stateFilePath(dataDir: string): string {
+  return path.join(dataDir, 'state.sqlite')
+}
+
+interface LinkRow {
+  patient_id: string
+  contact_id: number
+  payload_hash: string | null
+  field_hashes: string
+  written_phones: string
+  written_emails: string
+  written_at: string | null
+}
+
+export class SyncState {
+  private constructor(readonly knex: Knex) {}
+
+  static async open(dataDir: string): Promise<SyncState> {
+    mkdirSync(dataDir, {recursive: true})
+    const knex = knexFactory({client: 'better-sqlite3', connection: {filename: stateFilePath(dataDir)}, useNullAsDefault: true})
+    try {
+      await knex.raw('PRAGMA journal_mode = WAL')
+      await knex.raw('PRAGMA synchronous = FULL')
+      await knex.raw('PRAGMA busy_timeout = 5000')
+      await knex.migrate.latest({migrationSource, tableName: 'knex_migrations'})
+    } catch (error) {
+      await knex.destroy()
+      throw new AppError(`cannot open the local state ${stateFilePath(dataDir)}: ${(error as Error).message}`, {
+        hint: 'check that the data directory is writable (IDENT_AMO_DATA_DIR)',
+        code: 'E_STATE',
+      })
+    }
+    return new SyncState(knex)
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy()
+  }
+
+  // --- links ---------------------------------------------------------------------------------------
+
+  async getLink(patientId: string): Promise<LinkRecord | undefined> {
+    const row = await this.knex<LinkRow>('links').where({patient_id: patientId}).first()
+    return row ? toLink(row) : undefined
+  }
+
+  async getLinks(patientIds: string[]): Promise<Map<string, LinkRecord>> {
+    const out = new Map<string, LinkRecord>()
+    for (let i = 0; i < patientIds.length; i += 500) {
+      const rows = await this.knex<LinkRow>('links').whereIn('patient_id', patientIds.slice(i, i + 500))
+      for (const row of rows) out.set(row.patient_id, toLink(row))
+    }
+    return out
+  }
+
+  /** Every link, for the full/deep planners (patient id → link). */
+  async allLinks(): Promise<Map<string, LinkRecord>> {
+    const rows = await this.knex<LinkRow>('links').select()
+    return new Map(rows.map((r) => [r.patient_id, toLink(r)]))
+  }
+
+  async countLinks(): Promise<number> {
+    const row = (await this.knex('links').count({n: '*'}).first()) as {n: number} | undefined
+    return Number(row?.n ?? 0)
+  }
+
+  /** Patients whose link holds any of these phones (for the family rule in incremental runs). */
+  async patientsWithPhone(e164: string): Promise<string[]> {
+    const rows = await this.knex<LinkRow>('links').select('patient_id').where('written_phones', 'like', `%"${e164}"%`)
+    return rows.map((r) => r.patient_id)
+  }
+
+  /**
+   * Records what was written for a batch, in one transaction: links, hashes, written phones/emails,
+   * and clears the patients' failures. Called only after amoCRM confirmed the write.
+   */
+  async recordWritten(records: LinkRecord[], now = new Date()): Promise<void> {
+    if (records.length === 0) return
+    const at = now.toISOString()
+    await this.knex.transaction(async (trx) => {
+      for (let i = 0; i < records.length; i += 200) {
+        const chunk = records.slice(i, i + 200)
+        await trx('links')
+          .insert(
+            chunk.map((r) => ({
+              patient_id: r.patientId,
+              contact_id: r.contactId,
+              payload_hash: r.payloadHash,
+              field_hashes: JSON.stringify(r.fieldHashes),
+              written_phones: JSON.stringify(r.writtenPhones),
+              written_emails: JSON.stringify(r.writtenEmails),
+              linked_at: at,
+              written_at: r.writtenAt ?? at,
+            })),
+          )
+          .onConflict('patient_id')
+          .merge(['contact_id', 'payload_hash', 'field_hashes', 'written_phones', 'written_emails', 'written_at'])
+        await trx('failures').whereIn('patient_id', chunk.map((r) => r.patientId)).delete()
+      }
+    })
+  }
+
+  async removeLink(patientId: string): Promise<void> {
+    await this.knex('links').where({patient_id: patientId}).delete()
+  }
+
+  // --- failures ------------------------------------------------------------------------------------
+
+  async recordFailures(failures: Array<{patientId: string; reason: string; detail: string}>, now = new Date()): Promise<void> {
+    if (failures.length === 0) return
+    const at = now.toISOString()
+    await this.knex.transaction(async (trx) => {
+      for (const f of failures) {
+        await trx('failures')
+          .insert({patient_id: f.patientId, reason: f.reason, detail: f.detail, attempts: 1, first_failed_at: at, last_failed_at: at})
+          .onConflict('patient_id')
+          .merge({reason: f.reason, detail: f.detail, last_failed_at: at, attempts: trx.raw('failures.attempts + 1')})
+      }
+    })
+  }
+
+  async clearFailures(patientIds: string[]): Promise<void> {
+    for (let i = 0; i < patientIds.length; i += 500) await this.knex('failures').whereIn('patient_id', patientIds.slice(i, i + 500)).delete()
+  }
+
+  async pendingFailures(): Promise<FailureRecord[]> {
+    const rows = await this.knex('failures').select().orderBy('last_failed_at', 'desc')
+    return rows.map((r: Record<string, unknown>) => ({
+      patientId: String(r.patient_id),
+      reason: String(r.reason),
+      detail: String(r.detail),
+      attempts: Number(r.attempts),
+      firstFailedAt: String(r.first_failed_at),
+      lastFailedAt: String(r.last_failed_at),
+    }))
+  }
+
+  // --- meta: watermark, caches ---------------------------------------------------------------------
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = await this.knex('meta').where({key}).first()
+    return row?.value ?? undefined
+  }
+
+  async setMeta(key: string, value: string | null): Promise<void> {
+    if (value === null) await this.knex('meta').where({key}).delete()
+    else await this.knex('meta').insert({key, value}).onConflict('key').merge()
+  }
+
+  async getJsonMeta<T>(key: string): Promise<T | undefined> {
+    const raw = await this.getMeta(key)
+    return raw === undefined ? undefined : (JSON.parse(raw) as T)
+  }
+
+  async setJsonMeta(key: string, value: unknown): Promise<void> {
+    await this.setMeta(key, JSON.stringify(value))
+  }
+
+  /** The incremental watermark: naive local clinic time from the database's clock. */
+  async getWatermark(): Promise<string | undefined> {
+    return this.getMeta('watermark')
+  }
+
+  async setWatermark(watermark: string): Promise<void> {
+    await this.setMeta('watermark', watermark)
+  }
+
+  // --- runs ----------------------------------------------------------------------------------------
+
+  async startRun(mode: RunMode, dryRun: boolean, startedAt: Date): Promise<number> {
+    // A run left "running" belonged to a process that died (kill -9, power loss): say so.
+    await this.knex('runs').where({status: 'running'}).update({status: 'interrupted'})
+    const [id] = await this.knex('runs').insert({mode, dry_run: dryRun, started_at: startedAt.toISOString(), status: 'running'})
+    return Number(id)
+  }
+
+  async finishRun(
+    id: number,
+    result: {status: RunStatus; finishedAt: Date; counts: object; api: object; watermark: string | null; error?: string | null},
+  ): Promise<void> {
+    await this.knex('runs')
+      .where({id})
+      .update({
+        status: result.status,
+        finished_at: result.finishedAt.toISOString(),
+        counts: JSON.stringify(result.counts),
+        api: JSON.stringify(result.api),
+        watermark: result.watermark,
+        error: result.error ?? null,
+      })
+  }
+
+  async recentRuns(limit = 10): Promise<RunRecord[]> {
+    const rows = await this.knex('runs').select().orderBy('id', 'desc').limit(limit)
+    return rows.map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      mode: r.mode as RunMode,
+      dryRun: Boolean(r.dry_run),
+      startedAt: String(r.started_at),
+      finishedAt: (r.finished_at as string | null) ?? null,
+      status: r.status as RunStatus,
+      counts: r.counts ? JSON.parse(String(r.counts)) : null,
+      api: r.api ? JSON.parse(String(r.api)) : null,
+      watermark: (r.watermark as string | null) ?? null,
+      error: (r.error as string | null) ?? null,
+    }))
+  }
+}
+
+function toLink(row: LinkRow): LinkRecord {
+  return {
+    patientId: row.patient_id,
+    contactId: Number(row.contact_id),
+    payloadHash: row.payload_hash,
+    fieldHashes: JSON.parse(row.field_hashes) as Record<string, string>,
+    writtenPhones: JSON.parse(row.written_phones) as string[],
+    writtenEmails: JSON.parse(row.written_emails) as string[],
+    writtenAt: row.written_at,
+  }
+}

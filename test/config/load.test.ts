@@ -1,0 +1,142 @@
+import {mkdtempSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {expect} from 'chai'
+
+import {amoBaseUrl, loadConfig, setConfigValue} from '../../src/config/index.js'
+import {ConfigError, UsageError} from '../../src/errors.js'
+
+function dirs() {
+  const root = mkdtempSync(path.join(tmpdir(), 'ident-amo-config-'))
+  return {root, configDir: path.join(root, 'config'), dataDir: path.join(root, 'data'), cwd: root}
+}
+
+describe('config: precedence and validation', () => {
+  it('uses the defaults of product.md §2 when nothing is set', () => {
+    const d = dirs()
+    const config = loadConfig({...d, env: {}})
+    expect(config.db.client).to.equal('mssql')
+    expect(config.db.host).to.equal('localhost')
+    expect(config.db.port).to.equal(1433)
+    expect(config.db.name).to.equal('PZ')
+    expect(config.db.encrypt).to.equal(true)
+    expect(config.db.trustServerCertificate).to.equal(false)
+    expect(config.amocrm.domain).to.equal('amocrm.ru')
+    expect(config.amocrm.redirectUri).to.equal('http://localhost:8080/callback')
+    expect(config.amocrm.rateLimit).to.equal(7)
+    expect(config.sync.intervalMinutes).to.equal(2)
+    expect(config.sync.deepTimes).to.deep.equal(['08:00', '20:00'])
+    expect(config.sync.batchSize).to.equal(50)
+    expect(config.log.level).to.equal('info')
+    expect(config.log.file).to.equal(path.join(d.dataDir, 'logs', 'sync.log'))
+    expect(config.values.DB_HOST.source).to.equal('default')
+  })
+
+  it('applies flags > environment > .env > config file > defaults', () => {
+    const d = dirs()
+    setConfigValue(d.configDir, 'DB_HOST', 'from-file')
+    setConfigValue(d.configDir, 'DB_NAME', 'FILEDB')
+    setConfigValue(d.configDir, 'SYNC_BATCH_SIZE', '100')
+    setConfigValue(d.configDir, 'AMOCRM_SUBDOMAIN', 'file-clinic')
+    writeFileSync(path.join(d.cwd, '.env'), 'DB_HOST=from-dotenv\nDB_NAME=DOTENVDB\nSYNC_BATCH_SIZE=120\n')
+    const env = {DB_HOST: 'from-env', SYNC_BATCH_SIZE: '150'}
+
+    const config = loadConfig({...d, env, flags: {SYNC_BATCH_SIZE: 200}})
+    expect(config.sync.batchSize).to.equal(200)
+    expect(config.values.SYNC_BATCH_SIZE.source).to.equal('flag')
+    expect(config.db.host).to.equal('from-env')
+    expect(config.values.DB_HOST.source).to.equal('env')
+    expect(config.db.name).to.equal('DOTENVDB')
+    expect(config.values.DB_NAME.source).to.equal('.env')
+    expect(config.amocrm.subdomain).to.equal('file-clinic')
+    expect(config.values.AMOCRM_SUBDOMAIN.source).to.equal('file')
+    expect(config.db.port).to.equal(1433)
+    expect(config.values.DB_PORT.source).to.equal('default')
+  })
+
+  it('rejects a bad port with the message the issue asks for', () => {
+    const d = dirs()
+    expect(() => loadConfig({...d, env: {DB_PORT: 'abc'}}))
+      .to.throw(ConfigError, "DB_PORT must be a port number, got 'abc'")
+      .with.property('exitCode', 1)
+  })
+
+  it('validates every kind of setting with the name of the setting in the message', () => {
+    const d = dirs()
+    const cases: Array<[Record<string, string>, string]> = [
+      [{DB_PORT: '70000'}, 'DB_PORT must be a port number'],
+      [{DB_ENCRYPT: 'maybe'}, 'DB_ENCRYPT must be true or false'],
+      [{DB_CLIENT: 'postgres'}, 'DB_CLIENT must be one of mssql, sqlite'],
+      [{SYNC_BATCH_SIZE: '251'}, 'SYNC_BATCH_SIZE must be a whole number from 1 to 250'],
+      [{SYNC_BATCH_SIZE: '2.5'}, 'SYNC_BATCH_SIZE must be a whole number'],
+      [{SYNC_INTERVAL_MINUTES: '0'}, 'SYNC_INTERVAL_MINUTES must be a number greater than 0'],
+      [{SYNC_DEEP_TIMES: '08:00,25:00'}, 'SYNC_DEEP_TIMES must be comma-separated times HH:MM'],
+      [{SYNC_TIMEZONE: 'Mars/Olympus'}, 'SYNC_TIMEZONE must be an IANA timezone'],
+      [{AMOCRM_BASE_URL: 'not a url'}, 'AMOCRM_BASE_URL must be a URL'],
+      [{AMOCRM_RATE_LIMIT: 'fast'}, 'AMOCRM_RATE_LIMIT must be a number'],
+    ]
+    for (const [env, message] of cases) expect(() => loadConfig({...d, env}), JSON.stringify(env)).to.throw(ConfigError, message)
+  })
+
+  it('accepts decimals for the watch interval and single-digit hours in deep times', () => {
+    const d = dirs()
+    const config = loadConfig({...d, env: {SYNC_INTERVAL_MINUTES: '0.05', SYNC_DEEP_TIMES: '8:00, 20:30'}})
+    expect(config.sync.intervalMinutes).to.equal(0.05)
+    expect(config.sync.deepTimes).to.deep.equal(['08:00', '20:30'])
+  })
+
+  it('builds the amoCRM base URL from the subdomain unless AMOCRM_BASE_URL is set', () => {
+    const d = dirs()
+    expect(amoBaseUrl(loadConfig({...d, env: {AMOCRM_SUBDOMAIN: 'smile'}}))).to.equal('https://smile.amocrm.ru')
+    expect(amoBaseUrl(loadConfig({...d, env: {AMOCRM_SUBDOMAIN: 'smile', AMOCRM_DOMAIN: 'kommo.com'}}))).to.equal('https://smile.kommo.com')
+    expect(amoBaseUrl(loadConfig({...d, env: {AMOCRM_SUBDOMAIN: 'smile', AMOCRM_BASE_URL: 'http://127.0.0.1:8787/'}}))).to.equal('http://127.0.0.1:8787')
+    expect(() => amoBaseUrl(loadConfig({...d, env: {}}))).to.throw(ConfigError, 'AMOCRM_SUBDOMAIN is not set')
+  })
+})
+
+describe('config file', () => {
+  it('is created with mode 0600 and never takes a secret', () => {
+    const d = dirs()
+    setConfigValue(d.configDir, 'DB_HOST', 'srv')
+    expect(statSync(path.join(d.configDir, 'config.json')).mode & 0o777).to.equal(0o600)
+    expect(() => setConfigValue(d.configDir, 'DB_PASSWORD', 'x')).to.throw(UsageError, 'DB_PASSWORD is a secret')
+  })
+
+  it('ignores secrets written into the file by hand', () => {
+    const d = dirs()
+    setConfigValue(d.configDir, 'DB_HOST', 'srv')
+    const file = path.join(d.configDir, 'config.json')
+    writeFileSync(file, JSON.stringify({DB_HOST: 'srv', DB_PASSWORD: 'leaked'}))
+    expect(loadConfig({...d, env: {}}).db.password).to.equal(undefined)
+  })
+
+  it('validates values before writing them and keeps the old value on error', () => {
+    const d = dirs()
+    setConfigValue(d.configDir, 'DB_PORT', '1444')
+    expect(() => setConfigValue(d.configDir, 'DB_PORT', 'abc')).to.throw(ConfigError, "DB_PORT must be a port number, got 'abc'")
+    expect(loadConfig({...d, env: {}}).db.port).to.equal(1444)
+  })
+
+  it('stores field ids, disables fields and renames IDENT columns', () => {
+    const d = dirs()
+    setConfigValue(d.configDir, 'fields.age.id', '123456')
+    setConfigValue(d.configDir, 'fields.inn', 'false')
+    setConfigValue(d.configDir, 'ident.columns.Persons.MobilePhone', 'CellPhone')
+    setConfigValue(d.configDir, 'ident.tables.DiscountCards', 'Cards')
+    const config = loadConfig({...d, env: {}})
+    expect(config.fields.age).to.deep.equal({id: 123456})
+    expect(config.fields.inn).to.equal(false)
+    expect(config.ident.columns.Persons?.MobilePhone).to.equal('CellPhone')
+    expect(config.ident.tables.DiscountCards).to.equal('Cards')
+    expect(() => setConfigValue(d.configDir, 'fields.age.id', 'x')).to.throw(ConfigError, 'fields.age.id must be a positive whole number')
+    expect(() => setConfigValue(d.configDir, 'NO_SUCH_KEY', '1')).to.throw(UsageError, "unknown configuration key 'NO_SUCH_KEY'")
+  })
+
+  it('reports a damaged config file clearly', () => {
+    const d = dirs()
+    setConfigValue(d.configDir, 'DB_HOST', 'srv')
+    writeFileSync(path.join(d.configDir, 'config.json'), '{not json')
+    expect(() => loadConfig({...d, env: {}})).to.throw(ConfigError, 'is not valid')
+  })
+})
