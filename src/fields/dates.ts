@@ -1,0 +1,129 @@
+/**
+ * Calendar arithmetic in named timezones through `Intl` (the tz database shipped with Node's ICU):
+ * no hand-written offset tables, so historical offsets (Moscow +02:00 in winter 1991/92) come out right.
+ */
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>()
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = partsFormatters.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      era: 'short',
+    })
+    partsFormatters.set(timeZone, f)
+  }
+  return f
+}
+
+interface WallTime {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+}
+
+function wallTime(epochMs: number, timeZone: string): WallTime {
+  const parts: Record<string, string> = {}
+  for (const p of formatterFor(timeZone).formatToParts(new Date(epochMs))) parts[p.type] = p.value
+  let year = Number(parts.year)
+  if (parts.era === 'BC' || parts.era === 'B') year = 1 - year
+  return {year, month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour), minute: Number(parts.minute), second: Number(parts.second)}
+}
+
+/** The zone's offset from UTC at an instant, in seconds (east positive). */
+export function offsetSecondsAt(epochMs: number, timeZone: string): number {
+  const w = wallTime(epochMs, timeZone)
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
+  return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 1000)
+}
+
+/** `YYYY-MM-DD` → [y, m, d], or null when it is not a real calendar date. */
+export function parseIsoDate(date: string): [number, number, number] | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date.trim())
+  if (!m) return null
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const check = new Date(Date.UTC(y, mo - 1, d))
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null
+  return [y, mo, d]
+}
+
+/** The instant (ms) of local midnight starting `date` in `timeZone`. */
+export function localMidnightEpochMs(date: string, timeZone: string): number {
+  const ymd = parseIsoDate(date)
+  if (!ymd) throw new RangeError(`not a date: ${date}`)
+  const guess = Date.UTC(ymd[0], ymd[1] - 1, ymd[2])
+  const first = guess - offsetSecondsAt(guess, timeZone) * 1000
+  // A second pass settles dates whose offset differs from the one at UTC midnight (DST, zone changes).
+  const second = guess - offsetSecondsAt(first, timeZone) * 1000
+  // Where midnight does not exist (a jump at 00:00), take the first instant of that day.
+  const onTheDay = [second, first].filter((t) => dateInZone(t, timeZone) === date.trim().slice(0, 10))
+  if (onTheDay.length === 0) return second
+  return Math.min(...onTheDay)
+}
+
+function pad(n: number, width = 2): string {
+  return String(Math.abs(n)).padStart(width, '0')
+}
+
+/** `1961-04-12` → `1961-04-12T00:00:00+03:00`: midnight in `timeZone` with that day's real offset. */
+export function midnightRfc3339(date: string, timeZone: string): string {
+  const ymd = parseIsoDate(date)
+  if (!ymd) throw new RangeError(`not a date: ${date}`)
+  const epoch = localMidnightEpochMs(date, timeZone)
+  // Local mean time offsets (before ~1920) have seconds, which RFC 3339 cannot carry: rounding down
+  // keeps the instant a few seconds after midnight, on the right day.
+  const offsetMinutes = Math.floor(offsetSecondsAt(epoch, timeZone) / 60)
+  const sign = offsetMinutes < 0 ? '-' : '+'
+  const w = wallTime(epoch, timeZone)
+  // Where midnight itself does not exist (a DST jump at 00:00) the wall clock shows 01:00: say so.
+  return `${pad(ymd[0], 4)}-${pad(ymd[1])}-${pad(ymd[2])}T${pad(w.hour)}:${pad(w.minute)}:00${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`
+}
+
+/** The calendar date (`YYYY-MM-DD`) of an instant in `timeZone`. */
+export function dateInZone(epochMs: number, timeZone: string): string {
+  const w = wallTime(epochMs, timeZone)
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`
+}
+
+/** Whole years between `birthday` and `today` (both `YYYY-MM-DD`); null when the birthday is after today. */
+export function wholeYears(birthday: string, today: string): number | null {
+  const b = parseIsoDate(birthday)
+  const t = parseIsoDate(today)
+  if (!b || !t) return null
+  let years = t[0] - b[0]
+  if (t[1] < b[1] || (t[1] === b[1] && t[2] < b[2])) years -= 1
+  return years < 0 ? null : years
+}
+
+/** `YYYY-MM-DD` → `ДД.ММ.ГГГГ`. */
+export function russianDate(date: string): string {
+  const ymd = parseIsoDate(date)
+  if (!ymd) return date
+  return `${pad(ymd[2])}.${pad(ymd[1])}.${pad(ymd[0], 4)}`
+}
+
+/**
+ * A date value as amoCRM returns it (unix seconds at account midnight, sometimes an RFC 3339 string)
+ * → its calendar date in the account timezone, or null when unreadable.
+ */
+export function amoDateToIso(value: unknown, accountTimezone: string): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return dateInZone(value * 1000, accountTimezone)
+  if (typeof value === 'string' && value.trim() !== '') {
+    const s = value.trim()
+    if (/^-?\d+$/.test(s)) return dateInZone(Number(s) * 1000, accountTimezone)
+    const ms = Date.parse(s)
+    if (Number.isFinite(ms)) return dateInZone(ms, accountTimezone)
+  }
+  return null
+}

@@ -1,0 +1,104 @@
+import {findNumbers, parsePhoneNumberFromString, type PhoneNumber} from 'libphonenumber-js/max'
+
+/** IDENT is a Russian product: a number without a country code is Russian. */
+export const DEFAULT_PHONE_REGION = 'RU'
+
+export interface NormalizedPhone {
+  /** `+79251234567`. */
+  e164: string
+  type: 'mobile' | 'landline'
+}
+
+function describe(number: PhoneNumber): NormalizedPhone {
+  const kind = number.getType()
+  const mobile = kind === 'MOBILE' || kind === 'FIXED_LINE_OR_MOBILE' || kind === 'PAGER'
+  return {e164: number.number, type: mobile ? 'mobile' : 'landline'}
+}
+
+/**
+ * One phone as typed by a person (`8 (925) 123-45-67`, `+7 925 1234567`, `9251234567`) → E.164 and
+ * whether it is a mobile, or null when it is not a valid number.
+ */
+export function normalizePhone(raw: string | null | undefined): NormalizedPhone | null {
+  if (raw === null || raw === undefined) return null
+  const text = String(raw).trim()
+  if (text === '') return null
+  try {
+    const parsed = parsePhoneNumberFromString(text, DEFAULT_PHONE_REGION)
+    if (parsed?.isValid()) return describe(parsed)
+  } catch {
+    // libphonenumber throws on some inputs (too long etc.): not a phone
+  }
+  return null
+}
+
+/**
+ * Every phone in a cell: IDENT users sometimes type two numbers in one field
+ * (`89251234567, 84951234567`). `unparseable` is true when the cell held text but no valid number.
+ */
+export function phonesInText(raw: string | null | undefined): {phones: NormalizedPhone[]; unparseable: boolean} {
+  if (raw === null || raw === undefined || String(raw).trim() === '') return {phones: [], unparseable: false}
+  const single = normalizePhone(raw)
+  if (single) return {phones: [single], unparseable: false}
+  let found: NormalizedPhone[]
+  try {
+    found = findNumbers(String(raw), {defaultCountry: DEFAULT_PHONE_REGION, v2: true})
+      .map((m) => m.number)
+      .filter((n) => n.isValid())
+      .map((n) => describe(n))
+  } catch {
+    found = []
+  }
+  return {phones: found, unparseable: found.length === 0}
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+/** Lower-cased and trimmed, or null when it does not look like an address. */
+export function normalizeEmail(raw: string | null | undefined): string | null {
+  if (raw === null || raw === undefined) return null
+  const email = String(raw).trim().toLowerCase()
+  return EMAIL.test(email) ? email : null
+}
+
+/** Every address in a cell (`a@b.ru; c@d.ru`); `invalid` counts the parts that are not addresses. */
+export function emailsInText(raw: string | null | undefined): {emails: string[]; invalid: number} {
+  if (raw === null || raw === undefined) return {emails: [], invalid: 0}
+  const parts = String(raw)
+    .split(/[\s,;]+/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+  const emails: string[] = []
+  let invalid = 0
+  for (const part of parts) {
+    const email = normalizeEmail(part)
+    if (email) emails.push(email)
+    else invalid++
+  }
+  return {emails, invalid}
+}
+
+/** For comparing names and option texts: case-, ё- and whitespace-insensitive. */
+export function foldText(text: string | null | undefined): string {
+  return (text ?? '').normalize('NFC').toLocaleLowerCase('ru').replaceAll('ё', 'е').replaceAll(/\s+/g, ' ').trim()
+}
+
+/** Trimmed text, or null when empty. */
+export function nonEmpty(text: string | null | undefined): string | null {
+  if (text === null || text === undefined) return null
+  const t = String(text).trim()
+  return t === '' ? null : t
+}
+
+/** Length in characters (code points), as a person counts them. */
+export function charLength(text: string): number {
+  let n = 0
+  for (const _ of text) n++
+  return n
+}
+
+/** Cut to at most `max` characters, the last one `…`, when longer. */
+export function cutText(text: string, max: number): {text: string; cut: boolean} {
+  if (charLength(text) <= max) return {text, cut: false}
+  return {text: `${[...text].slice(0, max - 1).join('').trimEnd()}…`, cut: true}
+}
