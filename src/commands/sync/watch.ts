@@ -1,0 +1,175 @@
+import {Flags} from '@oclif/core'
+import ora, {type Ora} from 'ora'
+
+import {BaseCommand} from '../../base-command.js'
+import {createFileLogger} from '../../log/index.js'
+import {runSync, SyncInterruptedError} from '../../sync/engine.js'
+import {systemTimezone} from '../../sync/fields-mapper.js'
+import {syncLock, watchLock} from '../../sync/lock.js'
+import type {SyncReport} from '../../sync/report.js'
+import {openSyncSession} from '../../sync/session.js'
+import {SyncState} from '../../sync/state.js'
+import {describeWatchError, type PassMode, Watcher, type WatchEvent} from '../../sync/watch.js'
+import {chalk} from '../../ui/index.js'
+
+export interface WatchResult {
+  passes: number
+  lastReport: SyncReport | null
+  stoppedBy: 'SIGINT' | 'SIGTERM'
+}
+
+export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
+  static override summary = 'Keep amoCRM in step: an incremental pass every few minutes, a deep pass twice a day.'
+  static override description = `A foreground loop for a terminal or a service: \`sync incremental\` every SYNC_INTERVAL_MINUTES (default 2), \`sync deep\` at each of SYNC_DEEP_TIMES (default 08:00,20:00) in SYNC_TIMEZONE (default: the account's timezone, else the system's). Never two passes at once; one watcher per data directory. Database or network trouble is shown and retried with back-off; a lost authorization, an unpaid or blocked account is shown prominently and re-checked at a slow pace, so the watcher recovers by itself once it is fixed (e.g. \`ident-amo auth login\` in another terminal). Ctrl+C finishes the batch in flight, saves state and exits 130 (SIGTERM: 143).`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    'SYNC_INTERVAL_MINUTES=5 SYNC_DEEP_TIMES=07:30,21:00 <%= config.bin %> <%= command.id %>',
+  ]
+  static override flags = {
+    interval: Flags.string({description: 'minutes between incremental passes (SYNC_INTERVAL_MINUTES; decimals allowed)'}),
+    'deep-times': Flags.string({description: 'deep pass times, comma-separated HH:MM (SYNC_DEEP_TIMES)'}),
+    timezone: Flags.string({description: 'timezone of the deep times (SYNC_TIMEZONE)'}),
+    'batch-size': Flags.integer({description: 'contacts per write request, 1–250 (SYNC_BATCH_SIZE)', min: 1, max: 250}),
+  }
+
+  async run(): Promise<WatchResult> {
+    const config = this.loadAppConfig({
+      SYNC_INTERVAL_MINUTES: this.flags.interval,
+      SYNC_DEEP_TIMES: this.flags['deep-times'],
+      SYNC_TIMEZONE: this.flags.timezone,
+      SYNC_BATCH_SIZE: this.flags['batch-size'],
+    })
+    const dirs = {configDir: this.config.configDir, dataDir: this.config.dataDir}
+    const lock = watchLock(dirs.dataDir)
+    lock.acquire('ident-amo sync watch')
+    const {logger, close: closeLog} = createFileLogger({file: config.log.file, level: config.log.level})
+    const timezone = config.sync.timezone ?? (await cachedAccountTimezone(dirs.dataDir)) ?? systemTimezone()
+
+    const abort = new AbortController()
+    let stoppedBy = 'SIGINT' as WatchResult['stoppedBy']
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (abort.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130)
+      stoppedBy = signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'
+      this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`)
+      abort.abort()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+
+    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    let spinner: Ora | undefined
+    let ticker: NodeJS.Timeout | undefined
+    let passes = 0
+    let pendingFailures = 0
+    let lastLine = 'no pass yet'
+
+    const runPass = async (mode: PassMode, signal: AbortSignal): Promise<SyncReport> => {
+      const passLock = syncLock(dirs.dataDir)
+      passLock.acquire(`ident-amo sync watch (${mode})`)
+      // A fresh session per pass: tokens written by `auth login` meanwhile are picked up, and a client
+      // that stopped on a fatal answer is not reused.
+      const session = await openSyncSession(config, dirs, {logger}).catch((error) => {
+        passLock.release()
+        throw error
+      })
+      try {
+        const effective: PassMode = mode === 'incremental' && !(await session.state.getWatermark()) ? 'full' : mode
+        const report = await runSync({mode: effective, dryRun: false, batchSize: config.sync.batchSize}, {...session.deps(), signal})
+        pendingFailures = (await session.state.pendingFailures()).length
+        return report
+      } finally {
+        await session.close()
+        passLock.release()
+      }
+    }
+
+    const watcher = new Watcher({
+      intervalMs: config.sync.intervalMinutes * 60_000,
+      deepTimes: config.sync.deepTimes,
+      timezone,
+      runPass,
+      onEvent: (event) => {
+        const text = describeEvent(event, pendingFailures)
+        if (event.type === 'pass_end') {
+          passes++
+          lastLine = text
+          logger.info({event: 'watch_pass', mode: event.mode, counts: event.report.counts}, 'watch pass done')
+        }
+        if (event.type === 'pass_error') {
+          logger.error({event: 'watch_pass_failed', mode: event.mode, fatal: event.fatal, err: describeWatchError(event.error)}, 'watch pass failed')
+          lastLine = text
+        }
+        if (tty) {
+          if (event.type === 'pass_start') {
+            spinner?.stop()
+            spinner = ora({text: `${event.mode} pass running…`, stream: process.stderr}).start()
+          } else if (event.type === 'pass_end') {
+            spinner?.succeed(text)
+            spinner = undefined
+          } else if (event.type === 'pass_error') {
+            spinner?.stop()
+            spinner = undefined
+            this.logToStderr(event.fatal ? chalk.bgRed.white.bold(` ${text} `) : chalk.yellow(text))
+          } else {
+            spinner?.stop()
+            spinner = ora({text: statusLine(watcher, lastLine, pendingFailures), stream: process.stderr}).start()
+          }
+        } else if (event.type !== 'waiting') {
+          this.line(text)
+        }
+      },
+    })
+    if (tty) ticker = setInterval(() => spinner && !spinner.text.includes('running') && (spinner.text = statusLine(watcher, lastLine, pendingFailures)), 1000)
+    this.line(`watching: incremental every ${config.sync.intervalMinutes} min, deep at ${config.sync.deepTimes.join(', ')} (${timezone}); log ${config.log.file}; Ctrl+C to stop`)
+    try {
+      await watcher.run(abort.signal)
+    } catch (error) {
+      if (!(error instanceof SyncInterruptedError)) throw error
+    } finally {
+      if (ticker) clearInterval(ticker)
+      spinner?.stop()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      await closeLog()
+      lock.release()
+    }
+    this.line(`stopped after ${passes} pass(es); state saved`)
+    process.exitCode = stoppedBy === 'SIGTERM' ? 143 : 130
+    return {passes, lastReport: watcher.lastReport ?? null, stoppedBy}
+  }
+
+  /** A status/log line on stderr (stdout stays clean for --json). */
+  private line(text: string): void {
+    this.logToStderr(`${new Date().toISOString().slice(0, 19).replace('T', ' ')} ${text}`)
+  }
+}
+
+function describeEvent(event: WatchEvent, pendingFailures: number): string {
+  switch (event.type) {
+    case 'pass_start':
+      return `${event.mode} pass started`
+    case 'pass_end': {
+      const c = event.report.counts
+      return `${event.mode} pass: read ${c.read}, created ${c.created}, updated ${c.updated}, linked ${c.linked}, unchanged ${c.unchanged}, failed ${c.failed}, ${event.report.api.requests} requests, ${event.report.durationMs} ms; failures pending ${pendingFailures}`
+    }
+    case 'pass_error':
+      return `${event.fatal ? 'STOPPED — action needed' : 'pass failed'} (${event.mode}): ${describeWatchError(event.error)}; retrying in ${Math.round(event.retryInMs / 1000)} s`
+    case 'waiting':
+      return `waiting until ${event.nextIncremental.toISOString()}`
+  }
+}
+
+function statusLine(watcher: Watcher, last: string, pendingFailures: number): string {
+  const inS = Math.max(0, Math.round((watcher.nextIncremental.getTime() - Date.now()) / 1000))
+  const deep = watcher.nextDeep ? watcher.nextDeep.toLocaleString('ru-RU', {hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit'}) : 'none'
+  return `last: ${last} | next incremental in ${inS} s | next deep ${deep} | failures pending ${pendingFailures}`
+}
+
+async function cachedAccountTimezone(dataDir: string): Promise<string | undefined> {
+  const state = await SyncState.open(dataDir)
+  try {
+    return (await state.getJsonMeta<{accountTimezone: string}>('account_mapping_context'))?.accountTimezone
+  } finally {
+    await state.close()
+  }
+}

@@ -1,0 +1,146 @@
+import {createHash} from 'node:crypto'
+
+import type {AmoApi} from '../amocrm/api.js'
+import type {ContactCustomFieldWrite, ContactWrite, CustomFieldDef} from '../amocrm/types.js'
+import type {FieldSetting} from '../config/index.js'
+import {AppError} from '../errors.js'
+import {
+  buildCreate,
+  buildUpdate,
+  contactIdentId,
+  contactPhones,
+  type DesiredContact,
+  desiredHash,
+  type FieldKey,
+  mapPatient,
+  namesMatch,
+  resolveFields,
+  type ResolvedFields,
+  writtenMultiValues,
+} from '../fields/index.js'
+import type {SyncMapper} from './mapper.js'
+import type {SyncState} from './state.js'
+
+/** The name parts are hashed as one pseudo-field. */
+const NAME_KEY = '_name'
+
+/** What the mapping needs from the account; cached in the state so that an idle incremental sends nothing. */
+export interface AccountMappingContext {
+  accountTimezone: string
+  defs: CustomFieldDef[]
+  fetchedAt: string
+}
+
+const CONTEXT_META = 'account_mapping_context'
+
+/**
+ * The account's field definitions and timezone: fetched (2 requests) for full/deep runs and whenever
+ * nothing is cached; otherwise taken from the state.
+ */
+export async function loadMappingContext(api: () => Promise<AmoApi>, state: SyncState | undefined, fresh: boolean, options: {cache?: boolean} = {}): Promise<AccountMappingContext> {
+  if (!fresh && state) {
+    const cached = await state.getJsonMeta<AccountMappingContext>(CONTEXT_META)
+    if (cached) return cached
+  }
+  const client = await api()
+  const account = await client.getAccount()
+  const defs = await client.listCustomFields()
+  const context = {accountTimezone: account._embedded?.datetime_settings?.timezone ?? systemTimezone(), defs, fetchedAt: new Date().toISOString()}
+  if (options.cache !== false) await state?.setJsonMeta(CONTEXT_META, context)
+  return context
+}
+
+export function systemTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+}
+
+/**
+ * The field mapping for one account, in the sync engine's terms. Refuses to start when an enabled
+ * field cannot be written: a missing field or option is a `fields check` error, not a silent skip.
+ */
+export function createFieldsMapper(context: AccountMappingContext, options: {fields: Record<string, FieldSetting>; clinicTimezone?: string; now?: () => Date}): SyncMapper<DesiredContact> & {resolved: ResolvedFields; accountTimezone: string} {
+  const resolution = resolveFields(context.defs, options.fields)
+  if (!resolution.ok) {
+    const bad = resolution.fields.filter((f) => f.enabled && !f.ok)
+    throw new AppError(`${bad.length} mapped field(s) cannot be written in this amoCRM account: ${bad.map((f) => `${f.key} (${f.message})`).join('; ')}`, {
+      hint: 'run `ident-amo fields check` to see the fix for each (`fields check --fix` saves ids found by name, `fields create` creates what is missing)',
+      code: 'E_FIELDS',
+    })
+  }
+  const resolved = resolution.resolved
+  const accountTimezone = context.accountTimezone
+  const clinicTimezone = options.clinicTimezone ?? accountTimezone
+  const keyById = new Map<number, FieldKey>()
+  for (const [key, field] of Object.entries(resolved)) if (field) keyById.set(field.id, key as FieldKey)
+  const now = options.now ?? (() => new Date())
+
+  const fieldHashes = (desired: DesiredContact): Record<string, string> => {
+    const out: Record<string, string> = {[NAME_KEY]: shortHash([desired.name, desired.first_name, desired.last_name])}
+    for (const field of desired.fields) {
+      const values = field.values === null ? null : field.kind === 'multitext' ? [...field.values].map((v) => JSON.stringify(v)).sort() : field.values
+      out[field.key] = shortHash({id: field.fieldId, values})
+    }
+    return out
+  }
+
+  return {
+    resolved,
+    accountTimezone,
+    desired: (patient) => mapPatient(patient, resolved, {accountTimezone, clinicTimezone, now: now()}),
+    patientId: (d) => d.patientId,
+    phones: (d) => {
+      const phone = d.fields.find((f) => f.key === 'phone')
+      return phone?.values ? phone.values.map((v) => String(v.value)) : []
+    },
+    fieldHashes,
+    payloadHash: (d) => desiredHash(d),
+    changedKeys: (d, written) => Object.entries(fieldHashes(d)).filter(([key, hash]) => written[key] !== hash).map(([key]) => key),
+    needsContact: (key) => key === 'phone' || key === 'email',
+    createPayload: (d) => buildCreate(d),
+    updateFromContact: (d, contact, previously, onlyKeys) => {
+      const update = buildUpdate(d, contact, resolved, {accountTimezone, previous: {phone: previously.phones, email: previously.emails}})
+      if (!update || !onlyKeys) return update
+      return restrictTo(update, new Set(onlyKeys), keyById)
+    },
+    updateWithoutContact: (d, contactId, keys) => {
+      const wanted = new Set(keys)
+      const update: ContactWrite = {id: contactId}
+      if (wanted.has(NAME_KEY)) Object.assign(update, {name: d.name, first_name: d.first_name, last_name: d.last_name})
+      const cfs: ContactCustomFieldWrite[] = []
+      for (const field of d.fields) {
+        if (!wanted.has(field.key) || field.kind === 'multitext') continue
+        cfs.push({field_id: field.fieldId, values: field.values === null || field.values.length === 0 ? null : field.values})
+      }
+      if (cfs.length > 0) update.custom_fields_values = cfs
+      return Object.keys(update).length > 1 ? update : null
+    },
+    writtenValues: (d) => {
+      const written = writtenMultiValues(d)
+      return {phones: written.phone ?? [], emails: written.email ?? []}
+    },
+    warnings: (d) => d.warnings.map((w) => ({field: w.field, code: w.code, detail: w.detail})),
+    keyOfField: (fieldId) => (typeof fieldId === 'number' ? keyById.get(fieldId) : fieldId === 'PHONE' ? 'phone' : fieldId === 'EMAIL' ? 'email' : undefined),
+    keysOfPayload: (payload) => [
+      ...(['name', 'first_name', 'last_name'] as const).filter((k) => payload[k] !== undefined),
+      ...(payload.custom_fields_values ?? []).map((cf) => (cf.field_id === undefined ? undefined : keyById.get(cf.field_id)) ?? String(cf.field_id ?? cf.field_code)),
+    ],
+    identId: (contact) => contactIdentId(contact, resolved),
+    contactPhones: (contact) => [...contactPhones(contact, resolved)],
+    namesMatch: (patient, contact) => namesMatch(patient, contact),
+  }
+}
+
+function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number, FieldKey>): ContactWrite | null {
+  const out: ContactWrite = {id: update.id}
+  if (keys.has(NAME_KEY)) for (const k of ['name', 'first_name', 'last_name'] as const) if (update[k] !== undefined) out[k] = update[k]
+  const cfs = (update.custom_fields_values ?? []).filter((cf) => {
+    const key = cf.field_id === undefined ? undefined : keyById.get(cf.field_id)
+    return key !== undefined && keys.has(key)
+  })
+  if (cfs.length > 0) out.custom_fields_values = cfs
+  return Object.keys(out).length > 1 ? out : null
+}
+
+function shortHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16)
+}

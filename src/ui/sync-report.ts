@@ -1,0 +1,31 @@
+import type {SyncReport} from '../sync/report.js'
+import {chalk, formatDuration, renderTable} from './index.js'
+
+/** The summary table of product.md §5, then the failures and duplicates with links to the contacts. */
+export function renderSyncReport(report: SyncReport, contactUrl: (id: number) => string): string {
+  const c = report.counts
+  const lines: string[] = []
+  const title = `${report.dryRun ? 'dry run — nothing was written' : `sync ${report.mode}`}`
+  lines.push(chalk.bold(title))
+  lines.push(
+    renderTable(
+      ['read', 'created', 'updated', 'linked', 'unchanged', 'skipped', 'failed', 'duplicates', 'API requests', 'duration'],
+      [[c.read, c.created, c.updated, c.linked, c.unchanged, c.skipped, c.failed ? chalk.red(String(c.failed)) : 0, c.duplicates ? chalk.yellow(String(c.duplicates)) : 0, report.api.requests, formatDuration(report.durationMs)]],
+      {wordWrap: false},
+    ),
+  )
+  if (report.failures.length > 0) {
+    lines.push('', chalk.bold(`failures (${report.failures.length})`))
+    const shown = report.failures.slice(0, 50)
+    lines.push(renderTable(['patient', 'reason', 'detail'], shown.map((f) => [f.patientId, f.reason, f.detail]), {colWidths: [12, 18, 80]}))
+    if (report.failures.length > shown.length) lines.push(`… and ${report.failures.length - shown.length} more (see --json or the log)`)
+  }
+  if (report.duplicates.length > 0) {
+    lines.push('', chalk.bold(`duplicates (${report.duplicates.length}) — several contacts carry one patient id; the oldest is kept in sync, the others are left alone`))
+    const shown = report.duplicates.slice(0, 50)
+    lines.push(renderTable(['patient', 'contacts'], shown.map((d) => [d.patientId, d.contactIds.map((id) => contactUrl(id)).join('\n')]), {wordWrap: false}))
+    if (report.duplicates.length > shown.length) lines.push(`… and ${report.duplicates.length - shown.length} more (see --json)`)
+  }
+  if (report.watermark) lines.push('', `watermark: ${report.watermark}`)
+  return lines.join('\n')
+}
