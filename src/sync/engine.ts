@@ -166,7 +166,7 @@ class SyncRun {
     const stats = this.apiInstance?.stats ?? {requests: 0, retries: 0, throttled: 0}
     return {
       mode: this.options.mode,
-      dryRun: this.options.dryRun,
+      dryRun: Boolean(this.options.dryRun),
       startedAt: this.startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - this.startedAt.getTime(),

@@ -269,7 +269,7 @@ export class SyncState {
   async startRun(mode: RunMode, dryRun: boolean, startedAt: Date): Promise<number> {
     // A run left "running" belonged to a process that died (kill -9, power loss): say so.
     await this.knex('runs').where({status: 'running'}).update({status: 'interrupted'})
-    const [id] = await this.knex('runs').insert({mode, dry_run: dryRun, started_at: startedAt.toISOString(), status: 'running'})
+    const [id] = await this.knex('runs').insert({mode, dry_run: dryRun ? 1 : 0, started_at: startedAt.toISOString(), status: 'running'})
     return Number(id)
   }
 

@@ -45,6 +45,11 @@ const RECONCILE_WINDOW_S = 3600
 export class ContactBatchWriter {
   private creates: WriteOp[] = []
   private updates: WriteOp[] = []
+  /**
+   * Date fields for which amoCRM refused a pre-1970 value in this run: such values are then left out
+   * before sending (and reported the same way) instead of costing every later batch a refused request.
+   */
+  private readonly refusesPre1970 = new Set<number | string>()
 
   constructor(
     private readonly deps: {
@@ -63,6 +68,7 @@ export class ContactBatchWriter {
   }
 
   async add(op: WriteOp): Promise<void> {
+    if (this.refusesPre1970.size > 0) op = this.withoutKnownRefusals(op)
     const queue = op.kind === 'create' ? this.creates : this.updates
     queue.push(op)
     if (queue.length >= this.deps.batchSize) await this.flushQueue(op.kind)
@@ -191,10 +197,22 @@ export class ContactBatchWriter {
         this.deps.events.failed(op.patientId, 'validation', describeProblems(problems))
         continue
       }
-      for (const refusal of repaired.refusals) this.deps.events.refused(op.patientId, refusal.fieldId, refusal.detail)
+      for (const refusal of repaired.refusals) {
+        if (refusal.fieldId !== undefined && isPre1970(refusal.value)) this.refusesPre1970.add(refusal.fieldId)
+        this.deps.events.refused(op.patientId, refusal.fieldId, refusal.detail)
+      }
       keep.push(repaired.op)
     }
     return keep
+  }
+
+  private withoutKnownRefusals(op: WriteOp): WriteOp {
+    const fields = op.payload.custom_fields_values
+    if (!fields) return op
+    const refused = fields.filter((cf) => this.refusesPre1970.has(cf.field_id ?? cf.field_code ?? '') && isPre1970(cf.values?.[0]?.value))
+    if (refused.length === 0) return op
+    for (const cf of refused) this.deps.events.refused(op.patientId, cf.field_id ?? cf.field_code, `a date before 1970 (${PRE_1970_DETAIL})`)
+    return {...op, payload: {...op.payload, custom_fields_values: fields.filter((cf) => !refused.includes(cf))}}
   }
 
   private async confirm(pairs: Array<readonly [WriteOp, number]>): Promise<void> {
@@ -203,6 +221,14 @@ export class ContactBatchWriter {
     await this.deps.state.recordWritten(records, this.deps.now?.())
     for (const [op, contactId] of pairs) this.deps.events.written(op, contactId)
   }
+}
+
+const PRE_1970_DETAIL = 'amoCRM refused such a date earlier in this run'
+
+function isPre1970(value: unknown): boolean {
+  if (typeof value === 'number') return value < 0
+  const m = typeof value === 'string' ? /^(\d{4})-\d{2}-\d{2}/.exec(value) : null
+  return m !== null && Number(m[1]) < 1970
 }
 
 function isMissingContact(problem: ValidationProblem): boolean {
@@ -217,7 +243,7 @@ function describeProblems(problems: ValidationProblem[]): string {
  * Removes the custom-field values named by `custom_fields_values.N…` paths. Anything else (the name,
  * the id) cannot be repaired here.
  */
-function dropRefusedFields(op: WriteOp, problems: ValidationProblem[]): {op: WriteOp; refusals: Array<{fieldId: number | string | undefined; detail: string}>} | null {
+function dropRefusedFields(op: WriteOp, problems: ValidationProblem[]): {op: WriteOp; refusals: Array<{fieldId: number | string | undefined; value: unknown; detail: string}>} | null {
   const fields = op.payload.custom_fields_values ?? []
   const drop = new Set<number>()
   for (const problem of problems) {
@@ -227,6 +253,7 @@ function dropRefusedFields(op: WriteOp, problems: ValidationProblem[]): {op: Wri
   }
   const refusals = [...drop].map((i) => ({
     fieldId: fields[i]?.field_id ?? fields[i]?.field_code,
+    value: fields[i]?.values?.[0]?.value,
     detail: describeProblems(problems.filter((p) => p.path.startsWith(`custom_fields_values.${i}.`) || p.path === `custom_fields_values.${i}`)),
   }))
   const payload: ContactWrite = {...op.payload, custom_fields_values: fields.filter((_, i) => !drop.has(i))}

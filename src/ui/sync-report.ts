@@ -14,11 +14,23 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
       {wordWrap: false},
     ),
   )
-  if (report.failures.length > 0) {
-    lines.push('', chalk.bold(`failures (${report.failures.length})`))
-    const shown = report.failures.slice(0, 50)
+  const refusals = report.failures.filter((f) => f.reason === 'field_refused')
+  const problems = report.failures.filter((f) => f.reason !== 'field_refused')
+  if (problems.length > 0) {
+    lines.push('', chalk.bold(`failures (${problems.length})`))
+    const shown = problems.slice(0, 50)
     lines.push(renderTable(['patient', 'reason', 'detail'], shown.map((f) => [f.patientId, f.reason, f.detail]), {colWidths: [12, 18, 80]}))
-    if (report.failures.length > shown.length) lines.push(`… and ${report.failures.length - shown.length} more (see --json or the log)`)
+    if (problems.length > shown.length) lines.push(`… and ${problems.length - shown.length} more (see --json or the log)`)
+  }
+  if (refusals.length > 0) {
+    // Refused values are many and alike (amoCRM takes no birthday before 1970): one line per field.
+    const byField = new Map<string, string[]>()
+    for (const r of refusals) {
+      const field = /the field '([^']+)'/.exec(r.detail)?.[1] ?? 'field'
+      byField.set(field, [...(byField.get(field) ?? []), r.patientId])
+    }
+    lines.push('', chalk.bold('values amoCRM refused (the contacts were written without them)'))
+    lines.push(renderTable(['field', 'patients', 'e.g.'], [...byField].map(([field, ids]) => [field, ids.length, ids.slice(0, 8).join(', ') + (ids.length > 8 ? ', …' : '')]), {wordWrap: false}))
   }
   if (report.duplicates.length > 0) {
     lines.push('', chalk.bold(`duplicates (${report.duplicates.length}) — several contacts carry one patient id; the oldest is kept in sync, the others are left alone`))
