@@ -309,7 +309,7 @@ class SyncRun {
         return
       }
       this.desiredByPatient.set(patient.id, {patient, desired})
-      await this.writerFor().add({kind: 'create', patientId: patient.id, payload, record: this.recordFor(mapper, desired), outcome: 'created'})
+      await (await this.writerFor()).add({kind: 'create', patientId: patient.id, payload, record: this.recordFor(mapper, desired), outcome: 'created'})
       return
     }
     const contact = match.contact
@@ -321,14 +321,17 @@ class SyncRun {
       return
     }
     const previously = {phones: validLink?.writtenPhones ?? link?.writtenPhones ?? [], emails: validLink?.writtenEmails ?? link?.writtenEmails ?? []}
-    const payload = mapper.updateFromContact(desired, contact, previously)
+    // A value amoCRM refused before (a birthday before 1970) is not sent again while IDENT still says the same.
+    const hashes = mapper.fieldHashes(desired)
+    const stillRefused = Object.entries(validLink?.refusedFields ?? {}).filter(([key, hash]) => hashes[key] === hash).map(([key]) => key)
+    const payload = mapper.updateFromContact(desired, contact, previously, undefined, stillRefused)
     const outcome = match.via === 'link' ? 'updated' : 'linked'
     await this.queueUpdate(patient, desired, validLink, contact.id, payload, outcome, match.via)
   }
 
   private async queueUpdate(patient: Patient, desired: unknown, link: LinkRecord | undefined, contactId: number, payload: ContactWrite | null, outcome: 'updated' | 'linked', via: Match['via']): Promise<void> {
     const mapper = await this.mapper(false)
-    const record = {...this.recordFor(mapper, desired), contactId}
+    const record = {...this.recordFor(mapper, desired), contactId, refusedFields: keepStillRefused(link?.refusedFields, mapper.fieldHashes(desired))}
     if (!payload) {
       // Nothing differs in amoCRM: only the link (or the hashes) need recording.
       this.plan({patientId: patient.id, action: outcome === 'linked' ? 'link' : 'unchanged', contactId, via, fields: []})
@@ -343,24 +346,25 @@ class SyncRun {
       return
     }
     this.desiredByPatient.set(patient.id, {patient, desired})
-    await this.writerFor().add({kind: 'update', patientId: patient.id, payload, record, outcome})
+    await (await this.writerFor()).add({kind: 'update', patientId: patient.id, payload, record, outcome})
   }
 
   private recordFor(mapper: SyncMapper, desired: unknown): Omit<LinkRecord, 'contactId'> {
     const written = mapper.writtenValues(desired)
-    return {patientId: mapper.patientId(desired), payloadHash: mapper.payloadHash(desired), fieldHashes: mapper.fieldHashes(desired), writtenPhones: written.phones, writtenEmails: written.emails, writtenAt: null}
+    return {patientId: mapper.patientId(desired), payloadHash: mapper.payloadHash(desired), fieldHashes: mapper.fieldHashes(desired), writtenPhones: written.phones, writtenEmails: written.emails, refusedFields: {}, writtenAt: null}
   }
 
   // --- writing -------------------------------------------------------------------------------------
 
-  private writerFor(): ContactBatchWriter {
+  private async writerFor(): Promise<ContactBatchWriter> {
     if (this.writer) return this.writer
-    if (!this.apiInstance || !this.mapperInstance) throw new Error('writer needs the API and the mapping')
-    const mapper = this.mapperInstance
+    const api = await this.api()
+    const mapper = await this.mapper(false)
     this.writer = new ContactBatchWriter({
-      api: this.apiInstance,
+      api,
       state: this.deps.state,
       keys: {identId: (c) => mapper.identId(c)},
+      keyOfField: (fieldId) => mapper.keyOfField(fieldId),
       batchSize: this.options.batchSize,
       logger: this.deps.logger,
       now: () => this.now(),
@@ -458,6 +462,10 @@ class SyncRun {
   private progress(phase: SyncProgress['phase'], contacts?: number): void {
     this.deps.onProgress?.({phase, read: this.counts.read, written: this.written, contacts, requests: this.apiInstance?.stats.requests ?? 0})
   }
+}
+
+function keepStillRefused(refused: Record<string, string> | undefined, hashes: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(refused ?? {}).filter(([key, hash]) => hashes[key] === hash))
 }
 
 function minusOverlap(naive: string): string {

@@ -97,10 +97,12 @@ export function createFieldsMapper(context: AccountMappingContext, options: {fie
     changedKeys: (d, written) => Object.entries(fieldHashes(d)).filter(([key, hash]) => written[key] !== hash).map(([key]) => key),
     needsContact: (key) => key === 'phone' || key === 'email',
     createPayload: (d) => buildCreate(d),
-    updateFromContact: (d, contact, previously, onlyKeys) => {
+    updateFromContact: (d, contact, previously, onlyKeys, skipKeys = []) => {
       const update = buildUpdate(d, contact, resolved, {accountTimezone, previous: {phone: previously.phones, email: previously.emails}})
-      if (!update || !onlyKeys) return update
-      return restrictTo(update, new Set(onlyKeys), keyById)
+      if (!update || (!onlyKeys && skipKeys.length === 0)) return update
+      const keys = new Set(onlyKeys ?? [NAME_KEY, ...Object.keys(resolved)])
+      for (const key of skipKeys) keys.delete(key)
+      return restrictTo(update, keys, keyById)
     },
     updateWithoutContact: (d, contactId, keys) => {
       const wanted = new Set(keys)

@@ -19,6 +19,8 @@ export interface LinkRecord {
   /** E.164 numbers / emails this tool wrote, so that one IDENT dropped can be removed without touching the CRM users' own. */
   writtenPhones: string[]
   writtenEmails: string[]
+  /** key → hash of a value amoCRM refused (e.g. a birthday before 1970): not sent again while IDENT keeps it. */
+  refusedFields: Record<string, string>
   writtenAt: string | null
 }
 
@@ -91,6 +93,19 @@ const MIGRATIONS: Record<string, {up: (knex: Knex) => Promise<void>; down: (knex
   },
 }
 
+MIGRATIONS['002_refused_fields'] = {
+  async up(knex) {
+    await knex.schema.alterTable('links', (t) => {
+      t.text('refused_fields').notNullable().defaultTo('{}')
+    })
+  },
+  async down(knex) {
+    await knex.schema.alterTable('links', (t) => {
+      t.dropColumn('refused_fields')
+    })
+  },
+}
+
 const migrationSource: Knex.MigrationSource<string> = {
   getMigrations: async () => Object.keys(MIGRATIONS).sort(),
   getMigrationName: (name) => name,
@@ -108,6 +123,7 @@ interface LinkRow {
   field_hashes: string
   written_phones: string
   written_emails: string
+  refused_fields: string
   written_at: string | null
 }
 
@@ -188,12 +204,13 @@ export class SyncState {
               field_hashes: JSON.stringify(r.fieldHashes),
               written_phones: JSON.stringify(r.writtenPhones),
               written_emails: JSON.stringify(r.writtenEmails),
+              refused_fields: JSON.stringify(r.refusedFields),
               linked_at: at,
               written_at: r.writtenAt ?? at,
             })),
           )
           .onConflict('patient_id')
-          .merge(['contact_id', 'payload_hash', 'field_hashes', 'written_phones', 'written_emails', 'written_at'])
+          .merge(['contact_id', 'payload_hash', 'field_hashes', 'written_phones', 'written_emails', 'refused_fields', 'written_at'])
         await trx('failures').whereIn('patient_id', chunk.map((r) => r.patientId)).delete()
       }
     })
@@ -314,6 +331,7 @@ function toLink(row: LinkRow): LinkRecord {
     fieldHashes: JSON.parse(row.field_hashes) as Record<string, string>,
     writtenPhones: JSON.parse(row.written_phones) as string[],
     writtenEmails: JSON.parse(row.written_emails) as string[],
+    refusedFields: JSON.parse(row.refused_fields ?? '{}') as Record<string, string>,
     writtenAt: row.written_at,
   }
 }

@@ -31,7 +31,7 @@ export interface ContactKeyReader {
   identId(contact: Contact): string | null
 }
 
-const MAX_ROUNDS = 6
+const MAX_ROUNDS = 8
 /** How far back a reconciliation looks for contacts a lost create may have made (clock skew margin). */
 const RECONCILE_WINDOW_S = 3600
 
@@ -58,6 +58,8 @@ export class ContactBatchWriter {
       keys: ContactKeyReader
       batchSize: number
       events: WriterEvents
+      /** Field key of a custom field id or code, to remember a refused value in the link. */
+      keyOfField: (fieldId: number | string | undefined) => string | undefined
       logger: Logger
       now?: () => Date
     },
@@ -91,6 +93,13 @@ export class ContactBatchWriter {
   private async sendUpdates(batch: WriteOp[]): Promise<void> {
     let ops = batch
     for (let round = 0; round < MAX_ROUNDS && ops.length > 0; round++) {
+      // An update whose every value was refused has nothing left to send: only the state records it.
+      const empty = ops.filter((op) => isEmptyUpdate(op.payload))
+      if (empty.length > 0) {
+        await this.confirm(empty.map((op) => [op, op.payload.id!] as const))
+        ops = ops.filter((op) => !empty.includes(op))
+        if (ops.length === 0) return
+      }
       try {
         const results = await this.deps.api.updateContacts(ops.map((op) => ({...op.payload, request_id: op.patientId})))
         const ids = new Map(results.map((r) => [r.request_id, r.id]))
@@ -132,7 +141,7 @@ export class ContactBatchWriter {
           unknownRounds++
           this.deps.logger.warn({patients: ops.length, err: error.message}, 'create outcome unknown: reconciling before retrying')
           ops = await this.reconcile(ops, sentAt)
-          if (unknownRounds >= 3) {
+          if (unknownRounds >= 5) {
             for (const op of ops) this.deps.events.failed(op.patientId, 'outcome_unknown', 'amoCRM did not confirm the create; the next run reconciles it')
             return
           }
@@ -199,7 +208,7 @@ export class ContactBatchWriter {
       }
       for (const refusal of repaired.refusals) {
         if (refusal.fieldId !== undefined && isPre1970(refusal.value)) this.refusesPre1970.add(refusal.fieldId)
-        this.deps.events.refused(op.patientId, refusal.fieldId, refusal.detail)
+        this.noteRefusal(repaired.op, refusal.fieldId, refusal.detail)
       }
       keep.push(repaired.op)
     }
@@ -211,8 +220,16 @@ export class ContactBatchWriter {
     if (!fields) return op
     const refused = fields.filter((cf) => this.refusesPre1970.has(cf.field_id ?? cf.field_code ?? '') && isPre1970(cf.values?.[0]?.value))
     if (refused.length === 0) return op
-    for (const cf of refused) this.deps.events.refused(op.patientId, cf.field_id ?? cf.field_code, `a date before 1970 (${PRE_1970_DETAIL})`)
+    for (const cf of refused) this.noteRefusal(op, cf.field_id ?? cf.field_code, `a date before 1970 (${PRE_1970_DETAIL})`)
     return {...op, payload: {...op.payload, custom_fields_values: fields.filter((cf) => !refused.includes(cf))}}
+  }
+
+  /** Reports a refused value and remembers it in the link, so that it is not sent again while IDENT keeps it. */
+  private noteRefusal(op: WriteOp, fieldId: number | string | undefined, detail: string): void {
+    const key = this.deps.keyOfField(fieldId)
+    const hash = key === undefined ? undefined : op.record.fieldHashes[key]
+    if (key !== undefined && hash !== undefined) op.record.refusedFields = {...op.record.refusedFields, [key]: hash}
+    this.deps.events.refused(op.patientId, fieldId, detail)
   }
 
   private async confirm(pairs: Array<readonly [WriteOp, number]>): Promise<void> {
@@ -221,6 +238,10 @@ export class ContactBatchWriter {
     await this.deps.state.recordWritten(records, this.deps.now?.())
     for (const [op, contactId] of pairs) this.deps.events.written(op, contactId)
   }
+}
+
+function isEmptyUpdate(payload: ContactWrite): boolean {
+  return payload.name === undefined && payload.first_name === undefined && payload.last_name === undefined && (payload.custom_fields_values ?? []).length === 0
 }
 
 const PRE_1970_DETAIL = 'amoCRM refused such a date earlier in this run'

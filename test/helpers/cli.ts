@@ -91,3 +91,8 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
   }
   throw new Error(`condition not met within ${timeoutMs} ms`)
 }
+
+/** Asserts the exit code, showing everything the command printed when it differs. */
+export function expectExit(result: CliResult, code: number): void {
+  if (result.code !== code) throw new Error(`expected exit ${code}, got ${result.code} (signal ${result.signal})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`)
+}

@@ -1,0 +1,31 @@
+/**
+ * A local emulation of the amoCRM API v4 parts ident-amo uses (the shared reference
+ * amocrm-api-v4.md, §8 "Emulator cheat-sheet"): contacts, contact custom fields, account, OAuth 2.0,
+ * the 7 req/s limit, plus a controllable clock, fault injection and request recording for tests.
+ * The demo, the tests and `ident-amo sandbox` run it; `/_sandbox/` is its HTTP control API.
+ *
+ * Choices where amoCRM's behaviour is unknown (§9), so that clients meet the stricter case:
+ * - `limit` above 250 on a list is a 400 (not a silent cap);
+ * - PATCH of an unknown or deleted contact id is a 400 validation error `NotSupportedChoice` on `id`;
+ * - `textarea` values are limited to 10,000 characters (`TEXTAREA_MAX_LENGTH`), `text` to 256;
+ * - an empty string value does not store a value (a field left with none is cleared);
+ * - `date`/`birthday` ints count by their calendar day in the account timezone, RFC 3339 strings by
+ *   the date written; both are stored at that day's midnight in the account timezone, and a result
+ *   before 1970 is refused (`GreaterThanOrEqual`);
+ * - the default order of a list is `id` ascending; custom-field filters are ignored (API filtering off);
+ * - 429 JSON carries `retry_after: 1` and `Retry-After: 1`.
+ */
+export {MAX_BATCH, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE} from './api.js'
+export type {SandboxClock} from './clock.js'
+export {FAULT_KINDS} from './faults.js'
+export type {FaultKind, FaultSpec} from './faults.js'
+export {ACCESS_TOKEN_TTL_S, CODE_TTL_MS, REFRESH_TOKEN_TTL_S} from './oauth.js'
+export type {OAuthClient, OAuthProblem, TokenResponse} from './oauth.js'
+export {SandboxValidationError} from './problems.js'
+export type {ElementProblems} from './problems.js'
+export {SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REDIRECT_URI, SANDBOX_TOKEN, startSandbox} from './server.js'
+export type {Sandbox, SandboxOptions, SandboxSettings, SandboxStats} from './server.js'
+export {SANDBOX_ACCOUNT_ID, SANDBOX_ADMIN_ID, SANDBOX_MANAGER_ID} from './store.js'
+export type {SandboxAccount, SandboxContactInput, SandboxStore, SandboxUser} from './store.js'
+export type {RecordedRequest} from './traffic.js'
+export {TEXT_MAX_LENGTH, TEXTAREA_MAX_LENGTH} from './values.js'
