@@ -1,5 +1,7 @@
+import {existsSync} from 'node:fs'
+
 import {ConfigError, UsageError} from '../errors.js'
-import {isSettingName, openConfigFile, validateSetting} from './load.js'
+import {configFilePath, isSettingName, openConfigFile, validateSetting} from './load.js'
 import {SETTING_BY_NAME} from './settings.js'
 
 /**
@@ -57,4 +59,20 @@ export function setConfigValue(configDir: string, key: string, value: string): {
 export function saveFieldIds(configDir: string, ids: Record<string, number>): void {
   const store = openConfigFile(configDir)
   for (const [key, id] of Object.entries(ids)) store.set(`fields.${key}` as never, {id} as never)
+}
+
+/** Where secrets are kept: the OS keychain (default) or, once the user chose `--insecure-storage`, a 0600 file. */
+export type SecretStorageChoice = 'keychain' | 'file'
+
+/** The remembered choice (`secretStorage` in the config file); `keychain` when none was made. */
+export function readSecretStorageChoice(configDir: string): SecretStorageChoice {
+  if (!existsSync(configFilePath(configDir))) return 'keychain'
+  return openConfigFile(configDir).get('secretStorage') === 'file' ? 'file' : 'keychain'
+}
+
+/** Remembers the choice so that later commands use the same store without the flag. */
+export function saveSecretStorageChoice(configDir: string, choice: SecretStorageChoice): void {
+  const store = openConfigFile(configDir)
+  if (choice === 'file') store.set('secretStorage', 'file')
+  else store.delete('secretStorage')
 }

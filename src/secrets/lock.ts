@@ -1,0 +1,49 @@
+import {mkdir} from 'node:fs/promises'
+import path from 'node:path'
+
+import lockfile from 'proper-lockfile'
+
+import {AppError} from '../errors.js'
+
+/** A lock older than this (its holder died without releasing it) is taken over. */
+const STALE_MS = 30_000
+
+export function tokenLockPath(dataDir: string): string {
+  return path.join(dataDir, 'token.lock')
+}
+
+/**
+ * Takes the cross-process token lock (`<dataDir>/token.lock`): only one ident-amo process refreshes or
+ * replaces the stored tokens at a time (product.md §3), so that a `sync watch` and a `patient test`
+ * never burn each other's single-use refresh token. Waits up to about half a minute for another holder.
+ */
+export async function acquireTokenLock(dataDir: string): Promise<() => Promise<void>> {
+  await mkdir(dataDir, {recursive: true})
+  const lockfilePath = tokenLockPath(dataDir)
+  try {
+    const release = await lockfile.lock(path.join(dataDir, 'token'), {
+      realpath: false,
+      lockfilePath,
+      stale: STALE_MS,
+      retries: {retries: 60, factor: 1.3, minTimeout: 50, maxTimeout: 1000, randomize: true},
+      // Losing the lock (e.g. a suspended laptop) must not crash the process: the store is re-read
+      // under the next lock and a refresh token burnt twice is reported as such.
+      onCompromised: () => {},
+    })
+    return async () => {
+      try {
+        await release()
+      } catch {
+        // already released or taken over as stale
+      }
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED')
+      throw new AppError('another ident-amo process has been refreshing the amoCRM token for too long', {
+        code: 'E_TOKEN_LOCK',
+        hint: `if no other ident-amo is running, remove ${lockfilePath} and try again`,
+        cause: error,
+      })
+    throw error
+  }
+}
