@@ -1,0 +1,94 @@
+import {Flags} from '@oclif/core'
+import {confirm} from '@inquirer/prompts'
+
+import {BaseCommand} from '../../base-command.js'
+import {contactUrl} from '../../sync-command.js'
+import {runSync} from '../../sync/engine.js'
+import {syncLock} from '../../sync/lock.js'
+import {inspectPatient} from '../../sync/patient.js'
+import type {SyncReport} from '../../sync/report.js'
+import {openSyncSession} from '../../sync/session.js'
+import {chalk, mark, renderTable} from '../../ui/index.js'
+import {renderSyncReport} from '../../ui/sync-report.js'
+
+export interface PatientTestResult {
+  patientId: string
+  contactId: number | null
+  match: 'link' | 'id_field' | 'phone' | 'none'
+  fields: Array<{key: string; name: string; ident: string; amo: string; equal: boolean}>
+  action: 'create' | 'update' | 'link' | 'unchanged'
+  duplicates: number[]
+  report: SyncReport | null
+}
+
+const MATCH_TEXT = {
+  link: 'the stored link',
+  id_field: 'its "ID пациента IDENT" field',
+  phone: 'its phone (the contact had no patient id)',
+  none: 'none: a new contact would be created',
+} as const
+
+export default class PatientTest extends BaseCommand<typeof PatientTest> {
+  static override summary = "Compare one patient's IDENT data with its amoCRM contact, field by field, then sync it."
+  static override description = `Reads the patient from IDENT and its contact from amoCRM (by the stored link, else by the matching rules of a sync: the "ID пациента IDENT" field, then the phone), and prints every mapped field side by side: the IDENT value as it would be sent, the amoCRM value, ✓ or ✗. It says which contact matched and why, or that one would be created, and lists duplicates. Then it syncs that one patient: it asks first on a terminal; --yes syncs without asking; --dry-run only shows.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --patient-id 123',
+    '<%= config.bin %> <%= command.id %> --patient-id 123 --dry-run',
+    '<%= config.bin %> <%= command.id %> --patient-id 123 --yes --json',
+  ]
+  static override flags = {
+    'patient-id': Flags.string({description: 'the IDENT patient id (Patients.ID_Persons)', required: true}),
+    yes: Flags.boolean({char: 'y', description: 'sync without asking'}),
+    'dry-run': Flags.boolean({description: 'only show the comparison; write nothing'}),
+  }
+
+  async run(): Promise<PatientTestResult> {
+    const patientId = this.flags['patient-id'].trim()
+    const config = this.loadAppConfig()
+    const dirs = {configDir: this.config.configDir, dataDir: this.config.dataDir}
+    const session = await openSyncSession(config, dirs)
+    const url = contactUrl(config)
+    try {
+      const inspection = await inspectPatient(session, patientId)
+      const result: PatientTestResult = {
+        patientId,
+        contactId: inspection.contact?.id ?? null,
+        match: inspection.match,
+        fields: inspection.fields.map((f) => ({key: f.key, name: f.name, ident: f.desired, amo: f.actual, equal: f.equal})),
+        action: inspection.action,
+        duplicates: inspection.duplicates,
+        report: null,
+      }
+      this.log(chalk.bold(`patient ${patientId}`) + (inspection.contact ? ` → contact ${url(inspection.contact.id)}` : ''))
+      this.log(`matched by: ${MATCH_TEXT[inspection.match]}`)
+      if (inspection.duplicates.length > 0) this.log(chalk.yellow(`duplicates (left alone): ${inspection.duplicates.map((id) => url(id)).join(', ')}`))
+      this.log(renderTable(['field', 'IDENT (as sent)', 'amoCRM', ''], inspection.fields.map((f) => [f.name, f.desired, f.actual, mark.bool(f.equal)]), {colWidths: [22, 44, 44, 4]}))
+      for (const w of inspection.warnings) this.log(chalk.yellow(`! ${w.field}: ${w.detail}`))
+      const differing = inspection.fields.filter((f) => !f.equal).length
+      const summary = {create: 'a new contact would be created', update: `${differing} field(s) differ and would be updated`, link: `the contact would be linked${differing ? ` and ${differing} field(s) updated` : ''}`, unchanged: 'everything is in step: nothing to write'}[inspection.action]
+      this.log(summary)
+
+      if (this.flags['dry-run'] || inspection.action === 'unchanged') return result
+      let go = this.flags.yes
+      if (!go && this.interactive && process.stdin.isTTY) go = await confirm({message: `Sync patient ${patientId} now?`, default: true})
+      else if (!go) {
+        this.log('not synced: pass --yes to sync without a terminal')
+        return result
+      }
+      if (!go) return result
+
+      const lock = syncLock(dirs.dataDir)
+      lock.acquire(`ident-amo patient test --patient-id ${patientId}`)
+      try {
+        result.report = await runSync({mode: 'patient', dryRun: false, batchSize: 1, patientIds: [patientId]}, session.deps())
+      } finally {
+        lock.release()
+      }
+      this.log(renderSyncReport(result.report, url))
+      if (result.report.counts.failed > 0) process.exitCode = 3
+      return result
+    } finally {
+      await session.close()
+    }
+  }
+}

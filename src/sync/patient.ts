@@ -1,0 +1,59 @@
+import type {Contact} from '../amocrm/types.js'
+import {AppError} from '../errors.js'
+import {diffContact, type DesiredContact, type FieldDiff} from '../fields/index.js'
+import type {Patient} from '../ident/types.js'
+import {createFieldsMapper, loadMappingContext, systemTimezone} from './fields-mapper.js'
+import {lookUpContact, type MatchVia} from './matcher.js'
+import type {SyncSession} from './session.js'
+
+export interface PatientInspection {
+  patient: Patient
+  desired: DesiredContact
+  contact: Contact | null
+  /** How the contact was found: the stored link, the "ID пациента IDENT" field, a phone; `none` = would be created. */
+  match: MatchVia
+  /** Other contacts carrying this patient's id. */
+  duplicates: number[]
+  fields: FieldDiff[]
+  /** What a sync of this patient would do. */
+  action: 'create' | 'update' | 'link' | 'unchanged'
+  warnings: Array<{field: string; code: string; detail: string}>
+}
+
+/**
+ * One patient side by side with its amoCRM contact (`patient test`): the contact found by the same
+ * rules a sync uses, and every mapped field as IDENT would send it next to what amoCRM holds.
+ */
+export async function inspectPatient(session: SyncSession, patientId: string): Promise<PatientInspection> {
+  const patient = await session.reader.readPatient(patientId)
+  if (!patient) throw new AppError(`patient ${patientId} not found in IDENT`, {hint: 'check the id: it is Patients.ID_Persons (the number IDENT shows as the patient id)', code: 'E_NO_PATIENT'})
+  const api = await session.api()
+  const context = await loadMappingContext(async () => api, session.state, true)
+  const mapper = createFieldsMapper(context, {fields: session.config.fields, clinicTimezone: session.config.sync.timezone ?? context.accountTimezone ?? systemTimezone()})
+  const desired = mapper.desired(patient)
+  const link = await session.state.getLink(patient.id)
+
+  let contact: Contact | null = null
+  let match: MatchVia = 'none'
+  let duplicates: number[] = []
+  if (link) {
+    const linked = await api.getContact(link.contactId)
+    const owner = linked ? mapper.identId(linked) : undefined
+    if (linked && !linked.is_deleted && (owner === null || owner === patient.id)) [contact, match] = [linked, 'link']
+  }
+  if (!contact) {
+    const phones = mapper.phones(desired)
+    const family = new Map<string, number>()
+    for (const phone of phones) family.set(phone, (await session.state.patientsWithPhone(phone)).filter((id) => id !== patient.id).length + 1)
+    const found = await lookUpContact(api, patient, phones, new Set(), (p) => family.get(p) ?? 1, mapper)
+    ;[contact, match, duplicates] = [found.contact, found.via, found.duplicates]
+  } else {
+    // Duplicates of a linked contact: other contacts carrying the same patient id.
+    for await (const page of api.listContacts({query: patient.id, limit: 250}))
+      for (const c of page) if (c.id !== contact.id && mapper.identId(c) === patient.id) duplicates.push(c.id)
+  }
+  const fields = diffContact(desired, contact, mapper.resolved, {accountTimezone: mapper.accountTimezone, previous: {phone: link?.writtenPhones ?? [], email: link?.writtenEmails ?? []}})
+  const equal = fields.every((f) => f.equal)
+  const action = !contact ? 'create' : equal ? (match === 'link' ? 'unchanged' : 'link') : match === 'link' ? 'update' : 'link'
+  return {patient, desired, contact, match, duplicates, fields, action, warnings: mapper.warnings(desired)}
+}
