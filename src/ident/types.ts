@@ -2,18 +2,19 @@
  * A patient as the IDENT reader delivers it: derived values already computed (ident-schema.md
  * "Derived values"), datetimes as naive local clinic time strings.
  *
- * Value convention for everything that comes from an *assumed* column:
+ * Value convention for everything that does not come from a core (★) column:
  *   `undefined` — the column (or table) does not exist in this IDENT: the value is unavailable and the
- *                 mapped field is never sent;
+ *                 mapped field is never sent (`PATIENT_VALUE_SOURCES` says which columns each value needs);
  *   `null`      — the column exists and is empty for this patient: the mapped field is cleared.
+ * Only `id`, `surname`, `name` and `changedAt` come from core columns and are never `undefined`.
  */
 export interface Patient {
   /** `Patients.ID_Persons` as a decimal string. */
   id: string
   surname: string | null
   name: string | null
-  patronymic: string | null
-  phone: string | null
+  patronymic: string | null | undefined
+  phone: string | null | undefined
   mobilePhone: string | null | undefined
   email: string | null | undefined
   /** 1 male, 2 female, anything else unknown. */
@@ -22,13 +23,14 @@ export interface Patient {
   birthday: string | null | undefined
   inn: string | null | undefined
   snils: string | null | undefined
-  patientNumber: string | null
-  cardNumber: string | null
-  comment: string | null
+  patientNumber: string | null | undefined
+  cardNumber: string | null | undefined
+  comment: string | null | undefined
   /** Naive local `YYYY-MM-DD HH:MM:SS`. */
-  firstVisit: string | null
-  smsRejection: boolean
-  archived: boolean
+  firstVisit: string | null | undefined
+  smsRejection: boolean | undefined
+  /** `Patients.ID_ArchivingReasons` is set. */
+  archived: boolean | undefined
   /** `ArchivingReasons.Name` when archived (null when active or the reason is unknown). */
   archiveReason: string | null | undefined
   /** Most recent visits first (at most `MAX_VISITS_READ`), see `Visit`. */

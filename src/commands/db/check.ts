@@ -1,0 +1,86 @@
+import {BaseCommand} from '../../base-command.js'
+import type {AppConfig} from '../../config/index.js'
+import {checkIdentDatabase, type DbCheckReport, missingCoreError, PATIENT_VALUE_SOURCES} from '../../ident/index.js'
+import {openSecretStore, SECRET_KEYS} from '../../secrets/index.js'
+import {chalk, mark, renderPairs, renderTable} from '../../ui/index.js'
+
+export default class DbCheck extends BaseCommand<typeof DbCheck> {
+  static override summary = 'Check the IDENT database: connection, tables and columns, what is unavailable.'
+  static override description = `Connects to IDENT read-only (SQL Server, or a SQLite file with DB_CLIENT=sqlite) and checks every table and column ident-amo reads: present or missing, and under which name when the config renames it (ident.tables.<Table>, ident.columns.<Table>.<Column>). Lists the patient values — hence the amoCRM fields — that are unavailable because a column is missing, the row counts of the main tables and the database clock (the incremental watermark), and warns when the login could write. Exits 1 when the server cannot be reached, the login fails, the database or file does not exist, or a core (★) column is missing.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    'DB_CLIENT=sqlite DB_FILE=clinic.sqlite <%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+  static override flags = {}
+
+  async run(): Promise<DbCheckReport> {
+    const config = this.loadAppConfig()
+    const report = await checkIdentDatabase(config, {password: await this.dbPassword(config)})
+    if (!this.jsonEnabled()) this.render(report)
+    if (!report.ok) throw missingCoreError(report)
+    return report
+  }
+
+  /** DB_PASSWORD from the environment wins; otherwise the one `config set DB_PASSWORD` kept in the keychain. */
+  private async dbPassword(config: AppConfig): Promise<string | undefined> {
+    if (config.db.client !== 'mssql' || config.db.password !== undefined || !config.db.user) return config.db.password
+    try {
+      const store = await openSecretStore({configDir: this.config.configDir, dataDir: this.config.dataDir})
+      return await store.get(SECRET_KEYS.dbPassword)
+    } catch {
+      // No keychain here: try without a password; a failed login then says to set DB_PASSWORD.
+      return undefined
+    }
+  }
+
+  private render(report: DbCheckReport): void {
+    this.log(renderPairs([
+      ['IDENT', `${report.database.client === 'sqlite' ? 'SQLite file' : 'SQL Server'} ${report.database.target}`],
+      ['database clock', report.clock],
+    ]))
+    this.log('')
+    const rows: Array<Array<string | number>> = []
+    for (const table of report.tables) {
+      for (const column of table.columns) {
+        const name = `${table.name}.${column.name}`
+        const ours = `${table.table}.${column.column}`
+        rows.push([
+          column.present ? mark.ok() : column.status === 'core' ? mark.fail() : mark.warn(),
+          ours,
+          column.status === 'core' ? 'core ★' : column.status,
+          column.present ? (name === ours ? '' : name) : table.present ? `missing${column.renamed ? ` (looked for ${name})` : ''}` : `table ${table.name} missing`,
+        ])
+      }
+    }
+    this.log(renderTable(['', 'column', 'status', 'in this database'], rows))
+
+    if (report.unavailable.length > 0 || report.partial.length > 0) {
+      this.log('')
+      this.log(chalk.bold('Patient values affected (their amoCRM fields are not sent):'))
+      this.log(
+        renderTable(
+          ['value', 'effect', 'missing'],
+          [
+            ...report.unavailable.map((u) => [u.value, 'unavailable', u.missing.join(', ')]),
+            ...report.partial.map((p) => [p.value, 'read without', p.missing.join(', ')]),
+          ],
+        ),
+      )
+    } else {
+      this.log(`${mark.ok()} every patient value (${Object.keys(PATIENT_VALUE_SOURCES).length}) can be read`)
+    }
+
+    this.log('')
+    this.log(renderTable(['table', 'rows'], report.tables.filter((t) => t.present).map((t) => [t.name, report.counts[t.table] ?? ''])))
+    const warnings = report.warnings.filter((w) => !/^(column|table) .* does not exist$/.test(w))
+    if (warnings.length > 0) {
+      this.log('')
+      for (const w of warnings) this.log(`${mark.warn()} ${w}`)
+    }
+    if (report.ok) {
+      this.log('')
+      this.log(`${mark.ok()} ready to read ${report.counts.Patients ?? 0} patients`)
+    }
+  }
+}

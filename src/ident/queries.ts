@@ -1,0 +1,346 @@
+import type {Knex} from 'knex'
+
+import type {IdentDialect} from './connection.js'
+import {CHANGE_SOURCES, type ColumnOf, type IdentTable, IDENT_TABLES, type ResolvedSchema} from './schema.js'
+import {MAX_VISITS_READ} from './types.js'
+
+/**
+ * Every SQL statement the reader sends, built once with knex for both dialects (SQL Server in
+ * production, SQLite in tests and the demo) from the resolved names. All of them are SELECTs.
+ */
+
+/** Which patients to read. `since` is a naive local `YYYY-MM-DD HH:MM:SS`. */
+export interface PatientSelection {
+  ids?: readonly number[]
+  since?: string
+  limit?: number
+}
+
+export interface PatientQueries {
+  /** One row per patient, in `ID_Persons` order (see `PatientRow`). */
+  patients: Knex.QueryBuilder
+  /** Recent visits, in `ID_Patients` order then newest first; absent when visits are unavailable. */
+  visits: Knex.QueryBuilder | undefined
+}
+
+/** A row of the patient query: only the keys whose columns exist are selected. */
+export interface PatientRow {
+  id: number
+  surname: unknown
+  name: unknown
+  patronymic?: unknown
+  phone?: unknown
+  mobilePhone?: unknown
+  email?: unknown
+  sex?: unknown
+  birthday?: unknown
+  inn?: unknown
+  snils?: unknown
+  patientNumber?: unknown
+  cardNumber?: unknown
+  comment?: unknown
+  firstVisit?: unknown
+  smsRejection?: unknown
+  archivingReasonId?: unknown
+  archiveReason?: unknown
+  initialBalance?: unknown
+  paid?: unknown
+  billed?: unknown
+  visitCount?: unknown
+  orderBranch?: unknown
+  paymentBranch?: unknown
+  discount?: unknown
+  patientChanged?: unknown
+  personChanged?: unknown
+  receptionsChanged?: unknown
+  paymentsChanged?: unknown
+  ordersChanged?: unknown
+}
+
+export interface VisitRow {
+  pid: number
+  at: unknown
+  doctorSurname?: unknown
+  doctorName?: unknown
+  doctorPatronymic?: unknown
+}
+
+/** Direct columns: the value, its table alias, table and column, the row key. */
+const DIRECT = [
+  ['patronymic', 'pe', 'Persons', 'Patronymic'],
+  ['phone', 'pe', 'Persons', 'Phone'],
+  ['mobilePhone', 'pe', 'Persons', 'MobilePhone'],
+  ['email', 'pe', 'Persons', 'Email'],
+  ['sex', 'pe', 'Persons', 'Sex'],
+  ['birthday', 'pe', 'Persons', 'Birthday'],
+  ['inn', 'pe', 'Persons', 'INN'],
+  ['snils', 'pe', 'Persons', 'SNILS'],
+  ['patientNumber', 'pa', 'Patients', 'PatientNumber'],
+  ['cardNumber', 'pa', 'Patients', 'CardNumber'],
+  ['comment', 'pa', 'Patients', 'Comment'],
+  ['firstVisit', 'pa', 'Patients', 'FirstVisit'],
+  ['smsRejection', 'pa', 'Patients', 'SMSRejection'],
+] as const
+
+export class IdentQueries {
+  constructor(
+    private readonly knex: Knex,
+    private readonly schema: ResolvedSchema,
+    private readonly dialect: IdentDialect,
+  ) {}
+
+  private t(table: IdentTable): string {
+    return this.schema.table(table)
+  }
+
+  /** `alias.RealColumn`; only called for columns the schema says exist. */
+  private c<T extends IdentTable>(alias: string, table: T, column: ColumnOf<T>): string {
+    const real = this.schema.column(table, column)
+    if (real === undefined) throw new Error(`internal: ${table}.${column} is used but missing`)
+    return `${alias}.${real}`
+  }
+
+  private has<T extends IdentTable>(table: T, ...columns: Array<ColumnOf<T>>): boolean {
+    return columns.every((c) => this.schema.column(table, c) !== undefined)
+  }
+
+  /** The patient rows and the visit history for a selection: two set-based queries, whatever N. */
+  patientQueries(selection: PatientSelection = {}): PatientQueries {
+    return {patients: this.patientRows(selection), visits: this.schema.available('visits') ? this.visitRows(selection) : undefined}
+  }
+
+  /** Patients ⋈ Persons with grouped subqueries for visits, money, branch and discount. */
+  patientRows(selection: PatientSelection = {}): Knex.QueryBuilder {
+    const {knex, schema} = this
+    const q = this.patientsFrom().select({id: this.c('pa', 'Patients', 'ID_Persons'), surname: this.c('pe', 'Persons', 'SurName'), name: this.c('pe', 'Persons', 'Name')})
+    for (const [key, alias, table, column] of DIRECT) {
+      const real = this.schema.column(table, column as ColumnOf<typeof table>)
+      if (real !== undefined) q.select({[key]: `${alias}.${real}`})
+    }
+
+    if (schema.available('archived')) q.select({archivingReasonId: this.c('pa', 'Patients', 'ID_ArchivingReasons')})
+    if (schema.available('archiveReason')) {
+      q.leftJoin({ar: this.t('ArchivingReasons')}, this.c('ar', 'ArchivingReasons', 'ID'), this.c('pa', 'Patients', 'ID_ArchivingReasons'))
+      q.select({archiveReason: this.c('ar', 'ArchivingReasons', 'Name')})
+    }
+    q.select({patientChanged: this.c('pa', 'Patients', 'DateTimeChanged')})
+    if (this.has('Persons', 'DateTimeChanged')) q.select({personChanged: this.c('pe', 'Persons', 'DateTimeChanged')})
+
+    const countVisits = schema.available('totalVisits')
+    const receptionsChanged = this.has('Receptions', 'ID_Patients', 'DateTimeChanged')
+    if (countVisits || receptionsChanged) {
+      const rv = knex.from({r: this.t('Receptions')}).select({pid: this.c('r', 'Receptions', 'ID_Patients')}).groupBy(this.c('r', 'Receptions', 'ID_Patients'))
+      if (countVisits)
+        rv.select(
+          knex.raw('count(case when ?? is not null and ?? is null and ?? is null then 1 end) as ??', [
+            this.c('r', 'Receptions', 'PatientAppeared'),
+            this.c('r', 'Receptions', 'ReceptionCanceled'),
+            this.c('r', 'Receptions', 'ID_ReceptionCancelReasons'),
+            'visitCount',
+          ]),
+        )
+      if (receptionsChanged) rv.max({changed: this.c('r', 'Receptions', 'DateTimeChanged')})
+      q.leftJoin(rv.as('rv'), 'rv.pid', this.c('pa', 'Patients', 'ID_Persons'))
+      if (countVisits) q.select({visitCount: 'rv.visitCount'})
+      if (receptionsChanged) q.select({receptionsChanged: 'rv.changed'})
+    }
+
+    const balance = schema.available('balance')
+    const paymentsChanged = this.has('PaymentsIn', 'ID_Patients', 'DateTimeChanged')
+    if (balance || paymentsChanged) {
+      const py = knex.from({p: this.t('PaymentsIn')}).select({pid: this.c('p', 'PaymentsIn', 'ID_Patients')}).groupBy(this.c('p', 'PaymentsIn', 'ID_Patients'))
+      if (balance) py.sum({paid: this.c('p', 'PaymentsIn', 'Payment')})
+      if (paymentsChanged) py.max({changed: this.c('p', 'PaymentsIn', 'DateTimeChanged')})
+      q.leftJoin(py.as('py'), 'py.pid', this.c('pa', 'Patients', 'ID_Persons'))
+      if (balance) q.select({initialBalance: this.c('pa', 'Patients', 'InitialBalance'), paid: 'py.paid'})
+      if (paymentsChanged) q.select({paymentsChanged: 'py.changed'})
+    }
+    if (balance) {
+      const bl = knex
+        .from({o: this.t('Orders')})
+        .join({j: this.t('OrderPaymentsJournal')}, this.c('j', 'OrderPaymentsJournal', 'ID_Orders'), this.c('o', 'Orders', 'ID'))
+        .select({pid: this.c('o', 'Orders', 'ID_Patients')})
+        .sum({billed: this.c('j', 'OrderPaymentsJournal', 'AmountWithDiscount')})
+        .groupBy(this.c('o', 'Orders', 'ID_Patients'))
+      q.leftJoin(bl.as('bl'), 'bl.pid', this.c('pa', 'Patients', 'ID_Persons')).select({billed: 'bl.billed'})
+    }
+    if (this.has('Orders', 'ID_Patients', 'DateTimeChanged')) {
+      const oc = knex
+        .from({o: this.t('Orders')})
+        .select({pid: this.c('o', 'Orders', 'ID_Patients')})
+        .max({changed: this.c('o', 'Orders', 'DateTimeChanged')})
+        .groupBy(this.c('o', 'Orders', 'ID_Patients'))
+      q.leftJoin(oc.as('oc'), 'oc.pid', this.c('pa', 'Patients', 'ID_Persons')).select({ordersChanged: 'oc.changed'})
+    }
+
+    if (schema.available('branch')) {
+      if (this.has('Orders', 'ID_Patients', 'DateTimeOrder', 'ID_OwnCompanies')) {
+        const lo = this.latestPer('Orders', 'o', 'ID_Patients', 'ID_OwnCompanies', 'DateTimeOrder', 'ID')
+        q.leftJoin(lo.as('lo'), (on) => on.on('lo.pid', '=', this.c('pa', 'Patients', 'ID_Persons')).andOn('lo.rn', '=', knex.raw('1')))
+        q.leftJoin({obr: this.t('OwnCompanies')}, this.c('obr', 'OwnCompanies', 'ID'), 'lo.val')
+        q.select({orderBranch: this.c('obr', 'OwnCompanies', 'Name')})
+      }
+      if (this.has('PaymentsIn', 'ID_Patients', 'DateTimePayment', 'ID_OwnCompanies')) {
+        const lp = this.latestPer('PaymentsIn', 'p', 'ID_Patients', 'ID_OwnCompanies', 'DateTimePayment', 'ID')
+        q.leftJoin(lp.as('lp'), (on) => on.on('lp.pid', '=', this.c('pa', 'Patients', 'ID_Persons')).andOn('lp.rn', '=', knex.raw('1')))
+        q.leftJoin({pbr: this.t('OwnCompanies')}, this.c('pbr', 'OwnCompanies', 'ID'), 'lp.val')
+        q.select({paymentBranch: this.c('pbr', 'OwnCompanies', 'Name')})
+      }
+    }
+    if (schema.available('discount')) {
+      const dc = this.latestPer('DiscountCards', 'd', 'ID_Patients', 'DiscountPercent', 'DateTimeChanged', 'DiscountPercent')
+      q.leftJoin(dc.as('dc'), (on) => on.on('dc.pid', '=', this.c('pa', 'Patients', 'ID_Persons')).andOn('dc.rn', '=', knex.raw('1')))
+      q.select({discount: 'dc.val'})
+    }
+
+    this.filter(q, this.c('pa', 'Patients', 'ID_Persons'), selection)
+    q.orderBy(this.c('pa', 'Patients', 'ID_Persons'))
+    if (selection.limit !== undefined) q.limit(selection.limit)
+    return q
+  }
+
+  /**
+   * The visits (ident-schema.md "visit"), at most `MAX_VISITS_READ` per patient, newest first, with
+   * the doctor's name parts — in patient id order so that they merge with the patient stream.
+   */
+  visitRows(selection: PatientSelection = {}): Knex.QueryBuilder {
+    const {knex} = this
+    const pid = this.c('r', 'Receptions', 'ID_Patients')
+    const planStart = this.c('r', 'Receptions', 'PlanStart')
+    const order = this.has('Receptions', 'ID') ? [planStart, this.c('r', 'Receptions', 'ID')] : [planStart]
+    const inner = knex
+      .from({r: this.t('Receptions')})
+      .select({pid, at: planStart})
+      .select(knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [pid, ...order, 'rn']))
+      .whereNotNull(this.c('r', 'Receptions', 'PatientAppeared'))
+      .whereNull(this.c('r', 'Receptions', 'ReceptionCanceled'))
+      .whereNull(this.c('r', 'Receptions', 'ID_ReceptionCancelReasons'))
+    const doctorParts = (
+      [
+        ['doctorSurname', 'SurName'],
+        ['doctorName', 'Name'],
+        ['doctorPatronymic', 'Patronymic'],
+      ] as const
+    ).filter(([, column]) => this.has('Staffs', column))
+    const doctors = this.has('Receptions', 'ID_Staffs') && this.has('Staffs', 'ID') && doctorParts.length > 0
+    if (doctors) {
+      inner.leftJoin({s: this.t('Staffs')}, this.c('s', 'Staffs', 'ID'), this.c('r', 'Receptions', 'ID_Staffs'))
+      for (const [key, column] of doctorParts) inner.select({[key]: this.c('s', 'Staffs', column)})
+    }
+    if (selection.limit !== undefined) inner.whereIn(pid, this.limitedPatientIds(selection))
+    else this.filter(inner, pid, selection)
+
+    return knex
+      .from(inner.as('v'))
+      .select(['v.pid', 'v.at', ...(doctors ? doctorParts.map(([key]) => `v.${key}`) : [])])
+      .where('v.rn', '<=', MAX_VISITS_READ)
+      .orderBy([{column: 'v.pid'}, {column: 'v.rn'}])
+  }
+
+  /** How many patients a selection holds (for progress). */
+  countPatients(selection: PatientSelection = {}): Knex.QueryBuilder {
+    const q = this.patientsFrom().count({n: '*'})
+    this.filter(q, this.c('pa', 'Patients', 'ID_Persons'), selection)
+    if (selection.limit === undefined) return q
+    return this.knex.from(this.patientIds(selection).limit(selection.limit).as('x')).count({n: '*'})
+  }
+
+  /** The database's own clock as naive local `YYYY-MM-DD HH:MM:SS` (the incremental watermark). */
+  clock(): Knex.Raw {
+    if (this.dialect === 'mssql') return this.knex.raw('select convert(varchar(19), sysdatetime(), 120) as ??', ['now'])
+    return this.knex.raw("select datetime('now', 'localtime') as ??", ['now'])
+  }
+
+  /** Row counts of the tables that exist, in one statement. */
+  tableCounts(): Knex.Raw | undefined {
+    const present = this.schema.report.tables.filter((t) => t.present)
+    if (present.length === 0) return undefined
+    return this.knex.raw(`select ${present.map(() => '(select count(*) from ??) as ??').join(', ')}`, present.flatMap((t) => [t.name, t.table]))
+  }
+
+  /** SQL Server: which write permissions the login holds on the database and on the Patients table. */
+  writePermissions(): Knex.Raw {
+    const database = ['INSERT', 'UPDATE', 'DELETE', 'ALTER', 'CREATE TABLE']
+    const columns = database.map((p) => `has_perms_by_name(db_name(), 'DATABASE', '${p}') as ??`)
+    columns.push(`has_perms_by_name(?, 'OBJECT', 'UPDATE') as ??`)
+    return this.knex.raw(`select ${columns.join(', ')}`, [...database, this.t('Patients'), 'UPDATE Patients'])
+  }
+
+  private patientsFrom(): Knex.QueryBuilder {
+    return this.knex
+      .from({pa: this.t('Patients')})
+      .join({pe: this.t('Persons')}, this.c('pe', 'Persons', 'ID'), this.c('pa', 'Patients', 'ID_Persons'))
+  }
+
+  private patientIds(selection: PatientSelection): Knex.QueryBuilder {
+    const id = this.c('pa', 'Patients', 'ID_Persons')
+    const q = this.patientsFrom().select(id)
+    this.filter(q, id, selection)
+    return q.orderBy(id)
+  }
+
+  private limitedPatientIds(selection: PatientSelection): Knex.QueryBuilder {
+    return this.patientIds(selection).limit(selection.limit!)
+  }
+
+  private filter(q: Knex.QueryBuilder, column: string, selection: PatientSelection): void {
+    if (selection.ids) q.whereIn(column, [...selection.ids])
+    if (selection.since !== undefined) q.whereIn(column, this.changedSince(selection.since))
+  }
+
+  /**
+   * Ids of patients with a row changed at or after `since` (ident-schema.md "changed since W"): a
+   * UNION of one indexable range condition per table, not an OR across joins.
+   */
+  changedSince(since: string): Knex.QueryBuilder {
+    // SQL Server reads `YYYY-MM-DD hh:mm:ss` as year-day-month under a Russian login (DATEFORMAT dmy);
+    // the ISO 8601 `T` form is read the same way under every language setting.
+    const value = this.dialect === 'mssql' ? since.replace(' ', 'T') : since
+    const parts = CHANGE_SOURCES.filter((s) => this.schema.has(s.id, s.changed)).map((s) => {
+      const column = (ref: string) => this.schema.column(s.table, ref.split('.')[1] as ColumnOf<typeof s.table>)!
+      return this.knex.from(this.t(s.table)).select({pid: column(s.id)}).where(column(s.changed), '>=', value)
+    })
+    const [first, ...rest] = parts
+    return rest.length > 0 ? first!.union(rest) : first!
+  }
+
+  /** Per patient, `val` of the latest row by `orderColumn` (ties by `tieColumn`), as `pid, val, rn`. */
+  private latestPer<T extends 'Orders' | 'PaymentsIn' | 'DiscountCards'>(
+    table: T,
+    alias: string,
+    pidColumn: ColumnOf<T>,
+    valueColumn: ColumnOf<T>,
+    orderColumn: ColumnOf<T>,
+    tieColumn: ColumnOf<T>,
+  ): Knex.QueryBuilder {
+    const col = (c: ColumnOf<T>) => this.c(alias, table, c)
+    const order = [col(orderColumn), ...(this.has(table, tieColumn) && tieColumn !== orderColumn ? [col(tieColumn)] : [])]
+    const q = this.knex
+      .from({[alias]: this.t(table)})
+      .select({pid: col(pidColumn), val: col(valueColumn)})
+      .select(this.knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [col(pidColumn), ...order, 'rn']))
+    if (table !== 'DiscountCards') q.whereNotNull(col(valueColumn))
+    return q
+  }
+}
+
+/** Introspection: the columns of the tables that exist (current database; default schema, then dbo). */
+export function introspectionQuery(knex: Knex, dialect: IdentDialect, tableNames: readonly string[]): Knex.QueryBuilder | Knex.Raw {
+  if (dialect === 'mssql')
+    return knex
+      .from({c: 'INFORMATION_SCHEMA.COLUMNS'})
+      .select({tableSchema: 'c.TABLE_SCHEMA', tableName: 'c.TABLE_NAME', columnName: 'c.COLUMN_NAME'})
+      .whereRaw('?? = db_name()', ['c.TABLE_CATALOG'])
+      .where((w) => w.whereRaw('?? = schema_name()', ['c.TABLE_SCHEMA']).orWhere('c.TABLE_SCHEMA', 'dbo'))
+      .whereIn('c.TABLE_NAME', [...tableNames])
+      .orderByRaw('case when ?? = schema_name() then 0 else 1 end', ['c.TABLE_SCHEMA'])
+      .orderBy(['c.TABLE_NAME', 'c.ORDINAL_POSITION'])
+  return knex.raw(
+    "select m.name as tableName, p.name as columnName from sqlite_master as m join pragma_table_info(m.name) as p where m.type in ('table', 'view') order by m.name, p.cid",
+  )
+}
+
+/** Our table names after renames, for the introspection filter. */
+export function wantedTableNames(renames: {tables: Record<string, string>}): string[] {
+  return IDENT_TABLES.map((t) => renames.tables[t]?.trim() || t)
+}

@@ -1,0 +1,84 @@
+import Database from 'better-sqlite3'
+
+import {type CraftedOrder, type CraftedPatient, type CraftedPayment, type CraftedReception, writeCraftedOrder, writeCraftedPatient, writeCraftedPayment, writeCraftedReception} from './crafted.js'
+import {ClinicWriter} from './writer.js'
+
+/**
+ * Changes to a sample clinic file, as the clinic's staff would make them in IDENT: each sets
+ * `DateTimeChanged` to the database's local now. They open their own writable connection — the
+ * reader never writes — and are meant for the sample/test SQLite file only.
+ */
+
+function withClinic<T>(file: string, action: (writer: ClinicWriter, now: string) => T): T {
+  const db = new Database(file, {fileMustExist: true})
+  try {
+    const {now} = db.prepare("SELECT datetime('now', 'localtime') AS now").get() as {now: string}
+    return db.transaction(() => action(new ClinicWriter(db), now))()
+  } finally {
+    db.close()
+  }
+}
+
+/** Adds a patient (all of its rows); returns its id (the next free one unless given). */
+export function addPatient(file: string, patient: CraftedPatient): number {
+  return withClinic(file, (writer, now) => {
+    const id = patient.id ?? (writer.db.prepare('SELECT COALESCE(MAX(ID), 0) + 1 AS id FROM Persons').get() as {id: number}).id
+    return writeCraftedPatient(writer, patient, id, now)
+  })
+}
+
+/** Marks the patient's Patients (or Persons) row as changed now, without changing a value. */
+export function touchPatient(file: string, id: number, table: 'Patients' | 'Persons' = 'Patients'): void {
+  withClinic(file, (writer, now) => {
+    const column = table === 'Patients' ? 'ID_Persons' : 'ID'
+    const changed = writer.db.prepare(`UPDATE ${table} SET DateTimeChanged = ? WHERE ${column} = ?`).run(now, id).changes
+    if (changed === 0) throw new Error(`no ${table} row for patient ${id}`)
+  })
+}
+
+/** Sets columns of the patient's Persons and/or Patients rows (IDENT column names) and marks them changed. */
+export function updatePatient(file: string, id: number, changes: {persons?: Record<string, unknown>; patients?: Record<string, unknown>}): void {
+  withClinic(file, (writer, now) => {
+    for (const [table, key, values] of [
+      ['Persons', 'ID', changes.persons],
+      ['Patients', 'ID_Persons', changes.patients],
+    ] as const) {
+      if (!values || Object.keys(values).length === 0) continue
+      const columns = Object.keys(values)
+      for (const c of columns) if (!/^\w+$/.test(c)) throw new Error(`bad column name ${c}`)
+      const sql = `UPDATE ${table} SET ${columns.map((c) => `${c} = @${c}`).join(', ')}, DateTimeChanged = @__now WHERE ${key} = @__id`
+      writer.db.prepare(sql).run({...values, __now: now, __id: id})
+    }
+  })
+}
+
+/** Adds a reception (by default a visit that took place now with the first doctor); returns its id. */
+export function addVisit(file: string, id: number, reception: Partial<CraftedReception> = {}): number {
+  return withClinic(file, (writer, now) => {
+    const doctor = reception.doctor ?? firstDoctor(writer)
+    return writeCraftedReception(writer, id, {planStart: now, appeared: true, ...reception, doctor}, now)
+  })
+}
+
+function firstDoctor(writer: ClinicWriter): CraftedReception['doctor'] {
+  const row = writer.db.prepare('SELECT SurName, Name, Patronymic FROM Staffs ORDER BY ID LIMIT 1').get() as {SurName: string; Name: string | null; Patronymic: string | null} | undefined
+  return row ? [row.SurName, row.Name, row.Patronymic] : undefined
+}
+
+/** Adds a payment received now (unless `at` is given). */
+export function addPayment(file: string, id: number, payment: Partial<CraftedPayment> & {amount: number}): void {
+  withClinic(file, (writer, now) => writeCraftedPayment(writer, id, {at: now, ...payment}, now))
+}
+
+/** Adds a bill (Orders + OrderPaymentsJournal) made now (unless `at` is given); returns the order id. */
+export function addOrder(file: string, id: number, order: Partial<CraftedOrder> & {amount: number}): number {
+  return withClinic(file, (writer, now) => writeCraftedOrder(writer, id, {at: now, ...order}, now))
+}
+
+/** Archives the patient with a reason (created when new). */
+export function archivePatient(file: string, id: number, reason: string): void {
+  withClinic(file, (writer, now) => {
+    const reasonId = writer.referenceId('ArchivingReasons', reason)
+    writer.db.prepare('UPDATE Patients SET ID_ArchivingReasons = ?, DateTimeChanged = ? WHERE ID_Persons = ?').run(reasonId, now, id)
+  })
+}

@@ -1,0 +1,309 @@
+import type {IdentRenames} from '../config/index.js'
+import {AppError, ConfigError} from '../errors.js'
+import type {Patient} from './types.js'
+
+/**
+ * How sure we are that a column exists in a real IDENT (ident-schema.md): `core` (★) columns are
+ * required — without them there is no patient to read; `confirmed` ones were seen in real databases;
+ * `assumed` ones are our best knowledge. A missing non-core column makes the values that depend on it
+ * unavailable (`undefined`), never a crash.
+ */
+export type ColumnStatus = 'core' | 'confirmed' | 'assumed'
+
+/** Every table and column the reader uses, with its status (ident-schema.md "Tables"). */
+export const IDENT_COLUMNS = {
+  Persons: {
+    ID: 'core',
+    SurName: 'core',
+    Name: 'core',
+    Patronymic: 'confirmed',
+    Phone: 'confirmed',
+    MobilePhone: 'assumed',
+    Email: 'assumed',
+    Sex: 'assumed',
+    Birthday: 'assumed',
+    INN: 'assumed',
+    SNILS: 'assumed',
+    DateTimeChanged: 'assumed',
+  },
+  Patients: {
+    ID_Persons: 'core',
+    PatientNumber: 'confirmed',
+    CardNumber: 'confirmed',
+    Comment: 'confirmed',
+    FirstVisit: 'confirmed',
+    ID_ArchivingReasons: 'confirmed',
+    SMSRejection: 'confirmed',
+    InitialBalance: 'confirmed',
+    DateTimeChanged: 'core',
+  },
+  ArchivingReasons: {ID: 'assumed', Name: 'assumed'},
+  Staffs: {ID: 'confirmed', SurName: 'assumed', Name: 'assumed', Patronymic: 'assumed'},
+  OwnCompanies: {ID: 'assumed', Name: 'assumed'},
+  Receptions: {
+    ID: 'confirmed',
+    ID_Patients: 'confirmed',
+    ID_Staffs: 'confirmed',
+    PlanStart: 'confirmed',
+    PatientAppeared: 'confirmed',
+    ReceptionCanceled: 'confirmed',
+    ID_ReceptionCancelReasons: 'confirmed',
+    DateTimeChanged: 'confirmed',
+  },
+  PaymentsIn: {
+    ID: 'confirmed',
+    ID_Patients: 'confirmed',
+    Payment: 'confirmed',
+    DateTimePayment: 'confirmed',
+    ID_OwnCompanies: 'confirmed',
+    DateTimeChanged: 'confirmed',
+  },
+  Orders: {ID: 'confirmed', ID_Patients: 'confirmed', DateTimeOrder: 'confirmed', ID_OwnCompanies: 'confirmed', DateTimeChanged: 'confirmed'},
+  OrderPaymentsJournal: {ID_Orders: 'confirmed', AmountWithDiscount: 'confirmed'},
+  DiscountCards: {ID_Patients: 'assumed', DiscountPercent: 'assumed', DateTimeChanged: 'assumed'},
+} as const satisfies Record<string, Record<string, ColumnStatus>>
+
+export type IdentTable = keyof typeof IDENT_COLUMNS
+/** The columns of one of our tables. */
+export type ColumnOf<T extends IdentTable> = keyof (typeof IDENT_COLUMNS)[T] & string
+export const IDENT_TABLES = Object.keys(IDENT_COLUMNS) as IdentTable[]
+/** `Table.Column` in our (IDENT reference) names. */
+export type ColumnRef = {[T in IdentTable]: `${T}.${keyof (typeof IDENT_COLUMNS)[T] & string}`}[IdentTable]
+
+/** Every value of `Patient`. */
+export type PatientValue = keyof Patient
+
+export interface ValueSource {
+  /** All of these must exist, or the value is unavailable. */
+  requires: readonly ColumnRef[]
+  /** At least one of these groups must exist entirely (e.g. the branch: from orders, else from payments). */
+  anyOf?: ReadonlyArray<readonly ColumnRef[]>
+  /** Used when present; without them the value is still delivered, less complete. */
+  optional?: readonly ColumnRef[]
+}
+
+const VISIT_FILTER: ColumnRef[] = ['Receptions.ID_Patients', 'Receptions.PatientAppeared', 'Receptions.ReceptionCanceled', 'Receptions.ID_ReceptionCancelReasons']
+const BALANCE: ColumnRef[] = [
+  'Patients.InitialBalance',
+  'PaymentsIn.ID_Patients',
+  'PaymentsIn.Payment',
+  'Orders.ID',
+  'Orders.ID_Patients',
+  'OrderPaymentsJournal.ID_Orders',
+  'OrderPaymentsJournal.AmountWithDiscount',
+]
+/** Where a patient's rows may have changed (ident-schema.md "changed since W"). */
+export const CHANGE_SOURCES = [
+  {table: 'Patients', id: 'Patients.ID_Persons', changed: 'Patients.DateTimeChanged'},
+  {table: 'Persons', id: 'Persons.ID', changed: 'Persons.DateTimeChanged'},
+  {table: 'Receptions', id: 'Receptions.ID_Patients', changed: 'Receptions.DateTimeChanged'},
+  {table: 'PaymentsIn', id: 'PaymentsIn.ID_Patients', changed: 'PaymentsIn.DateTimeChanged'},
+  {table: 'Orders', id: 'Orders.ID_Patients', changed: 'Orders.DateTimeChanged'},
+] as const satisfies ReadonlyArray<{table: IdentTable; id: ColumnRef; changed: ColumnRef}>
+
+/**
+ * The one source of truth for which IDENT columns each patient value comes from: the reader selects
+ * by it, `db check` reports by it, and the field mapping learns from it which fields are unavailable.
+ */
+export const PATIENT_VALUE_SOURCES: Readonly<Record<PatientValue, ValueSource>> = {
+  id: {requires: ['Patients.ID_Persons', 'Persons.ID']},
+  surname: {requires: ['Persons.SurName']},
+  name: {requires: ['Persons.Name']},
+  patronymic: {requires: ['Persons.Patronymic']},
+  phone: {requires: ['Persons.Phone']},
+  mobilePhone: {requires: ['Persons.MobilePhone']},
+  email: {requires: ['Persons.Email']},
+  sex: {requires: ['Persons.Sex']},
+  birthday: {requires: ['Persons.Birthday']},
+  inn: {requires: ['Persons.INN']},
+  snils: {requires: ['Persons.SNILS']},
+  patientNumber: {requires: ['Patients.PatientNumber']},
+  cardNumber: {requires: ['Patients.CardNumber']},
+  comment: {requires: ['Patients.Comment']},
+  firstVisit: {requires: ['Patients.FirstVisit']},
+  smsRejection: {requires: ['Patients.SMSRejection']},
+  archived: {requires: ['Patients.ID_ArchivingReasons']},
+  archiveReason: {requires: ['Patients.ID_ArchivingReasons', 'ArchivingReasons.ID', 'ArchivingReasons.Name']},
+  visits: {
+    requires: [...VISIT_FILTER, 'Receptions.PlanStart'],
+    optional: ['Receptions.ID', 'Receptions.ID_Staffs', 'Staffs.ID', 'Staffs.SurName', 'Staffs.Name', 'Staffs.Patronymic'],
+  },
+  totalVisits: {requires: VISIT_FILTER},
+  branch: {
+    requires: ['OwnCompanies.ID', 'OwnCompanies.Name'],
+    anyOf: [
+      ['Orders.ID_Patients', 'Orders.DateTimeOrder', 'Orders.ID_OwnCompanies'],
+      ['PaymentsIn.ID_Patients', 'PaymentsIn.DateTimePayment', 'PaymentsIn.ID_OwnCompanies'],
+    ],
+    optional: ['Orders.ID', 'PaymentsIn.ID'],
+  },
+  balance: {requires: BALANCE},
+  advance: {requires: BALANCE},
+  debt: {requires: BALANCE},
+  discount: {requires: ['DiscountCards.ID_Patients', 'DiscountCards.DiscountPercent', 'DiscountCards.DateTimeChanged']},
+  changedAt: {requires: ['Patients.DateTimeChanged'], optional: CHANGE_SOURCES.flatMap((s) => [s.id, s.changed])},
+}
+
+export const PATIENT_VALUES = Object.keys(PATIENT_VALUE_SOURCES) as PatientValue[]
+
+/** What introspection found: table name (any case) → its real name and real column names. */
+export type ExistingTables = Map<string, {name: string; columns: string[]}>
+
+export interface SchemaColumnReport {
+  column: string
+  status: ColumnStatus
+  present: boolean
+  /** The name looked for in this database (differs from `column` when renamed in the config). */
+  name: string
+  renamed: boolean
+}
+
+export interface SchemaTableReport {
+  table: IdentTable
+  present: boolean
+  name: string
+  renamed: boolean
+  columns: SchemaColumnReport[]
+}
+
+/** What exists in this IDENT and what it means for the patient values (plain data, for `db check --json`). */
+export interface IdentSchemaReport {
+  tables: SchemaTableReport[]
+  /** Missing columns (`Table.Column`, our names), including those of missing tables. */
+  missing: ColumnRef[]
+  /** The subset of `missing` that is core (★): reading is impossible. */
+  coreMissing: ColumnRef[]
+  /** Patient values that cannot be read here, and why. */
+  unavailable: Array<{value: PatientValue; missing: ColumnRef[]}>
+  /** Values read without some of their optional columns (e.g. visits without doctor names). */
+  partial: Array<{value: PatientValue; missing: ColumnRef[]}>
+  /** Tables whose changes the incremental pass cannot see (no id or DateTimeChanged column). */
+  undetectedChanges: IdentTable[]
+  /** One line per problem, for `db check` and to be logged once per run. */
+  warnings: string[]
+}
+
+/** The schema resolved against one database: real names for our names, and what is available. */
+export class ResolvedSchema {
+  constructor(
+    readonly report: IdentSchemaReport,
+    private readonly names: Map<string, string>,
+  ) {}
+
+  /** The real name of one of our tables. */
+  table(table: IdentTable): string {
+    return this.names.get(table)!
+  }
+
+  /** The real name of a column, undefined when it does not exist here. */
+  column<T extends IdentTable>(table: T, column: ColumnOf<T>): string | undefined {
+    return this.names.get(`${table}.${column}`)
+  }
+
+  has(...refs: ColumnRef[]): boolean {
+    return refs.every((ref) => this.names.has(ref))
+  }
+
+  available(value: PatientValue): boolean {
+    return !this.report.unavailable.some((u) => u.value === value)
+  }
+}
+
+/** Checks renames against the tables and columns we know: a typo must not pass silently. */
+export function validateRenames(renames: IdentRenames): void {
+  for (const table of Object.keys(renames.tables)) {
+    if (!(table in IDENT_COLUMNS))
+      throw new ConfigError(`ident.tables.${table}: ${table} is not a table ident-amo reads`, `tables that can be renamed: ${IDENT_TABLES.join(', ')}`)
+  }
+  for (const [table, columns] of Object.entries(renames.columns)) {
+    if (!(table in IDENT_COLUMNS))
+      throw new ConfigError(`ident.columns.${table}: ${table} is not a table ident-amo reads`, `tables: ${IDENT_TABLES.join(', ')}`)
+    const known = IDENT_COLUMNS[table as IdentTable]
+    for (const column of Object.keys(columns ?? {})) {
+      if (!(column in known))
+        throw new ConfigError(`ident.columns.${table}.${column}: ${table}.${column} is not a column ident-amo reads`, `columns of ${table}: ${Object.keys(known).join(', ')}`)
+    }
+  }
+}
+
+/**
+ * Matches our tables and columns (after the config's renames) against what exists, case-insensitively
+ * as SQL Server and SQLite both compare identifiers by default.
+ */
+export function resolveSchema(existing: ExistingTables, renames: IdentRenames): ResolvedSchema {
+  validateRenames(renames)
+  const names = new Map<string, string>()
+  const tables: SchemaTableReport[] = []
+  const missing: ColumnRef[] = []
+  for (const table of IDENT_TABLES) {
+    const wanted = renames.tables[table]?.trim() || table
+    const found = existing.get(wanted.toLowerCase())
+    if (found) names.set(table, found.name)
+    else names.set(table, wanted)
+    const columnsFound = new Map((found?.columns ?? []).map((c) => [c.toLowerCase(), c]))
+    const columns: SchemaColumnReport[] = []
+    for (const [column, status] of Object.entries(IDENT_COLUMNS[table]) as Array<[string, ColumnStatus]>) {
+      const wantedColumn = renames.columns[table]?.[column]?.trim() || column
+      const real = columnsFound.get(wantedColumn.toLowerCase())
+      if (real) names.set(`${table}.${column}`, real)
+      else missing.push(`${table}.${column}` as ColumnRef)
+      columns.push({column, status, present: real !== undefined, name: real ?? wantedColumn, renamed: wantedColumn !== column})
+    }
+    tables.push({table, present: found !== undefined, name: found?.name ?? wanted, renamed: wanted !== table, columns})
+  }
+
+  const missingSet = new Set<string>(missing)
+  const absent = (refs: readonly ColumnRef[]) => refs.filter((r) => missingSet.has(r))
+  const unavailable: IdentSchemaReport['unavailable'] = []
+  const partial: IdentSchemaReport['partial'] = []
+  for (const value of PATIENT_VALUES) {
+    const source = PATIENT_VALUE_SOURCES[value]
+    const lacking = absent(source.requires)
+    const groups = source.anyOf ?? []
+    if (groups.length > 0 && groups.every((g) => absent(g).length > 0)) lacking.push(...groups.flatMap((g) => absent(g)))
+    if (lacking.length > 0) {
+      unavailable.push({value, missing: lacking})
+      continue
+    }
+    const lackingOptional = [...absent(source.optional ?? []), ...groups.flatMap((g) => absent(g))]
+    if (lackingOptional.length > 0) partial.push({value, missing: lackingOptional})
+  }
+  const undetectedChanges = CHANGE_SOURCES.filter((s) => absent([s.id, s.changed]).length > 0).map((s) => s.table)
+
+  const coreMissing = missing.filter((ref) => columnStatus(ref) === 'core')
+  const warnings: string[] = []
+  for (const t of tables) {
+    if (!t.present) warnings.push(`table ${t.name}${t.renamed ? ` (our ${t.table})` : ''} does not exist`)
+    else for (const c of t.columns) if (!c.present) warnings.push(`column ${t.name}.${c.name}${c.renamed ? ` (our ${t.table}.${c.column})` : ''} does not exist`)
+  }
+  for (const u of unavailable) warnings.push(`${u.value} is unavailable (no ${u.missing.join(', ')}): its field is never sent`)
+  for (const p of partial) warnings.push(`${p.value} is read without ${p.missing.join(', ')}`)
+  if (undetectedChanges.length > 0) warnings.push(`changes made only in ${undetectedChanges.join(', ')} are not seen by the incremental pass (the deep pass still sees them)`)
+
+  return new ResolvedSchema({tables, missing, coreMissing, unavailable, partial, undetectedChanges, warnings}, names)
+}
+
+export function columnStatus(ref: ColumnRef): ColumnStatus {
+  const [table, column] = ref.split('.') as [IdentTable, string]
+  return (IDENT_COLUMNS[table] as Record<string, ColumnStatus>)[column]!
+}
+
+/** A fatal error for missing core (★) columns, naming them and how to rename. */
+export function missingCoreError(report: IdentSchemaReport): AppError {
+  const lines = report.coreMissing.map((ref) => {
+    const [table, column] = ref.split('.') as [IdentTable, string]
+    const t = report.tables.find((x) => x.table === table)!
+    const c = t.columns.find((x) => x.column === column)!
+    return t.present ? `column ${t.name}.${c.name}` : `table ${t.name}`
+  })
+  const first = report.coreMissing[0]!
+  const [table, column] = first.split('.') as [IdentTable, string]
+  const tableMissing = !report.tables.find((x) => x.table === table)!.present
+  const hint = tableMissing
+    ? `if this IDENT names the table differently, rename it: ident-amo config set ident.tables.${table} <its name>`
+    : `if this IDENT names the column differently, rename it: ident-amo config set ident.columns.${table}.${column} <its name>`
+  return new AppError(`the IDENT database lacks what ident-amo cannot work without: ${[...new Set(lines)].join(', ')}`, {
+    code: 'E_IDENT_SCHEMA',
+    hint: `${hint} (see ident-amo db check)`,
+  })
+}

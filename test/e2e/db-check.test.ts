@@ -1,0 +1,165 @@
+import {copyFileSync, rmSync} from 'node:fs'
+import {createServer} from 'node:net'
+import path from 'node:path'
+
+import Database from 'better-sqlite3'
+import {expect} from 'chai'
+
+import type {DbCheckReport} from '../../src/ident/index.js'
+import {generateClinic} from '../../src/ident/index.js'
+import {parseJson, runCli, type TempHome, tempHome} from '../helpers/cli.js'
+
+/** oclif wraps error lines and prefixes them with ›: join them back for matching. */
+const unwrapped = (text: string) => text.replaceAll(/\s*›\s*/g, ' ').replaceAll(/\s+/g, ' ').replaceAll(/(\S)- (\S)/g, '$1-$2')
+
+interface ErrorJson {
+  error: {code: string; message: string; hint?: string; exitCode: number}
+}
+
+describe('e2e: db check (built CLI)', () => {
+  let home: TempHome
+  let clinic: string
+
+  before(() => {
+    home = tempHome('ident-amo-db-check-')
+    clinic = generateClinic({patients: 120, seed: 9, file: path.join(home.root, 'clinic.sqlite')}).file
+  })
+  after(() => rmSync(home.root, {recursive: true, force: true}))
+
+  const sqliteEnv = (file: string) => ({...home.env, DB_CLIENT: 'sqlite', DB_FILE: file})
+
+  function alteredCopy(name: string, ddl: string): string {
+    const file = path.join(home.root, name)
+    copyFileSync(clinic, file)
+    const db = new Database(file)
+    db.exec(ddl)
+    db.close()
+    return file
+  }
+
+  it('checks a sample clinic: exit 0, the column table, counts and the clock', async () => {
+    const result = await runCli(['db', 'check'], {env: sqliteEnv(clinic), cwd: home.root})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('Persons.MobilePhone')
+    expect(result.stdout).to.include('core ★')
+    expect(result.stdout).to.match(/database clock\s*│\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/)
+    expect(result.stdout).to.match(/Receptions\s*│\s*\d+/)
+    expect(result.stdout).to.include('ready to read 120 patients')
+  })
+
+  it('takes DB_FILE relative to the working directory, as from .env', async () => {
+    const result = await runCli(['db', 'check', '--json'], {env: {...home.env, DB_CLIENT: 'sqlite', DB_FILE: 'clinic.sqlite'}, cwd: home.root})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(parseJson<DbCheckReport>(result).database.target).to.equal(clinic)
+  })
+
+  it('--json prints the report as one document', async () => {
+    const result = await runCli(['db', 'check', '--json'], {env: sqliteEnv(clinic), cwd: home.root})
+    expect(result.code, result.stderr).to.equal(0)
+    const report = parseJson<DbCheckReport>(result)
+    expect(report.ok).to.equal(true)
+    expect(report.database).to.deep.equal({client: 'sqlite', target: clinic})
+    expect(report.clock).to.match(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)
+    expect(report.tables.map((t) => t.table)).to.deep.equal([
+      'Persons',
+      'Patients',
+      'ArchivingReasons',
+      'Staffs',
+      'OwnCompanies',
+      'Receptions',
+      'PaymentsIn',
+      'Orders',
+      'OrderPaymentsJournal',
+      'DiscountCards',
+    ])
+    expect(report.tables[0]!.columns[0]).to.deep.equal({column: 'ID', status: 'core', present: true, name: 'ID', renamed: false})
+    expect(report.missing).to.deep.equal([])
+    expect(report.unavailable).to.deep.equal([])
+    expect(report.counts.Patients).to.equal(120)
+    expect(report.write).to.have.property('canWrite')
+  })
+
+  it('lists the values a missing assumed column makes unavailable, and still exits 0', async () => {
+    const file = alteredCopy('no-mobile.sqlite', 'ALTER TABLE Persons DROP COLUMN MobilePhone; ALTER TABLE Persons DROP COLUMN Email;')
+    const result = await runCli(['db', 'check'], {env: sqliteEnv(file), cwd: home.root})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.match(/mobilePhone\s*│\s*unavailable\s*│\s*Persons\.MobilePhone/)
+    expect(result.stdout).to.match(/email\s*│\s*unavailable\s*│\s*Persons\.Email/)
+    const json = parseJson<DbCheckReport>(await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root}))
+    expect(json.unavailable).to.deep.equal([
+      {value: 'mobilePhone', missing: ['Persons.MobilePhone']},
+      {value: 'email', missing: ['Persons.Email']},
+    ])
+  })
+
+  it('finds a renamed column through the config file', async () => {
+    const file = alteredCopy('cellphone.sqlite', 'ALTER TABLE Persons RENAME COLUMN MobilePhone TO CellPhone;')
+    const set = await runCli(['config', 'set', 'ident.columns.Persons.MobilePhone', 'CellPhone'], {env: home.env, cwd: home.root})
+    expect(set.code, set.stderr).to.equal(0)
+    try {
+      const report = parseJson<DbCheckReport>(await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root}))
+      expect(report.unavailable).to.deep.equal([])
+      expect(report.tables[0]!.columns.find((c) => c.column === 'MobilePhone')).to.deep.equal({column: 'MobilePhone', status: 'assumed', present: true, name: 'CellPhone', renamed: true})
+    } finally {
+      await runCli(['config', 'set', 'ident.columns.Persons.MobilePhone', ''], {env: home.env, cwd: home.root})
+    }
+  })
+
+  it('exits 1 with the table and a clear message when a core column is missing', async () => {
+    const file = alteredCopy('no-surname.sqlite', 'ALTER TABLE Persons DROP COLUMN SurName;')
+    const result = await runCli(['db', 'check'], {env: sqliteEnv(file), cwd: home.root})
+    expect(result.code).to.equal(1)
+    expect(result.stdout).to.match(/✗\s*│\s*Persons\.SurName\s*│\s*core ★\s*│\s*missing/)
+    expect(unwrapped(result.stderr)).to.include('column Persons.SurName')
+    expect(unwrapped(result.stderr)).to.include('ident-amo config set ident.columns.Persons.SurName')
+    const json = await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root})
+    expect(json.code).to.equal(1)
+    expect(parseJson<ErrorJson>(json).error).to.include({code: 'E_IDENT_SCHEMA', exitCode: 1})
+  })
+
+  it('exits 1 with a hint when the SQLite file is missing', async () => {
+    const result = await runCli(['db', 'check'], {env: sqliteEnv(path.join(home.root, 'missing.sqlite')), cwd: home.root})
+    expect(result.code).to.equal(1)
+    expect(unwrapped(result.stderr)).to.include(`the SQLite file ${path.join(home.root, 'missing.sqlite')} does not exist`)
+    expect(unwrapped(result.stderr)).to.include('ident-amo demo seed')
+    const json = await runCli(['db', 'check', '--json'], {env: sqliteEnv(path.join(home.root, 'missing.sqlite')), cwd: home.root})
+    expect(parseJson<ErrorJson>(json).error.code).to.equal('E_IDENT_NO_FILE')
+  })
+
+  it('exits 1 with a hint when SQL Server cannot be reached', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer()
+      server.listen(0, '127.0.0.1', () => {
+        const {port} = server.address() as {port: number}
+        server.close(() => resolve(port))
+      })
+    })
+    const env = {...home.env, DB_CLIENT: 'mssql', DB_HOST: '127.0.0.1', DB_PORT: String(port), DB_USER: 'reader', DB_PASSWORD: 'secret', DB_CONNECT_TIMEOUT_MS: '3000'}
+    const result = await runCli(['db', 'check', '--json'], {env, cwd: home.root})
+    expect(result.code).to.equal(1)
+    const {error} = parseJson<ErrorJson>(result)
+    expect(error.code).to.equal('E_IDENT_UNREACHABLE')
+    expect(error.message).to.include(`127.0.0.1:${port}`)
+    expect(error.hint).to.include('DB_HOST')
+    expect(result.stdout + result.stderr).not.to.include('secret')
+  })
+})
+
+describe('e2e: demo seed (built CLI)', () => {
+  it('writes a sample clinic that db check accepts, and refuses to overwrite without --force', async () => {
+    const home = tempHome('ident-amo-demo-seed-')
+    const seeded = await runCli(['demo', 'seed', '--patients', '300', '--out', 'clinic.sqlite', '--seed', '3', '--json'], {env: home.env, cwd: home.root})
+    expect(seeded.code, seeded.stderr).to.equal(0)
+    const result = parseJson<{file: string; seed: number; counts: {patients: number}}>(seeded)
+    expect(result).to.include({file: path.join(home.root, 'clinic.sqlite'), seed: 3})
+    expect(result.counts.patients).to.equal(300)
+    const check = parseJson<DbCheckReport>(await runCli(['db', 'check', '--json'], {env: {...home.env, DB_CLIENT: 'sqlite', DB_FILE: 'clinic.sqlite'}, cwd: home.root}))
+    expect(check.counts.Patients).to.equal(300)
+    const again = await runCli(['demo', 'seed', '--patients', '10', '--out', 'clinic.sqlite'], {env: home.env, cwd: home.root})
+    expect(again.code).to.equal(2)
+    expect(unwrapped(again.stderr)).to.include('already exists')
+    const forced = await runCli(['demo', 'seed', '--patients', '10', '--out', 'clinic.sqlite', '--force'], {env: home.env, cwd: home.root})
+    expect(forced.code, forced.stderr).to.equal(0)
+    rmSync(home.root, {recursive: true, force: true})
+  })
+})

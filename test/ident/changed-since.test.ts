@@ -1,0 +1,60 @@
+import {expect} from 'chai'
+
+import {addOrder, addPatient, addPayment, addVisit, archivePatient, generateClinic, touchPatient, updatePatient} from '../../src/ident/index.js'
+import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
+
+describe('ident reader: changed since a watermark', () => {
+  it('returns a patient changed through each related table, and no unchanged one', async () => {
+    const {file} = generateClinic({patients: 300, seed: 11, file: `${tempDir()}/clinic.sqlite`})
+    const config = sqliteConfig(file)
+    const before = await withReader(config, async (reader) => ({
+      clock: await reader.readDatabaseClock(),
+      patients: new Map((await readAll(reader)).map((p) => [p.id, p])),
+    }))
+    // The database clock is the watermark; nothing generated is at or after it.
+    expect(await withReader(config, (r) => readAll(r, {since: before.clock}))).to.deep.equal([])
+
+    touchPatient(file, 11, 'Patients')
+    touchPatient(file, 22, 'Persons')
+    addVisit(file, 33)
+    addPayment(file, 44, {amount: 1500})
+    addOrder(file, 55, {amount: 2500})
+    archivePatient(file, 66, 'Переезд в другой город')
+    updatePatient(file, 77, {persons: {MobilePhone: '+7 916 000-00-77'}})
+    const added = addPatient(file, {surName: 'Новенький', name: 'Пётр', phone: '8 (926) 555-44-33'})
+
+    const changed = await withReader(config, (r) => readAll(r, {since: before.clock}))
+    expect(changed.map((p) => p.id)).to.deep.equal(['11', '22', '33', '44', '55', '66', '77', String(added)])
+    const byId = new Map(changed.map((p) => [p.id, p]))
+    expect(byId.get('33')!.totalVisits).to.equal(before.patients.get('33')!.totalVisits! + 1)
+    expect(byId.get('33')!.visits![0]!.at >= before.clock).to.equal(true)
+    expect(byId.get('44')!.balance).to.equal(Math.round((before.patients.get('44')!.balance! + 1500) * 100) / 100)
+    expect(byId.get('55')!.balance).to.equal(Math.round((before.patients.get('55')!.balance! - 2500) * 100) / 100)
+    expect(byId.get('66')).to.include({archived: true, archiveReason: 'Переезд в другой город'})
+    expect(byId.get('77')!.mobilePhone).to.equal('+7 916 000-00-77')
+    expect(byId.get(String(added))).to.include({surname: 'Новенький', name: 'Пётр', totalVisits: 0})
+    for (const p of changed) expect(p.changedAt! >= before.clock, p.id).to.equal(true)
+
+    // The count agrees, and a later watermark (a second on: times have whole seconds) sees nothing again.
+    await withReader(config, async (reader) => {
+      expect(await reader.countPatients({since: before.clock})).to.equal(8)
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      const later = await reader.readDatabaseClock()
+      expect(await readAll(reader, {since: later})).to.have.length(0)
+    })
+  })
+
+  it('accepts a watermark with a T or fractions of a second, refuses anything else', async () => {
+    const {file} = generateClinic({patients: 10, seed: 3, file: `${tempDir()}/clinic.sqlite`})
+    await withReader(sqliteConfig(file), async (reader) => {
+      expect(await readAll(reader, {since: '2000-01-01T00:00:00.000'})).to.have.length(10)
+      let error: unknown
+      try {
+        await readAll(reader, {since: 'yesterday'})
+      } catch (e) {
+        error = e
+      }
+      expect(error).to.have.property('exitCode', 2)
+    })
+  })
+})

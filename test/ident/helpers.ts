@@ -1,0 +1,166 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {type AppConfig, type IdentRenames, loadConfig} from '../../src/config/index.js'
+import {type CraftedPatient, generateClinic, type GeneratedClinic, type IdentReader, openIdent, type Patient} from '../../src/ident/index.js'
+
+const created: string[] = []
+process.once('exit', () => {
+  for (const dir of created) rmSync(dir, {recursive: true, force: true})
+})
+
+/** A temporary directory, removed when the test process exits. */
+export function tempDir(prefix = 'ident-amo-ident-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix))
+  created.push(dir)
+  return dir
+}
+
+/** A configuration that reads `file` with DB_CLIENT=sqlite, and optional renames. */
+export function sqliteConfig(file: string, ident: Partial<IdentRenames> = {}): AppConfig {
+  const root = tempDir('ident-amo-ident-config-')
+  const config = loadConfig({configDir: path.join(root, 'config'), dataDir: path.join(root, 'data'), cwd: root, env: {DB_CLIENT: 'sqlite', DB_FILE: file}})
+  config.ident = {tables: {...ident.tables}, columns: {...ident.columns}}
+  return config
+}
+
+export async function readAll(reader: IdentReader, options: Parameters<IdentReader['readPatients']>[0] = {}): Promise<Patient[]> {
+  const out: Patient[] = []
+  for await (const p of reader.readPatients(options)) out.push(p)
+  return out
+}
+
+export async function withReader<T>(config: AppConfig, action: (reader: IdentReader) => Promise<T>): Promise<T> {
+  const reader = await openIdent(config)
+  try {
+    return await action(reader)
+  } finally {
+    await reader.close()
+  }
+}
+
+/** The clinic's "now" for the crafted patients (generated rows are in the recent past of it). */
+export const CLINIC_NOW = '2026-03-15 12:00:00'
+
+const BELOVA = ['Белова', 'Ирина', 'Сергеевна'] as const
+const KIM = ['Ким', 'Андрей', null] as const
+export const BRANCH_MAIN = 'Стоматология «Улыбка» на Тверской'
+export const BRANCH_KHIMKI = 'Филиал Химки'
+export const BRANCH_BUTOVO = 'Филиал Бутово'
+
+/**
+ * Hand-written patients with hand-checked expectations (the ids are far from the generated ones).
+ * Each expectation below is worked out from these rows by hand, not by running the reader.
+ */
+export const CRAFTED: Record<string, CraftedPatient & {id: number}> = {
+  familyFather: {id: 9001, surName: 'Соколов', name: 'Игорь', patronymic: 'Петрович', phone: '8 (925) 111-22-33', sex: 1, changedAt: '2026-03-01 10:00:00'},
+  familyMother: {id: 9002, surName: 'Соколова', name: 'Анна', patronymic: 'Игоревна', phone: '+7 925 1112233', mobilePhone: '', sex: 2, changedAt: '2026-03-01 10:05:00'},
+  oldBirthday: {
+    id: 9003,
+    surName: 'Ёлкина-Петрова',
+    name: 'Алёна',
+    patronymic: 'Фёдоровна',
+    sex: 2,
+    birthday: '1961-04-12',
+    email: 'ALENA.ELKINA@MAIL.RU',
+    snils: '12345678901',
+    inn: ' 770123456789 ',
+    comment: '  Аллергия на лидокаин  ',
+    cardNumber: '',
+    smsRejection: true,
+    changedAt: '2026-03-02 09:00:00',
+  },
+  archived: {id: 9004, surName: 'Морозов', name: 'Павел', patronymic: 'Ильич', archivingReason: 'Переезд в другой город', changedAt: '2026-03-03 09:00:00'},
+  visits: {
+    id: 9005,
+    surName: 'Волков',
+    name: 'Егор',
+    patronymic: null,
+    changedAt: '2026-03-04 09:00:00',
+    firstVisit: '2025-01-10 10:00:00',
+    receptions: [
+      {planStart: '2025-01-10 10:00:00', appeared: true, doctor: BELOVA, changedAt: '2025-01-10 11:00:00'},
+      {planStart: '2025-02-10 11:30:00', appeared: '2025-02-10 11:25:00', doctor: KIM, changedAt: '2025-02-10 12:00:00'},
+      // Not visits: cancelled by date, cancelled by reason although marked as come, cancelled by date
+      // although come, a future appointment, a no-show.
+      {planStart: '2025-03-01 09:00:00', canceledAt: '2025-02-28 18:00:00', doctor: BELOVA, changedAt: '2025-02-28 18:00:00'},
+      {planStart: '2025-03-05 09:00:00', appeared: true, cancelReason: 2, doctor: KIM, changedAt: '2025-03-05 09:10:00'},
+      {planStart: '2025-03-06 09:00:00', appeared: true, canceledAt: '2025-03-06 08:00:00', doctor: KIM, changedAt: '2025-03-06 09:10:00'},
+      {planStart: '2027-01-01 10:00:00', doctor: BELOVA, changedAt: '2026-03-04 10:00:00'},
+      {planStart: '2025-02-20 15:00:00', doctor: BELOVA, changedAt: '2025-02-20 16:00:00'},
+    ],
+  },
+  debtor: {
+    id: 9006,
+    surName: 'Должников',
+    name: 'Семён',
+    patronymic: 'Семёнович',
+    initialBalance: -500,
+    changedAt: '2026-03-05 09:00:00',
+    orders: [{at: '2025-01-10 10:40:00', amount: 10000, amountWithDiscount: 9000, branch: BRANCH_KHIMKI, changedAt: '2025-01-10 10:40:00'}],
+    payments: [{amount: 5000.55, at: '2025-01-10 10:45:00', branch: BRANCH_KHIMKI, changedAt: '2025-01-10 10:45:00'}],
+  },
+  advance: {
+    id: 9007,
+    surName: 'Авансова',
+    name: 'Мария',
+    patronymic: 'Львовна',
+    initialBalance: 100.1,
+    changedAt: '2026-03-06 09:00:00',
+    orders: [{at: '2025-01-02 10:00:00', amount: 1100, amountWithDiscount: 1000.3, changedAt: '2025-01-02 10:00:00'}],
+    payments: [
+      {amount: 3000.2, at: '2025-01-01 10:00:00', changedAt: '2025-01-01 10:00:00'},
+      {amount: 0.1, at: '2025-01-02 10:05:00', changedAt: '2026-03-10 08:00:00'},
+    ],
+  },
+  discount: {
+    id: 9008,
+    surName: 'Скидкина',
+    name: 'Ольга',
+    changedAt: '2026-03-07 09:00:00',
+    discountCards: [
+      {percent: 5, changedAt: '2024-01-01 00:00:00'},
+      {percent: 15, changedAt: '2025-06-01 00:00:00'},
+      {percent: 10, changedAt: '2023-01-01 00:00:00'},
+    ],
+  },
+  branchFromOrders: {
+    id: 9009,
+    surName: 'Филиалов',
+    name: 'Глеб',
+    changedAt: '2026-03-08 09:00:00',
+    orders: [
+      {at: '2025-05-01 10:00:00', amount: 1000, branch: BRANCH_BUTOVO, changedAt: '2025-05-01 10:00:00'},
+      {at: '2025-06-01 10:00:00', amount: 1000, branch: BRANCH_KHIMKI, changedAt: '2025-06-01 10:00:00'},
+      {at: '2025-07-01 10:00:00', amount: 1000, changedAt: '2025-07-01 10:00:00'},
+    ],
+    payments: [{amount: 3000, at: '2025-08-01 10:00:00', branch: BRANCH_MAIN, changedAt: '2025-08-01 10:00:00'}],
+  },
+  branchFromPayments: {
+    id: 9010,
+    surName: 'Платёжкин',
+    name: 'Лев',
+    changedAt: '2026-03-08 09:00:00',
+    payments: [
+      {amount: 100, at: '2025-02-01 10:00:00', branch: BRANCH_KHIMKI, changedAt: '2025-02-01 10:00:00'},
+      {amount: 100, at: '2025-01-01 10:00:00', branch: BRANCH_BUTOVO, changedAt: '2025-01-01 10:00:00'},
+    ],
+  },
+  emptyNames: {id: 9011, surName: '', name: '   ', patronymic: null, phone: 'нет', changedAt: '2026-03-09 09:00:00'},
+  spaces: {id: 9012, surName: '  Иванов ', name: 'Иван', patronymic: ' Иванович', email: '', changedAt: '2026-03-09 09:30:00'},
+  naiveTimes: {
+    id: 9013,
+    surName: 'Часовой',
+    name: 'Тимофей',
+    // 02:30 on the nights clocks jumped in Europe: naive values must come back as they are.
+    firstVisit: '2024-03-31 02:30:00',
+    changedAt: '2025-10-26 02:30:00',
+    receptions: [{planStart: '2024-03-31 02:30:00', appeared: true, doctor: BELOVA, changedAt: '2024-03-31 03:00:00'}],
+  },
+}
+
+/** A generated clinic of `patients` random patients plus the crafted ones. */
+export function craftedClinic(patients = 200, file = path.join(tempDir(), 'clinic.sqlite')): GeneratedClinic {
+  return generateClinic({patients, seed: 42, file, now: CLINIC_NOW, crafted: Object.values(CRAFTED)})
+}

@@ -1,0 +1,37 @@
+import path from 'node:path'
+
+import {expect} from 'chai'
+
+import {generateClinic, type IdentReader} from '../../src/ident/index.js'
+import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
+
+/** The statements one read costs, counted on knex's `query` event. */
+async function statementsFor(reader: IdentReader, read: () => Promise<unknown>): Promise<string[]> {
+  const statements: string[] = []
+  const stop = reader.onQuery((sql) => statements.push(sql))
+  try {
+    await read()
+  } finally {
+    stop()
+  }
+  return statements
+}
+
+describe('ident reader: a constant number of queries', () => {
+  it('costs the same statements for 100 and for 2,000 patients (no query per patient)', async () => {
+    const costs: Record<number, Record<string, string[]>> = {}
+    for (const patients of [100, 2000]) {
+      const {file} = generateClinic({patients, seed: 5, file: path.join(tempDir(), `clinic-${patients}.sqlite`)})
+      costs[patients] = await withReader(sqliteConfig(file), async (reader) => {
+        const clock = await reader.readDatabaseClock()
+        const all = await statementsFor(reader, async () => expect(await readAll(reader)).to.have.length(patients))
+        const since = await statementsFor(reader, () => readAll(reader, {since: '2000-01-01 00:00:00'}))
+        const none = await statementsFor(reader, async () => expect(await readAll(reader, {since: clock})).to.deep.equal([]))
+        const some = await statementsFor(reader, () => readAll(reader, {ids: ['1', '50', '99']}))
+        return {all, since, none, some}
+      })
+    }
+    expect(costs[100]!.all).to.have.length(2)
+    for (const kind of ['all', 'since', 'none', 'some']) expect(costs[2000]![kind], kind).to.deep.equal(costs[100]![kind])
+  })
+})

@@ -1,0 +1,116 @@
+import {createHash} from 'node:crypto'
+import path from 'node:path'
+
+import Database from 'better-sqlite3'
+import {expect} from 'chai'
+
+import {generateClinic, IDENT_COLUMNS, IDENT_TABLES} from '../../src/ident/index.js'
+import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
+
+const NOW = '2026-06-01 12:00:00'
+
+function dump(file: string): string {
+  const db = new Database(file, {readonly: true})
+  const hash = createHash('sha256')
+  for (const table of IDENT_TABLES) for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).raw().all()) hash.update(JSON.stringify(row))
+  db.close()
+  return hash.digest('hex')
+}
+
+describe('sample clinic generator', () => {
+  let file: string
+  let db: Database.Database
+  const rows = <T = Record<string, unknown>>(sql: string) => db.prepare(sql).all() as T[]
+  const count = (sql: string) => (db.prepare(sql).get() as {n: number}).n
+
+  before(() => {
+    file = generateClinic({patients: 2000, seed: 1, file: path.join(tempDir(), 'clinic.sqlite'), now: NOW}).file
+    db = new Database(file, {readonly: true})
+  })
+  after(() => db.close())
+
+  it('is deterministic for a seed and a now', () => {
+    const again = generateClinic({patients: 2000, seed: 1, file: path.join(tempDir(), 'again.sqlite'), now: NOW}).file
+    const other = generateClinic({patients: 2000, seed: 2, file: path.join(tempDir(), 'other.sqlite'), now: NOW}).file
+    expect(dump(again)).to.equal(dump(file))
+    expect(dump(other)).not.to.equal(dump(file))
+  })
+
+  it('has every table and column of the reference schema, typed as the SQLite flavour says', () => {
+    for (const table of IDENT_TABLES) {
+      const columns = new Set(rows<{name: string}>(`PRAGMA table_info(${table})`).map((c) => c.name))
+      for (const column of Object.keys(IDENT_COLUMNS[table])) expect(columns.has(column), `${table}.${column}`).to.equal(true)
+    }
+    const types = new Map(rows<{name: string; type: string}>('PRAGMA table_info(Patients)').map((c) => [c.name, c.type]))
+    expect([types.get('ID_Persons'), types.get('InitialBalance'), types.get('FirstVisit'), types.get('SMSRejection')]).to.deep.equal(['INTEGER', 'REAL', 'TEXT', 'INTEGER'])
+    expect(count("SELECT COUNT(*) AS n FROM Receptions WHERE PlanStart NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'")).to.equal(0)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Birthday IS NOT NULL AND Birthday NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'")).to.equal(0)
+  })
+
+  it('has Russian names with ё, hyphenated surnames, empty parts and one patient with no name at all', () => {
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE SurName LIKE '%ё%' OR Name LIKE '%ё%' OR Patronymic LIKE '%ё%'")).to.be.greaterThan(20)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE SurName LIKE '%-%'")).to.be.greaterThan(10)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Patronymic = '' OR Patronymic IS NULL")).to.be.greaterThan(10)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE TRIM(SurName) = '' AND Name = '' AND Patronymic = ''")).to.equal(1)
+    expect(rows<{SurName: string}>("SELECT SurName FROM Persons WHERE SurName LIKE '%-%ова-%' OR SurName LIKE '%ова-%ова'").length).to.be.greaterThan(0)
+  })
+
+  it('types phones in every format, with landlines, garbage, and families sharing a number', () => {
+    const phones = rows<{Phone: string | null; MobilePhone: string | null}>('SELECT Phone, MobilePhone FROM Persons')
+    const all = phones.flatMap((p) => [p.Phone, p.MobilePhone]).filter((x): x is string => x !== null)
+    const formats: Array<[string, RegExp]> = [
+      ['8 (925) 123-45-67', /^8 \(\d{3}\) \d{3}-\d{2}-\d{2}$/],
+      ['+7 925 1234567', /^\+7 \d{3} \d{7}$/],
+      ['9251234567', /^9\d{9}$/],
+      ['8-925-123-45-67', /^8-\d{3}-\d{3}-\d{2}-\d{2}$/],
+      ['landline 8 (495) 123-45-67', /^8 \(49[589]\) \d{3}-\d{2}-\d{2}$/],
+      ['garbage', /^(нет|123|-)$/],
+    ]
+    for (const [name, pattern] of formats) expect(all.filter((p) => pattern.test(p)).length, name).to.be.greaterThan(3)
+    expect(phones.filter((p) => p.Phone && p.MobilePhone).length).to.be.greaterThan(100)
+    // Families: the same number (however typed) on several patients.
+    const digits = phones.map((p) => (p.Phone ?? '').replace(/\D/g, '').slice(-10)).filter((d) => d.length === 10)
+    const seen = new Map<string, number>()
+    for (const d of digits) seen.set(d, (seen.get(d) ?? 0) + 1)
+    const sharing = digits.filter((d) => seen.get(d)! > 1).length / 2000
+    expect(sharing).to.be.within(0.05, 0.2)
+  })
+
+  it('has emails in several cases and empty, sexes 1/2/other, birthdays before 1970 and missing, INN and SNILS both ways', () => {
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Email = UPPER(Email) AND Email LIKE '%@%'")).to.be.greaterThan(10)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Email = ''")).to.be.greaterThan(10)
+    expect(count('SELECT COUNT(DISTINCT COALESCE(Sex, -1)) AS n FROM Persons')).to.equal(4)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Birthday < '1970-01-01'")).to.be.greaterThan(300)
+    expect(count('SELECT COUNT(*) AS n FROM Persons WHERE Birthday IS NULL')).to.be.greaterThan(20)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE SNILS GLOB '[0-9][0-9][0-9]-[0-9][0-9][0-9]-[0-9][0-9][0-9] [0-9][0-9]'")).to.be.greaterThan(100)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE LENGTH(SNILS) = 11 AND SNILS NOT GLOB '*[^0-9]*'")).to.be.greaterThan(100)
+    expect(count('SELECT COUNT(*) AS n FROM Persons WHERE LENGTH(INN) = 12')).to.be.greaterThan(300)
+  })
+
+  it('has archived patients, long comments and recent changes', () => {
+    expect(count('SELECT COUNT(*) AS n FROM Patients p JOIN ArchivingReasons a ON a.ID = p.ID_ArchivingReasons')).to.be.greaterThan(30)
+    expect(count('SELECT COUNT(*) AS n FROM Patients WHERE LENGTH(Comment) > 5000')).to.be.at.least(2)
+    for (const table of ['Patients', 'Persons', 'Receptions', 'PaymentsIn', 'Orders'])
+      expect(count(`SELECT COUNT(*) AS n FROM ${table} WHERE DateTimeChanged >= '${NOW}'`), table).to.equal(0)
+    expect(count("SELECT COUNT(*) AS n FROM Patients WHERE DateTimeChanged >= '2026-05-01'")).to.be.greaterThan(100)
+  })
+
+  it('has past, future and cancelled (both ways) appointments, debtors, advances and discount cards', async () => {
+    expect(count(`SELECT COUNT(*) AS n FROM Receptions WHERE PlanStart > '${NOW}' AND PatientAppeared IS NULL`)).to.be.greaterThan(100)
+    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE ReceptionCanceled IS NOT NULL AND ID_ReceptionCancelReasons IS NULL')).to.be.greaterThan(50)
+    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE ReceptionCanceled IS NULL AND ID_ReceptionCancelReasons IS NOT NULL')).to.be.greaterThan(50)
+    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE PatientAppeared IS NOT NULL AND ID_ReceptionCancelReasons IS NOT NULL')).to.be.greaterThan(0)
+    expect(count('SELECT COUNT(*) AS n FROM DiscountCards')).to.be.greaterThan(200)
+    const patients = await withReader(sqliteConfig(file), (r) => readAll(r))
+    expect(patients.filter((p) => p.debt! > 0).length).to.be.greaterThan(50)
+    expect(patients.filter((p) => p.advance! > 0).length).to.be.greaterThan(50)
+    expect(patients.filter((p) => p.discount! > 0).length).to.be.greaterThan(200)
+    expect(new Set(patients.map((p) => p.branch)).size).to.equal(4)
+  })
+
+  it('adds crafted patients after the random ones', () => {
+    const clinic = generateClinic({patients: 3, seed: 1, file: path.join(tempDir(), 'crafted.sqlite'), now: NOW, crafted: [{surName: 'А'}, {id: 50, surName: 'Б'}, {surName: 'В'}]})
+    expect(clinic.craftedIds).to.deep.equal([4, 50, 51])
+    expect(clinic.counts.patients).to.equal(6)
+  })
+})
