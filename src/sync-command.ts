@@ -2,6 +2,7 @@ import type {Command} from '@oclif/core'
 
 import {BaseCommand, syncFlags} from './base-command.js'
 import {amoBaseUrl} from './config/index.js'
+import {trapInterrupts} from './interrupts.js'
 import {runSync, type SyncProgress, SyncAbortedError, SyncInterruptedError} from './sync/engine.js'
 import {reportExitCode, type SyncReport} from './sync/report.js'
 import {openSyncSession} from './sync/session.js'
@@ -31,19 +32,10 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       throw error
     })
 
-    const abort = new AbortController()
-    let signalExit = 130
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (abort.signal.aborted) {
-        // Second Ctrl+C: leave at once. Every confirmed batch is already recorded; nothing half-written.
-        process.exit(signal === 'SIGTERM' ? 143 : 130)
-      }
-      signalExit = signal === 'SIGTERM' ? 143 : 130
-      this.logToStderr(`\n${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (press Ctrl+C again to quit at once)`)
-      abort.abort()
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    // A second Ctrl+C quits at once: every confirmed batch is already recorded, nothing is half-written.
+    const interrupts = trapInterrupts((signal) =>
+      this.logToStderr(`\n${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (press Ctrl+C again to quit at once)`),
+    )
 
     const progress = new Progress({tty: Boolean(process.stderr.isTTY), enabled: !this.jsonEnabled(), write: (line) => this.logToStderr(line)})
     const started = Date.now()
@@ -53,7 +45,7 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
         {mode: this.mode, dryRun, limit: flags.limit, batchSize: config.sync.batchSize},
         {
           ...session.deps({dryRun}),
-          signal: abort.signal,
+          signal: interrupts.signal,
           onProgress: (p) => progress.update(describeProgress(p, started)),
           onPlan: dryRun && !this.jsonEnabled() ? (entry) => {
             if (entry.action === 'unchanged') return
@@ -71,14 +63,12 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       if (error instanceof SyncInterruptedError) {
         this.log(renderSyncReport(error.report, contactUrl(config)))
         this.logToStderr('interrupted: state is saved; the next run continues from here')
-        process.exitCode = signalExit
+        process.exitCode = interrupts.exitCode
         return error.report
       }
       if (error instanceof SyncAbortedError && !this.jsonEnabled()) this.log(renderSyncReport(error.report, contactUrl(config)))
       throw error
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
       await session.close()
       lock.release()
     }

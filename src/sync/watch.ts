@@ -124,11 +124,13 @@ export class Watcher {
   }
 }
 
-/** Authorization lost, unpaid or blocked account, bad configuration: a person must act. */
+const NEEDS_A_PERSON = new Set(['E_CONFIG', 'E_FIELDS', 'E_NO_KEYCHAIN', 'E_IDENT_SCHEMA', 'E_IDENT_LOGIN', 'E_IDENT_NO_DATABASE', 'E_IDENT_NOT_SQLITE', 'E_IDENT_TLS'])
+
+/** Authorization lost, unpaid or blocked account, bad configuration or login: a person must act. */
 export function isFatalForWatch(error: unknown): boolean {
   const cause = error instanceof SyncAbortedError ? error.cause : error
   if (cause instanceof AmoFatalError) return true
-  return cause instanceof AppError && ['E_CONFIG', 'E_FIELDS', 'E_NO_KEYCHAIN', 'E_IDENT_SCHEMA', 'E_LOCKED'].includes(cause.code)
+  return cause instanceof AppError && NEEDS_A_PERSON.has(cause.code)
 }
 
 export function describeWatchError(error: unknown): string {

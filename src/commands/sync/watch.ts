@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import ora, {type Ora} from 'ora'
 
 import {BaseCommand} from '../../base-command.js'
+import {trapInterrupts} from '../../interrupts.js'
 import {createFileLogger} from '../../log/index.js'
 import {runSync, SyncInterruptedError} from '../../sync/engine.js'
 import {systemTimezone} from '../../sync/fields-mapper.js'
@@ -45,16 +46,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     const {logger, close: closeLog} = createFileLogger({file: config.log.file, level: config.log.level})
     const timezone = config.sync.timezone ?? (await cachedAccountTimezone(dirs.dataDir)) ?? systemTimezone()
 
-    const abort = new AbortController()
-    let stoppedBy = 'SIGINT' as WatchResult['stoppedBy']
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (abort.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130)
-      stoppedBy = signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'
-      this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`)
-      abort.abort()
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const interrupts = trapInterrupts((signal) => this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`))
 
     const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
     let spinner: Ora | undefined
@@ -122,20 +114,18 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     if (tty) ticker = setInterval(() => spinner && !spinner.text.includes('running') && (spinner.text = statusLine(watcher, lastLine, pendingFailures)), 1000)
     this.line(`watching: incremental every ${config.sync.intervalMinutes} min, deep at ${config.sync.deepTimes.join(', ')} (${timezone}); log ${config.log.file}; Ctrl+C to stop`)
     try {
-      await watcher.run(abort.signal)
+      await watcher.run(interrupts.signal)
     } catch (error) {
       if (!(error instanceof SyncInterruptedError)) throw error
     } finally {
       if (ticker) clearInterval(ticker)
       spinner?.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
       await closeLog()
       lock.release()
     }
     this.line(`stopped after ${passes} pass(es); state saved`)
-    process.exitCode = stoppedBy === 'SIGTERM' ? 143 : 130
-    return {passes, lastReport: watcher.lastReport ?? null, stoppedBy}
+    process.exitCode = interrupts.exitCode
+    return {passes, lastReport: watcher.lastReport ?? null, stoppedBy: interrupts.by ?? 'SIGINT'}
   }
 
   /** A status/log line on stderr (stdout stays clean for --json). */
