@@ -1,0 +1,188 @@
+import {spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {loadConfig} from '../../config/index.js'
+import {AppError} from '../../errors.js'
+import {normalizePhone} from '../../fields/index.js'
+import {addPatient, addPayment, addVisit, archivePatient, generateClinic, openIdent, updatePatient} from '../../ident/index.js'
+import {type Sandbox, SANDBOX_TOKEN, startSandbox} from '../../sandbox/index.js'
+import {chalk, formatDuration} from '../../ui/index.js'
+
+export interface DemoResult {
+  dir: string
+  patients: number
+  contacts: number
+  allSynced: boolean
+  interestingPatientId: string | null
+  durationMs: number
+  sandboxUrl: string
+}
+
+/**
+ * The guided tour: everything runs on this machine — a generated clinic in SQLite, the built-in
+ * amoCRM sandbox at 7 requests per second — and each step is the real command a clinic would run.
+ */
+export default class Demo extends BaseCommand<typeof Demo> {
+  static override summary = 'A guided tour on a sample clinic and the built-in amoCRM sandbox: no account, SQL Server or network needed.'
+  static override description = `Generates a sample IDENT database (about 2,000 patients) in a temporary directory, starts the built-in amoCRM sandbox (7 requests per second, like amoCRM), then runs the real commands one after another: fields create, sync full (with its progress and summary), patient test for a patient with a family phone and a debt, a few edits in IDENT followed by sync incremental, and sync status. It ends with the steps for a real clinic. Your own configuration and state are not touched: the tour uses its own directory. --keep leaves the sandbox running so that you can try other commands against it.`
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --patients 500 --keep', '<%= config.bin %> <%= command.id %> --dir ./tour']
+  static override flags = {
+    patients: Flags.integer({description: 'how many sample patients', default: 2000, min: 10, max: 200_000}),
+    dir: Flags.string({description: 'where to put the sample clinic, the configuration and the state (default: a new temporary directory)'}),
+    keep: Flags.boolean({description: 'keep the sandbox running at the end (Ctrl+C stops it)'}),
+    seed: Flags.integer({description: 'random seed of the sample clinic', default: 2026}),
+  }
+
+  async run(): Promise<DemoResult> {
+    const started = Date.now()
+    const dir = this.flags.dir ? path.resolve(this.flags.dir) : mkdtempSync(path.join(tmpdir(), 'ident-amo-demo-'))
+    const home = {configDir: path.join(dir, 'config'), dataDir: path.join(dir, 'data')}
+    mkdirSync(home.configDir, {recursive: true})
+    mkdirSync(home.dataDir, {recursive: true})
+    const clinicFile = path.join(dir, 'clinic.sqlite')
+
+    this.step(1, `a sample clinic: ${this.flags.patients} patients in IDENT's schema (SQLite) → ${clinicFile}`)
+    const clinic = generateClinic({patients: this.flags.patients, seed: this.flags.seed, file: clinicFile})
+    this.log(`  ${clinic.counts.patients} patients, ${clinic.counts.receptions} appointments, ${clinic.counts.payments} payments, ${clinic.counts.orders} bills`)
+
+    this.step(2, 'the built-in amoCRM sandbox on 127.0.0.1, limited to 7 requests per second like amoCRM')
+    const sandbox = await startSandbox({port: 0, rateLimit: 7, dataFile: path.join(dir, 'sandbox.json')})
+    this.log(`  ${sandbox.url} (account "${sandbox.store.account.name}", timezone ${sandbox.store.account.timezone})`)
+    const env: Record<string, string> = {
+      IDENT_AMO_CONFIG_DIR: home.configDir,
+      IDENT_AMO_DATA_DIR: home.dataDir,
+      DB_CLIENT: 'sqlite',
+      DB_FILE: clinicFile,
+      AMOCRM_BASE_URL: sandbox.url,
+      AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
+    }
+
+    let result: DemoResult | undefined
+    try {
+      this.step(3, 'create the mapped contact fields in the account')
+      await this.runOwn(['fields', 'create'], env, dir)
+
+      this.step(4, 'first full import')
+      await this.runOwn(['sync', 'full'], env, dir)
+      const patients = clinic.counts.patients
+      const contacts = countSyncedContacts(sandbox)
+
+      const interesting = await findInterestingPatient(env, dir)
+      if (interesting) {
+        this.step(5, `one patient side by side: ${interesting.why}`)
+        await this.runOwn(['patient', 'test', '--patient-id', interesting.id, '--dry-run'], env, dir)
+      }
+
+      this.step(6, 'the clinic works: a surname corrected, a visit, a payment, an archived patient, a new patient')
+      updatePatient(clinicFile, 1, {persons: {SurName: 'Исправленная'}})
+      addVisit(clinicFile, 2, {planStart: clinic.now.replace(/\d\d:\d\d:\d\d$/, '09:30:00'), appeared: true})
+      addPayment(clinicFile, 3, {amount: 5000, at: clinic.now})
+      archivePatient(clinicFile, 4, 'Переехал в другой город')
+      addPatient(clinicFile, {surName: 'Новикова', name: 'Алёна', patronymic: 'Игоревна', mobilePhone: '8 (916) 555-44-33', birthday: '1992-07-14'})
+      await this.runOwn(['sync', 'incremental'], env, dir)
+
+      this.step(7, 'what the state says')
+      await this.runOwn(['sync', 'status'], env, dir)
+
+      const finalContacts = countSyncedContacts(sandbox)
+      const allSynced = contacts >= patients && finalContacts >= patients + 1
+      this.log('')
+      if (allSynced) this.log(chalk.green(`✓ all sample patients synced: ${finalContacts} of ${patients + 1} patients have exactly one contact in the sandbox (${formatDuration(Date.now() - started)})`))
+      else this.log(chalk.red(`✗ only ${finalContacts} of ${patients + 1} patients have a contact`))
+      this.nextSteps()
+      result = {dir, patients: patients + 1, contacts: finalContacts, allSynced, interestingPatientId: interesting?.id ?? null, durationMs: Date.now() - started, sandboxUrl: sandbox.url}
+      if (!allSynced) throw new AppError('the demo did not sync every sample patient', {hint: `look at ${path.join(home.dataDir, 'logs', 'sync.log')}`})
+
+      if (this.flags.keep) await this.keepRunning(sandbox, env)
+      return result
+    } finally {
+      await sandbox.close()
+    }
+  }
+
+  private step(n: number, text: string): void {
+    this.log('')
+    this.log(chalk.bold.cyan(`── ${n}. ${text}`))
+  }
+
+  /** Runs one of this CLI's commands as a child process, output straight to the terminal. */
+  private runOwn(args: string[], env: Record<string, string>, cwd: string): Promise<void> {
+    const bin = path.join(this.config.root, 'bin', 'run.js')
+    this.log(chalk.dim(`$ ${this.config.bin} ${args.join(' ')}`))
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, ...args], {cwd, env: {...process.env, ...env}, stdio: ['ignore', this.jsonEnabled() ? 'ignore' : 'inherit', 'inherit']})
+      child.on('error', reject)
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new AppError(`\`${this.config.bin} ${args.join(' ')}\` failed with exit code ${code}`, {hint: 'see its message above'}))))
+    })
+  }
+
+  private nextSteps(): void {
+    const bin = this.config.bin
+    this.log('')
+    this.log(chalk.bold('For a real clinic:'))
+    const steps: Array<[string, string]> = [
+      [`${bin} config init`, 'the IDENT connection (read-only login, instance PZSQLSERVER) and the amoCRM account'],
+      [`${bin} db check`, 'every table and column the tool reads is there; the login cannot write'],
+      [`${bin} auth login`, 'authorize the integration (or --token for a private integration\'s long-lived token)'],
+      [`${bin} fields check --fix`, 'find the contact fields and save their ids (fields create makes the missing ones)'],
+      [`${bin} sync full`, 'the first import (safe to interrupt and re-run)'],
+      [`${bin} sync watch`, 'keep it in step: every 2 minutes, and a deep pass at 08:00 and 20:00'],
+    ]
+    for (const [cmd, what] of steps)
+      this.log(`  ${chalk.cyan(cmd.padEnd(34))} ${what}`)
+  }
+
+  private async keepRunning(sandbox: Sandbox, env: Record<string, string>): Promise<void> {
+    this.log('')
+    this.log(chalk.bold(`The sandbox keeps running at ${sandbox.url} — try other commands against it in another terminal:`))
+    for (const [k, v] of Object.entries(env)) this.log(`  export ${k}=${v}`)
+    this.log(`  ${this.config.bin} patient test --patient-id 5`)
+    this.log('Ctrl+C stops it.')
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve())
+      process.once('SIGTERM', () => resolve())
+    })
+  }
+}
+
+function countSyncedContacts(sandbox: Sandbox): number {
+  const identField = sandbox.store.listFields().find((f) => f.name === 'ID пациента IDENT')
+  if (!identField) return 0
+  const seen = new Set<string>()
+  for (const contact of sandbox.store.listContacts()) {
+    const value = contact.custom_fields_values?.find((cf) => cf.field_id === identField.id)?.values[0]?.value
+    if (value !== undefined && value !== '') seen.add(String(value))
+  }
+  return seen.size
+}
+
+/** A patient worth looking at: one who shares a phone with family and owes money. */
+async function findInterestingPatient(env: Record<string, string>, cwd: string): Promise<{id: string; why: string} | undefined> {
+  const config = loadConfig({configDir: env.IDENT_AMO_CONFIG_DIR!, dataDir: env.IDENT_AMO_DATA_DIR!, env, cwd})
+  const reader = await openIdent(config)
+  try {
+    const byPhone = new Map<string, string[]>()
+    const debtors = new Map<string, number>()
+    for await (const p of reader.readPatients()) {
+      for (const raw of [p.mobilePhone, p.phone]) {
+        const phone = normalizePhone(raw ?? null)?.e164
+        if (phone) byPhone.set(phone, [...(byPhone.get(phone) ?? []), p.id])
+      }
+      if ((p.debt ?? 0) > 0) debtors.set(p.id, p.debt!)
+    }
+    for (const ids of byPhone.values()) {
+      if (ids.length < 2) continue
+      const debtor = ids.find((id) => debtors.has(id))
+      if (debtor) return {id: debtor, why: `patient ${debtor} shares a phone with ${ids.length - 1} family member(s) and owes ${debtors.get(debtor)!.toFixed(2)} ₽`}
+    }
+    const [first] = debtors
+    return first ? {id: first[0], why: `patient ${first[0]} owes ${first[1].toFixed(2)} ₽`} : undefined
+  } finally {
+    await reader.close()
+  }
+}
