@@ -58,8 +58,28 @@ export function parseIsoDate(date: string): [number, number, number] | null {
   return [y, mo, d]
 }
 
+/**
+ * Memoised per (timezone, date): `Intl` formatting is the slowest step of mapping a patient, and a
+ * clinic's birthdays repeat. Bounded, so a long watch never grows it without limit.
+ */
+function memo<T>(compute: (date: string, timeZone: string) => T): (date: string, timeZone: string) => T {
+  const cache = new Map<string, T>()
+  return (date, timeZone) => {
+    const key = `${timeZone}|${date}`
+    let value = cache.get(key)
+    if (value === undefined) {
+      if (cache.size >= 50_000) cache.clear()
+      value = compute(date, timeZone)
+      cache.set(key, value)
+    }
+    return value
+  }
+}
+
 /** The instant (ms) of local midnight starting `date` in `timeZone`. */
-export function localMidnightEpochMs(date: string, timeZone: string): number {
+export const localMidnightEpochMs = memo(computeLocalMidnightEpochMs)
+
+function computeLocalMidnightEpochMs(date: string, timeZone: string): number {
   const ymd = parseIsoDate(date)
   if (!ymd) throw new RangeError(`not a date: ${date}`)
   const guess = Date.UTC(ymd[0], ymd[1] - 1, ymd[2])
@@ -77,7 +97,9 @@ function pad(n: number, width = 2): string {
 }
 
 /** `1961-04-12` → `1961-04-12T00:00:00+03:00`: midnight in `timeZone` with that day's real offset. */
-export function midnightRfc3339(date: string, timeZone: string): string {
+export const midnightRfc3339 = memo(computeMidnightRfc3339)
+
+function computeMidnightRfc3339(date: string, timeZone: string): string {
   const ymd = parseIsoDate(date)
   if (!ymd) throw new RangeError(`not a date: ${date}`)
   const epoch = localMidnightEpochMs(date, timeZone)
@@ -91,7 +113,11 @@ export function midnightRfc3339(date: string, timeZone: string): string {
 }
 
 /** The calendar date (`YYYY-MM-DD`) of an instant in `timeZone`. */
-export function dateInZone(epochMs: number, timeZone: string): string {
+export const dateInZone = (epochMs: number, timeZone: string): string => dateInZoneMemo(String(epochMs), timeZone)
+
+const dateInZoneMemo = memo((epoch: string, timeZone: string) => computeDateInZone(Number(epoch), timeZone))
+
+function computeDateInZone(epochMs: number, timeZone: string): string {
   const w = wallTime(epochMs, timeZone)
   return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`
 }

@@ -10,7 +10,6 @@ import {
   contactIdentId,
   contactPhones,
   type DesiredContact,
-  desiredHash,
   type FieldKey,
   mapPatient,
   namesMatch,
@@ -72,28 +71,43 @@ export function createFieldsMapper(context: AccountMappingContext, options: {fie
   const clinicTimezone = options.clinicTimezone ?? accountTimezone
   const keyById = new Map<number, FieldKey>()
   for (const [key, field] of Object.entries(resolved)) if (field) keyById.set(field.id, key as FieldKey)
-  const now = options.now ?? (() => new Date())
+  // Ages are counted on the day the run started (one moment for every patient of the run).
+  const runStartedAt = (options.now ?? (() => new Date()))()
 
+  // Hashes are asked for several times per patient (plan, record, compare): computed once each.
+  const fieldHashCache = new WeakMap<DesiredContact, Record<string, string>>()
+  const payloadHashCache = new WeakMap<DesiredContact, string>()
   const fieldHashes = (desired: DesiredContact): Record<string, string> => {
+    const cached = fieldHashCache.get(desired)
+    if (cached) return cached
     const out: Record<string, string> = {[NAME_KEY]: shortHash([desired.name, desired.first_name, desired.last_name])}
     for (const field of desired.fields) {
       const values = field.values === null ? null : field.kind === 'multitext' ? [...field.values].map((v) => JSON.stringify(v)).sort() : field.values
       out[field.key] = shortHash({id: field.fieldId, values})
     }
+    fieldHashCache.set(desired, out)
     return out
   }
 
   return {
     resolved,
     accountTimezone,
-    desired: (patient) => mapPatient(patient, resolved, {accountTimezone, clinicTimezone, now: now()}),
+    desired: (patient) => mapPatient(patient, resolved, {accountTimezone, clinicTimezone, now: runStartedAt}),
     patientId: (d) => d.patientId,
     phones: (d) => {
       const phone = d.fields.find((f) => f.key === 'phone')
       return phone?.values ? phone.values.map((v) => String(v.value)) : []
     },
     fieldHashes,
-    payloadHash: (d) => desiredHash(d),
+    payloadHash: (d) => {
+      let hash = payloadHashCache.get(d)
+      if (hash === undefined) {
+        // Built from the per-field hashes (already computed): as sensitive to any change, much cheaper.
+        const fields = fieldHashes(d)
+        payloadHashCache.set(d, (hash = shortHash(Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('\n'))))
+      }
+      return hash
+    },
     changedKeys: (d, written) => Object.entries(fieldHashes(d)).filter(([key, hash]) => written[key] !== hash).map(([key]) => key),
     needsContact: (key) => key === 'phone' || key === 'email',
     createPayload: (d) => buildCreate(d),
@@ -143,6 +157,7 @@ function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number
   return Object.keys(out).length > 1 ? out : null
 }
 
+/** A change detector, not a security boundary: sha1 of the JSON, 96 bits kept. */
 function shortHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16)
+  return createHash('sha1').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('base64url').slice(0, 16)
 }

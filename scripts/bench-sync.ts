@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: what a first import and the incremental passes cost against the sandbox held to
+ * amoCRM's limits (7 requests/second, 50 ms added to every answer).
+ *
+ *   N patients (default 20,000; BENCH_PATIENTS) → `sync full --batch-size 250`, then `sync incremental`
+ *   with nothing changed, then with 100 patients changed. For each: requests sent, the theoretical
+ *   minimum, wall time, patients/s and the CLI's peak RSS, next to the original design's cost
+ *   (3 requests per patient at 7 requests/second).
+ *
+ * The built CLI runs as a child process (as an operator would run it); the sandbox runs here.
+ */
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {generateClinic, updatePatient} from '../src/ident/index.js'
+import {SANDBOX_TOKEN, startSandbox} from '../src/sandbox/index.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const N = Number(process.env.BENCH_PATIENTS ?? 20_000)
+const BATCH = 250
+const RATE = 7
+const LATENCY_MS = 50
+
+interface Measured {
+  code: number | null
+  wallMs: number
+  peakRssMb: number
+  report: {counts: Record<string, number>; api: {requests: number; retries: number; throttled: number}}
+}
+
+/** Runs the CLI and samples its peak resident memory from /proc (VmHWM) while it runs. */
+function runCli(args: string[], env: Record<string, string>): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    let peakKb = 0
+    const sample = () => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+        if (m) peakKb = Math.max(peakKb, Number(m[1]))
+      } catch {
+        // exited
+      }
+    }
+    const timer = setInterval(sample, 50)
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearInterval(timer)
+      const wallMs = performance.now() - started
+      try {
+        resolve({code, wallMs, peakRssMb: peakKb / 1024, report: JSON.parse(stdout)})
+      } catch {
+        reject(new Error(`\`${args.join(' ')}\` exited ${code}:\n${stdout}\n${stderr}`))
+      }
+    })
+  })
+}
+
+function row(label: string, m: Measured, minimum: number, patients: number): string[] {
+  const s = m.wallMs / 1000
+  return [label, String(m.report.api.requests), String(minimum), `${s.toFixed(1)} s`, patients ? `${Math.round(patients / s)}` : '—', `${m.peakRssMb.toFixed(0)} MB`]
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
+}
+
+async function main(): Promise<void> {
+  const cacheDir = path.join(tmpdir(), 'ident-amo-bench')
+  mkdirSync(cacheDir, {recursive: true})
+  const clinicFile = path.join(cacheDir, `sync-clinic-${N}.sqlite`)
+  const home = mkdtempSync(path.join(tmpdir(), 'ident-amo-bench-home-'))
+  console.log(`generating ${N.toLocaleString('en')} patients…`)
+  generateClinic({patients: N, seed: 2026, file: clinicFile})
+  if (!existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('run `npm run build` first')
+
+  const sandbox = await startSandbox({port: 0, rateLimit: RATE, latencyMs: LATENCY_MS})
+  const env = {
+    IDENT_AMO_CONFIG_DIR: path.join(home, 'config'),
+    IDENT_AMO_DATA_DIR: path.join(home, 'data'),
+    DB_CLIENT: 'sqlite',
+    DB_FILE: clinicFile,
+    AMOCRM_BASE_URL: sandbox.url,
+    AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
+    AMOCRM_RATE_LIMIT: String(RATE),
+  }
+  try {
+    await runCli(['fields', 'create', '--json'], env)
+    console.log(`sandbox ${sandbox.url}: ${RATE} req/s, +${LATENCY_MS} ms per answer; sync full --batch-size ${BATCH}…`)
+    sandbox.resetStats()
+    const full = await runCli(['sync', 'full', '--batch-size', String(BATCH), '--json'], env)
+    const fullMax = sandbox.maxRequestsInWindow(1000)
+    // account + custom fields + one (empty) page of contacts + one create per 250 patients
+    const fullMin = Math.ceil(N / BATCH) + 3
+    const idle = await runCli(['sync', 'incremental', '--batch-size', String(BATCH), '--json'], env)
+    for (let id = 1; id <= 100; id++) updatePatient(clinicFile, id * Math.floor(N / 100), {patients: {Comment: `bench change ${id}`}})
+    const changed = await runCli(['sync', 'incremental', '--batch-size', String(BATCH), '--json'], env)
+
+    const original = (3 * N) / RATE
+    console.log('')
+    console.log(table(
+      ['run', 'requests', 'minimum', 'wall time', 'patients/s', 'peak RSS'],
+      [
+        row(`sync full, ${N.toLocaleString('en')} patients`, full, fullMin, N),
+        row('sync incremental, nothing changed', idle, 0, 0),
+        row('sync incremental, 100 changed', changed, Math.ceil(100 / BATCH), 100),
+      ],
+    ))
+    console.log('')
+    console.log(`full: created ${full.report.counts.created}, failed ${full.report.counts.failed}, retries ${full.report.api.retries}, 429s ${full.report.api.throttled}; most requests in any 1 s window at the sandbox: ${fullMax} (limit ${RATE})`)
+    console.log(`incremental, 100 changed: updated ${changed.report.counts.updated}`)
+    console.log(`original design: 3 requests per patient = ${(3 * N).toLocaleString('en')} requests ≈ ${(original / 3600).toFixed(1)} h at ${RATE} req/s; ident-amo: ${full.report.api.requests} requests in ${(full.wallMs / 1000).toFixed(1)} s (${Math.round(original / (full.wallMs / 1000))}× faster)`)
+    if (full.report.counts.created !== N || full.code !== 0) process.exitCode = 1
+  } finally {
+    await sandbox.close()
+  }
+}
+
+await main()
