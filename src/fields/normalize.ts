@@ -23,6 +23,18 @@ export function normalizePhone(raw: string | null | undefined): NormalizedPhone 
   if (raw === null || raw === undefined) return null
   const text = String(raw).trim()
   if (text === '') return null
+  // Parsing is costly and the same numbers come back (a patient's own, a family's, the contact's).
+  const known = phoneCache.get(text)
+  if (known !== undefined) return known
+  if (phoneCache.size >= 20_000) phoneCache.clear()
+  const parsed = parsePhone(text)
+  phoneCache.set(text, parsed)
+  return parsed
+}
+
+const phoneCache = new Map<string, NormalizedPhone | null>()
+
+function parsePhone(text: string): NormalizedPhone | null {
   try {
     const parsed = parsePhoneNumberFromString(text, DEFAULT_PHONE_REGION)
     if (parsed?.isValid()) return describe(parsed)

@@ -308,7 +308,6 @@ class SyncRun {
         this.counts.created++
         return
       }
-      this.desiredByPatient.set(patient.id, {patient, desired})
       await (await this.writerFor()).add({kind: 'create', patientId: patient.id, payload, record: this.recordFor(mapper, desired), outcome: 'created'})
       return
     }
@@ -345,6 +344,7 @@ class SyncRun {
       this.counts[outcome]++
       return
     }
+    // Kept until the batch is confirmed: an update may meet a contact deleted meanwhile and be re-planned.
     this.desiredByPatient.set(patient.id, {patient, desired})
     await (await this.writerFor()).add({kind: 'update', patientId: patient.id, payload, record, outcome})
   }

@@ -1,5 +1,3 @@
-import {createHash} from 'node:crypto'
-
 import type {AmoApi} from '../amocrm/api.js'
 import type {ContactCustomFieldWrite, ContactWrite, CustomFieldDef} from '../amocrm/types.js'
 import type {FieldSetting} from '../config/index.js'
@@ -157,7 +155,20 @@ function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number
   return Object.keys(out).length > 1 ? out : null
 }
 
-/** A change detector, not a security boundary: sha1 of the JSON, 96 bits kept. */
+/**
+ * A change detector, not a security boundary: cyrb53 (a 53-bit string hash) of the JSON. Twenty of
+ * these per patient are computed on every run, where a crypto hash per field was the costliest step.
+ */
 function shortHash(value: unknown): string {
-  return createHash('sha1').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('base64url').slice(0, 16)
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    h1 = Math.imul(h1 ^ ch, 2654435761)
+    h2 = Math.imul(h2 ^ ch, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
 }
