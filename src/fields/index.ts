@@ -1,5 +1,6 @@
 export {FIELD_CATALOGUE, FIELD_SPEC, GENDER_OPTIONS, STATUS_OPTIONS, TEXT_FIELD_LIMIT, TEXTAREA_FIELD_LIMIT, VISITS_TEXTAREA_LIMIT, formatVisitHistory, isFieldKey} from './catalogue.js'
 export type {FieldSpec} from './catalogue.js'
+export {fieldsUnavailableWith} from './availability.js'
 export {checkFields, createMissingFields} from './check.js'
 export {catalogueMarkdownTable} from './docs.js'
 export type {FieldsCheckResult, FieldsCreateResult, SaveIdsOption} from './check.js'

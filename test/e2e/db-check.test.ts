@@ -85,11 +85,14 @@ describe('e2e: db check (built CLI)', () => {
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stdout).to.match(/mobilePhone\s*│\s*unavailable\s*│\s*Persons\.MobilePhone/)
     expect(result.stdout).to.match(/email\s*│\s*unavailable\s*│\s*Persons\.Email/)
-    const json = parseJson<DbCheckReport>(await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root}))
+    // The phone still comes from Persons.Phone; the e-mail field has no source left.
+    expect(result.stdout).to.include('amoCRM fields that will not be sent: Email (email)')
+    const json = parseJson<DbCheckReport & {unavailableFields: unknown}>(await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root}))
     expect(json.unavailable).to.deep.equal([
       {value: 'mobilePhone', missing: ['Persons.MobilePhone']},
       {value: 'email', missing: ['Persons.Email']},
     ])
+    expect(json.unavailableFields).to.deep.equal([{key: 'email', name: 'Email'}])
   })
 
   it('finds a renamed column through the config file', async () => {

@@ -1,5 +1,6 @@
 import {BaseCommand} from '../../base-command.js'
 import type {AppConfig} from '../../config/index.js'
+import {FIELD_SPEC, fieldsUnavailableWith} from '../../fields/index.js'
 import {checkIdentDatabase, type DbCheckReport, missingCoreError, PATIENT_VALUE_SOURCES} from '../../ident/index.js'
 import {openSecretStore, SECRET_KEYS} from '../../secrets/index.js'
 import {chalk, mark, renderPairs, renderTable} from '../../ui/index.js'
@@ -14,12 +15,13 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
   ]
   static override flags = {}
 
-  async run(): Promise<DbCheckReport> {
+  async run(): Promise<DbCheckReport & {unavailableFields: Array<{key: string; name: string}>}> {
     const config = this.loadAppConfig()
     const report = await checkIdentDatabase(config, {password: await this.dbPassword(config)})
-    if (!this.jsonEnabled()) this.render(report)
+    const unavailableFields = fieldsUnavailableWith(report.unavailable.map((u) => u.value)).map((key) => ({key, name: FIELD_SPEC[key].name}))
+    if (!this.jsonEnabled()) this.render(report, unavailableFields)
     if (!report.ok) throw missingCoreError(report)
-    return report
+    return {...report, unavailableFields}
   }
 
   /** DB_PASSWORD from the environment wins; otherwise the one `config set DB_PASSWORD` kept in the keychain. */
@@ -34,7 +36,7 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
     }
   }
 
-  private render(report: DbCheckReport): void {
+  private render(report: DbCheckReport, unavailableFields: Array<{key: string; name: string}>): void {
     this.log(renderPairs([
       ['IDENT', `${report.database.client === 'sqlite' ? 'SQLite file' : 'SQL Server'} ${report.database.target}`],
       ['database clock', report.clock],
@@ -67,6 +69,8 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
           ],
         ),
       )
+      if (unavailableFields.length > 0)
+        this.log(`${mark.warn()} amoCRM fields that will not be sent: ${unavailableFields.map((f) => `${f.name} (${f.key})`).join(', ')}`)
     } else {
       this.log(`${mark.ok()} every patient value (${Object.keys(PATIENT_VALUE_SOURCES).length}) can be read`)
     }
