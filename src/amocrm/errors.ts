@@ -80,3 +80,36 @@ export class AmoHttpError extends AmoError {
     this.body = body
   }
 }
+
+/** A request refused before sending because it cannot be right (a batch over 250, a write without ids…). */
+export class AmoInvalidRequestError extends AmoError {
+  constructor(message: string) {
+    super(message, {code: 'E_AMOCRM_INVALID_REQUEST'})
+  }
+}
+
+/** Hints of the token endpoint that mean the code or refresh token is dead: only a new login helps. */
+const DEAD_GRANT_HINTS = [/invalid refresh token/i, /token has been revoked/i, /authorization code has expired/i, /authorization code has been revoked/i, /cannot decrypt the authorization code/i]
+
+/**
+ * The token endpoint (`/oauth2/access_token`) refused the exchange. `serverHint` is amoCRM's `hint`
+ * ("Invalid refresh token", "Redirect URI is not associated with client"…); `invalidGrant` is true when
+ * the code or refresh token itself is dead (expired, used, revoked) so the user must log in again,
+ * false when the integration settings are wrong (client id/secret, redirect URI, account).
+ */
+export class AmoOAuthError extends AmoError {
+  readonly serverHint: string | undefined
+  readonly invalidGrant: boolean
+  constructor(status: number, serverHint: string | undefined, detail?: string, options: {oauthError?: string} = {}) {
+    const invalidGrant = options.oauthError === 'invalid_grant' || (serverHint !== undefined && DEAD_GRANT_HINTS.some((re) => re.test(serverHint))) || (serverHint === undefined && status === 401)
+    super(`amoCRM refused the token request (${status}): ${serverHint ?? detail ?? 'no reason given'}`, {
+      status,
+      code: invalidGrant ? 'E_AUTH' : 'E_OAUTH',
+      hint: invalidGrant
+        ? 'run `ident-amo auth login` to authorize the integration again'
+        : 'check AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET, AMOCRM_REDIRECT_URI (exactly as in the integration settings, trailing slash included) and the account address',
+    })
+    this.serverHint = serverHint
+    this.invalidGrant = invalidGrant
+  }
+}

@@ -31,6 +31,8 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
   let reader: IdentReader
   try {
     reader = await openIdent(config, {password: await resolveDbPassword(config)})
+    // Missing assumed columns are said once per run, not once per patient.
+    for (const warning of reader.schema.warnings) logger.warn({event: 'ident_schema'}, warning)
   } catch (error) {
     await state.close()
     await fileLogger?.close()

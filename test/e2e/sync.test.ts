@@ -1,10 +1,14 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
 import {expect} from 'chai'
 
 import type {Contact} from '../../src/amocrm/types.js'
 import {addPatient, addPayment, addVisit, archivePatient, updatePatient} from '../../src/ident/index.js'
 import {SyncState} from '../../src/sync/state.js'
 import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
-import {accountMismatches, contactsByPatient, mapperFor, type SyncFixture, syncFixture, writeRequests} from '../helpers/sync-fixture.js'
+import {SANDBOX_TOKEN} from '../../src/sandbox/index.js'
+import {accountMismatches, contactsByPatient, mapperFor, readClinic, type SyncFixture, syncFixture, writeRequests} from '../helpers/sync-fixture.js'
 import type {SyncReport} from '../../src/sync/report.js'
 
 const PATIENTS = 150
@@ -135,6 +139,38 @@ describe('e2e: sync full / incremental / deep against the sandbox', function () 
     expect(status.runs.map((r) => r.mode)).to.include.members(['full', 'incremental', 'deep'])
     expect(status.runs.every((r) => r.status === 'ok')).to.equal(true)
     expect(status.pendingFailures).to.deep.equal([])
+  })
+})
+
+describe('e2e: the sync log', function () {
+  this.timeout(120_000)
+
+  it('records every run (start, counts, end) as JSON lines with no personal data', async () => {
+    const f = await syncFixture({patients: 80, seed: 17})
+    try {
+      expectExit(await f.cli(['sync', 'full']), 0)
+      updatePatient(f.clinic.file, 2, {persons: {Email: 'changed@example.org'}})
+      expectExit(await f.cli(['sync', 'incremental']), 0)
+      const lines = readFileSync(path.join(f.home.dataDir, 'logs', 'sync.log'), 'utf8').trim().split('\n')
+      const entries = lines.map((l) => JSON.parse(l) as {msg: string; event?: string; counts?: {read: number}})
+      expect(entries.filter((e) => e.event === 'run_start')).to.have.length(2)
+      expect(entries.filter((e) => e.event === 'run_end').map((e) => e.counts?.read)).to.deep.equal([80, 1])
+      const log = lines.join('\n')
+      const patients = await readClinic(f)
+      for (const p of patients) {
+        for (const word of [p.surname, p.name, p.email, p.snils, p.inn, p.birthday]) {
+          if (word && word.length >= 4) expect(log, `patient ${p.id}: '${word}' in the log`).to.not.include(word)
+        }
+        for (const phone of [p.phone, p.mobilePhone]) {
+          const digits = (phone ?? '').replace(/\D/g, '').slice(-10)
+          if (digits.length === 10) expect(log, `patient ${p.id}: a phone in the log`).to.not.include(digits)
+        }
+      }
+      expect(log).to.not.include('changed@example.org')
+      expect(log).to.not.include(SANDBOX_TOKEN)
+    } finally {
+      await f.close()
+    }
   })
 })
 

@@ -1,0 +1,236 @@
+import type {Logger} from 'pino'
+
+import type {AmoApi, ApiStats, ListContactsParams} from './api.js'
+import {AmoHttpError, AmoInvalidRequestError, AmoOutcomeUnknownError, AmoValidationError} from './errors.js'
+import {AmoHttp, redactedPath, type HttpMethod, type HttpResponse} from './http.js'
+import {DEFAULT_RATE_LIMIT, getSharedRateLimiter, type RateLimiter} from './rate-limiter.js'
+import {retryOptions, type RetryOptions} from './retry.js'
+import type {TokenProvider} from './tokens.js'
+import type {Account, Contact, ContactWrite, ContactWriteResult, CustomFieldCreate, CustomFieldDef, ValidationProblem} from './types.js'
+
+/** amoCRM's limit for list pages and write batches. */
+export const MAX_BATCH = 250
+
+export const DEFAULT_TIMEOUT_MS = 30_000
+
+export const DEFAULT_USER_AGENT = 'ident-amo (IDENT to amoCRM sync)'
+
+export interface AmoClientOptions {
+  /** `https://SUB.amocrm.ru`, or AMOCRM_BASE_URL (see the config's `amoBaseUrl()`). */
+  baseUrl: string
+  tokens: TokenProvider
+  /** Requests per second for the shared limiter (AMOCRM_RATE_LIMIT), default 7. Ignored when `limiter` is given. */
+  rateLimit?: number
+  /** A limiter of one's own (tests); by default the process-wide one. */
+  limiter?: RateLimiter
+  /** Per attempt, for the answer and its body together; default 30 s. */
+  timeoutMs?: number
+  retry?: Partial<RetryOptions>
+  userAgent?: string
+  logger?: Logger
+  /** How backoff waits (tests pass one that does not). */
+  sleep?: (ms: number) => Promise<void>
+  /** Jitter source (tests). */
+  random?: () => number
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+interface Page<K extends string, T> {
+  _page?: number
+  _page_count?: number
+  _links?: {next?: {href?: string}}
+  _embedded?: Partial<Record<K, T[]>>
+}
+
+/**
+ * The amoCRM API v4 over HTTP. Every request goes through the rate limiter (the shared one unless
+ * given), retries are as safe as the method allows (see `AmoHttp`), and after a 401 that a refresh did
+ * not cure, a 402 or a 403 the client sends nothing more: every call throws that error at once.
+ */
+export class AmoClient implements AmoApi {
+  readonly stats: ApiStats = {requests: 0, retries: 0, throttled: 0}
+  readonly baseUrl: string
+  readonly #http: AmoHttp
+
+  constructor(options: AmoClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    if (!/^https?:\/\//i.test(this.baseUrl)) throw new AmoInvalidRequestError(`the amoCRM base URL must start with https:// (or http:// for a local sandbox), got '${options.baseUrl}'`)
+    this.#http = new AmoHttp({
+      limiter: options.limiter ?? getSharedRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
+      tokens: options.tokens,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retry: retryOptions(options.retry),
+      userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+      logger: options.logger,
+      sleep: options.sleep ?? realSleep,
+      stats: this.stats,
+      random: options.random,
+    })
+  }
+
+  /** The 401/402/403 error that stopped this client, if any. */
+  get fatalError() {
+    return this.#http.fatalError
+  }
+
+  async getAccount(): Promise<Account> {
+    const response = await this.#call('GET', this.#url('/api/v4/account', new URLSearchParams({with: 'datetime_settings'})))
+    return objectBody<Account>(response, 'GET /api/v4/account')
+  }
+
+  async *listContacts(params: ListContactsParams = {}): AsyncGenerator<Contact[]> {
+    yield* this.#pages<'contacts', Contact>(this.#url('/api/v4/contacts', contactSearchParams(params)), 'contacts')
+  }
+
+  async getContact(id: number): Promise<Contact | null> {
+    if (!Number.isInteger(id) || id <= 0) throw new AmoInvalidRequestError(`a contact id must be a positive whole number, got ${id}`)
+    const response = await this.#call('GET', this.#url(`/api/v4/contacts/${id}`), {absentStatuses: [404]})
+    if (response.status === 204 || response.status === 404) return null
+    return objectBody<Contact>(response, 'GET /api/v4/contacts/{id}')
+  }
+
+  async createContacts(items: ContactWrite[]): Promise<ContactWriteResult[]> {
+    for (const [index, item] of items.entries())
+      if (item.id !== undefined) throw new AmoInvalidRequestError(`element ${index} of a contact create carries an id (${item.id}); updates go through updateContacts`)
+    return this.#writeBatch<'contacts', ContactWriteResult>('POST', '/api/v4/contacts', 'contacts', items)
+  }
+
+  async updateContacts(items: ContactWrite[]): Promise<ContactWriteResult[]> {
+    for (const [index, item] of items.entries())
+      if (!Number.isInteger(item.id) || item.id! <= 0) throw new AmoInvalidRequestError(`element ${index} of a contact update has no valid id`)
+    return this.#writeBatch<'contacts', ContactWriteResult>('PATCH', '/api/v4/contacts', 'contacts', items)
+  }
+
+  async listCustomFields(): Promise<CustomFieldDef[]> {
+    const fields: CustomFieldDef[] = []
+    for await (const page of this.#pages<'custom_fields', CustomFieldDef>(this.#url('/api/v4/contacts/custom_fields', new URLSearchParams({limit: String(MAX_BATCH)})), 'custom_fields'))
+      fields.push(...page)
+    return fields
+  }
+
+  async createCustomFields(defs: CustomFieldCreate[]): Promise<CustomFieldDef[]> {
+    return this.#writeBatch<'custom_fields', CustomFieldDef & {request_id?: string}>('POST', '/api/v4/contacts/custom_fields', 'custom_fields', defs)
+  }
+
+  #url(path: string, searchParams?: URLSearchParams): string {
+    const query = searchParams?.toString()
+    return `${this.baseUrl}${path}${query ? `?${query}` : ''}`
+  }
+
+  /**
+   * Sends one request and turns an error answer into a typed error: 400 with `validation-errors` →
+   * `AmoValidationError`, any other ≥ 400 → `AmoHttpError` (the transport already dealt with 401, 402,
+   * 403, 429 and the retriable 5xx).
+   */
+  async #call(method: HttpMethod, url: string, options: {json?: unknown; absentStatuses?: number[]} = {}): Promise<HttpResponse> {
+    const response = await this.#http.send({method, url, json: options.json, repeatable: method !== 'POST'})
+    if (response.status < 400 || options.absentStatuses?.includes(response.status)) return response
+    const where = `${method} ${redactedPath(url)}`
+    const problems = validationProblems(response.body)
+    if (response.status === 400 && problems) throw new AmoValidationError(problems, problemText(response.body))
+    throw new AmoHttpError(response.status, `${where}: ${problemText(response.body) ?? 'no details'}`, response.body)
+  }
+
+  /** Follows `_links.next` (an absolute URL) until it is missing or a 204 ends the list. */
+  async *#pages<K extends string, T>(firstUrl: string, key: K): AsyncGenerator<T[]> {
+    const seen = new Set<string>()
+    let url: string | undefined = firstUrl
+    while (url) {
+      if (seen.has(url)) throw new AmoHttpError(200, `amoCRM sent ${redactedPath(url)} as the next page twice; stopping instead of looping`)
+      seen.add(url)
+      const response = await this.#call('GET', url)
+      if (response.status === 204) return
+      const page = objectBody<Page<K, T>>(response, `GET ${redactedPath(url)}`)
+      const items = page._embedded?.[key] ?? []
+      if (items.length > 0) yield items
+      url = this.#nextPageUrl(page, url)
+    }
+  }
+
+  #nextPageUrl(page: Page<string, unknown>, current: string): string | undefined {
+    const href = page._links?.next?.href
+    if (href) {
+      const next = new URL(href, current)
+      const base = new URL(this.baseUrl)
+      // the Bearer token goes to the account host only: a next link naming another host (a proxy in
+      // AMOCRM_BASE_URL, a renamed account) is followed on our base URL
+      if (next.origin === base.origin) return next.href
+      return `${this.baseUrl}${next.pathname}${next.search}`
+    }
+    // custom-field lists may give page counts instead of a next link
+    if (page._page !== undefined && page._page_count !== undefined && page._page < page._page_count) {
+      const next = new URL(current)
+      next.searchParams.set('page', String(page._page + 1))
+      return next.href
+    }
+    return undefined
+  }
+
+  async #writeBatch<K extends string, R extends {request_id?: string}>(method: 'POST' | 'PATCH', path: string, key: K, items: Array<{request_id?: string}>): Promise<R[]> {
+    if (items.length === 0) return []
+    if (items.length > MAX_BATCH) throw new AmoInvalidRequestError(`a batch holds at most ${MAX_BATCH} elements, got ${items.length}: split it`)
+    const body = items.map((item, index) => ({...item, request_id: item.request_id ?? String(index)}))
+    const requestIds = body.map((item) => item.request_id)
+    const duplicate = requestIds.find((id, index) => requestIds.indexOf(id) !== index)
+    if (duplicate !== undefined) throw new AmoInvalidRequestError(`request_id '${duplicate}' appears twice in one batch`)
+    const where = `${method} ${path}`
+    const response = await this.#call(method, this.#url(path), {json: body})
+    const returned = (response.body as Page<K, R> | undefined)?._embedded?.[key]
+    if (!Array.isArray(returned)) return this.#unreadable(method, `${where} answered ${response.status} without _embedded.${key}`)
+    const byRequestId = new Map(returned.filter((r) => r && typeof r.request_id === 'string').map((r) => [r.request_id!, r]))
+    if (byRequestId.size === 0 && returned.length === body.length) return returned.map((r, i) => ({...r, request_id: requestIds[i]!}))
+    const results: R[] = []
+    for (const requestId of requestIds) {
+      const result = byRequestId.get(requestId)
+      if (!result) return this.#unreadable(method, `${where}: the answer does not mention request_id '${requestId}'`)
+      results.push(result)
+    }
+    return results
+  }
+
+  /** A 2xx whose body cannot be mapped: for a create, what was made is unknown and must be reconciled. */
+  #unreadable(method: 'POST' | 'PATCH', message: string): never {
+    if (method === 'POST') throw new AmoOutcomeUnknownError(message)
+    throw new AmoHttpError(200, message)
+  }
+}
+
+function contactSearchParams(params: ListContactsParams): URLSearchParams {
+  const limit = params.limit ?? MAX_BATCH
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BATCH) throw new AmoInvalidRequestError(`a page holds 1 to ${MAX_BATCH} contacts, got limit ${params.limit}`)
+  const search = new URLSearchParams({limit: String(limit)})
+  if (params.query !== undefined && params.query !== '') search.set('query', params.query)
+  for (const id of params.ids ?? []) search.append('filter[id][]', String(id))
+  if (params.updatedFrom !== undefined) search.set('filter[updated_at][from]', String(params.updatedFrom))
+  if (params.updatedTo !== undefined) search.set('filter[updated_at][to]', String(params.updatedTo))
+  if (params.order) search.set(`order[${params.order.field}]`, params.order.direction)
+  return search
+}
+
+function objectBody<T>(response: HttpResponse, where: string): T {
+  if (response.body && typeof response.body === 'object') return response.body as T
+  throw new AmoHttpError(response.status, `${where} answered ${response.status} without a JSON body`, response.body)
+}
+
+function validationProblems(body: unknown): Map<string, ValidationProblem[]> | undefined {
+  if (!body || typeof body !== 'object') return undefined
+  const list = (body as {'validation-errors'?: unknown})['validation-errors']
+  if (!Array.isArray(list)) return undefined
+  const problems = new Map<string, ValidationProblem[]>()
+  for (const entry of list as Array<{request_id?: unknown; errors?: unknown}>) {
+    const requestId = entry?.request_id === undefined || entry.request_id === null ? '' : String(entry.request_id)
+    const errors = Array.isArray(entry?.errors) ? (entry.errors as Array<Record<string, unknown>>) : []
+    const mapped = errors.map((e) => ({code: String(e?.code ?? ''), path: String(e?.path ?? ''), detail: String(e?.detail ?? '')}))
+    problems.set(requestId, [...(problems.get(requestId) ?? []), ...mapped])
+  }
+  return problems
+}
+
+function problemText(body: unknown): string | undefined {
+  if (typeof body === 'string') return /<html|<!doctype/i.test(body) ? 'an HTML page' : body.slice(0, 200)
+  if (!body || typeof body !== 'object') return undefined
+  const {title, detail} = body as {title?: unknown; detail?: unknown}
+  const parts = [title, detail].filter((p): p is string => typeof p === 'string' && p !== '')
+  return parts.length > 0 ? parts.join(': ') : undefined
+}

@@ -1,0 +1,22 @@
+import type {AppConfig} from '../config/index.js'
+import {amoBaseUrl} from '../config/index.js'
+import {AmoClient, type AmoClientOptions} from './client.js'
+import type {TokenProvider} from './tokens.js'
+
+export type {AmoApi, ApiStats, ListContactsParams} from './api.js'
+export {AmoClient, DEFAULT_TIMEOUT_MS, MAX_BATCH} from './client.js'
+export type {AmoClientOptions} from './client.js'
+export * from './errors.js'
+export {buildAuthorizeUrl, consentBaseUrl, exchangeAuthorizationCode, refreshAccessToken} from './oauth.js'
+export type {AuthorizeMode, OAuthCallOptions, OAuthClientSettings, OAuthTokens} from './oauth.js'
+export {DEFAULT_RATE_LIMIT, getSharedRateLimiter, RATE_WINDOW_MS, RateLimiter} from './rate-limiter.js'
+export {DEFAULT_RETRY, retryDelayMs} from './retry.js'
+export type {RetryOptions} from './retry.js'
+export {staticTokenProvider} from './tokens.js'
+export type {TokenProvider} from './tokens.js'
+export type * from './types.js'
+
+/** A client for the configured account: its base URL and AMOCRM_RATE_LIMIT on the shared limiter. */
+export function amoClientFromConfig(config: AppConfig, options: {tokens: TokenProvider} & Omit<AmoClientOptions, 'baseUrl' | 'tokens' | 'rateLimit'>): AmoClient {
+  return new AmoClient({...options, baseUrl: amoBaseUrl(config), rateLimit: config.amocrm.rateLimit})
+}

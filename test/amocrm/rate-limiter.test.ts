@@ -1,0 +1,150 @@
+import {expect} from 'chai'
+
+import {getSharedRateLimiter, RATE_WINDOW_MS, RateLimiter} from '../../src/amocrm/rate-limiter.js'
+
+/** A clock and timer queue the test advances by hand. */
+function fakeTime() {
+  let now = 0
+  const timers: Array<{at: number; wake: () => void}> = []
+  let mostPending = 0
+  return {
+    now: () => now,
+    schedule: (wake: () => void, ms: number) => {
+      timers.push({at: now + ms, wake})
+      mostPending = Math.max(mostPending, timers.length)
+    },
+    get mostPending() {
+      return mostPending
+    },
+    /** Runs timers (and what they release) in time order until `until` or none is left. */
+    async advance(until = Number.POSITIVE_INFINITY) {
+      await flush()
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at)
+        const next = timers[0]
+        if (!next || next.at > until) break
+        timers.shift()
+        now = Math.max(now, next.at)
+        next.wake()
+        await flush()
+      }
+      if (until !== Number.POSITIVE_INFINITY) now = Math.max(now, until)
+    },
+  }
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve()
+}
+
+/** The largest number of grants inside any window of `windowMs` (half-open). */
+function mostInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let most = 0
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= windowMs) j++
+    most = Math.max(most, i - j + 1)
+  }
+  return most
+}
+
+describe('amocrm/RateLimiter', () => {
+  it('lets at most `rate` sends start in any window of 1.1 s, however many wait', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({rate: 7, now: time.now, schedule: time.schedule})
+    const grants: number[] = []
+    const all = Array.from({length: 50}, () => limiter.acquire().then(() => grants.push(time.now())))
+    await time.advance()
+    await Promise.all(all)
+    expect(grants).to.have.length(50)
+    expect(mostInWindow(grants, RATE_WINDOW_MS)).to.equal(7)
+    // and it does not hold anyone longer than the window requires: 50 sends take 7 full windows
+    expect(Math.max(...grants)).to.equal(7 * RATE_WINDOW_MS)
+  })
+
+  it('serves waiters first come, first served', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({rate: 2, now: time.now, schedule: time.schedule})
+    const order: number[] = []
+    const all = Array.from({length: 9}, (_, i) => limiter.acquire().then(() => order.push(i)))
+    await time.advance()
+    await Promise.all(all)
+    expect(order).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8])
+  })
+
+  it('holds the limit when callers arrive at scattered moments (retries coming back, new batches)', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({rate: 7, now: time.now, schedule: time.schedule})
+    const grants: number[] = []
+    const started: Array<Promise<unknown>> = []
+    // 120 callers arriving at pseudo-random moments over 6 s
+    let seed = 42
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    for (let i = 0; i < 120; i++) {
+      const at = Math.floor(random() * 6000)
+      time.schedule(() => {
+        started.push(limiter.acquire().then(() => grants.push(time.now())))
+      }, at)
+    }
+    await time.advance()
+    await Promise.all(started)
+    expect(grants).to.have.length(120)
+    expect(mostInWindow(grants, RATE_WINDOW_MS)).to.be.at.most(7)
+  })
+
+  it('waits on one timer, not a loop, however many callers wait', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({rate: 3, now: time.now, schedule: time.schedule})
+    const all = Array.from({length: 40}, () => limiter.acquire())
+    expect(limiter.queued).to.equal(37)
+    await time.advance()
+    await Promise.all(all)
+    expect(time.mostPending).to.equal(1)
+    expect(limiter.queued).to.equal(0)
+  })
+
+  it('applies a changed rate to those still waiting', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({rate: 1, now: time.now, schedule: time.schedule})
+    const grants: number[] = []
+    const all = Array.from({length: 6}, () => limiter.acquire().then(() => grants.push(time.now())))
+    await time.advance(0)
+    expect(grants).to.deep.equal([0])
+    limiter.rate = 5
+    await flush()
+    expect(grants).to.deep.equal([0, 0, 0, 0, 0])
+    await time.advance()
+    await Promise.all(all)
+    expect(grants).to.deep.equal([0, 0, 0, 0, 0, RATE_WINDOW_MS])
+  })
+
+  it('rounds a fractional rate down, and spaces sends out below one per second', async () => {
+    for (const [rate, expected] of [
+      [2.5, [0, 0, 1100, 1100, 2200]],
+      [0.5, [0, 2200, 4400, 6600, 8800]],
+    ] as const) {
+      const time = fakeTime()
+      const limiter = new RateLimiter({rate, now: time.now, schedule: time.schedule})
+      const grants: number[] = []
+      const all = Array.from({length: 5}, () => limiter.acquire().then(() => grants.push(time.now())))
+      await time.advance()
+      await Promise.all(all)
+      expect(grants).to.deep.equal(expected)
+    }
+  })
+
+  it('refuses a rate that is not a positive number', () => {
+    expect(() => new RateLimiter({rate: 0})).to.throw(RangeError)
+    expect(() => new RateLimiter({rate: Number.NaN})).to.throw(RangeError)
+  })
+
+  it('has one shared instance per process', () => {
+    const a = getSharedRateLimiter()
+    const b = getSharedRateLimiter(a.rate)
+    expect(b).to.equal(a)
+    expect(a.windowMs).to.equal(1100)
+  })
+})

@@ -1,0 +1,207 @@
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import {expect} from 'chai'
+
+import {AmoClient, type AmoClientOptions} from '../../src/amocrm/client.js'
+import {AmoAuthError, AmoValidationError} from '../../src/amocrm/errors.js'
+import {buildAuthorizeUrl, exchangeAuthorizationCode, refreshAccessToken} from '../../src/amocrm/oauth.js'
+import {RateLimiter} from '../../src/amocrm/rate-limiter.js'
+import {staticTokenProvider, type TokenProvider} from '../../src/amocrm/tokens.js'
+import type {ContactWrite} from '../../src/amocrm/types.js'
+import type {FaultKind, Sandbox} from '../../src/sandbox/index.js'
+
+const SANDBOX_INDEX = fileURLToPath(new URL('../../src/sandbox/index.ts', import.meta.url))
+
+type SandboxModule = typeof import('../../src/sandbox/index.js')
+
+describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
+  let sandboxModule: SandboxModule
+  let sandbox: Sandbox
+
+  before(async function () {
+    if (!existsSync(SANDBOX_INDEX)) this.skip() // src/sandbox/index.ts (startSandbox) is not written yet
+    sandboxModule = await import('../../src/sandbox/index.js')
+  })
+
+  afterEach(async () => {
+    await sandbox?.close()
+  })
+
+  /** A client on its own limiter, so that other tests' use of the shared one does not count here. */
+  function client(options: Partial<AmoClientOptions> = {}): AmoClient {
+    return new AmoClient({baseUrl: sandbox.url, tokens: staticTokenProvider(sandboxModule.SANDBOX_TOKEN), limiter: new RateLimiter({rate: 7}), ...options})
+  }
+
+  it('pages through 1,000 contacts by _links.next', async () => {
+    sandbox = await sandboxModule.startSandbox()
+    for (let start = 0; start < 1000; start += 250)
+      sandbox.store.createContacts(Array.from({length: 250}, (_, i) => ({first_name: 'Пациент', last_name: `№${start + i}`})))
+    const api = client()
+    const pages: number[][] = []
+    for await (const page of api.listContacts({order: {field: 'id', direction: 'asc'}})) pages.push(page.map((c) => c.id))
+    expect(pages.map((p) => p.length)).to.deep.equal([250, 250, 250, 250])
+    const ids = pages.flat()
+    expect(new Set(ids).size).to.equal(1000)
+    expect(ids).to.deep.equal([...ids].sort((a, b) => a - b))
+    expect(ids.sort()).to.deep.equal(sandbox.store.listContacts().map((c) => c.id).sort())
+    // four pages; whatever the sandbox does after the last one (204 or no next link) costs at most one request
+    expect(api.stats.requests).to.be.within(4, 5)
+    expect(sandbox.apiRequestCount({method: 'GET', pathPrefix: '/api/v4/contacts'})).to.equal(api.stats.requests)
+  })
+
+  it('a batch with one bad element fails whole, naming its request_id; the rest then goes through', async () => {
+    sandbox = await sandboxModule.startSandbox()
+    const api = client()
+    const batch: ContactWrite[] = [
+      {first_name: 'Анна', last_name: 'Петрова', custom_fields_values: [{field_code: 'PHONE', values: [{value: '+79990000001', enum_code: 'MOB'}]}]},
+      {first_name: 'Иван', last_name: 'Сидоров', custom_fields_values: [{field_id: 987_654_321, values: [{value: 'no such field'}]}]},
+      {first_name: 'Олег', last_name: 'Иванов'},
+    ]
+    let error: unknown
+    try {
+      await api.createContacts(batch)
+    } catch (e) {
+      error = e
+    }
+    expect(error).to.be.instanceOf(AmoValidationError)
+    const problems = (error as AmoValidationError).problems
+    expect([...problems.keys()]).to.deep.equal(['1'])
+    expect(problems.get('1')![0]!.path).to.match(/^custom_fields_values\.0/)
+    expect(sandbox.store.countContacts()).to.equal(0)
+
+    const rest = [
+      {...batch[0]!, request_id: '0'},
+      {...batch[2]!, request_id: '2'},
+    ]
+    const results = await api.createContacts(rest)
+    expect(results.map((r) => r.request_id)).to.deep.equal(['0', '2'])
+    expect(results.map((r) => sandbox.store.getContact(r.id)?.last_name)).to.deep.equal(['Петрова', 'Иванов'])
+    expect(sandbox.store.countContacts()).to.equal(2)
+  })
+
+  it('refreshes after a 401 and retries with the new token', async () => {
+    sandbox = await sandboxModule.startSandbox()
+    const refreshed: string[] = []
+    const tokens: TokenProvider = {
+      getAccessToken: async () => 'a-token-amoCRM-no-longer-knows',
+      refreshAfterUnauthorized: async (rejected) => {
+        refreshed.push(rejected)
+        return sandboxModule.SANDBOX_TOKEN
+      },
+    }
+    const api = client({tokens})
+    const account = await api.getAccount()
+    expect(account.subdomain).to.equal(sandbox.store.account.subdomain)
+    expect(account._embedded?.datetime_settings?.timezone).to.equal('Europe/Moscow')
+    expect(refreshed).to.deep.equal(['a-token-amoCRM-no-longer-knows'])
+    expect(sandbox.requests.map((r) => r.status)).to.deep.equal([401, 200])
+  })
+
+  it('gives up with AmoAuthError when the refreshed token is refused too, and sends nothing more', async () => {
+    sandbox = await sandboxModule.startSandbox()
+    sandbox.revokeAllTokens()
+    const api = client({tokens: {getAccessToken: async () => sandboxModule.SANDBOX_TOKEN, refreshAfterUnauthorized: async () => sandboxModule.SANDBOX_TOKEN}})
+    let error: unknown
+    try {
+      await api.getAccount()
+    } catch (e) {
+      error = e
+    }
+    expect(error).to.be.instanceOf(AmoAuthError)
+    expect(await api.getContact(1).catch((e: unknown) => e)).to.be.instanceOf(AmoAuthError)
+    expect(sandbox.requests.map((r) => r.status)).to.deep.equal([401, 401])
+  })
+
+  it('logs in through the consent page and the token endpoint, then refreshes the pair', async () => {
+    sandbox = await sandboxModule.startSandbox()
+    const settings = {
+      baseUrl: sandbox.url,
+      clientId: sandboxModule.SANDBOX_CLIENT_ID,
+      clientSecret: sandboxModule.SANDBOX_CLIENT_SECRET,
+      redirectUri: sandboxModule.SANDBOX_REDIRECT_URI,
+      limiter: new RateLimiter({rate: 7}),
+    }
+    const consent = await fetch(buildAuthorizeUrl({baseUrl: sandbox.url, clientId: settings.clientId, state: 'state-123'}), {redirect: 'manual'})
+    expect(consent.status).to.equal(302)
+    const back = new URL(consent.headers.get('location')!)
+    expect(back.searchParams.get('state')).to.equal('state-123')
+    const first = await exchangeAuthorizationCode({...settings, code: back.searchParams.get('code')!})
+    expect(first.expiresIn).to.equal(86_400)
+    const second = await refreshAccessToken({...settings, refreshToken: first.refreshToken})
+    expect(second.refreshToken).not.to.equal(first.refreshToken)
+    const account = await client({tokens: staticTokenProvider(second.accessToken)}).getAccount()
+    expect(account.id).to.equal(sandbox.store.account.id)
+  })
+
+  it('never exceeds the rate limit: 500 requests, 4 at a time, with injected 429s and 5xx retried', async function () {
+    this.timeout(240_000)
+    sandbox = await sandboxModule.startSandbox({rateLimit: 7})
+    const seeded = sandbox.store.createContacts(Array.from({length: 50}, (_, i) => ({first_name: 'Пациент', last_name: `№${i}`})))
+    const api = client({retry: {maxAttempts: 8, maxDelayMs: 4000}})
+    const TOTAL = 500
+    const injected: Record<FaultKind, number> = {} as Record<FaultKind, number>
+    const inject = (kind: FaultKind, method: string, path: string) => {
+      sandbox.faults.add({kind, method, path})
+      injected[kind] = (injected[kind] ?? 0) + 1
+    }
+
+    const operation = async (i: number): Promise<void> => {
+      const contact = seeded[i % seeded.length]!
+      // in every hundred, five operations in a row (one of each kind) meet a fault on their own route;
+      // creates only meet 429s (a create that got a 5xx is never resent: the caller reconciles instead)
+      const faulty = Math.floor(i / 5) % 20 === 7
+      switch (i % 5) {
+        case 0: {
+          if (faulty) inject(Math.floor(i / 100) % 2 === 0 ? '429' : '429-html', 'POST', '/api/v4/contacts')
+          const [made] = await api.createContacts([{first_name: 'Новый', last_name: `№${i}`}])
+          expect(made!.id).to.be.a('number')
+          return
+        }
+        case 1: {
+          if (faulty) inject('503', 'PATCH', '/api/v4/contacts')
+          await api.updateContacts([{id: contact.id, first_name: `Правка ${i}`}])
+          return
+        }
+        case 2: {
+          if (faulty) inject('502', 'GET', `/api/v4/contacts/${contact.id}`)
+          expect((await api.getContact(contact.id))?.id).to.equal(contact.id)
+          return
+        }
+        case 3: {
+          if (faulty) inject('504', 'GET', '/api/v4/contacts?')
+          for await (const page of api.listContacts({ids: [contact.id]})) expect(page.map((c) => c.id)).to.deep.equal([contact.id])
+          return
+        }
+        default: {
+          if (faulty) inject('429', 'GET', '/api/v4/account')
+          await api.getAccount()
+        }
+      }
+    }
+
+    // Warm up first: in one process the sandbox shares our event loop, and the first connections and
+    // first runs of each code path stall it for 50–150 ms, which delays when the sandbox sees the first
+    // requests and says nothing about the limiter. What is measured starts warm.
+    await Promise.all(Array.from({length: 10}, (_, i) => operation(i)))
+    sandbox.resetStats()
+    const warmup = {...api.stats}
+
+    let next = 0
+    const worker = async () => {
+      while (next < TOTAL) await operation(next++)
+    }
+    await Promise.all(Array.from({length: 4}, () => worker()))
+    const burst = {requests: api.stats.requests - warmup.requests, retries: api.stats.retries - warmup.retries, throttled: api.stats.throttled - warmup.throttled}
+
+    const faults = Object.values(injected).reduce((a, b) => a + b, 0)
+    const answered429 = sandbox.requests.filter((r) => r.status === 429).length
+    expect(faults).to.equal(25)
+    expect(sandbox.stats().faults).to.deep.equal([]) // every injected fault was met
+    expect(sandbox.maxRequestsInWindow(1000)).to.be.at.most(7)
+    // the only 429s are the injected ones: none came from our own pace
+    expect(answered429).to.equal(injected['429']! + injected['429-html']!)
+    expect(burst).to.deep.equal({requests: TOTAL + faults, retries: faults, throttled: answered429})
+    expect(sandbox.apiRequestCount({pathPrefix: '/api/v4/'})).to.equal(TOTAL + faults)
+  })
+})
