@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 import ora, {type Ora} from 'ora'
 
+import {connectAmo} from '../../amo-connection.js'
 import {BaseCommand} from '../../base-command.js'
+import type {AppConfig} from '../../config/index.js'
 import {trapInterrupts} from '../../interrupts.js'
 import {createFileLogger} from '../../log/index.js'
 import {runSync, SyncInterruptedError} from '../../sync/engine.js'
@@ -44,7 +46,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     const lock = watchLock(dirs.dataDir)
     lock.acquire('ident-amo sync watch')
     const {logger, close: closeLog} = createFileLogger({file: config.log.file, level: config.log.level})
-    const timezone = config.sync.timezone ?? (await cachedAccountTimezone(dirs.dataDir)) ?? systemTimezone()
+    const timezone = config.sync.timezone ?? (await cachedAccountTimezone(dirs.dataDir)) ?? (await accountTimezone(config, dirs)) ?? systemTimezone()
 
     const interrupts = trapInterrupts((signal) => this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`))
 
@@ -153,6 +155,16 @@ function statusLine(watcher: Watcher, last: string, pendingFailures: number): st
   const inS = Math.max(0, Math.round((watcher.nextIncremental.getTime() - Date.now()) / 1000))
   const deep = watcher.nextDeep ? watcher.nextDeep.toLocaleString('ru-RU', {hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit'}) : 'none'
   return `last: ${last} | next incremental in ${inS} s | next deep ${deep} | failures pending ${pendingFailures}`
+}
+
+/** The account's timezone, asked of amoCRM (one request) when no earlier run cached it. */
+async function accountTimezone(config: AppConfig, dirs: {configDir: string; dataDir: string}): Promise<string | undefined> {
+  try {
+    return (await connectAmo(config, dirs)).timezone
+  } catch {
+    // Not reachable now: the system's timezone until SYNC_TIMEZONE is set or a pass caches the account's.
+    return undefined
+  }
 }
 
 async function cachedAccountTimezone(dataDir: string): Promise<string | undefined> {
