@@ -95,6 +95,41 @@ describe('e2e: sync watch', function () {
   })
 })
 
+describe('e2e: sync watch recovers from a revoked authorization', function () {
+  this.timeout(120_000)
+
+  it('shows the fatal error prominently, keeps checking slowly, and picks up the token `auth login` stores meanwhile', async () => {
+    const f = await syncFixture({patients: 20, seed: 41})
+    try {
+      // Tokens from the store (a 0600 file here), not from the environment, so that a new login can replace them.
+      const env = {...f.env, AMOCRM_ACCESS_TOKEN: ''}
+      f.sandbox.oauth.addLongLivedToken('first-long-lived-token')
+      expectExit(await f.cli(['auth', 'login', '--token', 'first-long-lived-token', '--insecure-storage'], {AMOCRM_ACCESS_TOKEN: ''}), 0)
+      const watch = startCli(['sync', 'watch'], {env: {...env, SYNC_INTERVAL_MINUTES: '0.02', SYNC_DEEP_TIMES: '03:00'}, cwd: f.home.root})
+      try {
+        await waitFor(() => f.sandbox.store.countContacts() === 20, 30_000)
+        f.sandbox.revokeAllTokens()
+        updatePatient(f.clinic.file, 3, {persons: {SurName: 'Послеотзыва'}})
+        await waitFor(() => /STOPPED — action needed/.test(watch.output().stderr), 30_000)
+        expect(watch.output().stderr).to.match(/auth login/)
+        expect(watch.child.exitCode).to.equal(null)
+        // The operator logs in again in another terminal.
+        f.sandbox.oauth.addLongLivedToken('second-long-lived-token')
+        expectExit(await f.cli(['auth', 'login', '--token', 'second-long-lived-token'], {AMOCRM_ACCESS_TOKEN: ''}), 0)
+        await waitFor(() => contactOf(f, 3).last_name === 'Послеотзыва', 40_000)
+        // Slowly: while stopped it did not hammer amoCRM.
+        const refused = f.sandbox.requests.filter((r) => r.status === 401).length
+        expect(refused).to.be.below(10)
+      } finally {
+        watch.child.kill('SIGINT')
+      }
+      expect((await watch.exited).code).to.equal(130)
+    } finally {
+      await f.close()
+    }
+  })
+})
+
 describe('e2e: patient test', function () {
   this.timeout(120_000)
   let f: SyncFixture
