@@ -1,0 +1,89 @@
+/**
+ * Russian texts of the generated README.ru.md tables. Each keeps the English text it translates
+ * (`en`): when a description in the code changes, rendering fails until the translation is updated,
+ * so the Russian README cannot silently fall behind.
+ */
+export interface Translation {
+  en: string
+  ru: string
+}
+
+/** By setting name (src/config/settings.ts `describe`). */
+export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
+  DB_CLIENT: {en: "`mssql` (IDENT's SQL Server) or `sqlite` (sample/test IDENT database)", ru: '`mssql` (SQL Server IDENT) или `sqlite` (демонстрационная или тестовая база IDENT)'},
+  DB_HOST: {en: 'SQL Server host', ru: 'адрес (хост) SQL Server'},
+  DB_PORT: {
+    en: 'SQL Server port (ignored when DB_INSTANCE is set: the SQL Browser finds it)',
+    ru: 'порт SQL Server (не используется, когда задан DB_INSTANCE: порт сообщает служба SQL Server Browser)',
+  },
+  DB_INSTANCE: {en: 'named instance, e.g. `PZSQLSERVER`', ru: 'именованный экземпляр, например `PZSQLSERVER`'},
+  DB_NAME: {en: 'database name', ru: 'имя базы данных'},
+  DB_USER: {en: 'SQL login (or Windows user name when DB_DOMAIN is set)', ru: 'логин SQL Server (или имя пользователя Windows, когда задан DB_DOMAIN)'},
+  DB_PASSWORD: {en: 'password of DB_USER (keychain; the environment wins)', ru: 'пароль DB_USER (в хранилище ключей ОС; переменная окружения важнее)'},
+  DB_DOMAIN: {en: 'Windows domain: switches to a Windows (NTLM) login', ru: 'домен Windows: включает вход под учётной записью Windows (NTLM)'},
+  DB_ENCRYPT: {en: 'encrypt the connection (TLS)', ru: 'шифровать соединение (TLS)'},
+  DB_TRUST_SERVER_CERTIFICATE: {en: 'accept a self-signed server certificate', ru: 'принимать самоподписанный сертификат сервера'},
+  DB_CONNECT_TIMEOUT_MS: {en: 'connect timeout, ms', ru: 'тайм-аут подключения, мс'},
+  DB_REQUEST_TIMEOUT_MS: {en: 'query timeout, ms', ru: 'тайм-аут запроса, мс'},
+  DB_FILE: {en: 'path of the SQLite file when DB_CLIENT=sqlite', ru: 'путь к файлу SQLite при DB_CLIENT=sqlite'},
+  AMOCRM_SUBDOMAIN: {en: 'account subdomain: `SUB` of `SUB.amocrm.ru`', ru: 'поддомен аккаунта: `SUB` в `SUB.amocrm.ru`'},
+  AMOCRM_DOMAIN: {en: '`amocrm.ru`, or `kommo.com` for Kommo', ru: '`amocrm.ru` или `kommo.com` для Kommo'},
+  AMOCRM_BASE_URL: {en: 'full base URL overriding subdomain+domain (sandbox, proxies)', ru: 'полный адрес вместо поддомена и домена (песочница, прокси)'},
+  AMOCRM_CLIENT_ID: {en: 'integration ID', ru: 'ID интеграции'},
+  AMOCRM_CLIENT_SECRET: {en: 'integration secret key (keychain; the environment wins)', ru: 'секретный ключ интеграции (в хранилище ключей ОС; переменная окружения важнее)'},
+  AMOCRM_REDIRECT_URI: {en: 'redirect URI registered in the integration', ru: 'ссылка для перенаправления (Redirect URI), указанная в интеграции'},
+  AMOCRM_ACCESS_TOKEN: {
+    en: 'a long-lived token; when set, no stored token is used or refreshed',
+    ru: 'долгосрочный токен; если задан, сохранённые токены не используются и не обновляются',
+  },
+  AMOCRM_RATE_LIMIT: {en: 'requests per second to amoCRM', ru: 'запросов в секунду к amoCRM'},
+  SYNC_INTERVAL_MINUTES: {
+    en: 'incremental interval in `sync watch` (decimals allowed)',
+    ru: 'интервал инкрементальной синхронизации в `sync watch`, минут (можно дробное число)',
+  },
+  SYNC_DEEP_TIMES: {en: 'deep sync times, comma-separated `HH:MM`', ru: 'время глубокой синхронизации, через запятую `ЧЧ:ММ`'},
+  SYNC_TIMEZONE: {
+    en: "clinic timezone for schedules, ages and dates (default: the account's, else the system's)",
+    ru: 'часовой пояс клиники для расписания, возраста и дат (по умолчанию — пояс аккаунта, иначе системный)',
+  },
+  SYNC_BATCH_SIZE: {en: 'contacts per write request (1–250)', ru: 'контактов в одном запросе записи (1–250)'},
+  LOG_LEVEL: {en: 'log level', ru: 'уровень журнала'},
+  LOG_FILE: {en: 'log file (default `<dataDir>/logs/sync.log`)', ru: 'файл журнала (по умолчанию `<dataDir>/logs/sync.log`)'},
+}
+
+/** By field key (src/fields/catalogue.ts `value`, and `source` where it is not a table name). */
+export const RU_FIELD_VALUES: Readonly<Record<string, Translation & {source?: Translation}>> = {
+  phone: {
+    en: 'E.164 (`+79251234567`), mobile with `enum_code` `MOB`, a landline with `WORK`; merged with the numbers CRM users added',
+    ru: 'E.164 (`+79251234567`), мобильный с `enum_code` `MOB`, городской с `WORK`; объединяется с номерами, которые добавили пользователи CRM',
+  },
+  email: {
+    en: 'lower-cased, `enum_code` `PRIV`; merged with the addresses CRM users added',
+    ru: 'строчными буквами, `enum_code` `PRIV`; объединяется с адресами, которые добавили пользователи CRM',
+  },
+  age: {en: 'whole years on the day of the sync, clinic timezone', ru: 'полных лет на день синхронизации, по часовому поясу клиники'},
+  gender: {en: 'Мужской / Женский / Не указан, by option text → its `enum_id`', ru: 'Мужской / Женский / Не указан: вариант ищется по тексту → его `enum_id`'},
+  visits: {
+    en: 'visit history `ДД.ММ.ГГГГ ЧЧ:ММ — Фамилия И. О.`, newest first, cut to fit (textarea 4,000 characters, text 256), `… и ещё N`',
+    ru: 'история визитов `ДД.ММ.ГГГГ ЧЧ:ММ — Фамилия И. О.`, новые сверху, обрезается по размеру поля (textarea — 4 000 символов, text — 256), `… и ещё N`',
+    source: {en: 'Receptions, Staffs', ru: 'Receptions, Staffs'},
+  },
+  total_visits: {en: 'count', ru: 'количество'},
+  card_number: {en: 'as is, trimmed', ru: 'как есть, без пробелов по краям'},
+  birthday: {
+    en: 'RFC 3339 midnight in the account timezone with that day’s real offset (`1961-04-12T00:00:00+03:00`)',
+    ru: 'RFC 3339: полночь в часовом поясе аккаунта с действительным смещением того дня (`1961-04-12T00:00:00+03:00`)',
+  },
+  comment: {en: 'as is', ru: 'как есть'},
+  discount: {en: 'percent, `0`–`100`', ru: 'процент, `0`–`100`'},
+  sms_opt_out: {en: '`true` / `false`', ru: '`true` / `false`'},
+  archive_reason: {en: 'reason name, empty when active', ru: 'название причины; пусто у активного пациента'},
+  status: {en: 'Архивный when archived, else Активный', ru: 'Архивный у архивного пациента, иначе Активный'},
+  snils: {en: '`XXX-XXX-XXX YY` when 11 digits, else as is', ru: '`XXX-XXX-XXX YY`, если в нём 11 цифр, иначе как есть'},
+  inn: {en: 'digits', ru: 'только цифры'},
+  branch: {en: 'branch name', ru: 'название филиала'},
+  patient_number: {en: 'as is', ru: 'как есть'},
+  advance: {en: 'rubles, 2 decimals', ru: 'рубли, 2 знака после запятой', source: {en: 'balance', ru: 'баланс (см. ниже)'}},
+  debt: {en: 'rubles, 2 decimals', ru: 'рубли, 2 знака после запятой', source: {en: 'balance', ru: 'баланс (см. ниже)'}},
+  ident_id: {en: 'the patient id as a decimal string', ru: 'ID пациента десятичной строкой'},
+}
