@@ -42,7 +42,7 @@ export class KeychainUnavailableError extends AppError {
     super(`no OS keychain is available (${reason})`, {
       exitCode: 1,
       code: 'E_NO_KEYCHAIN',
-      hint: `run in a desktop session, or pass --insecure-storage to keep secrets in a 0600 file in ${configDir}, or set AMOCRM_ACCESS_TOKEN / DB_PASSWORD in the environment`,
+      hint: `run in a desktop session; or set AMOCRM_ACCESS_TOKEN / DB_PASSWORD in the environment (or .env); or keep secrets in a 0600 file in ${configDir} by logging in once with \`ident-amo auth login --insecure-storage\` (or \`ident-amo config init --insecure-storage\`)`,
       cause,
     })
   }

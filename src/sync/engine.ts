@@ -148,6 +148,8 @@ class SyncRun {
       this.deps.onProgress?.({phase: 'done', read: this.counts.read, written: this.written, requests: report.api.requests})
       return report
     } catch (error) {
+      // Planned but never sent because the run stopped: the next run picks them up (nothing recorded them).
+      this.counts.skipped += this.writer?.pending ?? 0
       await state.recordFailures(this.pendingFailures.splice(0), this.now()).catch(() => undefined)
       this.watermark = (await state.getWatermark().catch(() => undefined)) ?? null
       const report = this.report()

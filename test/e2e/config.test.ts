@@ -25,3 +25,32 @@ describe('e2e: config init', () => {
     expect(parseJson<{error: {code: string; hint: string}}>(result).error).to.include({code: 'E_USAGE'})
   })
 })
+
+describe('e2e: config set / show / path', () => {
+  let home: TempHome
+  beforeEach(() => {
+    home = tempHome()
+  })
+  afterEach(() => rmSync(home.root, {recursive: true, force: true}))
+
+  it('validates, stores and shows a value with where it came from; exit 1 on a bad value', async () => {
+    const bad = await runCli(['config', 'set', 'DB_PORT', 'abc'], {env: home.env})
+    expect(bad.code).to.equal(1)
+    expect(bad.stderr).to.include("DB_PORT must be a port number, got 'abc'")
+    expect((await runCli(['config', 'set', 'DB_HOST', 'clinic-server'], {env: home.env})).code).to.equal(0)
+    const shown = parseJson<{settings: Array<{name: string; value: string | null; source: string}>}>(await runCli(['config', 'show', '--json'], {env: {...home.env, DB_NAME: 'PZ2'}}))
+    expect(shown.settings.find((s) => s.name === 'DB_HOST')).to.include({value: 'clinic-server', source: 'file'})
+    expect(shown.settings.find((s) => s.name === 'DB_NAME')).to.include({value: 'PZ2', source: 'env'})
+    expect(shown.settings.find((s) => s.name === 'DB_PORT')).to.include({value: '1433', source: 'default'})
+    const paths = parseJson<{configFile: string; dataDir: string}>(await runCli(['config', 'path', '--json'], {env: home.env}))
+    expect(paths).to.include({configFile: path.join(home.configDir, 'config.json'), dataDir: home.dataDir})
+  })
+
+  it('masks secrets in config show and refuses to store AMOCRM_ACCESS_TOKEN anywhere', async () => {
+    const shown = parseJson<{settings: Array<{name: string; value: string | null}>}>(await runCli(['config', 'show', '--json'], {env: {...home.env, DB_PASSWORD: 'very-secret-password'}}))
+    expect(shown.settings.find((s) => s.name === 'DB_PASSWORD')!.value).to.equal('****word')
+    const refused = await runCli(['config', 'set', 'AMOCRM_ACCESS_TOKEN', 'abc'], {env: home.env})
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr).to.include('auth login --token')
+  })
+})

@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {SETTING_BY_NAME, setConfigValue} from '../../config/index.js'
+import {UsageError} from '../../errors.js'
 import {openSecretStore} from '../../secrets/index.js'
 
 export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
@@ -22,6 +23,8 @@ export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
   async run(): Promise<{key: string; value: unknown; stored: 'config file' | 'keychain'}> {
     const {key, value} = this.args
     const setting = SETTING_BY_NAME.get(key)
+    if (key === 'AMOCRM_ACCESS_TOKEN')
+      throw new UsageError('AMOCRM_ACCESS_TOKEN is read from the environment only', 'store a long-lived token with `ident-amo auth login --token <token>`, or set AMOCRM_ACCESS_TOKEN in the environment or .env')
     if (setting?.secret) {
       const store = await openSecretStore({configDir: this.config.configDir, dataDir: this.config.dataDir})
       if (value === '') await store.delete(key)
