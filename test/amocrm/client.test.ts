@@ -17,21 +17,12 @@ import {
 import {RateLimiter} from '../../src/amocrm/rate-limiter.js'
 import type {TokenProvider} from '../../src/amocrm/tokens.js'
 import type {Contact, ContactWrite} from '../../src/amocrm/types.js'
-import {BASE, contact, localServer, socketError, testClient} from './helpers.js'
+import {BASE, contact, localServer, rejection, socketError, testClient} from './helpers.js'
 
 const HTML_429 = '<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>'
 const HTML_403 = '<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>'
 const PROBLEM = {'content-type': 'application/problem+json'}
 const ACCOUNT = {id: 1, name: 'Clinic', subdomain: 'clinic', _embedded: {datetime_settings: {timezone: 'Europe/Moscow'}}}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected the call to fail, it succeeded')
-}
 
 async function allPages(pages: AsyncGenerator<Contact[]>): Promise<Contact[][]> {
   const out: Contact[][] = []

@@ -57,3 +57,13 @@ export async function localServer(handle: (req: http.IncomingMessage, res: http.
 export function contact(id: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {id, name: `Contact ${id}`, first_name: '', last_name: '', created_at: 1_700_000_000, updated_at: 1_700_000_000, custom_fields_values: null, ...extra}
 }
+
+/** The error a call rejects with (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise
+  } catch (error) {
+    return error as Error
+  }
+  throw new Error('expected the call to fail, it succeeded')
+}

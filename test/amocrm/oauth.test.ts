@@ -4,7 +4,7 @@ import nock from 'nock'
 import {AmoBlockedError, AmoOAuthError, AmoOutcomeUnknownError} from '../../src/amocrm/errors.js'
 import {buildAuthorizeUrl, consentBaseUrl, exchangeAuthorizationCode, refreshAccessToken} from '../../src/amocrm/oauth.js'
 import {RateLimiter} from '../../src/amocrm/rate-limiter.js'
-import {BASE} from './helpers.js'
+import {BASE, rejection} from './helpers.js'
 
 const CLIENT = {baseUrl: BASE, clientId: '3f2b6c1e-0000-4000-8000-000000000001', clientSecret: 'secret', redirectUri: 'http://localhost:8080/callback'}
 const TOKENS = {token_type: 'Bearer', expires_in: 86_400, access_token: 'access-2', refresh_token: 'refresh-2'}
@@ -21,15 +21,6 @@ class CountingLimiter extends RateLimiter {
     this.acquired++
     return super.acquire()
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected the call to fail, it succeeded')
 }
 
 const noWait = {sleep: async () => {}}
