@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {confirm} from '@inquirer/prompts'
+import inquirer from 'inquirer'
 
 import {BaseCommand} from '../../base-command.js'
 import {contactUrl} from '../../sync-command.js'
@@ -70,7 +70,8 @@ export default class PatientTest extends BaseCommand<typeof PatientTest> {
 
       if (this.flags['dry-run'] || inspection.action === 'unchanged') return result
       let go = this.flags.yes
-      if (!go && this.interactive && process.stdin.isTTY) go = await confirm({message: `Sync patient ${patientId} now?`, default: true})
+      if (!go && this.interactive && process.stdin.isTTY)
+        go = (await inquirer.prompt<{sync: boolean}>([{type: 'confirm', name: 'sync', message: `Sync patient ${patientId} now?`, default: true}])).sync
       else if (!go) {
         this.log('not synced: pass --yes to sync without a terminal')
         return result
