@@ -144,7 +144,7 @@ class SyncRun {
       }
       const report = this.report()
       if (runId !== undefined) await state.finishRun(runId, {status: report.counts.failed > 0 ? 'partial' : 'ok', finishedAt: new Date(report.finishedAt), counts: report.counts, api: report.api, watermark: report.watermark})
-      logger.info({event: 'run_end', runId, mode, status: report.counts.failed > 0 ? 'partial' : 'ok', counts: report.counts, api: report.api, durationMs: report.durationMs}, 'sync finished')
+      logger.info({event: 'run_end', runId, mode, status: report.counts.failed > 0 ? 'partial' : 'ok', counts: report.counts, api: report.api, warnings: this.warningCounts, durationMs: report.durationMs}, 'sync finished')
       this.deps.onProgress?.({phase: 'done', read: this.counts.read, written: this.written, requests: report.api.requests})
       return report
     } catch (error) {
@@ -387,7 +387,8 @@ class SyncRun {
         refused: (patientId, fieldId, detail) => {
           const key = mapper.keyOfField(fieldId) ?? String(fieldId)
           this.failures.push({patientId, reason: 'field_refused', detail: `amoCRM refused the field '${key}', the contact was written without it: ${detail}`})
-          this.deps.logger.warn({patientId, field: key}, 'field value refused by amoCRM; written without it')
+          this.deps.logger.debug({patientId, field: key}, 'field value refused by amoCRM; written without it')
+          this.tally(`refused:${key}`)
         },
         deadLink: (op) => {
           this.deadOps.push(op)
@@ -450,7 +451,17 @@ class SyncRun {
   }
 
   private noteWarnings(mapper: SyncMapper, desired: unknown): void {
-    for (const w of mapper.warnings(desired)) this.deps.logger.info({patientId: mapper.patientId(desired), field: w.field, code: w.code}, 'mapping warning')
+    for (const w of mapper.warnings(desired)) {
+      this.deps.logger.debug({patientId: mapper.patientId(desired), field: w.field, code: w.code}, 'mapping warning')
+      this.tally(`${w.code}:${w.field}`)
+    }
+  }
+
+  /** Warnings and refusals counted per kind: one log line per run instead of one per patient (debug has those). */
+  private readonly warningCounts: Record<string, number> = {}
+
+  private tally(kind: string): void {
+    this.warningCounts[kind] = (this.warningCounts[kind] ?? 0) + 1
   }
 
   private plan(entry: PlanEntry): void {
