@@ -3,6 +3,7 @@ import type {Command} from '@oclif/core'
 import {BaseCommand, syncFlags} from './base-command.js'
 import {amoBaseUrl} from './config/index.js'
 import {trapInterrupts} from './interrupts.js'
+import {preferSmallHeap} from './memory.js'
 import {runSync, type SyncProgress, SyncAbortedError, SyncInterruptedError} from './sync/engine.js'
 import {reportExitCode, type SyncReport} from './sync/report.js'
 import {openSyncSession} from './sync/session.js'
@@ -22,6 +23,7 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
 
   async run(): Promise<SyncReport> {
     const flags = this.flags as unknown as {'dry-run': boolean; limit?: number; 'batch-size'?: number}
+    preferSmallHeap()
     const config = this.loadAppConfig({SYNC_BATCH_SIZE: flags['batch-size']})
     const dirs = {configDir: this.config.configDir, dataDir: this.config.dataDir}
     const dryRun = flags['dry-run']

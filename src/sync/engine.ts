@@ -76,6 +76,9 @@ export class SyncAbortedError extends AppError {
   }
 }
 
+/** Patients whose links are read from the state with one query. */
+const LINK_GROUP = 250
+
 /** The watermark is the database's clock at the start of the pass minus this overlap (product.md §4). */
 const WATERMARK_OVERLAP_MS = 5 * 60 * 1000
 
@@ -189,32 +192,43 @@ class SyncRun {
     const index = await ContactIndex.read(api, {identId: (c) => mapper.identId(c), phones: (c) => mapper.contactPhones(c)}, (n) =>
       this.progress('contacts', n),
     )
-    const links = await this.deps.state.allLinks()
-    for (const link of links.values()) {
-      const contact = index.byId.get(link.contactId)
-      const owner = contact ? mapper.identId(contact) : undefined
-      if (contact && (owner === null || owner === link.patientId)) this.claimed.add(contact.id)
+    // Only which contact each patient is linked to is kept for the whole run; the rest of a link
+    // (hashes, written phones) is read for each group of patients as they stream by.
+    const targets = await this.deps.state.linkTargets()
+    for (const [patientId, contactId] of targets) {
+      const entry = index.byId.get(contactId)
+      if (entry && (entry.identId === null || entry.identId === patientId)) this.claimed.add(entry.id)
     }
     const family = index.hasPhoneCandidates ? await this.familyPhones(mapper) : () => 1
-    const seen = new Set<string>()
+    const plan = async (group: Patient[]) => {
+      const links = await this.deps.state.getLinks(group.map((p) => p.id))
+      for (const patient of group) {
+        this.checkAbort()
+        const desired = mapper.desired(patient)
+        this.noteWarnings(mapper, desired)
+        const link = links.get(patient.id)
+        const match = matchInIndex(patient, mapper.phones(desired), link, index, this.claimed, family, mapper)
+        if (match.duplicates.length > 0) this.duplicates.push({patientId: patient.id, contactIds: [match.contact!.id, ...match.duplicates]})
+        await this.planWithContact(patient, desired, match, link, deep)
+        this.progress('patients')
+      }
+    }
+    let group: Patient[] = []
     for await (const patient of this.deps.source.readPatients({limit: this.options.limit})) {
       this.checkAbort()
       this.counts.read++
-      seen.add(patient.id)
-      const desired = mapper.desired(patient)
-      this.noteWarnings(mapper, desired)
-      const link = links.get(patient.id)
-      const match = matchInIndex(patient, mapper.phones(desired), link, index, this.claimed, family, mapper)
-      if (match.duplicates.length > 0) this.duplicates.push({patientId: patient.id, contactIds: [match.contact!.id, ...match.duplicates]})
-      await this.planWithContact(patient, desired, match, link, deep)
-      this.progress('patients')
-    }
-    if (deep && !this.options.limit) {
-      // Patients that disappeared from IDENT: reported, nothing is deleted in amoCRM.
-      for (const link of links.values()) {
-        if (!seen.has(link.patientId))
-          this.failures.push({patientId: link.patientId, reason: 'missing_in_ident', detail: `linked to contact ${link.contactId}, but the patient is no longer in IDENT; nothing was deleted`})
+      targets.delete(patient.id)
+      group.push(patient)
+      if (group.length >= LINK_GROUP) {
+        await plan(group)
+        group = []
       }
+    }
+    await plan(group)
+    if (deep && !this.options.limit) {
+      // Linked patients that disappeared from IDENT: reported, nothing is deleted in amoCRM.
+      for (const [patientId, contactId] of targets)
+        this.failures.push({patientId, reason: 'missing_in_ident', detail: `linked to contact ${contactId}, but the patient is no longer in IDENT; nothing was deleted`})
     }
   }
 
@@ -386,7 +400,7 @@ class SyncRun {
         },
         refused: (patientId, fieldId, detail) => {
           const key = mapper.keyOfField(fieldId) ?? String(fieldId)
-          this.failures.push({patientId, reason: 'field_refused', detail: `amoCRM refused the field '${key}', the contact was written without it: ${detail}`})
+          this.failures.push({patientId, reason: 'field_refused', detail: this.refusalText(key, detail)})
           this.deps.logger.debug({patientId, field: key}, 'field value refused by amoCRM; written without it')
           this.tally(`refused:${key}`)
         },
@@ -455,6 +469,16 @@ class SyncRun {
       this.deps.logger.debug({patientId: mapper.patientId(desired), field: w.field, code: w.code}, 'mapping warning')
       this.tally(`${w.code}:${w.field}`)
     }
+  }
+
+  /** One string per kind of refusal: thousands of patients refused alike share it instead of each holding a copy. */
+  private readonly refusalTexts = new Map<string, string>()
+
+  private refusalText(key: string, detail: string): string {
+    const id = `${key}\u0000${detail}`
+    let text = this.refusalTexts.get(id)
+    if (text === undefined) this.refusalTexts.set(id, (text = `amoCRM refused the field '${key}', the contact was written without it: ${detail}`))
+    return text
   }
 
   /** Warnings and refusals counted per kind: one log line per run instead of one per patient (debug has those). */

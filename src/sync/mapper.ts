@@ -40,5 +40,5 @@ export interface SyncMapper<D = unknown> {
   /** Contact side (matching). */
   identId(contact: Contact): string | null
   contactPhones(contact: Contact): string[]
-  namesMatch(patient: Patient, contact: Contact): boolean
+  namesMatch(patient: Patient, contact: Pick<Contact, 'name' | 'first_name' | 'last_name'>): boolean
 }

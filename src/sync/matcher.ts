@@ -37,25 +37,25 @@ export function matchInIndex(
   mapper: SyncMapper,
 ): Match {
   const sameId = (index.byIdentId.get(patient.id) ?? []).filter((c) => !claimed.has(c.id) || c.id === link?.contactId)
+  const unpack = (id: number): Contact => index.contact(id)!
   let deadLink = false
   if (link) {
-    const contact = index.byId.get(link.contactId)
-    const owner = contact ? mapper.identId(contact) : null
-    if (contact && (owner === null || owner === patient.id)) {
-      claimed.add(contact.id)
-      return {contact, via: 'link', duplicates: sameId.filter((c) => c.id !== contact.id).map((c) => c.id), deadLink: false}
+    const entry = index.byId.get(link.contactId)
+    if (entry && (entry.identId === null || entry.identId === patient.id)) {
+      claimed.add(entry.id)
+      return {contact: unpack(entry.id), via: 'link', duplicates: sameId.filter((c) => c.id !== entry.id).map((c) => c.id), deadLink: false}
     }
     deadLink = true
   }
   if (sameId.length > 0) {
     const [oldest, ...rest] = sameId
     claimed.add(oldest!.id)
-    return {contact: oldest!, via: 'id_field', duplicates: rest.map((c) => c.id), deadLink}
+    return {contact: unpack(oldest!.id), via: 'id_field', duplicates: rest.map((c) => c.id), deadLink}
   }
-  const contact = pickByPhone(patient, phones, (phone) => (index.unlinkedByPhone.get(phone) ?? []).filter((c) => !claimed.has(c.id)), family, mapper)
-  if (contact) {
-    claimed.add(contact.id)
-    return {contact, via: 'phone', duplicates: [], deadLink}
+  const candidate = pickByPhone(patient, phones, (phone) => (index.unlinkedByPhone.get(phone) ?? []).filter((c) => !claimed.has(c.id)), family, mapper)
+  if (candidate) {
+    claimed.add(candidate.id)
+    return {contact: unpack(candidate.id), via: 'phone', duplicates: [], deadLink}
   }
   return {contact: null, via: 'none', duplicates: [], deadLink}
 }
@@ -101,13 +101,16 @@ export async function lookUpContact(
   return {contact: null, via: 'none', duplicates: [], deadLink: false}
 }
 
-function pickByPhone(
+/** What choosing among phone candidates needs: the name (families) and the age (oldest first). */
+type Candidate = Pick<Contact, 'id' | 'created_at' | 'name' | 'first_name' | 'last_name'>
+
+function pickByPhone<C extends Candidate>(
   patient: Patient,
   phones: string[],
-  candidatesOf: (phone: string) => Contact[],
+  candidatesOf: (phone: string) => C[],
   family: FamilyPhones,
   mapper: SyncMapper,
-): Contact | null {
+): C | null {
   for (const phone of phones) {
     const candidates = candidatesOf(phone)
     if (candidates.length === 0) continue

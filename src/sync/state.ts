@@ -168,10 +168,10 @@ export class SyncState {
     return out
   }
 
-  /** Every link, for the full/deep planners (patient id → link). */
-  async allLinks(): Promise<Map<string, LinkRecord>> {
-    const rows = await this.knex<LinkRow>('links').select()
-    return new Map(rows.map((r) => [r.patient_id, toLink(r)]))
+  /** Patient id → linked contact id, for every link (what full/deep keep for a whole run). */
+  async linkTargets(): Promise<Map<string, number>> {
+    const rows = await this.knex<LinkRow>('links').select('patient_id', 'contact_id')
+    return new Map(rows.map((r) => [r.patient_id, Number(r.contact_id)]))
   }
 
   async countLinks(): Promise<number> {

@@ -6,6 +6,7 @@ import {BaseCommand} from '../../base-command.js'
 import type {AppConfig} from '../../config/index.js'
 import {trapInterrupts} from '../../interrupts.js'
 import {createFileLogger} from '../../log/index.js'
+import {preferSmallHeap} from '../../memory.js'
 import {runSync, SyncInterruptedError} from '../../sync/engine.js'
 import {systemTimezone} from '../../sync/fields-mapper.js'
 import {syncLock, watchLock} from '../../sync/lock.js'
@@ -36,6 +37,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
   }
 
   async run(): Promise<WatchResult> {
+    preferSmallHeap()
     const config = this.loadAppConfig({
       SYNC_INTERVAL_MINUTES: this.flags.interval,
       SYNC_DEEP_TIMES: this.flags['deep-times'],
