@@ -1,12 +1,11 @@
 import type {AmoApi} from '../amocrm/api.js'
-import {AmoFatalError} from '../amocrm/errors.js'
-import type {Contact, ContactWrite} from '../amocrm/types.js'
+import type {ContactWrite} from '../amocrm/types.js'
 import {AppError, errorMessage} from '../errors.js'
 import type {Patient} from '../ident/types.js'
 import type {Logger} from '../log/index.js'
 import {ContactIndex} from './contact-index.js'
 import type {SyncMapper} from './mapper.js'
-import {type FamilyPhones, lookUpContact, type Match, matchInIndex} from './matcher.js'
+import {familyFromState, type FamilyPhones, lookUpContact, type Match, matchInIndex} from './matcher.js'
 import {emptyCounts, type SyncReport} from './report.js'
 import type {LinkRecord, RunMode, SyncState} from './state.js'
 import {ContactBatchWriter, type WriteOp} from './writer.js'
@@ -303,11 +302,11 @@ class SyncRun {
         this.claimed.add(contact.id)
         match = {contact, via: 'link', duplicates: [], deadLink: false}
       } else {
-        match = await lookUpContact(api, patient, mapper.phones(desired), this.claimed, await this.familyFromState(patient.id, mapper.phones(desired)), mapper)
+        match = await lookUpContact(api, patient, mapper.phones(desired), this.claimed, await familyFromState(this.deps.state, patient.id, mapper.phones(desired)), mapper)
         match.deadLink = true
       }
     } else {
-      match = await lookUpContact(api, patient, mapper.phones(desired), this.claimed, await this.familyFromState(patient.id, mapper.phones(desired)), mapper)
+      match = await lookUpContact(api, patient, mapper.phones(desired), this.claimed, await familyFromState(this.deps.state, patient.id, mapper.phones(desired)), mapper)
     }
     if (match.duplicates.length > 0) this.duplicates.push({patientId: patient.id, contactIds: [match.contact!.id, ...match.duplicates]})
     await this.planWithContact(patient, desired, match, match.deadLink ? undefined : link, true)
@@ -431,7 +430,7 @@ class SyncRun {
           if (!entry) continue
           const mapper = await this.mapper(false)
           const phones = mapper.phones(entry.desired)
-          const match = await lookUpContact(await this.api(), entry.patient, phones, this.claimed, await this.familyFromState(op.patientId, phones), mapper)
+          const match = await lookUpContact(await this.api(), entry.patient, phones, this.claimed, await familyFromState(this.deps.state, op.patientId, phones), mapper)
           await this.planWithContact(entry.patient, entry.desired, {...match, deadLink: true}, undefined, true)
         }
         await this.writer.flush()
@@ -452,16 +451,6 @@ class SyncRun {
       if (++n % 1000 === 0) this.progress('family')
     }
     return (phone) => counts.get(phone) ?? 0
-  }
-
-  /**
-   * Without the full IDENT read (incremental, one patient): how many patients share each phone —
-   * those the state knows wrote it, plus this one.
-   */
-  private async familyFromState(patientId: string, phones: string[]): Promise<FamilyPhones> {
-    const counts = new Map<string, number>()
-    for (const phone of phones) counts.set(phone, (await this.deps.state.patientsWithPhone(phone)).filter((id) => id !== patientId).length + 1)
-    return (phone) => counts.get(phone) ?? 1
   }
 
   private noteWarnings(mapper: SyncMapper, desired: unknown): void {
@@ -510,9 +499,3 @@ function minusOverlap(naive: string): string {
   const t = Date.parse(`${naive.replace(' ', 'T')}Z`) - WATERMARK_OVERLAP_MS
   return new Date(t).toISOString().replace('T', ' ').slice(0, 19)
 }
-
-export function isFatal(error: unknown): boolean {
-  return error instanceof AmoFatalError || (error instanceof SyncAbortedError && error.cause instanceof AmoFatalError)
-}
-
-export type {Contact}

@@ -3,7 +3,7 @@ import type {Contact} from '../amocrm/types.js'
 import type {Patient} from '../ident/types.js'
 import {type ContactIndex, oldestFirst} from './contact-index.js'
 import type {SyncMapper} from './mapper.js'
-import type {LinkRecord} from './state.js'
+import type {LinkRecord, SyncState} from './state.js'
 
 export type MatchVia = 'link' | 'id_field' | 'phone' | 'none'
 
@@ -21,6 +21,16 @@ export interface Match {
  * claimed by name only.
  */
 export type FamilyPhones = (e164: string) => number
+
+/**
+ * Without the full IDENT read (incremental, one patient): how many patients share each phone —
+ * those the state says it was written for, plus this one.
+ */
+export async function familyFromState(state: Pick<SyncState, 'patientsWithPhone'>, patientId: string, phones: string[]): Promise<FamilyPhones> {
+  const counts = new Map<string, number>()
+  for (const phone of phones) counts.set(phone, (await state.patientsWithPhone(phone)).filter((id) => id !== patientId).length + 1)
+  return (phone) => counts.get(phone) ?? 1
+}
 
 /**
  * Matching for a patient against the full contact index (product.md §4 "Matching"): the stored link,

@@ -3,7 +3,7 @@ import {AppError} from '../errors.js'
 import {diffContact, type DesiredContact, type FieldDiff} from '../fields/index.js'
 import type {Patient} from '../ident/types.js'
 import {createFieldsMapper, loadMappingContext, systemTimezone} from './fields-mapper.js'
-import {lookUpContact, type MatchVia} from './matcher.js'
+import {familyFromState, lookUpContact, type MatchVia} from './matcher.js'
 import type {SyncSession} from './session.js'
 
 export interface PatientInspection {
@@ -43,9 +43,7 @@ export async function inspectPatient(session: SyncSession, patientId: string): P
   }
   if (!contact) {
     const phones = mapper.phones(desired)
-    const family = new Map<string, number>()
-    for (const phone of phones) family.set(phone, (await session.state.patientsWithPhone(phone)).filter((id) => id !== patient.id).length + 1)
-    const found = await lookUpContact(api, patient, phones, new Set(), (p) => family.get(p) ?? 1, mapper)
+    const found = await lookUpContact(api, patient, phones, new Set(), await familyFromState(session.state, patient.id, phones), mapper)
     ;[contact, match, duplicates] = [found.contact, found.via, found.duplicates]
   } else {
     // Duplicates of a linked contact: other contacts carrying the same patient id.
