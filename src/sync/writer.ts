@@ -1,5 +1,5 @@
 import type {AmoApi} from '../amocrm/api.js'
-import {AmoFatalError, AmoOutcomeUnknownError, AmoValidationError} from '../amocrm/errors.js'
+import {AmoOutcomeUnknownError, AmoValidationError} from '../amocrm/errors.js'
 import type {Contact, ContactWrite, ValidationProblem} from '../amocrm/types.js'
 import type {Logger} from '../log/index.js'
 import type {LinkRecord, SyncState} from './state.js'
@@ -137,7 +137,7 @@ export class ContactBatchWriter {
           ops = this.repair(ops, error)
           continue
         }
-        if (error instanceof AmoOutcomeUnknownError && !(error instanceof AmoFatalError)) {
+        if (error instanceof AmoOutcomeUnknownError) {
           unknownRounds++
           this.deps.logger.warn({patients: ops.length, err: error.message}, 'create outcome unknown: reconciling before retrying')
           ops = await this.reconcile(ops, sentAt)
