@@ -36,7 +36,7 @@ const CONTEXT_META = 'account_mapping_context'
  */
 export async function loadMappingContext(api: () => Promise<AmoApi>, state: SyncState | undefined, fresh: boolean, options: {cache?: boolean} = {}): Promise<AccountMappingContext> {
   if (!fresh && state) {
-    const cached = await state.getJsonMeta<AccountMappingContext>(CONTEXT_META)
+    const cached = await cachedMappingContext(state)
     if (cached) return cached
   }
   const client = await api()
@@ -45,6 +45,11 @@ export async function loadMappingContext(api: () => Promise<AmoApi>, state: Sync
   const context = {accountTimezone: account._embedded?.datetime_settings?.timezone ?? systemTimezone(), defs, fetchedAt: new Date().toISOString()}
   if (options.cache !== false) await state?.setJsonMeta(CONTEXT_META, context)
   return context
+}
+
+/** What the last run that read the account cached, if any. */
+export function cachedMappingContext(state: SyncState): Promise<AccountMappingContext | undefined> {
+  return state.getJsonMeta<AccountMappingContext>(CONTEXT_META)
 }
 
 export function systemTimezone(): string {

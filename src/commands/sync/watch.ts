@@ -2,13 +2,13 @@ import {Flags} from '@oclif/core'
 import ora, {type Ora} from 'ora'
 
 import {connectAmo} from '../../amo-connection.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, syncFlags} from '../../base-command.js'
 import type {AppConfig} from '../../config/index.js'
 import {trapInterrupts} from '../../interrupts.js'
 import {createFileLogger} from '../../log/index.js'
 import {preferSmallHeap} from '../../memory.js'
 import {runSync, SyncInterruptedError} from '../../sync/engine.js'
-import {systemTimezone} from '../../sync/fields-mapper.js'
+import {cachedMappingContext, systemTimezone} from '../../sync/fields-mapper.js'
 import {syncLock, watchLock} from '../../sync/lock.js'
 import type {SyncReport} from '../../sync/report.js'
 import {openSyncSession} from '../../sync/session.js'
@@ -33,7 +33,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     interval: Flags.string({description: 'minutes between incremental passes (SYNC_INTERVAL_MINUTES; decimals allowed)'}),
     'deep-times': Flags.string({description: 'deep pass times, comma-separated HH:MM (SYNC_DEEP_TIMES)'}),
     timezone: Flags.string({description: 'timezone of the deep times (SYNC_TIMEZONE)'}),
-    'batch-size': Flags.integer({description: 'contacts per write request, 1–250 (SYNC_BATCH_SIZE)', min: 1, max: 250}),
+    'batch-size': syncFlags['batch-size'],
   }
 
   async run(): Promise<WatchResult> {
@@ -172,7 +172,7 @@ async function accountTimezone(config: AppConfig, dirs: {configDir: string; data
 async function cachedAccountTimezone(dataDir: string): Promise<string | undefined> {
   const state = await SyncState.open(dataDir)
   try {
-    return (await state.getJsonMeta<{accountTimezone: string}>('account_mapping_context'))?.accountTimezone
+    return (await cachedMappingContext(state))?.accountTimezone
   } finally {
     await state.close()
   }
