@@ -39,16 +39,29 @@ mkdirSync(dir, {recursive: true})
 const file = path.join(dir, `clinic-${patients}-seed${seed}.sqlite`)
 if (values.fresh || !existsSync(file)) {
   console.log(`generating ${patients.toLocaleString('en')} patients into ${file} …`)
-  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--patients', String(patients), '--seed', String(seed), '--generate-only', file], {encoding: 'utf8'})
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, '--patients', String(patients), '--seed', String(seed), '--generate-only', file],
+    {encoding: 'utf8'},
+  )
   if (child.status !== 0) throw new Error(`generation failed: ${child.stderr}`)
   const {ms, counts} = JSON.parse(child.stdout) as {ms: number; counts: Record<string, number>}
-  console.log(`generated in ${(ms / 1000).toFixed(1)} s: ${Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}`)
+  console.log(
+    `generated in ${(ms / 1000).toFixed(1)} s: ${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v.toLocaleString('en')}`)
+      .join(', ')}`,
+  )
 } else {
   console.log(`using the cached clinic ${file} (--fresh to regenerate)`)
 }
 
 const root = path.join(dir, 'home')
-const config = loadConfig({configDir: path.join(root, 'config'), dataDir: path.join(root, 'data'), cwd: root, env: {DB_CLIENT: 'sqlite', DB_FILE: file}})
+const config = loadConfig({
+  configDir: path.join(root, 'config'),
+  dataDir: path.join(root, 'data'),
+  cwd: root,
+  env: {DB_CLIENT: 'sqlite', DB_FILE: file},
+})
 
 let peakRss = process.memoryUsage().rss
 const sampler = setInterval(() => {
@@ -77,8 +90,12 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
 console.log(`patients read      ${read.toLocaleString('en')} (visit lines ${visits.toLocaleString('en')})`)
 console.log(`time               ${seconds.toFixed(2)} s (first patient after ${(firstRowMs / 1000).toFixed(2)} s)`)
 console.log(`rate               ${Math.round(read / seconds).toLocaleString('en')} patients/s`)
-console.log(`SQL statements     ${statements.length} while reading (${statements.map((s) => s.slice(0, 40).replaceAll('`', '')).join(' | ')}…) + 1 introspection`)
-console.log(`RSS                before ${mb(rssBefore)}, peak ${mb(peakRss)} (sampled), maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}`)
+console.log(
+  `SQL statements     ${statements.length} while reading (${statements.map((s) => s.slice(0, 40).replaceAll('`', '')).join(' | ')}…) + 1 introspection`,
+)
+console.log(
+  `RSS                before ${mb(rssBefore)}, peak ${mb(peakRss)} (sampled), maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+)
 if (read !== patients) {
   console.error(`expected ${patients} patients, read ${read}`)
   process.exitCode = 1

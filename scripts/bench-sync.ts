@@ -35,7 +35,10 @@ interface Measured {
 function runCli(args: string[], env: Record<string, string>): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {
+      env: {...process.env, ...env, NO_COLOR: '1'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     let peakKb = 0
@@ -65,7 +68,14 @@ function runCli(args: string[], env: Record<string, string>): Promise<Measured> 
 
 function row(label: string, m: Measured, minimum: number, patients: number): string[] {
   const s = m.wallMs / 1000
-  return [label, String(m.report.api.requests), String(minimum), `${s.toFixed(1)} s`, patients ? `${Math.round(patients / s)}` : '—', `${m.peakRssMb.toFixed(0)} MB`]
+  return [
+    label,
+    String(m.report.api.requests),
+    String(minimum),
+    `${s.toFixed(1)} s`,
+    patients ? `${Math.round(patients / s)}` : '—',
+    `${m.peakRssMb.toFixed(0)} MB`,
+  ]
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -107,18 +117,24 @@ async function main(): Promise<void> {
 
     const original = (3 * N) / RATE
     console.log('')
-    console.log(table(
-      ['run', 'requests', 'minimum', 'wall time', 'patients/s', 'peak RSS'],
-      [
-        row(`sync full, ${N.toLocaleString('en')} patients`, full, fullMin, N),
-        row('sync incremental, nothing changed', idle, 0, 0),
-        row('sync incremental, 100 changed', changed, Math.ceil(100 / BATCH), 100),
-      ],
-    ))
+    console.log(
+      table(
+        ['run', 'requests', 'minimum', 'wall time', 'patients/s', 'peak RSS'],
+        [
+          row(`sync full, ${N.toLocaleString('en')} patients`, full, fullMin, N),
+          row('sync incremental, nothing changed', idle, 0, 0),
+          row('sync incremental, 100 changed', changed, Math.ceil(100 / BATCH), 100),
+        ],
+      ),
+    )
     console.log('')
-    console.log(`full: created ${full.report.counts.created}, failed ${full.report.counts.failed}, retries ${full.report.api.retries}, 429s ${full.report.api.throttled}; most requests in any 1 s window at the sandbox: ${fullMax} (limit ${RATE})`)
+    console.log(
+      `full: created ${full.report.counts.created}, failed ${full.report.counts.failed}, retries ${full.report.api.retries}, 429s ${full.report.api.throttled}; most requests in any 1 s window at the sandbox: ${fullMax} (limit ${RATE})`,
+    )
     console.log(`incremental, 100 changed: updated ${changed.report.counts.updated}`)
-    console.log(`original design: 3 requests per patient = ${(3 * N).toLocaleString('en')} requests ≈ ${(original / 3600).toFixed(1)} h at ${RATE} req/s; ident-amo: ${full.report.api.requests} requests in ${(full.wallMs / 1000).toFixed(1)} s (${Math.round(original / (full.wallMs / 1000))}× faster)`)
+    console.log(
+      `original design: 3 requests per patient = ${(3 * N).toLocaleString('en')} requests ≈ ${(original / 3600).toFixed(1)} h at ${RATE} req/s; ident-amo: ${full.report.api.requests} requests in ${(full.wallMs / 1000).toFixed(1)} s (${Math.round(original / (full.wallMs / 1000))}× faster)`,
+    )
     if (full.report.counts.created !== N || full.code !== 0) process.exitCode = 1
   } finally {
     await sandbox.close()

@@ -18,7 +18,11 @@ export function createAmoApi(config: AppConfig, dirs: Dirs, options: {logger?: L
 }
 
 /** The client plus the account it talks to (one request: `GET /api/v4/account`). */
-export async function connectAmo(config: AppConfig, dirs: Dirs, options: {logger?: Logger} = {}): Promise<{api: AmoClient; account: Account; timezone: string}> {
+export async function connectAmo(
+  config: AppConfig,
+  dirs: Dirs,
+  options: {logger?: Logger} = {},
+): Promise<{api: AmoClient; account: Account; timezone: string}> {
   const api = createAmoApi(config, dirs, options)
   const account = await api.getAccount()
   const timezone = account._embedded?.datetime_settings?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC'

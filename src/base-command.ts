@@ -47,7 +47,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.logJson({error: {name: err.name, code: err.code, message: err.message, hint: err.hint, exitCode: err.exitCode}})
         return
       }
-      const cliError = new Errors.CLIError(err.message, {exit: err.exitCode, code: err.code, ...(err.hint ? {suggestions: [err.hint]} : {})})
+      const cliError = new Errors.CLIError(err.message, {
+        exit: err.exitCode,
+        code: err.code,
+        ...(err.hint ? {suggestions: [err.hint]} : {}),
+      })
       return super.catch(cliError)
     }
     return super.catch(err)

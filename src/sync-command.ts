@@ -36,10 +36,16 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
 
     // A second Ctrl+C quits at once: every confirmed batch is already recorded, nothing is half-written.
     const interrupts = trapInterrupts((signal) =>
-      this.logToStderr(`\n${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (press Ctrl+C again to quit at once)`),
+      this.logToStderr(
+        `\n${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (press Ctrl+C again to quit at once)`,
+      ),
     )
 
-    const progress = new Progress({tty: Boolean(process.stderr.isTTY), enabled: !this.jsonEnabled(), write: (line) => this.logToStderr(line)})
+    const progress = new Progress({
+      tty: Boolean(process.stderr.isTTY),
+      enabled: !this.jsonEnabled(),
+      write: (line) => this.logToStderr(line),
+    })
     const started = Date.now()
     progress.start(`sync ${this.mode}${dryRun ? ' (dry run)' : ''}: reading…`)
     try {
@@ -49,11 +55,16 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
           ...session.deps({dryRun}),
           signal: interrupts.signal,
           onProgress: (p) => progress.update(describeProgress(p, started)),
-          onPlan: dryRun && !this.jsonEnabled() ? (entry) => {
-            if (entry.action === 'unchanged') return
-            progress.stop()
-            this.log(`${entry.action.padEnd(9)} patient ${entry.patientId}${entry.contactId ? ` → contact ${entry.contactId} (${entry.via})` : ''}${entry.fields.length > 0 ? `: ${entry.fields.join(', ')}` : ''}`)
-          } : undefined,
+          onPlan:
+            dryRun && !this.jsonEnabled()
+              ? (entry) => {
+                  if (entry.action === 'unchanged') return
+                  progress.stop()
+                  this.log(
+                    `${entry.action.padEnd(9)} patient ${entry.patientId}${entry.contactId ? ` → contact ${entry.contactId} (${entry.via})` : ''}${entry.fields.length > 0 ? `: ${entry.fields.join(', ')}` : ''}`,
+                  )
+                }
+              : undefined,
         },
       )
       progress.succeed(`sync ${this.mode} done`)

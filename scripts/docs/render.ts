@@ -47,7 +47,9 @@ export function settingMeaning(setting: SettingDef, lang: DocLanguage): string {
   const ru = RU_SETTINGS[setting.env]
   if (!ru) throw new Error(`no Russian description for ${setting.env}: add it to scripts/docs/ru.ts`)
   if (ru.en !== setting.describe)
-    throw new Error(`the description of ${setting.env} changed (now '${setting.describe}'): update its Russian text and 'en' in scripts/docs/ru.ts`)
+    throw new Error(
+      `the description of ${setting.env} changed (now '${setting.describe}'): update its Russian text and 'en' in scripts/docs/ru.ts`,
+    )
   return ru.ru
 }
 
@@ -77,12 +79,16 @@ export function fieldsMarkdownTable(lang: DocLanguage): string {
     const ru = RU_FIELD_VALUES[key]
     if (!ru) throw new Error(`no Russian text for the field '${key}': add it to scripts/docs/ru.ts`)
     if (cell(ru.en) !== cells[3])
-      throw new Error(`the value text of the field '${key}' changed (now '${cells[3]}'): update its Russian text and 'en' in scripts/docs/ru.ts`)
+      throw new Error(
+        `the value text of the field '${key}' changed (now '${cells[3]}'): update its Russian text and 'en' in scripts/docs/ru.ts`,
+      )
     cells[1] = cells[1]!.replace('(built-in, code ', '(встроенное, код ')
     cells[3] = cell(ru.ru)
     if (ru.source) {
       if (cell(ru.source.en) !== cells[4])
-        throw new Error(`the IDENT source of the field '${key}' changed (now '${cells[4]}'): update its Russian text and 'source.en' in scripts/docs/ru.ts`)
+        throw new Error(
+          `the IDENT source of the field '${key}' changed (now '${cells[4]}'): update its Russian text and 'source.en' in scripts/docs/ru.ts`,
+        )
       cells[4] = cell(ru.source.ru)
     }
     out.push(`| ${cells.join(' | ')} |`)
@@ -142,7 +148,18 @@ export function renderDocs(root: string): Map<string, string> {
       writeFileSync(path.join(work, file), withGeneratedTables(source, lang))
       const run = spawnSync(
         process.execPath,
-        [oclifBin, 'readme', '--multi', '--output-dir', COMMANDS_DIR, '--readme-path', file, '--no-source-links', '--plugin-directory', work],
+        [
+          oclifBin,
+          'readme',
+          '--multi',
+          '--output-dir',
+          COMMANDS_DIR,
+          '--readme-path',
+          file,
+          '--no-source-links',
+          '--plugin-directory',
+          work,
+        ],
         {cwd: work, encoding: 'utf8', env: {...process.env, COLUMNS: HELP_COLUMNS, NO_COLOR: '1'}},
       )
       if (run.status !== 0) throw new Error(`oclif readme failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`)
@@ -166,7 +183,8 @@ export function staleDocs(root: string, rendered: Map<string, string>): string[]
     if (!existsSync(current) || readFileSync(current, 'utf8').replaceAll('\r\n', '\n') !== content) stale.push(file)
   }
   const dir = path.join(root, COMMANDS_DIR)
-  if (existsSync(dir)) for (const name of readdirSync(dir)) if (!rendered.has(`${COMMANDS_DIR}/${name}`)) stale.push(`${COMMANDS_DIR}/${name}`)
+  if (existsSync(dir))
+    for (const name of readdirSync(dir)) if (!rendered.has(`${COMMANDS_DIR}/${name}`)) stale.push(`${COMMANDS_DIR}/${name}`)
   return stale.sort()
 }
 

@@ -10,7 +10,10 @@ export interface Translation {
 
 /** By setting name (src/config/settings.ts `describe`). */
 export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
-  DB_CLIENT: {en: "`mssql` (IDENT's SQL Server) or `sqlite` (sample/test IDENT database)", ru: '`mssql` (SQL Server IDENT) или `sqlite` (демонстрационная или тестовая база IDENT)'},
+  DB_CLIENT: {
+    en: "`mssql` (IDENT's SQL Server) or `sqlite` (sample/test IDENT database)",
+    ru: '`mssql` (SQL Server IDENT) или `sqlite` (демонстрационная или тестовая база IDENT)',
+  },
   DB_HOST: {en: 'SQL Server host', ru: 'адрес (хост) SQL Server'},
   DB_PORT: {
     en: 'SQL Server port (ignored when DB_INSTANCE is set: the SQL Browser finds it)',
@@ -18,9 +21,18 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
   },
   DB_INSTANCE: {en: 'named instance, e.g. `PZSQLSERVER`', ru: 'именованный экземпляр, например `PZSQLSERVER`'},
   DB_NAME: {en: 'database name', ru: 'имя базы данных'},
-  DB_USER: {en: 'SQL login (or Windows user name when DB_DOMAIN is set)', ru: 'логин SQL Server (или имя пользователя Windows, когда задан DB_DOMAIN)'},
-  DB_PASSWORD: {en: 'password of DB_USER (keychain; the environment wins)', ru: 'пароль DB_USER (в хранилище ключей ОС; переменная окружения важнее)'},
-  DB_DOMAIN: {en: 'Windows domain: switches to a Windows (NTLM) login', ru: 'домен Windows: включает вход под учётной записью Windows (NTLM)'},
+  DB_USER: {
+    en: 'SQL login (or Windows user name when DB_DOMAIN is set)',
+    ru: 'логин SQL Server (или имя пользователя Windows, когда задан DB_DOMAIN)',
+  },
+  DB_PASSWORD: {
+    en: 'password of DB_USER (keychain; the environment wins)',
+    ru: 'пароль DB_USER (в хранилище ключей ОС; переменная окружения важнее)',
+  },
+  DB_DOMAIN: {
+    en: 'Windows domain: switches to a Windows (NTLM) login',
+    ru: 'домен Windows: включает вход под учётной записью Windows (NTLM)',
+  },
   DB_ENCRYPT: {en: 'encrypt the connection (TLS)', ru: 'шифровать соединение (TLS)'},
   DB_TRUST_SERVER_CERTIFICATE: {en: 'accept a self-signed server certificate', ru: 'принимать самоподписанный сертификат сервера'},
   DB_CONNECT_TIMEOUT_MS: {en: 'connect timeout, ms', ru: 'тайм-аут подключения, мс'},
@@ -28,10 +40,19 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
   DB_FILE: {en: 'path of the SQLite file when DB_CLIENT=sqlite', ru: 'путь к файлу SQLite при DB_CLIENT=sqlite'},
   AMOCRM_SUBDOMAIN: {en: 'account subdomain: `SUB` of `SUB.amocrm.ru`', ru: 'поддомен аккаунта: `SUB` в `SUB.amocrm.ru`'},
   AMOCRM_DOMAIN: {en: '`amocrm.ru`, or `kommo.com` for Kommo', ru: '`amocrm.ru` или `kommo.com` для Kommo'},
-  AMOCRM_BASE_URL: {en: 'full base URL overriding subdomain+domain (sandbox, proxies)', ru: 'полный адрес вместо поддомена и домена (песочница, прокси)'},
+  AMOCRM_BASE_URL: {
+    en: 'full base URL overriding subdomain+domain (sandbox, proxies)',
+    ru: 'полный адрес вместо поддомена и домена (песочница, прокси)',
+  },
   AMOCRM_CLIENT_ID: {en: 'integration ID', ru: 'ID интеграции'},
-  AMOCRM_CLIENT_SECRET: {en: 'integration secret key (keychain; the environment wins)', ru: 'секретный ключ интеграции (в хранилище ключей ОС; переменная окружения важнее)'},
-  AMOCRM_REDIRECT_URI: {en: 'redirect URI registered in the integration', ru: 'ссылка для перенаправления (Redirect URI), указанная в интеграции'},
+  AMOCRM_CLIENT_SECRET: {
+    en: 'integration secret key (keychain; the environment wins)',
+    ru: 'секретный ключ интеграции (в хранилище ключей ОС; переменная окружения важнее)',
+  },
+  AMOCRM_REDIRECT_URI: {
+    en: 'redirect URI registered in the integration',
+    ru: 'ссылка для перенаправления (Redirect URI), указанная в интеграции',
+  },
   AMOCRM_ACCESS_TOKEN: {
     en: 'a long-lived token; when set, no stored token is used or refreshed',
     ru: 'долгосрочный токен; если задан, сохранённые токены не используются и не обновляются',
@@ -62,7 +83,10 @@ export const RU_FIELD_VALUES: Readonly<Record<string, Translation & {source?: Tr
     ru: 'строчными буквами, `enum_code` `PRIV`; объединяется с адресами, которые добавили пользователи CRM',
   },
   age: {en: 'whole years on the day of the sync, clinic timezone', ru: 'полных лет на день синхронизации, по часовому поясу клиники'},
-  gender: {en: 'Мужской / Женский / Не указан, by option text → its `enum_id`', ru: 'Мужской / Женский / Не указан: вариант ищется по тексту → его `enum_id`'},
+  gender: {
+    en: 'Мужской / Женский / Не указан, by option text → its `enum_id`',
+    ru: 'Мужской / Женский / Не указан: вариант ищется по тексту → его `enum_id`',
+  },
   visits: {
     en: 'visit history `ДД.ММ.ГГГГ ЧЧ:ММ — Фамилия И. О.`, newest first, cut to fit (textarea 4,000 characters, text 256), `… и ещё N`',
     ru: 'история визитов `ДД.ММ.ГГГГ ЧЧ:ММ — Фамилия И. О.`, новые сверху, обрезается по размеру поля (textarea — 4 000 символов, text — 256), `… и ещё N`',

@@ -55,7 +55,10 @@ export class AmoClient implements AmoApi {
 
   constructor(options: AmoClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
-    if (!/^https?:\/\//i.test(this.baseUrl)) throw new AmoInvalidRequestError(`the amoCRM base URL must start with https:// (or http:// for a local sandbox), got '${options.baseUrl}'`)
+    if (!/^https?:\/\//i.test(this.baseUrl))
+      throw new AmoInvalidRequestError(
+        `the amoCRM base URL must start with https:// (or http:// for a local sandbox), got '${options.baseUrl}'`,
+      )
     this.#http = new AmoHttp({
       limiter: options.limiter ?? getSharedRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
       tokens: options.tokens,
@@ -92,25 +95,37 @@ export class AmoClient implements AmoApi {
 
   async createContacts(items: ContactWrite[]): Promise<ContactWriteResult[]> {
     for (const [index, item] of items.entries())
-      if (item.id !== undefined) throw new AmoInvalidRequestError(`element ${index} of a contact create carries an id (${item.id}); updates go through updateContacts`)
+      if (item.id !== undefined)
+        throw new AmoInvalidRequestError(
+          `element ${index} of a contact create carries an id (${item.id}); updates go through updateContacts`,
+        )
     return this.#writeBatch<'contacts', ContactWriteResult>('POST', '/api/v4/contacts', 'contacts', items)
   }
 
   async updateContacts(items: ContactWrite[]): Promise<ContactWriteResult[]> {
     for (const [index, item] of items.entries())
-      if (!Number.isInteger(item.id) || item.id! <= 0) throw new AmoInvalidRequestError(`element ${index} of a contact update has no valid id`)
+      if (!Number.isInteger(item.id) || item.id! <= 0)
+        throw new AmoInvalidRequestError(`element ${index} of a contact update has no valid id`)
     return this.#writeBatch<'contacts', ContactWriteResult>('PATCH', '/api/v4/contacts', 'contacts', items)
   }
 
   async listCustomFields(): Promise<CustomFieldDef[]> {
     const fields: CustomFieldDef[] = []
-    for await (const page of this.#pages<'custom_fields', CustomFieldDef>(this.#url('/api/v4/contacts/custom_fields', new URLSearchParams({limit: String(MAX_BATCH)})), 'custom_fields'))
+    for await (const page of this.#pages<'custom_fields', CustomFieldDef>(
+      this.#url('/api/v4/contacts/custom_fields', new URLSearchParams({limit: String(MAX_BATCH)})),
+      'custom_fields',
+    ))
       fields.push(...page)
     return fields
   }
 
   async createCustomFields(defs: CustomFieldCreate[]): Promise<CustomFieldDef[]> {
-    return this.#writeBatch<'custom_fields', CustomFieldDef & {request_id?: string}>('POST', '/api/v4/contacts/custom_fields', 'custom_fields', defs)
+    return this.#writeBatch<'custom_fields', CustomFieldDef & {request_id?: string}>(
+      'POST',
+      '/api/v4/contacts/custom_fields',
+      'custom_fields',
+      defs,
+    )
   }
 
   #url(path: string, searchParams?: URLSearchParams): string {
@@ -167,9 +182,15 @@ export class AmoClient implements AmoApi {
     return undefined
   }
 
-  async #writeBatch<K extends string, R extends {request_id?: string}>(method: 'POST' | 'PATCH', path: string, key: K, items: Array<{request_id?: string}>): Promise<R[]> {
+  async #writeBatch<K extends string, R extends {request_id?: string}>(
+    method: 'POST' | 'PATCH',
+    path: string,
+    key: K,
+    items: Array<{request_id?: string}>,
+  ): Promise<R[]> {
     if (items.length === 0) return []
-    if (items.length > MAX_BATCH) throw new AmoInvalidRequestError(`a batch holds at most ${MAX_BATCH} elements, got ${items.length}: split it`)
+    if (items.length > MAX_BATCH)
+      throw new AmoInvalidRequestError(`a batch holds at most ${MAX_BATCH} elements, got ${items.length}: split it`)
     const body = items.map((item, index) => ({...item, request_id: item.request_id ?? String(index)}))
     const requestIds = body.map((item) => item.request_id)
     const duplicate = requestIds.find((id, index) => requestIds.indexOf(id) !== index)
@@ -198,7 +219,8 @@ export class AmoClient implements AmoApi {
 
 function contactSearchParams(params: ListContactsParams): URLSearchParams {
   const limit = params.limit ?? MAX_BATCH
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BATCH) throw new AmoInvalidRequestError(`a page holds 1 to ${MAX_BATCH} contacts, got limit ${params.limit}`)
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BATCH)
+    throw new AmoInvalidRequestError(`a page holds 1 to ${MAX_BATCH} contacts, got limit ${params.limit}`)
   const search = new URLSearchParams({limit: String(limit)})
   if (params.query !== undefined && params.query !== '') search.set('query', params.query)
   for (const id of params.ids ?? []) search.append('filter[id][]', String(id))

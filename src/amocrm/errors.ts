@@ -19,7 +19,12 @@ export class AmoFatalError extends AmoError {}
 /** 401 that a token refresh did not cure, or no usable token at all. */
 export class AmoAuthError extends AmoFatalError {
   constructor(message = 'amoCRM refused the access token', options: {cause?: unknown; hint?: string} = {}) {
-    super(message, {status: 401, code: 'E_AUTH', hint: options.hint ?? 'run `ident-amo auth login` (or set AMOCRM_ACCESS_TOKEN to a valid long-lived token)', cause: options.cause})
+    super(message, {
+      status: 401,
+      code: 'E_AUTH',
+      hint: options.hint ?? 'run `ident-amo auth login` (or set AMOCRM_ACCESS_TOKEN to a valid long-lived token)',
+      cause: options.cause,
+    })
   }
 }
 
@@ -37,11 +42,14 @@ export class AmoPaymentRequiredError extends AmoFatalError {
 /** 403: the API is blocked for this IP/account (often an HTML page), or rights are missing. */
 export class AmoBlockedError extends AmoFatalError {
   constructor(detail?: string) {
-    super(`amoCRM answered 403 Forbidden${detail ? `: ${detail}` : ''}: API access is blocked for this IP or account, or the user lacks rights`, {
-      status: 403,
-      code: 'E_BLOCKED',
-      hint: 'stop all integrations for this account, then write to amoCRM support with your IP and subdomain to lift the block; no further requests will be sent',
-    })
+    super(
+      `amoCRM answered 403 Forbidden${detail ? `: ${detail}` : ''}: API access is blocked for this IP or account, or the user lacks rights`,
+      {
+        status: 403,
+        code: 'E_BLOCKED',
+        hint: 'stop all integrations for this account, then write to amoCRM support with your IP and subdomain to lift the block; no further requests will be sent',
+      },
+    )
   }
 }
 
@@ -68,7 +76,12 @@ export class AmoOutcomeUnknownError extends AmoError {
 /** A transient failure that retries did not cure (429 storm, 5xx, network down). */
 export class AmoUnavailableError extends AmoError {
   constructor(message: string, options: {status?: number; cause?: unknown} = {}) {
-    super(message, {status: options.status, code: 'E_AMOCRM_UNAVAILABLE', hint: 'amoCRM or the network is unavailable; the next run retries', cause: options.cause})
+    super(message, {
+      status: options.status,
+      code: 'E_AMOCRM_UNAVAILABLE',
+      hint: 'amoCRM or the network is unavailable; the next run retries',
+      cause: options.cause,
+    })
   }
 }
 
@@ -89,7 +102,13 @@ export class AmoInvalidRequestError extends AmoError {
 }
 
 /** Hints of the token endpoint that mean the code or refresh token is dead: only a new login helps. */
-const DEAD_GRANT_HINTS = [/invalid refresh token/i, /token has been revoked/i, /authorization code has expired/i, /authorization code has been revoked/i, /cannot decrypt the authorization code/i]
+const DEAD_GRANT_HINTS = [
+  /invalid refresh token/i,
+  /token has been revoked/i,
+  /authorization code has expired/i,
+  /authorization code has been revoked/i,
+  /cannot decrypt the authorization code/i,
+]
 
 /**
  * The token endpoint (`/oauth2/access_token`) refused the exchange. `serverHint` is amoCRM's `hint`
@@ -101,7 +120,10 @@ export class AmoOAuthError extends AmoError {
   readonly serverHint: string | undefined
   readonly invalidGrant: boolean
   constructor(status: number, serverHint: string | undefined, detail?: string, options: {oauthError?: string} = {}) {
-    const invalidGrant = options.oauthError === 'invalid_grant' || (serverHint !== undefined && DEAD_GRANT_HINTS.some((re) => re.test(serverHint))) || (serverHint === undefined && status === 401)
+    const invalidGrant =
+      options.oauthError === 'invalid_grant' ||
+      (serverHint !== undefined && DEAD_GRANT_HINTS.some((re) => re.test(serverHint))) ||
+      (serverHint === undefined && status === 401)
     super(`amoCRM refused the token request (${status}): ${serverHint ?? detail ?? 'no reason given'}`, {
       status,
       code: invalidGrant ? 'E_AUTH' : 'E_OAUTH',

@@ -2,7 +2,14 @@ import ky, {isNetworkError, isTimeoutError, type KyInstance} from 'ky'
 import type {Logger} from 'pino'
 
 import type {ApiStats} from './api.js'
-import {AmoAuthError, AmoBlockedError, AmoOutcomeUnknownError, AmoPaymentRequiredError, AmoUnavailableError, type AmoFatalError} from './errors.js'
+import {
+  AmoAuthError,
+  AmoBlockedError,
+  AmoOutcomeUnknownError,
+  AmoPaymentRequiredError,
+  AmoUnavailableError,
+  type AmoFatalError,
+} from './errors.js'
 import type {RateLimiter} from './rate-limiter.js'
 import {requestedRetryDelayMs, retryDelayMs, type RetryOptions} from './retry.js'
 import type {TokenProvider} from './tokens.js'
@@ -46,12 +53,17 @@ export interface SendOptions {
 const GATEWAY_STATUSES = new Set([502, 503, 504])
 
 /** Error codes meaning the connection was never opened, so nothing reached amoCRM. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT'])
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
 
-type Attempt =
-  | ({kind: 'response'} & HttpResponse)
-  | {kind: 'timeout'; error: unknown}
-  | {kind: 'network'; error: unknown; notSent: boolean}
+type Attempt = ({kind: 'response'} & HttpResponse) | {kind: 'timeout'; error: unknown} | {kind: 'network'; error: unknown; notSent: boolean}
 
 class BodyTimeoutError extends Error {}
 
@@ -121,17 +133,27 @@ export class AmoHttp {
           return attempt
         }
       } else if (attempt.kind === 'timeout') {
-        if (!request.repeatable) throw new AmoOutcomeUnknownError(`${where} got no answer within ${this.#options.timeoutMs} ms; it may have been applied`, {cause: attempt.error})
+        if (!request.repeatable)
+          throw new AmoOutcomeUnknownError(`${where} got no answer within ${this.#options.timeoutMs} ms; it may have been applied`, {
+            cause: attempt.error,
+          })
         reason = `no answer within ${this.#options.timeoutMs} ms`
       } else {
         if (!request.repeatable && !attempt.notSent)
-          throw new AmoOutcomeUnknownError(`${where}: the connection failed after the request was sent (${networkReason(attempt.error)}); it may have been applied`, {cause: attempt.error})
+          throw new AmoOutcomeUnknownError(
+            `${where}: the connection failed after the request was sent (${networkReason(attempt.error)}); it may have been applied`,
+            {cause: attempt.error},
+          )
         reason = `network error (${networkReason(attempt.error)})`
       }
       failures++
-      if (failures >= retry.maxAttempts) throw new AmoUnavailableError(`amoCRM ${where}: ${reason}; gave up after ${failures} attempt(s)`, {status})
+      if (failures >= retry.maxAttempts)
+        throw new AmoUnavailableError(`amoCRM ${where}: ${reason}; gave up after ${failures} attempt(s)`, {status})
       const delay = retryDelayMs(failures, retry, retryAfterMs, this.#options.random)
-      this.#options.logger?.debug({method: request.method, path: redactedPath(request.url), reason, retryInMs: delay}, 'amoCRM request will be retried')
+      this.#options.logger?.debug(
+        {method: request.method, path: redactedPath(request.url), reason, retryInMs: delay},
+        'amoCRM request will be retried',
+      )
       stats.retries++
       await this.#options.sleep(delay)
     }
@@ -142,7 +164,10 @@ export class AmoHttp {
     const deadline = started + this.#options.timeoutMs
     const abort = new AbortController()
     const log = (fields: Record<string, unknown>) =>
-      this.#options.logger?.debug({method: request.method, path: redactedPath(request.url), durationMs: Math.round(performance.now() - started), ...fields}, 'amoCRM request')
+      this.#options.logger?.debug(
+        {method: request.method, path: redactedPath(request.url), durationMs: Math.round(performance.now() - started), ...fields},
+        'amoCRM request',
+      )
     try {
       const response = await this.#ky(request.url, {
         method: request.method,
@@ -152,7 +177,12 @@ export class AmoHttp {
       })
       const text = await textWithin(response, deadline - performance.now(), abort)
       log({status: response.status})
-      return {kind: 'response', status: response.status, headers: response.headers, body: parseBody(text, response.headers.get('content-type'))}
+      return {
+        kind: 'response',
+        status: response.status,
+        headers: response.headers,
+        body: parseBody(text, response.headers.get('content-type')),
+      }
     } catch (error) {
       if (isTimeoutError(error) || error instanceof BodyTimeoutError) {
         log({error: 'timeout'})
@@ -182,10 +212,13 @@ async function textWithin(response: Response, ms: number, abort: AbortController
   const text = response.text()
   text.catch(() => {})
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      abort.abort()
-      reject(new BodyTimeoutError('the response body did not arrive in time'))
-    }, Math.max(1, ms))
+    timer = setTimeout(
+      () => {
+        abort.abort()
+        reject(new BodyTimeoutError('the response body did not arrive in time'))
+      },
+      Math.max(1, ms),
+    )
   })
   try {
     return await Promise.race([text, expired])

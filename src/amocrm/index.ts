@@ -17,6 +17,9 @@ export type {TokenProvider} from './tokens.js'
 export type * from './types.js'
 
 /** A client for the configured account: its base URL and AMOCRM_RATE_LIMIT on the shared limiter. */
-export function amoClientFromConfig(config: AppConfig, options: {tokens: TokenProvider} & Omit<AmoClientOptions, 'baseUrl' | 'tokens' | 'rateLimit'>): AmoClient {
+export function amoClientFromConfig(
+  config: AppConfig,
+  options: {tokens: TokenProvider} & Omit<AmoClientOptions, 'baseUrl' | 'tokens' | 'rateLimit'>,
+): AmoClient {
   return new AmoClient({...options, baseUrl: amoBaseUrl(config), rateLimit: config.amocrm.rateLimit})
 }

@@ -79,10 +79,27 @@ async function tokenRequest(settings: OAuthClientSettings & OAuthCallOptions, gr
   if (response.status >= 400) {
     const text = (key: string) => (typeof body[key] === 'string' && body[key] !== '' ? (body[key] as string) : undefined)
     const hint = text('hint') ?? text('error_description')
-    throw new AmoOAuthError(response.status, hint, text('detail') ?? text('title') ?? (typeof response.body === 'string' ? 'an HTML page' : undefined), {oauthError: text('error')})
+    throw new AmoOAuthError(
+      response.status,
+      hint,
+      text('detail') ?? text('title') ?? (typeof response.body === 'string' ? 'an HTML page' : undefined),
+      {oauthError: text('error')},
+    )
   }
-  const {access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn, token_type: tokenType, server_time: serverTime} = body
-  if (typeof accessToken !== 'string' || !accessToken || typeof refreshToken !== 'string' || !refreshToken || !Number.isFinite(Number(expiresIn)))
+  const {
+    access_token: accessToken,
+    refresh_token: refreshToken,
+    expires_in: expiresIn,
+    token_type: tokenType,
+    server_time: serverTime,
+  } = body
+  if (
+    typeof accessToken !== 'string' ||
+    !accessToken ||
+    typeof refreshToken !== 'string' ||
+    !refreshToken ||
+    !Number.isFinite(Number(expiresIn))
+  )
     throw new AmoHttpError(response.status, 'the token endpoint answered without access_token, refresh_token and expires_in', undefined)
   return {
     accessToken,

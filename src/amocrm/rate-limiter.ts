@@ -65,7 +65,8 @@ export class RateLimiter {
   }
 
   #setRate(rate: number): number {
-    if (!(Number.isFinite(rate) && rate > 0)) throw new RangeError(`the amoCRM rate limit must be a positive number of requests per second, got ${rate}`)
+    if (!(Number.isFinite(rate) && rate > 0))
+      throw new RangeError(`the amoCRM rate limit must be a positive number of requests per second, got ${rate}`)
     this.#permits = Math.max(1, Math.floor(rate))
     this.#windowMs = rate >= 1 ? this.windowMs : this.windowMs / rate
     return rate

@@ -12,9 +12,12 @@ export const DEFAULT_RETRY: RetryOptions = {maxAttempts: 6, baseDelayMs: 1000, m
 
 export function retryOptions(given: Partial<RetryOptions> = {}): RetryOptions {
   const options = {...DEFAULT_RETRY, ...stripUndefined(given)}
-  if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) throw new RangeError(`retry.maxAttempts must be a whole number ≥ 1, got ${options.maxAttempts}`)
-  if (!(options.baseDelayMs >= 1000)) throw new RangeError(`retry.baseDelayMs must be at least 1000 (amoCRM asks for ≥ 1 s between retries), got ${options.baseDelayMs}`)
-  if (!(options.maxDelayMs >= options.baseDelayMs)) throw new RangeError(`retry.maxDelayMs must be at least retry.baseDelayMs, got ${options.maxDelayMs}`)
+  if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1)
+    throw new RangeError(`retry.maxAttempts must be a whole number ≥ 1, got ${options.maxAttempts}`)
+  if (!(options.baseDelayMs >= 1000))
+    throw new RangeError(`retry.baseDelayMs must be at least 1000 (amoCRM asks for ≥ 1 s between retries), got ${options.baseDelayMs}`)
+  if (!(options.maxDelayMs >= options.baseDelayMs))
+    throw new RangeError(`retry.maxDelayMs must be at least retry.baseDelayMs, got ${options.maxDelayMs}`)
   return options
 }
 

@@ -15,7 +15,8 @@ export function setConfigValue(configDir: string, key: string, value: string): {
   const remove = value === ''
   if (isSettingName(key)) {
     const setting = SETTING_BY_NAME.get(key)!
-    if (setting.secret) throw new UsageError(`${key} is a secret and is not kept in the config file`, 'the command stores it in the keychain instead')
+    if (setting.secret)
+      throw new UsageError(`${key} is a secret and is not kept in the config file`, 'the command stores it in the keychain instead')
     if (remove) {
       store.delete(key)
       return {key, value: undefined}

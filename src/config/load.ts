@@ -188,7 +188,10 @@ function readStored(configDir: string): StoredConfig {
 export function amoBaseUrl(config: AppConfig): string {
   if (config.amocrm.baseUrl) return config.amocrm.baseUrl
   if (!config.amocrm.subdomain)
-    throw new ConfigError('AMOCRM_SUBDOMAIN is not set', 'run `ident-amo config set AMOCRM_SUBDOMAIN yourclinic` (the part before .amocrm.ru) or `ident-amo config init`')
+    throw new ConfigError(
+      'AMOCRM_SUBDOMAIN is not set',
+      'run `ident-amo config set AMOCRM_SUBDOMAIN yourclinic` (the part before .amocrm.ru) or `ident-amo config init`',
+    )
   return `https://${config.amocrm.subdomain}.${config.amocrm.domain}`
 }
 

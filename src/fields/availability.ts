@@ -37,7 +37,14 @@ const PROBE: Patient = {
 const ALL_RESOLVED: ResolvedFields = Object.fromEntries(
   FIELD_CATALOGUE.map((spec, i) => [
     spec.key,
-    {key: spec.key, id: i + 1, name: spec.name, type: spec.types[0]!, code: spec.code, enums: Object.fromEntries((spec.options ?? []).map((o, j) => [o, j + 1]))},
+    {
+      key: spec.key,
+      id: i + 1,
+      name: spec.name,
+      type: spec.types[0]!,
+      code: spec.code,
+      enums: Object.fromEntries((spec.options ?? []).map((o, j) => [o, j + 1])),
+    },
   ]),
 )
 
@@ -49,6 +56,10 @@ export function fieldsUnavailableWith(values: ReadonlyArray<keyof Patient>): Fie
   if (values.length === 0) return []
   const patient: Patient = {...PROBE}
   for (const value of values) (patient as unknown as Record<string, unknown>)[value] = undefined
-  const desired = mapPatient(patient, ALL_RESOLVED, {accountTimezone: 'Europe/Moscow', clinicTimezone: 'Europe/Moscow', now: new Date('2026-01-01T00:00:00Z')})
+  const desired = mapPatient(patient, ALL_RESOLVED, {
+    accountTimezone: 'Europe/Moscow',
+    clinicTimezone: 'Europe/Moscow',
+    now: new Date('2026-01-01T00:00:00Z'),
+  })
   return desired.skipped.filter((s) => s.reason === 'source_missing').map((s) => s.key)
 }

@@ -64,7 +64,8 @@ function textValue(ctx: FormatContext, raw: string | null | undefined, label: st
   if (text === null) return CLEAR
   const limit = ctx.field.type === 'text' ? TEXT_FIELD_LIMIT : TEXTAREA_FIELD_LIMIT
   const {text: out, cut} = cutText(text, limit)
-  if (cut) ctx.warn('text_truncated', `${label}: ${charLength(text)} characters cut to ${limit} (the amoCRM field is of type ${ctx.field.type})`)
+  if (cut)
+    ctx.warn('text_truncated', `${label}: ${charLength(text)} characters cut to ${limit} (the amoCRM field is of type ${ctx.field.type})`)
   return {state: 'set', values: [{value: out}], value: out}
 }
 
@@ -478,7 +479,10 @@ export const FIELD_CATALOGUE: readonly FieldSpec[] = [
   },
 ]
 
-export const FIELD_SPEC: Readonly<Record<FieldKey, FieldSpec>> = Object.fromEntries(FIELD_CATALOGUE.map((s) => [s.key, s])) as Record<FieldKey, FieldSpec>
+export const FIELD_SPEC: Readonly<Record<FieldKey, FieldSpec>> = Object.fromEntries(FIELD_CATALOGUE.map((s) => [s.key, s])) as Record<
+  FieldKey,
+  FieldSpec
+>
 
 export function isFieldKey(key: string): key is FieldKey {
   return Object.hasOwn(FIELD_SPEC, key)

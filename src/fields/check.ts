@@ -49,7 +49,11 @@ function save(ids: Partial<Record<FieldKey, number>>, options: SaveIdsOption): P
  * name), of a compatible type, with every select option. With `saveIds` (`--fix`) the ids found by
  * code or name are saved and the result shows the fixed state.
  */
-export async function checkFields(api: Pick<AmoApi, 'listCustomFields'>, fieldsConfig: Record<string, FieldSetting>, options: SaveIdsOption = {}): Promise<FieldsCheckResult> {
+export async function checkFields(
+  api: Pick<AmoApi, 'listCustomFields'>,
+  fieldsConfig: Record<string, FieldSetting>,
+  options: SaveIdsOption = {},
+): Promise<FieldsCheckResult> {
   const defs = await api.listCustomFields()
   let resolution = resolveFields(defs, fieldsConfig)
   const saved = save(resolution.idsToSave, options)
@@ -63,7 +67,8 @@ function fieldsToCreate(resolution: FieldResolution): CustomFieldCreate[] {
   for (const status of resolution.fields) {
     const spec = FIELD_SPEC[status.key]
     if (!status.enabled || !spec.createType) continue
-    const missing = status.problem === 'not_found' || (status.problem === 'configured_id_not_found' && resolution.idsToSave[status.key] === undefined)
+    const missing =
+      status.problem === 'not_found' || (status.problem === 'configured_id_not_found' && resolution.idsToSave[status.key] === undefined)
     if (!missing) continue
     out.push({
       name: spec.name,

@@ -1,6 +1,13 @@
 import {createHash} from 'node:crypto'
 
-import type {Contact, ContactCustomFieldRead, ContactCustomFieldWrite, ContactWrite, CustomFieldValueRead, CustomFieldValueWrite} from '../amocrm/types.js'
+import type {
+  Contact,
+  ContactCustomFieldRead,
+  ContactCustomFieldWrite,
+  ContactWrite,
+  CustomFieldValueRead,
+  CustomFieldValueWrite,
+} from '../amocrm/types.js'
 import {amoDateToIso, russianDate} from './dates.js'
 import type {DesiredContact, DesiredField} from './map.js'
 import {foldText, normalizeEmail, normalizePhone} from './normalize.js'
@@ -43,7 +50,9 @@ const NAME_LABELS = {name: 'ФИО', first_name: 'Имя', last_name: 'Фами�
 
 function contactValues(contact: Contact | null, field: DesiredField): ContactCustomFieldRead | undefined {
   const cfs = contact?.custom_fields_values ?? []
-  return cfs.find((cf) => cf.field_id === field.fieldId) ?? (field.fieldCode ? cfs.find((cf) => cf.field_code === field.fieldCode) : undefined)
+  return (
+    cfs.find((cf) => cf.field_id === field.fieldId) ?? (field.fieldCode ? cfs.find((cf) => cf.field_code === field.fieldCode) : undefined)
+  )
 }
 
 function firstValue(cf: ContactCustomFieldRead | undefined): CustomFieldValueRead | undefined {
@@ -125,7 +134,12 @@ function asBoolean(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 'true'
 }
 
-function compareField(field: DesiredField, contact: Contact | null, resolved: ResolvedFields | undefined, options: CompareOptions): Comparison {
+function compareField(
+  field: DesiredField,
+  contact: Contact | null,
+  resolved: ResolvedFields | undefined,
+  options: CompareOptions,
+): Comparison {
   const cf = contactValues(contact, field)
   const base = {key: field.key, name: field.fieldName}
   const clear = {field_id: field.fieldId, values: null}
@@ -150,13 +164,25 @@ function compareField(field: DesiredField, contact: Contact | null, resolved: Re
       const actual = asNumber(v?.value)
       const desired = typeof field.value === 'number' ? field.value : null
       const equal = actual === null || desired === null ? actual === desired : Math.abs(actual - desired) < 0.005
-      return {...base, desired: desired === null ? '' : showNumber(desired), actual: actual === null ? plainText(v?.value) : showNumber(actual), equal, write: desired === null ? clear : set}
+      return {
+        ...base,
+        desired: desired === null ? '' : showNumber(desired),
+        actual: actual === null ? plainText(v?.value) : showNumber(actual),
+        equal,
+        write: desired === null ? clear : set,
+      }
     }
     case 'checkbox': {
       const actual = asBoolean(v?.value)
       const desired = field.value === true
       const show = (b: boolean) => (b ? 'да' : 'нет')
-      return {...base, desired: field.value === null ? '' : show(desired), actual: cf ? show(actual) : '', equal: actual === desired, write: field.value === null ? clear : set}
+      return {
+        ...base,
+        desired: field.value === null ? '' : show(desired),
+        actual: cf ? show(actual) : '',
+        equal: actual === desired,
+        write: field.value === null ? clear : set,
+      }
     }
     case 'select': {
       const desiredId = field.values?.[0]?.enum_id
@@ -196,7 +222,12 @@ function nameText(s: string | null | undefined): string {
   return (s ?? '').replaceAll(/\s+/g, ' ').trim()
 }
 
-function compareAll(desired: DesiredContact, contact: Contact | null, resolved: ResolvedFields | undefined, options: CompareOptions): Comparison[] {
+function compareAll(
+  desired: DesiredContact,
+  contact: Contact | null,
+  resolved: ResolvedFields | undefined,
+  options: CompareOptions,
+): Comparison[] {
   const rows: Comparison[] = []
   for (const key of ['name', 'first_name', 'last_name'] as const) {
     const want = nameText(desired[key])
@@ -212,7 +243,12 @@ function compareAll(desired: DesiredContact, contact: Contact | null, resolved: 
  * strings, dates as ints at account midnight, enums by id, extra phones, `custom_fields_values: null`).
  * `contact` null means there is no contact yet. Equal means no write.
  */
-export function diffContact(desired: DesiredContact, contact: Contact | null, resolved: ResolvedFields | undefined, options: CompareOptions): FieldDiff[] {
+export function diffContact(
+  desired: DesiredContact,
+  contact: Contact | null,
+  resolved: ResolvedFields | undefined,
+  options: CompareOptions,
+): FieldDiff[] {
   return compareAll(desired, contact, resolved, options).map(({write: _write, ...diff}) => diff)
 }
 
@@ -235,7 +271,12 @@ export function buildCreate(desired: DesiredContact): ContactWrite {
  * The update payload for `contact`: only what differs (a name part, a field; `values: null` clears),
  * phones and e-mails merged with the contact's own. Null when nothing differs.
  */
-export function buildUpdate(desired: DesiredContact, contact: Contact, resolved: ResolvedFields | undefined, options: CompareOptions): ContactWrite | null {
+export function buildUpdate(
+  desired: DesiredContact,
+  contact: Contact,
+  resolved: ResolvedFields | undefined,
+  options: CompareOptions,
+): ContactWrite | null {
   const rows = compareAll(desired, contact, resolved, options)
   const update: ContactWrite = {id: contact.id}
   const custom_fields_values: ContactCustomFieldWrite[] = []
@@ -253,7 +294,9 @@ export function writtenMultiValues(desired: DesiredContact): WrittenMultiValues 
   const out: WrittenMultiValues = {}
   for (const field of desired.fields) {
     if (field.key !== 'phone' && field.key !== 'email') continue
-    out[field.key] = (field.values ?? []).map((v) => multiKey(field.key as 'phone' | 'email', v.value)).filter((k): k is string => k !== null)
+    out[field.key] = (field.values ?? [])
+      .map((v) => multiKey(field.key as 'phone' | 'email', v.value))
+      .filter((k): k is string => k !== null)
   }
   return out
 }

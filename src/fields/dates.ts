@@ -38,7 +38,14 @@ function wallTime(epochMs: number, timeZone: string): WallTime {
   for (const p of formatterFor(timeZone).formatToParts(new Date(epochMs))) parts[p.type] = p.value
   let year = Number(parts.year)
   if (parts.era === 'BC' || parts.era === 'B') year = 1 - year
-  return {year, month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour), minute: Number(parts.minute), second: Number(parts.second)}
+  return {
+    year,
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  }
 }
 
 /** The zone's offset from UTC at an instant, in seconds (east positive). */

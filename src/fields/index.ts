@@ -1,4 +1,14 @@
-export {FIELD_CATALOGUE, FIELD_SPEC, GENDER_OPTIONS, STATUS_OPTIONS, TEXT_FIELD_LIMIT, TEXTAREA_FIELD_LIMIT, VISITS_TEXTAREA_LIMIT, formatVisitHistory, isFieldKey} from './catalogue.js'
+export {
+  FIELD_CATALOGUE,
+  FIELD_SPEC,
+  GENDER_OPTIONS,
+  STATUS_OPTIONS,
+  TEXT_FIELD_LIMIT,
+  TEXTAREA_FIELD_LIMIT,
+  VISITS_TEXTAREA_LIMIT,
+  formatVisitHistory,
+  isFieldKey,
+} from './catalogue.js'
 export type {FieldSpec} from './catalogue.js'
 export {fieldsUnavailableWith} from './availability.js'
 export {checkFields, createMissingFields} from './check.js'

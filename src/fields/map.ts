@@ -48,7 +48,11 @@ export interface MapOptions {
 }
 
 /** `SurName Name Patronymic` with empty parts dropped; `Пациент <id>` when all are empty. */
-export function contactNames(patient: Pick<Patient, 'id' | 'surname' | 'name' | 'patronymic'>): {name: string; first_name: string; last_name: string} {
+export function contactNames(patient: Pick<Patient, 'id' | 'surname' | 'name' | 'patronymic'>): {
+  name: string
+  first_name: string
+  last_name: string
+} {
   const surname = nonEmpty(patient.surname)
   const first = [nonEmpty(patient.name), nonEmpty(patient.patronymic)].filter((p): p is string => p !== null).join(' ')
   const full = [surname, first].filter((p) => p !== null && p !== '').join(' ')

@@ -39,13 +39,17 @@ function words(text: string | null | undefined): string[] {
  * The family rule: the contact carries the patient's surname and first name (case-, ё-insensitive),
  * in whichever of name / first_name / last_name a CRM user put them.
  */
-export function namesMatch(patient: Pick<Patient, 'surname' | 'name'>, contact: Pick<Contact, 'name' | 'first_name' | 'last_name'>): boolean {
+export function namesMatch(
+  patient: Pick<Patient, 'surname' | 'name'>,
+  contact: Pick<Contact, 'name' | 'first_name' | 'last_name'>,
+): boolean {
   const surname = foldText(patient.surname)
   const first = foldText(patient.name)
   if (surname === '' || first === '') return false
   const lastWords = words(contact.last_name)
   const firstWords = words(contact.first_name)
-  if (lastWords.length > 0 && firstWords.length > 0) return foldText(contact.last_name) === surname && ` ${firstWords.join(' ')} `.startsWith(` ${first} `)
+  if (lastWords.length > 0 && firstWords.length > 0)
+    return foldText(contact.last_name) === surname && ` ${firstWords.join(' ')} `.startsWith(` ${first} `)
   const hay = ` ${[...words(contact.name), ...lastWords, ...firstWords].join(' ')} `
   return hay.includes(` ${surname} `) && hay.includes(` ${first} `)
 }

@@ -112,5 +112,11 @@ export function charLength(text: string): number {
 /** Cut to at most `max` characters, the last one `…`, when longer. */
 export function cutText(text: string, max: number): {text: string; cut: boolean} {
   if (charLength(text) <= max) return {text, cut: false}
-  return {text: `${[...text].slice(0, max - 1).join('').trimEnd()}…`, cut: true}
+  return {
+    text: `${[...text]
+      .slice(0, max - 1)
+      .join('')
+      .trimEnd()}…`,
+    cut: true,
+  }
 }

@@ -110,7 +110,9 @@ export function resolveFields(defs: CustomFieldDef[], config: Record<string, Fie
         enabled: true,
         ok: false,
         problem: 'not_found',
-        message: spec.code ? `the account has no contact field with code ${spec.code}` : `the account has no contact field named '${spec.name}'`,
+        message: spec.code
+          ? `the account has no contact field with code ${spec.code}`
+          : `the account has no contact field named '${spec.name}'`,
         fix: spec.createType
           ? `run \`${CREATE_COMMAND}\`, or set the id of an existing field with \`ident-amo config set fields.${spec.key}.id ID\``
           : `the built-in ${spec.code} field cannot be created by the API; set its id with \`ident-amo config set fields.${spec.key}.id ID\` or disable it with \`ident-amo config set fields.${spec.key} false\``,

@@ -29,7 +29,9 @@ export async function checkIdentDatabase(config: AppConfig, options: {password?:
     const warnings = [...report.warnings]
     // A SQLite sample file is the user's own: only a SQL Server login that can write is worth a warning.
     if (write.canWrite && reader.dialect === 'mssql')
-      warnings.push(`the login can write to the IDENT database (${write.granted.join(', ')}); ident-amo only reads: give it a read-only login (db_datareader)`)
+      warnings.push(
+        `the login can write to the IDENT database (${write.granted.join(', ')}); ident-amo only reads: give it a read-only login (db_datareader)`,
+      )
     return {
       ok: report.coreMissing.length === 0,
       database: {client: reader.dialect, target: reader.target},

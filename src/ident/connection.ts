@@ -94,9 +94,17 @@ export function connectIdent(config: AppConfig, options: {password?: string} = {
   const silent = {warn() {}, error() {}, deprecate() {}, debug() {}}
   if (db.client === 'sqlite') {
     if (!db.file)
-      throw new IdentError('E_IDENT_NO_FILE', 'DB_FILE is not set (DB_CLIENT=sqlite reads a SQLite file)', 'set DB_FILE=clinic.sqlite, or create one with `ident-amo demo seed --out clinic.sqlite`')
+      throw new IdentError(
+        'E_IDENT_NO_FILE',
+        'DB_FILE is not set (DB_CLIENT=sqlite reads a SQLite file)',
+        'set DB_FILE=clinic.sqlite, or create one with `ident-amo demo seed --out clinic.sqlite`',
+      )
     if (!existsSync(db.file))
-      throw new IdentError('E_IDENT_NO_FILE', `the SQLite file ${db.file} does not exist`, 'check DB_FILE, or create a sample clinic with `ident-amo demo seed --out clinic.sqlite`')
+      throw new IdentError(
+        'E_IDENT_NO_FILE',
+        `the SQLite file ${db.file} does not exist`,
+        'check DB_FILE, or create a sample clinic with `ident-amo demo seed --out clinic.sqlite`',
+      )
     const knex = knexFactory({
       client: 'better-sqlite3',
       connection: {filename: db.file, options: {readonly: true}},
@@ -195,7 +203,12 @@ function* sqliteRows<T>(db: BetterSqlite3.Database, sql: string, bindings: unkno
  * Abandoning the iteration cancels the request and waits for the server to acknowledge it, so the
  * connection goes back to the pool clean.
  */
-export async function* tediousRows<T>(connection: Pick<tedious.Connection, 'execSql'>, sql: string, bindings: unknown[], target: ConnectTarget): AsyncGenerator<T> {
+export async function* tediousRows<T>(
+  connection: Pick<tedious.Connection, 'execSql'>,
+  sql: string,
+  bindings: unknown[],
+  target: ConnectTarget,
+): AsyncGenerator<T> {
   const queue: T[] = []
   let head = 0
   let done = false
@@ -257,7 +270,8 @@ export async function* tediousRows<T>(connection: Pick<tedious.Connection, 'exec
 
 function addParameter(request: tedious.Request, index: number, value: unknown): void {
   const name = `p${index}`
-  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647) request.addParameter(name, tedious.TYPES.Int, value)
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647)
+    request.addParameter(name, tedious.TYPES.Int, value)
   else if (typeof value === 'number') request.addParameter(name, tedious.TYPES.Float, value)
   else if (typeof value === 'boolean') request.addParameter(name, tedious.TYPES.Bit, value)
   else if (value === null || value === undefined) request.addParameter(name, tedious.TYPES.NVarChar, null)

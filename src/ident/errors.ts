@@ -61,10 +61,25 @@ export function identErrorFrom(error: unknown, target: ConnectTarget): AppError 
 
   if (target.client === 'sqlite') {
     if (e.code === 'SQLITE_CANTOPEN')
-      return new IdentError('E_IDENT_NO_FILE', `cannot open the SQLite file ${target.file}: ${message}`, 'check DB_FILE, or create a sample clinic with `ident-amo demo seed --out clinic.sqlite`', error)
+      return new IdentError(
+        'E_IDENT_NO_FILE',
+        `cannot open the SQLite file ${target.file}: ${message}`,
+        'check DB_FILE, or create a sample clinic with `ident-amo demo seed --out clinic.sqlite`',
+        error,
+      )
     if (e.code === 'SQLITE_NOTADB')
-      return new IdentError('E_IDENT_NOT_SQLITE', `${target.file} is not a SQLite database`, 'check DB_FILE; with DB_CLIENT=sqlite it must point at an IDENT sample database', error)
-    return new IdentError('E_IDENT_QUERY', `reading the IDENT database failed: ${message}`, 'run `ident-amo db check` to see what the database lacks', error)
+      return new IdentError(
+        'E_IDENT_NOT_SQLITE',
+        `${target.file} is not a SQLite database`,
+        'check DB_FILE; with DB_CLIENT=sqlite it must point at an IDENT sample database',
+        error,
+      )
+    return new IdentError(
+      'E_IDENT_QUERY',
+      `reading the IDENT database failed: ${message}`,
+      'run `ident-amo db check` to see what the database lacks',
+      error,
+    )
   }
 
   const where = `${target.server} (database ${target.database})`
@@ -73,7 +88,7 @@ export function identErrorFrom(error: unknown, target: ConnectTarget): AppError 
       return new IdentError(
         'E_IDENT_NO_DATABASE',
         `the database "${target.database}" does not exist on ${target.server}, or the login ${quoteUser(target)} may not open it`,
-        'check DB_NAME (IDENT\'s database is usually PZ) and that the login is mapped to a user in that database (db_datareader)',
+        "check DB_NAME (IDENT's database is usually PZ) and that the login is mapped to a user in that database (db_datareader)",
         error,
       )
     return new IdentError(
@@ -89,7 +104,7 @@ export function identErrorFrom(error: unknown, target: ConnectTarget): AppError 
     return new IdentError(
       'E_IDENT_INSTANCE',
       `cannot find the SQL Server instance ${target.instance ?? ''} on ${target.server}: ${message}`,
-      'check DB_HOST and DB_INSTANCE, that the SQL Server Browser service runs and UDP 1434 is open; or give the instance\'s TCP port in DB_PORT and leave DB_INSTANCE empty',
+      "check DB_HOST and DB_INSTANCE, that the SQL Server Browser service runs and UDP 1434 is open; or give the instance's TCP port in DB_PORT and leave DB_INSTANCE empty",
       error,
     )
   if (/certificate|self[- ]signed|SSL|TLS/i.test(text) && (e.code === 'ESOCKET' || e.code === 'EENCRYPT'))
@@ -106,7 +121,13 @@ export function identErrorFrom(error: unknown, target: ConnectTarget): AppError 
       'raise DB_REQUEST_TIMEOUT_MS, or run again when the server is less busy',
       error,
     )
-  if (e.code === 'ESOCKET' || e.code === 'ETIMEOUT' || e.code === 'ECONNCLOSED' || e.code === 'ECLOSE' || (error as Error)?.name === 'KnexTimeoutError')
+  if (
+    e.code === 'ESOCKET' ||
+    e.code === 'ETIMEOUT' ||
+    e.code === 'ECONNCLOSED' ||
+    e.code === 'ECLOSE' ||
+    (error as Error)?.name === 'KnexTimeoutError'
+  )
     return new IdentError(
       'E_IDENT_UNREACHABLE',
       `cannot reach SQL Server at ${where}: ${message}`,
@@ -114,8 +135,18 @@ export function identErrorFrom(error: unknown, target: ConnectTarget): AppError 
       error,
     )
   if (e.code === 'EREQUEST' || typeof e.number === 'number')
-    return new IdentError('E_IDENT_QUERY', `an IDENT query failed: ${message}`, 'run `ident-amo db check` to see what the database lacks', error)
-  return new IdentError('E_IDENT_QUERY', `talking to SQL Server at ${where} failed: ${message}`, 'run `ident-amo db check` for details', error)
+    return new IdentError(
+      'E_IDENT_QUERY',
+      `an IDENT query failed: ${message}`,
+      'run `ident-amo db check` to see what the database lacks',
+      error,
+    )
+  return new IdentError(
+    'E_IDENT_QUERY',
+    `talking to SQL Server at ${where} failed: ${message}`,
+    'run `ident-amo db check` for details',
+    error,
+  )
 }
 
 function quoteUser(target: ConnectTarget): string {

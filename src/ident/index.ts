@@ -7,7 +7,33 @@ export type {DbCheckReport} from './check.js'
 export {IdentError} from './errors.js'
 export type {IdentErrorCode} from './errors.js'
 export {CHANGE_SOURCES, IDENT_COLUMNS, IDENT_TABLES, missingCoreError, PATIENT_VALUE_SOURCES, PATIENT_VALUES} from './schema.js'
-export type {ColumnRef, ColumnStatus, IdentSchemaReport, IdentTable, PatientValue, SchemaColumnReport, SchemaTableReport, ValueSource} from './schema.js'
+export type {
+  ColumnRef,
+  ColumnStatus,
+  IdentSchemaReport,
+  IdentTable,
+  PatientValue,
+  SchemaColumnReport,
+  SchemaTableReport,
+  ValueSource,
+} from './schema.js'
 export {formatDoctor} from './rows.js'
-export {addOrder, addPatient, addPayment, addVisit, archivePatient, generateClinic, localNow, touchPatient, updatePatient} from './sample/index.js'
-export type {CraftedOrder, CraftedPatient, CraftedPayment, CraftedReception, GenerateClinicOptions, GeneratedClinic} from './sample/index.js'
+export {
+  addOrder,
+  addPatient,
+  addPayment,
+  addVisit,
+  archivePatient,
+  generateClinic,
+  localNow,
+  touchPatient,
+  updatePatient,
+} from './sample/index.js'
+export type {
+  CraftedOrder,
+  CraftedPatient,
+  CraftedPayment,
+  CraftedReception,
+  GenerateClinicOptions,
+  GeneratedClinic,
+} from './sample/index.js'

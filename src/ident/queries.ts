@@ -112,7 +112,11 @@ export class IdentQueries {
   /** Patients ⋈ Persons with grouped subqueries for visits, money, branch and discount. */
   patientRows(selection: PatientSelection = {}): Knex.QueryBuilder {
     const {knex, schema} = this
-    const q = this.patientsFrom().select({id: this.c('pa', 'Patients', 'ID_Persons'), surname: this.c('pe', 'Persons', 'SurName'), name: this.c('pe', 'Persons', 'Name')})
+    const q = this.patientsFrom().select({
+      id: this.c('pa', 'Patients', 'ID_Persons'),
+      surname: this.c('pe', 'Persons', 'SurName'),
+      name: this.c('pe', 'Persons', 'Name'),
+    })
     for (const [key, alias, table, column] of DIRECT) {
       const real = this.schema.column(table, column as ColumnOf<typeof table>)
       if (real !== undefined) q.select({[key]: `${alias}.${real}`})
@@ -129,7 +133,10 @@ export class IdentQueries {
     const countVisits = schema.available('totalVisits')
     const receptionsChanged = this.has('Receptions', 'ID_Patients', 'DateTimeChanged')
     if (countVisits || receptionsChanged) {
-      const rv = knex.from({r: this.t('Receptions')}).select({pid: this.c('r', 'Receptions', 'ID_Patients')}).groupBy(this.c('r', 'Receptions', 'ID_Patients'))
+      const rv = knex
+        .from({r: this.t('Receptions')})
+        .select({pid: this.c('r', 'Receptions', 'ID_Patients')})
+        .groupBy(this.c('r', 'Receptions', 'ID_Patients'))
       if (countVisits)
         rv.select(
           knex.raw('count(case when ?? is not null and ?? is null and ?? is null then 1 end) as ??', [
@@ -148,7 +155,10 @@ export class IdentQueries {
     const balance = schema.available('balance')
     const paymentsChanged = this.has('PaymentsIn', 'ID_Patients', 'DateTimeChanged')
     if (balance || paymentsChanged) {
-      const py = knex.from({p: this.t('PaymentsIn')}).select({pid: this.c('p', 'PaymentsIn', 'ID_Patients')}).groupBy(this.c('p', 'PaymentsIn', 'ID_Patients'))
+      const py = knex
+        .from({p: this.t('PaymentsIn')})
+        .select({pid: this.c('p', 'PaymentsIn', 'ID_Patients')})
+        .groupBy(this.c('p', 'PaymentsIn', 'ID_Patients'))
       if (balance) py.sum({paid: this.c('p', 'PaymentsIn', 'Payment')})
       if (paymentsChanged) py.max({changed: this.c('p', 'PaymentsIn', 'DateTimeChanged')})
       q.leftJoin(py.as('py'), 'py.pid', this.c('pa', 'Patients', 'ID_Persons'))
@@ -211,7 +221,9 @@ export class IdentQueries {
     const inner = knex
       .from({r: this.t('Receptions')})
       .select({pid, at: planStart})
-      .select(knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [pid, ...order, 'rn']))
+      .select(
+        knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [pid, ...order, 'rn']),
+      )
       .whereNotNull(this.c('r', 'Receptions', 'PatientAppeared'))
       .whereNull(this.c('r', 'Receptions', 'ReceptionCanceled'))
       .whereNull(this.c('r', 'Receptions', 'ID_ReceptionCancelReasons'))
@@ -255,7 +267,10 @@ export class IdentQueries {
   tableCounts(): Knex.Raw | undefined {
     const present = this.schema.report.tables.filter((t) => t.present)
     if (present.length === 0) return undefined
-    return this.knex.raw(`select ${present.map(() => '(select count(*) from ??) as ??').join(', ')}`, present.flatMap((t) => [t.name, t.table]))
+    return this.knex.raw(
+      `select ${present.map(() => '(select count(*) from ??) as ??').join(', ')}`,
+      present.flatMap((t) => [t.name, t.table]),
+    )
   }
 
   /** SQL Server: which write permissions the login holds on the database and on the Patients table. */
@@ -298,7 +313,10 @@ export class IdentQueries {
     const value = this.dialect === 'mssql' ? since.replace(' ', 'T') : since
     const parts = CHANGE_SOURCES.filter((s) => this.schema.has(s.id, s.changed)).map((s) => {
       const column = (ref: string) => this.schema.column(s.table, ref.split('.')[1] as ColumnOf<typeof s.table>)!
-      return this.knex.from(this.t(s.table)).select({pid: column(s.id)}).where(column(s.changed), '>=', value)
+      return this.knex
+        .from(this.t(s.table))
+        .select({pid: column(s.id)})
+        .where(column(s.changed), '>=', value)
     })
     const [first, ...rest] = parts
     return rest.length > 0 ? first!.union(rest) : first!
@@ -318,7 +336,13 @@ export class IdentQueries {
     const q = this.knex
       .from({[alias]: this.t(table)})
       .select({pid: col(pidColumn), val: col(valueColumn)})
-      .select(this.knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [col(pidColumn), ...order, 'rn']))
+      .select(
+        this.knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [
+          col(pidColumn),
+          ...order,
+          'rn',
+        ]),
+      )
     if (table !== 'DiscountCards') q.whereNotNull(col(valueColumn))
     return q
   }

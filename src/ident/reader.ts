@@ -4,7 +4,14 @@ import {connectIdent, type IdentConnection, type IdentDialect, type Row} from '.
 import {identErrorFrom} from './errors.js'
 import {IdentQueries, introspectionQuery, type PatientRow, type PatientSelection, type VisitRow, wantedTableNames} from './queries.js'
 import {patientFromRow, visitFromRow} from './rows.js'
-import {type ExistingTables, type IdentSchemaReport, type IdentTable, missingCoreError, resolveSchema, type ResolvedSchema} from './schema.js'
+import {
+  type ExistingTables,
+  type IdentSchemaReport,
+  type IdentTable,
+  missingCoreError,
+  resolveSchema,
+  type ResolvedSchema,
+} from './schema.js'
 import type {Patient, Visit} from './types.js'
 
 /** Which patients to read: all (default), some ids, those changed since a watermark; `limit` first N. */
@@ -46,7 +53,9 @@ export class IdentReader {
 
   /** Where the reader is connected, for messages (`host\instance` or the SQLite file). */
   get target(): string {
-    return this.connection.target.client === 'sqlite' ? this.connection.target.file! : `${this.connection.target.server}, database ${this.connection.target.database}`
+    return this.connection.target.client === 'sqlite'
+      ? this.connection.target.file!
+      : `${this.connection.target.server}, database ${this.connection.target.database}`
   }
 
   async *readPatients(options: ReadPatientsOptions = {}): AsyncGenerator<Patient> {
@@ -165,7 +174,10 @@ export async function openIdent(config: AppConfig, options: {password?: string} 
 }
 
 /** Connects and resolves the schema without judging it (for `db check`, which reports first). */
-export async function inspectIdent(config: AppConfig, options: {password?: string} = {}): Promise<{connection: IdentConnection; resolved: ResolvedSchema}> {
+export async function inspectIdent(
+  config: AppConfig,
+  options: {password?: string} = {},
+): Promise<{connection: IdentConnection; resolved: ResolvedSchema}> {
   const connection = connectIdent(config, options)
   try {
     const rows = await connection.all<{tableSchema?: string; tableName: string; columnName: string}>(
@@ -200,7 +212,10 @@ function toSelection(options: ReadPatientsOptions): PatientSelection {
     const ids = options.ids.map((raw) => {
       const s = String(raw).trim()
       if (!/^\d{1,10}$/.test(s) || Number(s) > 2_147_483_647)
-        throw new UsageError(`'${raw}' is not an IDENT patient id`, 'a patient id is the whole number IDENT shows as the patient\'s ID (Patients.ID_Persons)')
+        throw new UsageError(
+          `'${raw}' is not an IDENT patient id`,
+          "a patient id is the whole number IDENT shows as the patient's ID (Patients.ID_Persons)",
+        )
       return Number(s)
     })
     selection.ids = [...new Set(ids)].sort((a, b) => a - b)

@@ -9,7 +9,9 @@ import type {Patient, Visit} from './types.js'
 export function patientFromRow(row: PatientRow, visits: Visit[] | undefined, schema: ResolvedSchema): Patient {
   const has = (key: keyof PatientRow) => key in row
   const archived = schema.available('archived') ? isSet(row.archivingReasonId) : undefined
-  const balance = schema.available('balance') ? roundKopecks(toNumber(row.initialBalance) + toNumber(row.paid) - toNumber(row.billed)) : undefined
+  const balance = schema.available('balance')
+    ? roundKopecks(toNumber(row.initialBalance) + toNumber(row.paid) - toNumber(row.billed))
+    : undefined
   const changed = [row.patientChanged, row.personChanged, row.receptionsChanged, row.paymentsChanged, row.ordersChanged]
     .map(naiveDateTime)
     .filter((x): x is string => x !== null)

@@ -58,7 +58,13 @@ export const IDENT_COLUMNS = {
     ID_OwnCompanies: 'confirmed',
     DateTimeChanged: 'confirmed',
   },
-  Orders: {ID: 'confirmed', ID_Patients: 'confirmed', DateTimeOrder: 'confirmed', ID_OwnCompanies: 'confirmed', DateTimeChanged: 'confirmed'},
+  Orders: {
+    ID: 'confirmed',
+    ID_Patients: 'confirmed',
+    DateTimeOrder: 'confirmed',
+    ID_OwnCompanies: 'confirmed',
+    DateTimeChanged: 'confirmed',
+  },
   OrderPaymentsJournal: {ID_Orders: 'confirmed', AmountWithDiscount: 'confirmed'},
   DiscountCards: {ID_Patients: 'assumed', DiscountPercent: 'assumed', DateTimeChanged: 'assumed'},
 } as const satisfies Record<string, Record<string, ColumnStatus>>
@@ -82,7 +88,12 @@ export interface ValueSource {
   optional?: readonly ColumnRef[]
 }
 
-const VISIT_FILTER: ColumnRef[] = ['Receptions.ID_Patients', 'Receptions.PatientAppeared', 'Receptions.ReceptionCanceled', 'Receptions.ID_ReceptionCancelReasons']
+const VISIT_FILTER: ColumnRef[] = [
+  'Receptions.ID_Patients',
+  'Receptions.PatientAppeared',
+  'Receptions.ReceptionCanceled',
+  'Receptions.ID_ReceptionCancelReasons',
+]
 const BALANCE: ColumnRef[] = [
   'Patients.InitialBalance',
   'PaymentsIn.ID_Patients',
@@ -213,7 +224,10 @@ export class ResolvedSchema {
 export function validateRenames(renames: IdentRenames): void {
   for (const table of Object.keys(renames.tables)) {
     if (!(table in IDENT_COLUMNS))
-      throw new ConfigError(`ident.tables.${table}: ${table} is not a table ident-amo reads`, `tables that can be renamed: ${IDENT_TABLES.join(', ')}`)
+      throw new ConfigError(
+        `ident.tables.${table}: ${table} is not a table ident-amo reads`,
+        `tables that can be renamed: ${IDENT_TABLES.join(', ')}`,
+      )
   }
   for (const [table, columns] of Object.entries(renames.columns)) {
     if (!(table in IDENT_COLUMNS))
@@ -221,7 +235,10 @@ export function validateRenames(renames: IdentRenames): void {
     const known = IDENT_COLUMNS[table as IdentTable]
     for (const column of Object.keys(columns ?? {})) {
       if (!(column in known))
-        throw new ConfigError(`ident.columns.${table}.${column}: ${table}.${column} is not a column ident-amo reads`, `columns of ${table}: ${Object.keys(known).join(', ')}`)
+        throw new ConfigError(
+          `ident.columns.${table}.${column}: ${table}.${column} is not a column ident-amo reads`,
+          `columns of ${table}: ${Object.keys(known).join(', ')}`,
+        )
     }
   }
 }
@@ -274,11 +291,16 @@ export function resolveSchema(existing: ExistingTables, renames: IdentRenames): 
   const warnings: string[] = []
   for (const t of tables) {
     if (!t.present) warnings.push(`table ${t.name}${t.renamed ? ` (our ${t.table})` : ''} does not exist`)
-    else for (const c of t.columns) if (!c.present) warnings.push(`column ${t.name}.${c.name}${c.renamed ? ` (our ${t.table}.${c.column})` : ''} does not exist`)
+    else
+      for (const c of t.columns)
+        if (!c.present) warnings.push(`column ${t.name}.${c.name}${c.renamed ? ` (our ${t.table}.${c.column})` : ''} does not exist`)
   }
   for (const u of unavailable) warnings.push(`${u.value} is unavailable (no ${u.missing.join(', ')}): its field is never sent`)
   for (const p of partial) warnings.push(`${p.value} is read without ${p.missing.join(', ')}`)
-  if (undetectedChanges.length > 0) warnings.push(`changes made only in ${undetectedChanges.join(', ')} are not seen by the incremental pass (the deep pass still sees them)`)
+  if (undetectedChanges.length > 0)
+    warnings.push(
+      `changes made only in ${undetectedChanges.join(', ')} are not seen by the incremental pass (the deep pass still sees them)`,
+    )
 
   return new ResolvedSchema({tables, missing, coreMissing, unavailable, partial, undetectedChanges, warnings}, names)
 }

@@ -36,7 +36,13 @@ export function handleApi(ctx: ApiContext, req: ApiRequest): SandboxResponse {
   if (!isApi && path !== '/oauth2/account/subdomain') return problemResponse(404, `Cannot ${req.method} ${req.base}${req.url.pathname}`)
   if (!ctx.oauth.authenticate(req.token)) return unauthorized()
   if (path === '/oauth2/account/subdomain')
-    return req.method === 'GET' ? json(200, {id: ctx.account.id, subdomain: ctx.account.subdomain, domain: `${ctx.account.subdomain}.amocrm.ru`, top_level_domain: 'ru'}, 'application/json') : methodNotAllowed(req)
+    return req.method === 'GET'
+      ? json(
+          200,
+          {id: ctx.account.id, subdomain: ctx.account.subdomain, domain: `${ctx.account.subdomain}.amocrm.ru`, top_level_domain: 'ru'},
+          'application/json',
+        )
+      : methodNotAllowed(req)
   const route = routeOf(path)
   if (!route) return problemResponse(404, `Cannot ${req.method} ${req.base}${req.url.pathname}`)
   const handler = route.handlers[req.method]
@@ -65,8 +71,16 @@ function methodNotAllowed(req: ApiRequest): SandboxResponse {
 
 function consentPage(ctx: ApiContext, req: ApiRequest): SandboxResponse {
   const outcome = ctx.oauth.authorize(req.url.searchParams)
-  if ('error' in outcome) return html(400, `<!doctype html><html><head><title>amoCRM sandbox</title></head><body><h1>Integration not found</h1><p>${escapeHtml(outcome.error)}</p></body></html>`)
-  return {status: 302, headers: {Location: outcome.location, 'Content-Type': 'text/html; charset=utf-8'}, body: `<a href="${escapeHtml(outcome.location)}">Redirecting</a>`}
+  if ('error' in outcome)
+    return html(
+      400,
+      `<!doctype html><html><head><title>amoCRM sandbox</title></head><body><h1>Integration not found</h1><p>${escapeHtml(outcome.error)}</p></body></html>`,
+    )
+  return {
+    status: 302,
+    headers: {Location: outcome.location, 'Content-Type': 'text/html; charset=utf-8'},
+    body: `<a href="${escapeHtml(outcome.location)}">Redirecting</a>`,
+  }
 }
 
 function accessToken(ctx: ApiContext, req: ApiRequest): SandboxResponse {
@@ -150,7 +164,13 @@ function addContacts(ctx: ApiContext, req: ApiRequest): SandboxResponse {
     const out = ctx.store.addContacts(items, 'api')
     return json(200, {
       _links: {self: {href: `${req.base}/api/v4/contacts`}},
-      _embedded: {contacts: out.map(({contact, requestId}) => ({id: contact.id, request_id: requestId, _links: {self: {href: `${req.base}/api/v4/contacts/${contact.id}`}}}))},
+      _embedded: {
+        contacts: out.map(({contact, requestId}) => ({
+          id: contact.id,
+          request_id: requestId,
+          _links: {self: {href: `${req.base}/api/v4/contacts/${contact.id}`}},
+        })),
+      },
     })
   })
 }
@@ -184,10 +204,16 @@ function patchContact(ctx: ApiContext, req: ApiRequest, id: number | undefined):
     return problemResponse(400, 'Request body is not valid JSON')
   }
   if (Array.isArray(body)) return problemResponse(405, 'Method Not Allowed: send one object to /contacts/{id}, or the array to /contacts')
-  if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) return problemResponse(400, 'Request data can not be empty')
+  if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0))
+    return problemResponse(400, 'Request data can not be empty')
   return withValidation(() => {
     const {contact} = ctx.store.patchContacts([body], 'api', id)[0]!
-    return json(200, {id: contact.id, name: contact.name, updated_at: contact.updated_at, _links: {self: {href: `${req.base}/api/v4/contacts/${contact.id}`}}})
+    return json(200, {
+      id: contact.id,
+      name: contact.name,
+      updated_at: contact.updated_at,
+      _links: {self: {href: `${req.base}/api/v4/contacts/${contact.id}`}},
+    })
   })
 }
 
@@ -223,7 +249,9 @@ function addFields(ctx: ApiContext, req: ApiRequest): SandboxResponse {
     return json(200, {
       _total_items: out.length,
       _links: {self: {href: `${req.base}/api/v4/contacts/custom_fields`}},
-      _embedded: {custom_fields: out.map(({field, requestId}) => ({...renderField(field, ctx.account.id, req.base), request_id: requestId}))},
+      _embedded: {
+        custom_fields: out.map(({field, requestId}) => ({...renderField(field, ctx.account.id, req.base), request_id: requestId})),
+      },
     })
   })
 }
@@ -238,7 +266,8 @@ function readBatch(req: ApiRequest): unknown[] | SandboxResponse {
   } catch {
     return problemResponse(400, 'Request body is not valid JSON')
   }
-  if (body === undefined || body === null || (Array.isArray(body) && body.length === 0)) return problemResponse(400, 'Request data can not be empty')
+  if (body === undefined || body === null || (Array.isArray(body) && body.length === 0))
+    return problemResponse(400, 'Request data can not be empty')
   if (!Array.isArray(body)) return problemResponse(400, 'Request data must be an array of entities')
   if (body.length > MAX_BATCH) return problemResponse(422, `Limit ${MAX_BATCH} per page`)
   return body
@@ -248,7 +277,8 @@ function withValidation(run: () => SandboxResponse): SandboxResponse {
   try {
     return run()
   } catch (error) {
-    if (error instanceof SandboxValidationError) return problemResponse(400, 'Request validation failed', {'validation-errors': error.errors})
+    if (error instanceof SandboxValidationError)
+      return problemResponse(400, 'Request validation failed', {'validation-errors': error.errors})
     throw error
   }
 }
@@ -288,7 +318,12 @@ function pageLinks(req: ApiRequest, paging: Paging, hasNext: boolean): Record<st
 }
 
 function withSet(params: URLSearchParams): Set<string> {
-  return new Set((params.get('with') ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  return new Set(
+    (params.get('with') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
 }
 
 const FILTER_KEY = /^filter\[(\w+)\](?:\[(\w*)\])?$/
@@ -301,7 +336,10 @@ function readContactQuery(params: URLSearchParams): ContactQuery | SandboxRespon
   if (query !== null && query.trim() !== '') q.query = query
   if (withSet(params).has('only_deleted')) q.onlyDeleted = true
   const ints = (raw: string): number[] | undefined => {
-    const parts = raw.split(',').map((s) => s.trim()).filter(Boolean)
+    const parts = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     return parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : undefined
   }
   for (const [key, raw] of params) {
@@ -311,7 +349,9 @@ function readContactQuery(params: URLSearchParams): ContactQuery | SandboxRespon
       if (name === 'id' || name === 'responsible_user_id' || name === 'created_by' || name === 'updated_by') {
         const values = ints(raw)
         if (!values) return problemResponse(400, `${key} must be whole numbers`)
-        const prop = ({id: 'ids', responsible_user_id: 'responsibleUserIds', created_by: 'createdBy', updated_by: 'updatedBy'} as const)[name]
+        const prop = ({id: 'ids', responsible_user_id: 'responsibleUserIds', created_by: 'createdBy', updated_by: 'updatedBy'} as const)[
+          name
+        ]
         q[prop] = [...(q[prop] ?? []), ...values]
       } else if (name === 'created_at' || name === 'updated_at') {
         if (!/^\d+$/.test(raw)) return problemResponse(400, `${key} must be a unix timestamp`)

@@ -114,11 +114,14 @@ export function handleControl(s: SandboxServer, method: string, url: URL, rawBod
         return ok({ok: true})
     }
     const one = /^\/_sandbox\/contacts\/(\d+)(\/restore)?$/.exec(path)
-    if (one && method === 'DELETE' && !one[2]) return s.store.deleteContact(Number(one[1])) ? ok({ok: true}) : fail(404, `no live contact ${one[1]}`)
-    if (one && method === 'POST' && one[2]) return s.store.restoreContact(Number(one[1])) ? ok({ok: true}) : fail(404, `no deleted contact ${one[1]}`)
+    if (one && method === 'DELETE' && !one[2])
+      return s.store.deleteContact(Number(one[1])) ? ok({ok: true}) : fail(404, `no live contact ${one[1]}`)
+    if (one && method === 'POST' && one[2])
+      return s.store.restoreContact(Number(one[1])) ? ok({ok: true}) : fail(404, `no deleted contact ${one[1]}`)
     return fail(404, `no control route ${route}; GET /_sandbox lists them`)
   } catch (error) {
-    if (error instanceof SandboxValidationError) return json(400, {error: 'validation failed', 'validation-errors': error.errors}, 'application/json')
+    if (error instanceof SandboxValidationError)
+      return json(400, {error: 'validation failed', 'validation-errors': error.errors}, 'application/json')
     return fail(400, (error as Error).message)
   }
 }

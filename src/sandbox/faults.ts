@@ -8,7 +8,21 @@
  * - `drop`: the socket is destroyed before anything is applied;
  * - `403-html`: the nginx block page; `402`: Payment Required (problem+json); `401`: Unauthorized.
  */
-export const FAULT_KINDS = ['429', '429-html', '500', '502', '503', '504', 'latency', 'apply-then-500', 'apply-then-drop', 'drop', '403-html', '402', '401'] as const
+export const FAULT_KINDS = [
+  '429',
+  '429-html',
+  '500',
+  '502',
+  '503',
+  '504',
+  'latency',
+  'apply-then-500',
+  'apply-then-drop',
+  'drop',
+  '403-html',
+  '402',
+  '401',
+] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 export interface FaultSpec {
@@ -36,10 +50,12 @@ export class FaultQueue {
   private queue: QueuedFault[] = []
 
   add(spec: FaultSpec): void {
-    if (!FAULT_KINDS.includes(spec.kind)) throw new TypeError(`unknown fault kind '${String(spec.kind)}' (one of ${FAULT_KINDS.join(', ')})`)
+    if (!FAULT_KINDS.includes(spec.kind))
+      throw new TypeError(`unknown fault kind '${String(spec.kind)}' (one of ${FAULT_KINDS.join(', ')})`)
     const times = spec.times ?? 1
     if (!Number.isInteger(times) || times < 1) throw new TypeError(`fault times must be a positive whole number, got ${times}`)
-    if (spec.kind === 'latency' && !(typeof spec.latencyMs === 'number' && spec.latencyMs >= 0)) throw new TypeError('a latency fault needs latencyMs ≥ 0')
+    if (spec.kind === 'latency' && !(typeof spec.latencyMs === 'number' && spec.latencyMs >= 0))
+      throw new TypeError('a latency fault needs latencyMs ≥ 0')
     this.queue.push({spec: {...spec}, left: times})
   }
 
@@ -75,7 +91,8 @@ function matches(spec: FaultSpec, method: string, path: string): boolean {
 
 /** A fault as JSON (`POST /_sandbox/faults`): `path` is a prefix, `pathRegex` a RegExp source. */
 export function faultFromJson(input: unknown): FaultSpec {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new TypeError('a fault is an object like {"kind":"500","path":"/api/v4/contacts","times":1}')
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new TypeError('a fault is an object like {"kind":"500","path":"/api/v4/contacts","times":1}')
   const o = input as Record<string, unknown>
   const spec: FaultSpec = {kind: o.kind as FaultKind}
   if (typeof o.method === 'string') spec.method = o.method

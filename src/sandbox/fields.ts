@@ -5,7 +5,21 @@ import {isInt, isPlainObject, problem} from './problems.js'
  * Contact custom-field definitions (amocrm-api-v4.md §4). Types the sandbox can hold values of;
  * the exotic ones (smart_address, legal_entity, file, …) are refused at creation.
  */
-export const FIELD_TYPES = ['text', 'numeric', 'checkbox', 'select', 'multiselect', 'multitext', 'date', 'date_time', 'birthday', 'url', 'textarea', 'radiobutton', 'streetaddress'] as const
+export const FIELD_TYPES = [
+  'text',
+  'numeric',
+  'checkbox',
+  'select',
+  'multiselect',
+  'multitext',
+  'date',
+  'date_time',
+  'birthday',
+  'url',
+  'textarea',
+  'radiobutton',
+  'streetaddress',
+] as const
 export type FieldType = (typeof FIELD_TYPES)[number]
 
 /** Types whose values pick from `enums`. */
@@ -107,7 +121,8 @@ export function validateFieldDraft(input: unknown, codesInUse: Set<string>, prob
     if (!Array.isArray(requiredStatuses)) problems.push(problem.invalidType('required_statuses', 'array'))
     else
       requiredStatuses.forEach((s, i) => {
-        if (isPlainObject(s) && isInt(s.pipeline_id) && isInt(s.status_id)) statuses.push({pipeline_id: s.pipeline_id, status_id: s.status_id})
+        if (isPlainObject(s) && isInt(s.pipeline_id) && isInt(s.status_id))
+          statuses.push({pipeline_id: s.pipeline_id, status_id: s.status_id})
         else problems.push(problem.invalidType(`required_statuses.${i}`, 'array'))
       })
   }
@@ -122,7 +137,8 @@ export function validateFieldDraft(input: unknown, codesInUse: Set<string>, prob
         if (!isPlainObject(e)) return void problems.push(problem.invalidType(`enums.${i}`, 'array'))
         if (typeof e.value !== 'string' || e.value.trim() === '') return void problems.push(problem.notBlank(`enums.${i}.value`))
         if (seen.has(e.value)) return void problems.push(problem.notUnique(`enums.${i}.value`))
-        if (e.sort !== undefined && e.sort !== null && !isInt(e.sort)) return void problems.push(problem.invalidType(`enums.${i}.sort`, 'int'))
+        if (e.sort !== undefined && e.sort !== null && !isInt(e.sort))
+          return void problems.push(problem.invalidType(`enums.${i}.sort`, 'int'))
         seen.add(e.value)
         drafts.push({value: e.value, sort: isInt(e.sort) ? e.sort : undefined})
       })

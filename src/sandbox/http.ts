@@ -39,7 +39,17 @@ export function unauthorized(): SandboxResponse {
 }
 
 export function internalError(): SandboxResponse {
-  return json(500, {title: 'ErrInternalServer', type: 'https://httpstatus.es/500', status: 500, detail: 'Internal Server Error', trace_id: randomBytes(8).toString('hex')}, PROBLEM_JSON)
+  return json(
+    500,
+    {
+      title: 'ErrInternalServer',
+      type: 'https://httpstatus.es/500',
+      status: 500,
+      detail: 'Internal Server Error',
+      trace_id: randomBytes(8).toString('hex'),
+    },
+    PROBLEM_JSON,
+  )
 }
 
 export function noContent(): SandboxResponse {
@@ -53,7 +63,10 @@ export function html(status: number, body: string): SandboxResponse {
 /** The gateway's own pages (nginx style): what a blocked or overloaded amoCRM answers (§2, §5.2). */
 export function gatewayPage(status: 403 | 429 | 502 | 504): SandboxResponse {
   const text = {403: '403 Forbidden', 429: '429 Too Many Requests', 502: '502 Bad Gateway', 504: '504 Gateway Time-out'}[status]
-  return html(status, `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`)
+  return html(
+    status,
+    `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+  )
 }
 
 /** Kommo's documented 429: JSON with `retry_after` (seconds). */
@@ -100,7 +113,8 @@ export function parseJson(text: string): unknown {
 /** The token endpoint takes JSON or a form (§1.4). */
 export function parseJsonOrForm(text: string, contentType: string | undefined): Record<string, unknown> | undefined {
   if (text.trim() === '') return {}
-  const isForm = contentType?.includes('application/x-www-form-urlencoded') || (!contentType?.includes('json') && !text.trimStart().startsWith('{'))
+  const isForm =
+    contentType?.includes('application/x-www-form-urlencoded') || (!contentType?.includes('json') && !text.trimStart().startsWith('{'))
   if (isForm) return Object.fromEntries(new URLSearchParams(text))
   try {
     const parsed: unknown = JSON.parse(text)

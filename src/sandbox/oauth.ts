@@ -177,7 +177,8 @@ export class OAuthServer {
 
   /** A fresh pair for a registered client, skipping the consent page (for tests and demos). */
   issueTokens(clientId = this.clients[0]?.clientId): TokenResponse {
-    if (!clientId || !this.clients.some((c) => c.clientId === clientId)) throw new Error(`no OAuth client '${clientId ?? ''}' is registered in the sandbox`)
+    if (!clientId || !this.clients.some((c) => c.clientId === clientId))
+      throw new Error(`no OAuth client '${clientId ?? ''}' is registered in the sandbox`)
     return this.issuePair(clientId, undefined)
   }
 
@@ -235,7 +236,13 @@ function fail(hint: string): OAuthOutcome {
   return {
     ok: false,
     status: 400,
-    body: {hint, title: 'Некорректный запрос', type: 'https://developers.amocrm.ru/v3/errors/OAuthProblemJson', status: 400, detail: 'В запросе отсутствует ряд параметров или параметры невалидны'},
+    body: {
+      hint,
+      title: 'Некорректный запрос',
+      type: 'https://developers.amocrm.ru/v3/errors/OAuthProblemJson',
+      status: 400,
+      detail: 'В запросе отсутствует ряд параметров или параметры невалидны',
+    },
   }
 }
 

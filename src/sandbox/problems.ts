@@ -6,13 +6,33 @@ import type {ValidationProblem} from '../amocrm/types.js'
  * never captured: they follow the Symfony-validator style the captured ones come from.
  */
 export const problem = {
-  notSupportedChoice: (path: string): ValidationProblem => ({code: 'NotSupportedChoice', path, detail: 'The value you selected is not a valid choice.'}),
-  invalidType: (path: string, type: string): ValidationProblem => ({code: 'InvalidType', path, detail: `This value should be of type ${type}.`}),
+  notSupportedChoice: (path: string): ValidationProblem => ({
+    code: 'NotSupportedChoice',
+    path,
+    detail: 'The value you selected is not a valid choice.',
+  }),
+  invalidType: (path: string, type: string): ValidationProblem => ({
+    code: 'InvalidType',
+    path,
+    detail: `This value should be of type ${type}.`,
+  }),
   notBlank: (path: string): ValidationProblem => ({code: 'NotBlank', path, detail: 'This value should not be blank.'}),
   notExpected: (path: string): ValidationProblem => ({code: 'FieldNotExpected', path, detail: 'This field was not expected.'}),
-  tooLong: (path: string, max: number): ValidationProblem => ({code: 'TooLong', path, detail: `This value is too long. It should have ${max} characters or less.`}),
-  tooMany: (path: string, max: number): ValidationProblem => ({code: 'TooMany', path, detail: `This collection should contain ${max} element or less.`}),
-  notNegative: (path: string): ValidationProblem => ({code: 'GreaterThanOrEqual', path, detail: 'This value should be greater than or equal to 0.'}),
+  tooLong: (path: string, max: number): ValidationProblem => ({
+    code: 'TooLong',
+    path,
+    detail: `This value is too long. It should have ${max} characters or less.`,
+  }),
+  tooMany: (path: string, max: number): ValidationProblem => ({
+    code: 'TooMany',
+    path,
+    detail: `This collection should contain ${max} element or less.`,
+  }),
+  notNegative: (path: string): ValidationProblem => ({
+    code: 'GreaterThanOrEqual',
+    path,
+    detail: 'This value should be greater than or equal to 0.',
+  }),
   notUnique: (path: string): ValidationProblem => ({code: 'NotUnique', path, detail: 'This value is already used.'}),
   /** The real code of this one is a UUID (Krukov/amocrm_api #81). */
   noFieldIdentity: (path: string): ValidationProblem => ({
@@ -31,7 +51,9 @@ export interface ElementProblems {
 /** A batch (or a store call) was refused: nothing was applied. */
 export class SandboxValidationError extends Error {
   constructor(readonly errors: ElementProblems[]) {
-    super(`validation failed: ${errors.map((e) => `[${e.request_id}] ${e.errors.map((p) => `${p.path}: ${p.code}`).join(', ')}`).join('; ')}`)
+    super(
+      `validation failed: ${errors.map((e) => `[${e.request_id}] ${e.errors.map((p) => `${p.path}: ${p.code}`).join(', ')}`).join('; ')}`,
+    )
     this.name = 'SandboxValidationError'
   }
 }

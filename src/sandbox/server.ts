@@ -155,10 +155,17 @@ class SandboxServer {
 
   constructor(options: SandboxOptions) {
     const timezone = options.timezone ?? 'Europe/Moscow'
-    if (!isValidTimeZone(timezone)) throw new AppError(`unknown timezone '${timezone}'`, {code: 'E_USAGE', exitCode: 2, hint: 'use an IANA name such as Europe/Moscow'})
+    if (!isValidTimeZone(timezone))
+      throw new AppError(`unknown timezone '${timezone}'`, {code: 'E_USAGE', exitCode: 2, hint: 'use an IANA name such as Europe/Moscow'})
     const rateLimit = options.rateLimit ?? 7
-    if (!(rateLimit >= 0)) throw new AppError(`rate limit must be 0 or more requests per second, got ${rateLimit}`, {code: 'E_USAGE', exitCode: 2})
-    this.settings = {rateLimit, latencyMs: Math.max(0, options.latencyMs ?? 0), html429: options.html429 ?? false, blockAfter429s: options.blockAfter429s ?? 0}
+    if (!(rateLimit >= 0))
+      throw new AppError(`rate limit must be 0 or more requests per second, got ${rateLimit}`, {code: 'E_USAGE', exitCode: 2})
+    this.settings = {
+      rateLimit,
+      latencyMs: Math.max(0, options.latencyMs ?? 0),
+      html429: options.html429 ?? false,
+      blockAfter429s: options.blockAfter429s ?? 0,
+    }
     this.clock = new ControllableClock(options.now)
     const account = {
       id: SANDBOX_ACCOUNT_ID,
@@ -173,7 +180,9 @@ class SandboxServer {
       ],
     }
     this.store = new ContactStore(account, () => this.clock.seconds(), options.seedFields ?? true)
-    const clients = options.oauthClients ?? [{clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, redirectUri: SANDBOX_REDIRECT_URI}]
+    const clients = options.oauthClients ?? [
+      {clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, redirectUri: SANDBOX_REDIRECT_URI},
+    ]
     this.oauth = new OAuthServer(this.clock, clients, options.longLivedTokens ?? [SANDBOX_TOKEN], options.strictRefresh ?? false, account)
     this.dataFile = options.dataFile ? path.resolve(options.dataFile) : undefined
     this.onRequestDone = options.onRequest
@@ -365,7 +374,10 @@ class SandboxServer {
 
     let response: SandboxResponse
     try {
-      response = handleApi({store: this.store, oauth: this.oauth, account: this.store.account, nowMs: () => this.clock.now()}, {method, url, base, body, contentType: req.headers['content-type'], token})
+      response = handleApi(
+        {store: this.store, oauth: this.oauth, account: this.store.account, nowMs: () => this.clock.now()},
+        {method, url, base, body, contentType: req.headers['content-type'], token},
+      )
       if (url.pathname === '/oauth2/access_token' && response.status === 200) this.save()
     } catch {
       response = internalError()

@@ -126,7 +126,20 @@ interface TagRef {
 interface ContactDraft {
   requestId: string
   id: number | undefined
-  scalars: Partial<Pick<StoredContact, 'name' | 'first_name' | 'last_name' | 'responsible_user_id' | 'created_by' | 'updated_by' | 'created_at' | 'updated_at' | 'closest_task_at'>>
+  scalars: Partial<
+    Pick<
+      StoredContact,
+      | 'name'
+      | 'first_name'
+      | 'last_name'
+      | 'responsible_user_id'
+      | 'created_by'
+      | 'updated_by'
+      | 'created_at'
+      | 'updated_at'
+      | 'closest_task_at'
+    >
+  >
   fields: FieldValuesUpdate[]
   tagsReplace: TagRef[] | undefined
   tagsAdd: TagRef[]
@@ -158,15 +171,35 @@ export class ContactStore implements SandboxStore {
     this.next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID, tag: FIRST_TAG_ID}
     if (this.seedFields)
       for (const f of PREDEFINED_FIELDS)
-        this.insertField({name: f.name, type: f.type, code: f.code, sort: f.sort, is_api_only: false, enums: f.enums?.map((value, i) => ({value, sort: (i + 1) * 2})) ?? null, group_id: null, required_statuses: [], remind: null}, true)
+        this.insertField(
+          {
+            name: f.name,
+            type: f.type,
+            code: f.code,
+            sort: f.sort,
+            is_api_only: false,
+            enums: f.enums?.map((value, i) => ({value, sort: (i + 1) * 2})) ?? null,
+            group_id: null,
+            required_statuses: [],
+            remind: null,
+          },
+          true,
+        )
   }
 
   snapshot(): StoreSnapshot {
-    return {version: 1, next: {...this.next}, fields: structuredClone(this.fields), contacts: structuredClone([...this.contacts.values()]), tags: structuredClone(this.tags)}
+    return {
+      version: 1,
+      next: {...this.next},
+      fields: structuredClone(this.fields),
+      contacts: structuredClone([...this.contacts.values()]),
+      tags: structuredClone(this.tags),
+    }
   }
 
   restore(snapshot: StoreSnapshot): void {
-    if (snapshot?.version !== 1 || !Array.isArray(snapshot.fields) || !Array.isArray(snapshot.contacts)) throw new Error('not a sandbox data snapshot (version 1)')
+    if (snapshot?.version !== 1 || !Array.isArray(snapshot.fields) || !Array.isArray(snapshot.contacts))
+      throw new Error('not a sandbox data snapshot (version 1)')
     this.fields = structuredClone(snapshot.fields)
     this.contacts = new Map(snapshot.contacts.map((c) => [c.id, structuredClone(c)]))
     this.tags = structuredClone(snapshot.tags ?? [])
@@ -325,7 +358,13 @@ export class ContactStore implements SandboxStore {
     return drafts
   }
 
-  private validateContact(input: unknown, index: number, mode: 'create' | 'update', forceId: number | undefined, problems: ValidationProblem[]): ContactDraft {
+  private validateContact(
+    input: unknown,
+    index: number,
+    mode: 'create' | 'update',
+    forceId: number | undefined,
+    problems: ValidationProblem[],
+  ): ContactDraft {
     const requestId = readRequestId(input, index, problems)
     const draft: ContactDraft = {requestId, id: undefined, scalars: {}, fields: [], tagsReplace: undefined, tagsAdd: [], tagsRemove: []}
     if (!isPlainObject(input)) {
@@ -366,11 +405,18 @@ export class ContactStore implements SandboxStore {
       else if (v < 0) problems.push(problem.notNegative(key))
       else draft.scalars[key] = v
     }
-    draft.fields = readCustomFieldsValues(input.custom_fields_values, {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone}, problems)
+    draft.fields = readCustomFieldsValues(
+      input.custom_fields_values,
+      {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone},
+      problems,
+    )
     const embedded = input._embedded
-    if (isPlainObject(embedded) && embedded.tags !== undefined && embedded.tags !== null) draft.tagsReplace = this.readTagRefs(embedded.tags, '_embedded.tags', problems)
-    if (input.tags_to_add !== undefined && input.tags_to_add !== null) draft.tagsAdd = this.readTagRefs(input.tags_to_add, 'tags_to_add', problems)
-    if (input.tags_to_delete !== undefined && input.tags_to_delete !== null) draft.tagsRemove = this.readTagRefs(input.tags_to_delete, 'tags_to_delete', problems)
+    if (isPlainObject(embedded) && embedded.tags !== undefined && embedded.tags !== null)
+      draft.tagsReplace = this.readTagRefs(embedded.tags, '_embedded.tags', problems)
+    if (input.tags_to_add !== undefined && input.tags_to_add !== null)
+      draft.tagsAdd = this.readTagRefs(input.tags_to_add, 'tags_to_add', problems)
+    if (input.tags_to_delete !== undefined && input.tags_to_delete !== null)
+      draft.tagsRemove = this.readTagRefs(input.tags_to_delete, 'tags_to_delete', problems)
     return draft
   }
 
@@ -444,7 +490,15 @@ export class ContactStore implements SandboxStore {
     const values = c.custom_fields.flatMap((cf) => {
       const field = this.fieldById(cf.field_id)
       if (!field || cf.values.length === 0) return []
-      return [{field_id: field.id, field_name: field.name, field_code: field.code, field_type: field.type, values: cf.values.map((v) => ({...v}))}]
+      return [
+        {
+          field_id: field.id,
+          field_name: field.name,
+          field_code: field.code,
+          field_type: field.type,
+          values: cf.values.map((v) => ({...v})),
+        },
+      ]
     })
     const embedded: Record<string, unknown> = {
       tags: c.tag_ids.flatMap((id) => this.tags.filter((t) => t.id === id).map((t) => ({id: t.id, name: t.name, color: t.color}))),
@@ -497,7 +551,9 @@ export class ContactStore implements SandboxStore {
   }
 
   private pick(options: {includeDeleted?: boolean; onlyDeleted?: boolean}): StoredContact[] {
-    return [...this.contacts.values()].filter((c) => (options.onlyDeleted ? c.is_deleted : options.includeDeleted || !c.is_deleted)).sort((a, b) => a.id - b.id)
+    return [...this.contacts.values()]
+      .filter((c) => (options.onlyDeleted ? c.is_deleted : options.includeDeleted || !c.is_deleted))
+      .sort((a, b) => a.id - b.id)
   }
 
   listFields(): CustomFieldDef[] {

@@ -47,7 +47,8 @@ export class TrafficLog {
 
   count(filter: {method?: string; pathPrefix?: string} = {}): number {
     const method = filter.method?.toUpperCase()
-    return this.requests.filter((r) => (!method || r.method === method) && (!filter.pathPrefix || r.path.startsWith(filter.pathPrefix))).length
+    return this.requests.filter((r) => (!method || r.method === method) && (!filter.pathPrefix || r.path.startsWith(filter.pathPrefix)))
+      .length
   }
 
   /** `{"GET /api/v4/contacts": 3, …}` (paths without the query). */

@@ -52,7 +52,14 @@ function wallClock(ms: number, timeZone: string): CalendarDay & {hour: number; m
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) parts[p.type] = p.value
   const yearOfEra = Number(parts.year)
   const year = parts.era === 'BC' || parts.era === 'B' ? 1 - yearOfEra : yearOfEra
-  return {year, month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour), minute: Number(parts.minute), second: Number(parts.second)}
+  return {
+    year,
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  }
 }
 
 /** Offset of `timeZone` from UTC at instant `ms`, in ms (Moscow today: +3 h). */

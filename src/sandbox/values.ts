@@ -55,7 +55,8 @@ export function readCustomFieldsValues(input: unknown, lookup: FieldLookup, prob
     if (raw === undefined) return void problems.push(problem.notBlank(`${at}.values`))
     if (raw === null) return void updates.set(field.id, {fieldId: field.id, values: []})
     if (!Array.isArray(raw)) return void problems.push(problem.invalidType(`${at}.values`, 'array'))
-    if ((field.type === 'select' || field.type === 'radiobutton') && raw.length > 1) return void problems.push(problem.tooMany(`${at}.values`, 1))
+    if ((field.type === 'select' || field.type === 'radiobutton') && raw.length > 1)
+      return void problems.push(problem.tooMany(`${at}.values`, 1))
     const values: StoredValue[] = []
     const start = problems.length
     raw.forEach((v, j) => {
@@ -67,13 +68,19 @@ export function readCustomFieldsValues(input: unknown, lookup: FieldLookup, prob
   return [...updates.values()]
 }
 
-function resolveField(item: Record<string, unknown>, at: string, lookup: FieldLookup, problems: ValidationProblem[]): StoredField | undefined {
+function resolveField(
+  item: Record<string, unknown>,
+  at: string,
+  lookup: FieldLookup,
+  problems: ValidationProblem[],
+): StoredField | undefined {
   const {field_id: id, field_code: code} = item
   if (id !== undefined && id !== null) {
     if (!isInt(id)) return void problems.push(problem.invalidType(`${at}.field_id`, 'int'))
     const field = lookup.byId(id)
     if (!field) return void problems.push(problem.notSupportedChoice(`${at}.field_id`))
-    if (code !== undefined && code !== null && code !== field.code) return void problems.push(problem.notSupportedChoice(`${at}.field_code`))
+    if (code !== undefined && code !== null && code !== field.code)
+      return void problems.push(problem.notSupportedChoice(`${at}.field_code`))
     return field
   }
   if (code !== undefined && code !== null) {
@@ -86,7 +93,13 @@ function resolveField(item: Record<string, unknown>, at: string, lookup: FieldLo
   return undefined
 }
 
-function readValue(input: unknown, field: StoredField, at: string, timezone: string, problems: ValidationProblem[]): StoredValue | undefined {
+function readValue(
+  input: unknown,
+  field: StoredField,
+  at: string,
+  timezone: string,
+  problems: ValidationProblem[],
+): StoredValue | undefined {
   if (!isPlainObject(input)) return void problems.push(problem.invalidType(at, 'array'))
   const allowed = ENUM_TYPES.has(field.type) ? ALLOWED_KEYS.enum : ALLOWED_KEYS.plain
   const unexpected = Object.keys(input).filter((k) => !allowed.has(k))
@@ -140,14 +153,21 @@ function readValue(input: unknown, field: StoredField, at: string, timezone: str
  * first enum (WORK for PHONE/EMAIL). Select-like: `enum_id`, else `value` (the option's text); their
  * options carry no codes here, so an `enum_code` never matches.
  */
-function pickEnum(input: Record<string, unknown>, field: StoredField, at: string, problems: ValidationProblem[], by: 'code' | 'value'): StoredEnum | undefined {
+function pickEnum(
+  input: Record<string, unknown>,
+  field: StoredField,
+  at: string,
+  problems: ValidationProblem[],
+  by: 'code' | 'value',
+): StoredEnum | undefined {
   const enums = [...(field.enums ?? [])].sort((a, b) => a.sort - b.sort || a.id - b.id)
   const {enum_id: enumId, enum_code: enumCode, value} = input
   if (enumId !== undefined && enumId !== null) {
     if (!isInt(enumId)) return void problems.push(problem.invalidType(`${at}.enum_id`, 'int'))
     const found = enums.find((e) => e.id === enumId)
     if (!found) return void problems.push(problem.notSupportedChoice(`${at}.enum_id`))
-    if (by === 'code' && enumCode !== undefined && enumCode !== null && enumCode !== found.value) return void problems.push(problem.notSupportedChoice(`${at}.enum_code`))
+    if (by === 'code' && enumCode !== undefined && enumCode !== null && enumCode !== found.value)
+      return void problems.push(problem.notSupportedChoice(`${at}.enum_code`))
     return found
   }
   if (enumCode !== undefined && enumCode !== null) {

@@ -36,7 +36,13 @@ export interface LoginOutcome {
 }
 
 /** Stores a private integration's long-lived token once amoCRM accepts it. */
-export async function loginWithToken(options: {token: string; baseUrl: string; store: SecretStore; dataDir: string; now?: number}): Promise<LoginOutcome> {
+export async function loginWithToken(options: {
+  token: string
+  baseUrl: string
+  store: SecretStore
+  dataDir: string
+  now?: number
+}): Promise<LoginOutcome> {
   if (!options.token) throw new UsageError('--token is empty', 'pass the long-lived token from the integration\'s "Keys and access" tab')
   const account = await verifyAccount(options.baseUrl, options.token)
   const tokens = longLivedTokensToStored(options.token, options.baseUrl, options.now)
@@ -62,11 +68,20 @@ export interface CodeLoginOptions {
 export async function loginWithCode(options: CodeLoginOptions): Promise<LoginOutcome> {
   const referred = options.followReferer ? accountFromReferer(options.referer) : undefined
   const baseUrl = referred?.baseUrl ?? options.baseUrl
-  const pair = await exchangeAuthorizationCode({baseUrl, clientId: options.clientId, clientSecret: options.clientSecret, redirectUri: options.redirectUri, code: options.code})
+  const pair = await exchangeAuthorizationCode({
+    baseUrl,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    redirectUri: options.redirectUri,
+    code: options.code,
+  })
   const account = await verifyAccount(baseUrl, pair.accessToken)
   const tokens = oauthTokensToStored(pair, baseUrl)
   await saveStoredTokens(options.store, options.dataDir, tokens)
-  return {result: loginResult(account, tokens, options.store), ...(referred ? {accountAddress: {subdomain: referred.subdomain, domain: referred.domain}} : {})}
+  return {
+    result: loginResult(account, tokens, options.store),
+    ...(referred ? {accountAddress: {subdomain: referred.subdomain, domain: referred.domain}} : {}),
+  }
 }
 
 function loginResult(account: Account, tokens: StoredTokens, store: SecretStore): LoginResult {
@@ -95,7 +110,10 @@ export function parseAccountAddress(text: string): Partial<Record<Extract<Settin
     .replace(/[/?#].*$/, '')
   const match = /^([a-z\d][a-z\d-]*)(?:\.([a-z\d-]+(?:\.[a-z\d-]+)+))?$/.exec(host)
   if (!match)
-    throw new UsageError(`'${text}' is not an amoCRM account`, 'give the subdomain (`clinic` of clinic.amocrm.ru) or the full host (clinic.kommo.com)')
+    throw new UsageError(
+      `'${text}' is not an amoCRM account`,
+      'give the subdomain (`clinic` of clinic.amocrm.ru) or the full host (clinic.kommo.com)',
+    )
   return match[2] ? {AMOCRM_SUBDOMAIN: match[1]!, AMOCRM_DOMAIN: match[2]} : {AMOCRM_SUBDOMAIN: match[1]!}
 }
 
@@ -115,7 +133,14 @@ export async function verifyAccount(baseUrl: string, accessToken: string): Promi
 }
 
 export function oauthTokensToStored(pair: OAuthTokens, baseUrl: string, now = Date.now()): StoredTokens {
-  return {kind: 'oauth', accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresAt: now + pair.expiresIn * 1000, baseUrl, obtainedAt: now}
+  return {
+    kind: 'oauth',
+    accessToken: pair.accessToken,
+    refreshToken: pair.refreshToken,
+    expiresAt: now + pair.expiresIn * 1000,
+    baseUrl,
+    obtainedAt: now,
+  }
 }
 
 /** A private integration's long-lived token; its expiry from the JWT `exp` claim when it has one. */
@@ -155,7 +180,8 @@ export function parsePastedCode(pasted: string): {code: string; referer?: string
     const query = text.includes('?') ? text.slice(text.indexOf('?') + 1) : text
     const params = new URLSearchParams(query)
     const code = params.get('code')
-    if (!code) throw new UsageError('no `code` parameter in the pasted address', 'paste the value of `code=` from the address amoCRM redirected to')
+    if (!code)
+      throw new UsageError('no `code` parameter in the pasted address', 'paste the value of `code=` from the address amoCRM redirected to')
     const referer = params.get('referer') ?? undefined
     return referer ? {code, referer} : {code}
   }
@@ -217,15 +243,26 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
       return
     }
     if (finished || busy) {
-      sendPage(response, 409, 'Already handled', 'Этот вход уже обработан. Вернитесь в терминал.', 'This login was already handled. Return to the terminal.')
+      sendPage(
+        response,
+        409,
+        'Already handled',
+        'Этот вход уже обработан. Вернитесь в терминал.',
+        'This login was already handled. Return to the terminal.',
+      )
       return
     }
     const params = url.searchParams
     const error = params.get('error')
     if (params.get('state') !== options.state) {
-      sendFailure(response, 400, 'Ответ не относится к этому входу (state не совпадает). Запустите вход заново.', 'The answer does not belong to this login (state mismatch). Start the login again.')
+      sendFailure(
+        response,
+        400,
+        'Ответ не относится к этому входу (state не совпадает). Запустите вход заново.',
+        'The answer does not belong to this login (state mismatch). Start the login again.',
+      )
       finish(
-        new AppError('the authorization answer did not carry the state of this login (an old browser tab, or someone else\'s link)', {
+        new AppError("the authorization answer did not carry the state of this login (an old browser tab, or someone else's link)", {
           code: 'E_OAUTH_STATE',
           hint: 'run `ident-amo auth login` again and use the newest link',
         }),
@@ -242,8 +279,14 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
       )
       finish(
         denied
-          ? new AppError('access was denied on the amoCRM consent page', {code: 'E_OAUTH_DENIED', hint: 'run `ident-amo auth login` again and allow access (the user must be an account administrator)'})
-          : new AppError(`amoCRM returned an error instead of a code: ${error}`, {code: 'E_OAUTH', hint: 'check the integration settings in amoCRM and run `ident-amo auth login` again'}),
+          ? new AppError('access was denied on the amoCRM consent page', {
+              code: 'E_OAUTH_DENIED',
+              hint: 'run `ident-amo auth login` again and allow access (the user must be an account administrator)',
+            })
+          : new AppError(`amoCRM returned an error instead of a code: ${error}`, {
+              code: 'E_OAUTH',
+              hint: 'check the integration settings in amoCRM and run `ident-amo auth login` again',
+            }),
       )
       return
     }
@@ -256,11 +299,23 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     const referer = params.get('referer') ?? undefined
     options.complete(referer ? {code, referer} : {code}).then(
       () => {
-        sendPage(response, 200, 'ident-amo: готово / done', 'Вход выполнен. Окно можно закрыть и вернуться в терминал.', 'You are logged in. You can close this window and return to the terminal.', true)
+        sendPage(
+          response,
+          200,
+          'ident-amo: готово / done',
+          'Вход выполнен. Окно можно закрыть и вернуться в терминал.',
+          'You are logged in. You can close this window and return to the terminal.',
+          true,
+        )
         finish()
       },
       (error_: unknown) => {
-        sendFailure(response, 500, `Не удалось завершить вход: ${errorMessage(error_)}`, `The login could not be completed: ${errorMessage(error_)}`)
+        sendFailure(
+          response,
+          500,
+          `Не удалось завершить вход: ${errorMessage(error_)}`,
+          `The login could not be completed: ${errorMessage(error_)}`,
+        )
         finish(error_)
       },
     )
@@ -270,10 +325,13 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new AppError(`port ${target.port} on 127.0.0.1 is in use, so the login cannot receive amoCRM's redirect to ${options.redirectUri}`, {
-              code: 'E_PORT_IN_USE',
-              hint: 'stop what is listening there (another `auth login`?), or register another redirect URI in the integration and pass it with --redirect-uri, or use --code',
-            })
+          ? new AppError(
+              `port ${target.port} on 127.0.0.1 is in use, so the login cannot receive amoCRM's redirect to ${options.redirectUri}`,
+              {
+                code: 'E_PORT_IN_USE',
+                hint: 'stop what is listening there (another `auth login`?), or register another redirect URI in the integration and pass it with --redirect-uri, or use --code',
+              },
+            )
           : error,
       )
     })
@@ -303,7 +361,10 @@ export function loopbackRedirect(redirectUri: string): {port: number; path: stri
   try {
     url = new URL(redirectUri)
   } catch {
-    throw new UsageError(`the redirect URI '${redirectUri}' is not a URL`, 'pass it with --redirect-uri exactly as registered in the integration, e.g. http://localhost:8080/callback')
+    throw new UsageError(
+      `the redirect URI '${redirectUri}' is not a URL`,
+      'pass it with --redirect-uri exactly as registered in the integration, e.g. http://localhost:8080/callback',
+    )
   }
   const host = url.hostname.replace(/^\[|\]$/g, '')
   if (url.protocol !== 'http:' || !['localhost', '127.0.0.1', '::1'].includes(host))

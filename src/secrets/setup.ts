@@ -85,7 +85,10 @@ export function planConfigInit(answers: InitAnswers): InitPlan {
  * Writes the plan: every value is validated first, so that a bad answer leaves the config file as it
  * was; then the settings, then the secrets.
  */
-export async function applyConfigInit(plan: InitPlan, options: {configDir: string; store: SecretStore}): Promise<{settings: string[]; secrets: string[]}> {
+export async function applyConfigInit(
+  plan: InitPlan,
+  options: {configDir: string; store: SecretStore},
+): Promise<{settings: string[]; secrets: string[]}> {
   for (const {name, value} of plan.settings) if (value !== '') validateSetting(SETTING_BY_NAME.get(name)!, value)
   for (const {name, value} of plan.settings) setConfigValue(options.configDir, name, value)
   for (const {key, value} of plan.secrets) await options.store.set(key, value)
@@ -95,7 +98,13 @@ export async function applyConfigInit(plan: InitPlan, options: {configDir: strin
 /** The current answers, as defaults for the questions. */
 export function currentInitAnswers(config: AppConfig): InitAnswers {
   const v = (name: SettingName) => config.values[name].value
-  const account = config.amocrm.baseUrl ?? (config.amocrm.subdomain ? (config.amocrm.domain === 'amocrm.ru' ? config.amocrm.subdomain : `${config.amocrm.subdomain}.${config.amocrm.domain}`) : undefined)
+  const account =
+    config.amocrm.baseUrl ??
+    (config.amocrm.subdomain
+      ? config.amocrm.domain === 'amocrm.ru'
+        ? config.amocrm.subdomain
+        : `${config.amocrm.subdomain}.${config.amocrm.domain}`
+      : undefined)
   return {
     dbClient: config.db.client,
     dbFile: v('DB_FILE'),

@@ -34,7 +34,9 @@ export async function readAuthStatus(config: AppConfig, options: {store?: Secret
     store = options.store ?? (await openSecretStore(config.paths))
     const stored = await readStoredTokens(store)
     if (!stored)
-      throw new AmoAuthError(`not logged in to amoCRM: no token in ${store.describe()}`, {hint: 'run `ident-amo auth login` (or set AMOCRM_ACCESS_TOKEN to a long-lived token)'})
+      throw new AmoAuthError(`not logged in to amoCRM: no token in ${store.describe()}`, {
+        hint: 'run `ident-amo auth login` (or set AMOCRM_ACCESS_TOKEN to a long-lived token)',
+      })
     baseUrl = configuredBaseUrl(config) ?? stored.baseUrl
   }
   const tokens = createTokenProvider({config, ...(store ? {store} : {})})
@@ -43,12 +45,19 @@ export async function readAuthStatus(config: AppConfig, options: {store?: Secret
   const current = await tokens.currentTokens()
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
   return {
-    account: {id: account.id, name: account.name, subdomain: account.subdomain, timezone: account._embedded?.datetime_settings?.timezone ?? null},
+    account: {
+      id: account.id,
+      name: account.name,
+      subdomain: account.subdomain,
+      timezone: account._embedded?.datetime_settings?.timezone ?? null,
+    },
     baseUrl,
     token: envToken
       ? {kind: 'environment', expiresAt: iso(jwtExpiry(envToken)), obtainedAt: null}
       : {kind: current!.kind, expiresAt: iso(current!.expiresAt), obtainedAt: iso(current!.obtainedAt)},
-    storage: store ? {backend: store.backend, description: store.describe()} : {backend: 'environment', description: 'AMOCRM_ACCESS_TOKEN in the environment'},
+    storage: store
+      ? {backend: store.backend, description: store.describe()}
+      : {backend: 'environment', description: 'AMOCRM_ACCESS_TOKEN in the environment'},
   }
 }
 

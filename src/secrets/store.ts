@@ -156,7 +156,8 @@ export function keychainFailureReason(error: unknown): string {
   const message = errorMessage(error)
   if (/DBUS_SESSION_BUS_ADDRESS|autolaunch|Failed to connect to socket|Connection refused|No such file or directory/i.test(message))
     return 'no D-Bus session bus'
-  if (/org\.freedesktop\.secrets|ServiceUnknown|was not provided by any \.service/i.test(message)) return 'no Secret Service (e.g. gnome-keyring) is running'
+  if (/org\.freedesktop\.secrets|ServiceUnknown|was not provided by any \.service/i.test(message))
+    return 'no Secret Service (e.g. gnome-keyring) is running'
   if (/prompt was dismissed|locked/i.test(message)) return 'the keyring is locked and could not be unlocked here'
   if (/no result found/i.test(message)) return 'the Secret Service has no default keyring'
   return message.replace(/^Platform failure: /, '')
@@ -206,10 +207,13 @@ export class FileSecretStore implements SecretStore {
     if (!existsSync(this.file)) return {}
     const mode = statSync(this.file).mode & 0o777
     if (process.platform !== 'win32' && (mode & 0o077) !== 0)
-      throw new AppError(`refusing to read ${this.file}: its permissions are ${mode.toString(8).padStart(4, '0')}, others can read the secrets in it`, {
-        code: 'E_SECRETS_FILE',
-        hint: `run \`chmod 600 ${this.file}\` (and consider whether the secrets in it were exposed)`,
-      })
+      throw new AppError(
+        `refusing to read ${this.file}: its permissions are ${mode.toString(8).padStart(4, '0')}, others can read the secrets in it`,
+        {
+          code: 'E_SECRETS_FILE',
+          hint: `run \`chmod 600 ${this.file}\` (and consider whether the secrets in it were exposed)`,
+        },
+      )
     try {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object')

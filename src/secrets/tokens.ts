@@ -166,9 +166,18 @@ class StoredTokenProvider implements AppTokenProvider {
     const clientId = config.amocrm.clientId
     const clientSecret = await resolveClientSecret(config, await this.store())
     if (!clientId || !clientSecret)
-      throw new AmoAuthError(`cannot refresh the amoCRM token: ${clientId ? 'the client secret' : 'AMOCRM_CLIENT_ID'} is not configured`, {hint: LOGIN_HINT})
+      throw new AmoAuthError(`cannot refresh the amoCRM token: ${clientId ? 'the client secret' : 'AMOCRM_CLIENT_ID'} is not configured`, {
+        hint: LOGIN_HINT,
+      })
     const refresh = this.options.refresh ?? defaultRefresh
-    return refresh({baseUrl: stored.baseUrl, clientId, clientSecret, redirectUri: config.amocrm.redirectUri, refreshToken: stored.refreshToken!, stats})
+    return refresh({
+      baseUrl: stored.baseUrl,
+      clientId,
+      clientSecret,
+      redirectUri: config.amocrm.redirectUri,
+      refreshToken: stored.refreshToken!,
+      stats,
+    })
   }
 
   private expiresSoon(tokens: StoredTokens): boolean {
@@ -186,7 +195,10 @@ class StoredTokenProvider implements AppTokenProvider {
 
   private async readOrFail(): Promise<StoredTokens> {
     const tokens = await this.read()
-    if (!tokens) throw new AmoAuthError('not logged in to amoCRM: no stored token', {hint: `${LOGIN_HINT} (or set AMOCRM_ACCESS_TOKEN to a long-lived token)`})
+    if (!tokens)
+      throw new AmoAuthError('not logged in to amoCRM: no stored token', {
+        hint: `${LOGIN_HINT} (or set AMOCRM_ACCESS_TOKEN to a long-lived token)`,
+      })
     checkBaseUrl(this.options.config, tokens)
     return tokens
   }
@@ -209,7 +221,9 @@ function checkBaseUrl(config: AppConfig, tokens: StoredTokens): void {
     return // nothing configured: the tokens' own base URL is the account
   }
   if (normalizeBaseUrl(configured) !== normalizeBaseUrl(tokens.baseUrl))
-    throw new AmoAuthError(`the stored amoCRM authorization is for ${tokens.baseUrl}, but the configuration points at ${configured}`, {hint: LOGIN_HINT})
+    throw new AmoAuthError(`the stored amoCRM authorization is for ${tokens.baseUrl}, but the configuration points at ${configured}`, {
+      hint: LOGIN_HINT,
+    })
 }
 
 function normalizeBaseUrl(url: string): string {
@@ -222,7 +236,11 @@ export async function readStoredTokens(store: SecretStore): Promise<StoredTokens
   if (raw === undefined) return undefined
   try {
     const parsed = JSON.parse(raw) as StoredTokens
-    if (typeof parsed.accessToken !== 'string' || (parsed.kind !== 'oauth' && parsed.kind !== 'long-lived') || typeof parsed.baseUrl !== 'string')
+    if (
+      typeof parsed.accessToken !== 'string' ||
+      (parsed.kind !== 'oauth' && parsed.kind !== 'long-lived') ||
+      typeof parsed.baseUrl !== 'string'
+    )
       throw new Error('missing fields')
     return parsed
   } catch (error) {

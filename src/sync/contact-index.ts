@@ -49,7 +49,14 @@ export class ContactIndex {
   add(contact: Contact): void {
     this.remove(contact.id)
     const identId = this.keys.identId(contact)
-    const entry: IndexedContact = {id: contact.id, created_at: contact.created_at, name: contact.name, first_name: contact.first_name, last_name: contact.last_name, identId}
+    const entry: IndexedContact = {
+      id: contact.id,
+      created_at: contact.created_at,
+      name: contact.name,
+      first_name: contact.first_name,
+      last_name: contact.last_name,
+      identId,
+    }
     this.byId.set(contact.id, entry)
     // A copy of the exact size: zlib's result is a view into a 64 KB output chunk, which would stay alive.
     this.packed.set(contact.id, new Uint8Array(deflateRawSync(JSON.stringify(contact))))

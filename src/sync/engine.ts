@@ -61,7 +61,10 @@ export interface SyncDeps {
 /** Stopped by the user: state is consistent, the run is recorded as interrupted. */
 export class SyncInterruptedError extends AppError {
   constructor(readonly report: SyncReport) {
-    super('the sync was interrupted; state is saved and the next run continues where this one stopped', {exitCode: 130, code: 'E_INTERRUPTED'})
+    super('the sync was interrupted; state is saved and the next run continues where this one stopped', {
+      exitCode: 130,
+      code: 'E_INTERRUPTED',
+    })
   }
 }
 
@@ -145,8 +148,27 @@ class SyncRun {
         this.watermark = (await state.getWatermark()) ?? null
       }
       const report = this.report()
-      if (runId !== undefined) await state.finishRun(runId, {status: report.counts.failed > 0 ? 'partial' : 'ok', finishedAt: new Date(report.finishedAt), counts: report.counts, api: report.api, watermark: report.watermark})
-      logger.info({event: 'run_end', runId, mode, status: report.counts.failed > 0 ? 'partial' : 'ok', counts: report.counts, api: report.api, warnings: this.warningCounts, durationMs: report.durationMs}, 'sync finished')
+      if (runId !== undefined)
+        await state.finishRun(runId, {
+          status: report.counts.failed > 0 ? 'partial' : 'ok',
+          finishedAt: new Date(report.finishedAt),
+          counts: report.counts,
+          api: report.api,
+          watermark: report.watermark,
+        })
+      logger.info(
+        {
+          event: 'run_end',
+          runId,
+          mode,
+          status: report.counts.failed > 0 ? 'partial' : 'ok',
+          counts: report.counts,
+          api: report.api,
+          warnings: this.warningCounts,
+          durationMs: report.durationMs,
+        },
+        'sync finished',
+      )
       this.deps.onProgress?.({phase: 'done', read: this.counts.read, written: this.written, requests: report.api.requests})
       return report
     } catch (error) {
@@ -157,8 +179,26 @@ class SyncRun {
       const report = this.report()
       const interrupted = error instanceof SyncInterruptedError || this.deps.signal?.aborted
       if (runId !== undefined)
-        await state.finishRun(runId, {status: interrupted ? 'interrupted' : 'failed', finishedAt: new Date(report.finishedAt), counts: report.counts, api: report.api, watermark: report.watermark, error: errorMessage(error)})
-      logger.error({event: 'run_end', runId, mode, status: interrupted ? 'interrupted' : 'failed', counts: report.counts, api: report.api, err: errorMessage(error)}, 'sync stopped')
+        await state.finishRun(runId, {
+          status: interrupted ? 'interrupted' : 'failed',
+          finishedAt: new Date(report.finishedAt),
+          counts: report.counts,
+          api: report.api,
+          watermark: report.watermark,
+          error: errorMessage(error),
+        })
+      logger.error(
+        {
+          event: 'run_end',
+          runId,
+          mode,
+          status: interrupted ? 'interrupted' : 'failed',
+          counts: report.counts,
+          api: report.api,
+          err: errorMessage(error),
+        },
+        'sync stopped',
+      )
       if (interrupted) throw new SyncInterruptedError(report)
       if (error instanceof AppError) throw new SyncAbortedError(error, report)
       throw error
@@ -227,7 +267,11 @@ class SyncRun {
     if (deep && !this.options.limit) {
       // Linked patients that disappeared from IDENT: reported, nothing is deleted in amoCRM.
       for (const [patientId, contactId] of targets)
-        this.failures.push({patientId, reason: 'missing_in_ident', detail: `linked to contact ${contactId}, but the patient is no longer in IDENT; nothing was deleted`})
+        this.failures.push({
+          patientId,
+          reason: 'missing_in_ident',
+          detail: `linked to contact ${contactId}, but the patient is no longer in IDENT; nothing was deleted`,
+        })
     }
   }
 
@@ -235,7 +279,10 @@ class SyncRun {
   private async incremental(): Promise<void> {
     const since = await this.deps.state.getWatermark()
     if (!since)
-      throw new AppError('there is no previous successful sync to continue from', {hint: 'run `ident-amo sync full` first', code: 'E_NO_WATERMARK'})
+      throw new AppError('there is no previous successful sync to continue from', {
+        hint: 'run `ident-amo sync full` first',
+        code: 'E_NO_WATERMARK',
+      })
     const retry = (await this.deps.state.pendingFailures()).map((f) => f.patientId)
     const seen = new Set<string>()
     const handle = async (patient: Patient) => {
@@ -302,28 +349,51 @@ class SyncRun {
         this.claimed.add(contact.id)
         match = {contact, via: 'link', duplicates: [], deadLink: false}
       } else {
-        match = await lookUpContact(api, patient, mapper.phones(desired), this.claimed, await familyFromState(this.deps.state, patient.id, mapper.phones(desired)), mapper)
+        match = await lookUpContact(
+          api,
+          patient,
+          mapper.phones(desired),
+          this.claimed,
+          await familyFromState(this.deps.state, patient.id, mapper.phones(desired)),
+          mapper,
+        )
         match.deadLink = true
       }
     } else {
-      match = await lookUpContact(api, patient, mapper.phones(desired), this.claimed, await familyFromState(this.deps.state, patient.id, mapper.phones(desired)), mapper)
+      match = await lookUpContact(
+        api,
+        patient,
+        mapper.phones(desired),
+        this.claimed,
+        await familyFromState(this.deps.state, patient.id, mapper.phones(desired)),
+        mapper,
+      )
     }
     if (match.duplicates.length > 0) this.duplicates.push({patientId: patient.id, contactIds: [match.contact!.id, ...match.duplicates]})
     await this.planWithContact(patient, desired, match, match.deadLink ? undefined : link, true)
   }
 
   /** Plans a patient whose contact (or its absence) is known. */
-  private async planWithContact(patient: Patient, desired: unknown, match: Match, link: LinkRecord | undefined, compareWithAmo: boolean): Promise<void> {
+  private async planWithContact(
+    patient: Patient,
+    desired: unknown,
+    match: Match,
+    link: LinkRecord | undefined,
+    compareWithAmo: boolean,
+  ): Promise<void> {
     const mapper = await this.mapper(false)
     if (!match.contact) {
-      if (match.deadLink && !this.options.dryRun) this.deps.logger.info({patientId: patient.id, contactId: link?.contactId}, 'linked contact is gone: creating a new one')
+      if (match.deadLink && !this.options.dryRun)
+        this.deps.logger.info({patientId: patient.id, contactId: link?.contactId}, 'linked contact is gone: creating a new one')
       const payload = mapper.createPayload(desired)
       this.plan({patientId: patient.id, action: 'create', contactId: null, via: 'none', fields: mapper.keysOfPayload(payload)})
       if (this.options.dryRun) {
         this.counts.created++
         return
       }
-      await (await this.writerFor()).add({kind: 'create', patientId: patient.id, payload, record: this.recordFor(mapper, desired), outcome: 'created'})
+      await (
+        await this.writerFor()
+      ).add({kind: 'create', patientId: patient.id, payload, record: this.recordFor(mapper, desired), outcome: 'created'})
       return
     }
     const contact = match.contact
@@ -334,27 +404,51 @@ class SyncRun {
       this.counts.unchanged++
       return
     }
-    const previously = {phones: validLink?.writtenPhones ?? link?.writtenPhones ?? [], emails: validLink?.writtenEmails ?? link?.writtenEmails ?? []}
+    const previously = {
+      phones: validLink?.writtenPhones ?? link?.writtenPhones ?? [],
+      emails: validLink?.writtenEmails ?? link?.writtenEmails ?? [],
+    }
     // A value amoCRM refused before (a birthday before 1970) is not sent again while IDENT still says the same.
     const hashes = mapper.fieldHashes(desired)
-    const stillRefused = Object.entries(validLink?.refusedFields ?? {}).filter(([key, hash]) => hashes[key] === hash).map(([key]) => key)
+    const stillRefused = Object.entries(validLink?.refusedFields ?? {})
+      .filter(([key, hash]) => hashes[key] === hash)
+      .map(([key]) => key)
     const payload = mapper.updateFromContact(desired, contact, previously, undefined, stillRefused)
     const outcome = match.via === 'link' ? 'updated' : 'linked'
     await this.queueUpdate(patient, desired, validLink, contact.id, payload, outcome, match.via)
   }
 
-  private async queueUpdate(patient: Patient, desired: unknown, link: LinkRecord | undefined, contactId: number, payload: ContactWrite | null, outcome: 'updated' | 'linked', via: Match['via']): Promise<void> {
+  private async queueUpdate(
+    patient: Patient,
+    desired: unknown,
+    link: LinkRecord | undefined,
+    contactId: number,
+    payload: ContactWrite | null,
+    outcome: 'updated' | 'linked',
+    via: Match['via'],
+  ): Promise<void> {
     const mapper = await this.mapper(false)
-    const record = {...this.recordFor(mapper, desired), contactId, refusedFields: keepStillRefused(link?.refusedFields, mapper.fieldHashes(desired))}
+    const record = {
+      ...this.recordFor(mapper, desired),
+      contactId,
+      refusedFields: keepStillRefused(link?.refusedFields, mapper.fieldHashes(desired)),
+    }
     if (!payload) {
       // Nothing differs in amoCRM: only the link (or the hashes) need recording.
       this.plan({patientId: patient.id, action: outcome === 'linked' ? 'link' : 'unchanged', contactId, via, fields: []})
       if (outcome === 'linked') this.counts.linked++
       else this.counts.unchanged++
-      if (!this.options.dryRun && (!link || link.payloadHash !== record.payloadHash)) await this.deps.state.recordWritten([record], this.now())
+      if (!this.options.dryRun && (!link || link.payloadHash !== record.payloadHash))
+        await this.deps.state.recordWritten([record], this.now())
       return
     }
-    this.plan({patientId: patient.id, action: outcome === 'linked' ? 'link' : 'update', contactId, via, fields: mapper.keysOfPayload(payload)})
+    this.plan({
+      patientId: patient.id,
+      action: outcome === 'linked' ? 'link' : 'update',
+      contactId,
+      via,
+      fields: mapper.keysOfPayload(payload),
+    })
     if (this.options.dryRun) {
       this.counts[outcome]++
       return
@@ -366,7 +460,15 @@ class SyncRun {
 
   private recordFor(mapper: SyncMapper, desired: unknown): Omit<LinkRecord, 'contactId'> {
     const written = mapper.writtenValues(desired)
-    return {patientId: mapper.patientId(desired), payloadHash: mapper.payloadHash(desired), fieldHashes: mapper.fieldHashes(desired), writtenPhones: written.phones, writtenEmails: written.emails, refusedFields: {}, writtenAt: null}
+    return {
+      patientId: mapper.patientId(desired),
+      payloadHash: mapper.payloadHash(desired),
+      fieldHashes: mapper.fieldHashes(desired),
+      writtenPhones: written.phones,
+      writtenEmails: written.emails,
+      refusedFields: {},
+      writtenAt: null,
+    }
   }
 
   // --- writing -------------------------------------------------------------------------------------
@@ -430,7 +532,14 @@ class SyncRun {
           if (!entry) continue
           const mapper = await this.mapper(false)
           const phones = mapper.phones(entry.desired)
-          const match = await lookUpContact(await this.api(), entry.patient, phones, this.claimed, await familyFromState(this.deps.state, op.patientId, phones), mapper)
+          const match = await lookUpContact(
+            await this.api(),
+            entry.patient,
+            phones,
+            this.claimed,
+            await familyFromState(this.deps.state, op.patientId, phones),
+            mapper,
+          )
           await this.planWithContact(entry.patient, entry.desired, {...match, deadLink: true}, undefined, true)
         }
         await this.writer.flush()
@@ -466,7 +575,8 @@ class SyncRun {
   private refusalText(key: string, detail: string): string {
     const id = `${key}\u0000${detail}`
     let text = this.refusalTexts.get(id)
-    if (text === undefined) this.refusalTexts.set(id, (text = `amoCRM refused the field '${key}', the contact was written without it: ${detail}`))
+    if (text === undefined)
+      this.refusalTexts.set(id, (text = `amoCRM refused the field '${key}', the contact was written without it: ${detail}`))
     return text
   }
 
@@ -486,7 +596,13 @@ class SyncRun {
   }
 
   private progress(phase: SyncProgress['phase'], contacts?: number): void {
-    this.deps.onProgress?.({phase, read: this.counts.read, written: this.written, contacts, requests: this.apiInstance?.stats.requests ?? 0})
+    this.deps.onProgress?.({
+      phase,
+      read: this.counts.read,
+      written: this.written,
+      contacts,
+      requests: this.apiInstance?.stats.requests ?? 0,
+    })
   }
 }
 

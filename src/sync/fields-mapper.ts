@@ -34,7 +34,12 @@ const CONTEXT_META = 'account_mapping_context'
  * The account's field definitions and timezone: fetched (2 requests) for full/deep runs and whenever
  * nothing is cached; otherwise taken from the state.
  */
-export async function loadMappingContext(api: () => Promise<AmoApi>, state: SyncState | undefined, fresh: boolean, options: {cache?: boolean} = {}): Promise<AccountMappingContext> {
+export async function loadMappingContext(
+  api: () => Promise<AmoApi>,
+  state: SyncState | undefined,
+  fresh: boolean,
+  options: {cache?: boolean} = {},
+): Promise<AccountMappingContext> {
   if (!fresh && state) {
     const cached = await cachedMappingContext(state)
     if (cached) return cached
@@ -42,7 +47,11 @@ export async function loadMappingContext(api: () => Promise<AmoApi>, state: Sync
   const client = await api()
   const account = await client.getAccount()
   const defs = await client.listCustomFields()
-  const context = {accountTimezone: account._embedded?.datetime_settings?.timezone ?? systemTimezone(), defs, fetchedAt: new Date().toISOString()}
+  const context = {
+    accountTimezone: account._embedded?.datetime_settings?.timezone ?? systemTimezone(),
+    defs,
+    fetchedAt: new Date().toISOString(),
+  }
   if (options.cache !== false) await state?.setJsonMeta(CONTEXT_META, context)
   return context
 }
@@ -60,14 +69,20 @@ export function systemTimezone(): string {
  * The field mapping for one account, in the sync engine's terms. Refuses to start when an enabled
  * field cannot be written: a missing field or option is a `fields check` error, not a silent skip.
  */
-export function createFieldsMapper(context: AccountMappingContext, options: {fields: Record<string, FieldSetting>; clinicTimezone?: string; now?: () => Date}): SyncMapper<DesiredContact> & {resolved: ResolvedFields; accountTimezone: string} {
+export function createFieldsMapper(
+  context: AccountMappingContext,
+  options: {fields: Record<string, FieldSetting>; clinicTimezone?: string; now?: () => Date},
+): SyncMapper<DesiredContact> & {resolved: ResolvedFields; accountTimezone: string} {
   const resolution = resolveFields(context.defs, options.fields)
   if (!resolution.ok) {
     const bad = resolution.fields.filter((f) => f.enabled && !f.ok)
-    throw new AppError(`${bad.length} mapped field(s) cannot be written in this amoCRM account: ${bad.map((f) => `${f.key} (${f.message})`).join('; ')}`, {
-      hint: 'run `ident-amo fields check` to see the fix for each (`fields check --fix` saves ids found by name, `fields create` creates what is missing)',
-      code: 'E_FIELDS',
-    })
+    throw new AppError(
+      `${bad.length} mapped field(s) cannot be written in this amoCRM account: ${bad.map((f) => `${f.key} (${f.message})`).join('; ')}`,
+      {
+        hint: 'run `ident-amo fields check` to see the fix for each (`fields check --fix` saves ids found by name, `fields create` creates what is missing)',
+        code: 'E_FIELDS',
+      },
+    )
   }
   const resolved = resolution.resolved
   const accountTimezone = context.accountTimezone
@@ -85,7 +100,8 @@ export function createFieldsMapper(context: AccountMappingContext, options: {fie
     if (cached) return cached
     const out: Record<string, string> = {[NAME_KEY]: shortHash([desired.name, desired.first_name, desired.last_name])}
     for (const field of desired.fields) {
-      const values = field.values === null ? null : field.kind === 'multitext' ? [...field.values].map((v) => JSON.stringify(v)).sort() : field.values
+      const values =
+        field.values === null ? null : field.kind === 'multitext' ? [...field.values].map((v) => JSON.stringify(v)).sort() : field.values
       out[field.key] = shortHash({id: field.fieldId, values})
     }
     fieldHashCache.set(desired, out)
@@ -107,11 +123,22 @@ export function createFieldsMapper(context: AccountMappingContext, options: {fie
       if (hash === undefined) {
         // Built from the per-field hashes (already computed): as sensitive to any change, much cheaper.
         const fields = fieldHashes(d)
-        payloadHashCache.set(d, (hash = shortHash(Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('\n'))))
+        payloadHashCache.set(
+          d,
+          (hash = shortHash(
+            Object.keys(fields)
+              .sort()
+              .map((k) => `${k}=${fields[k]}`)
+              .join('\n'),
+          )),
+        )
       }
       return hash
     },
-    changedKeys: (d, written) => Object.entries(fieldHashes(d)).filter(([key, hash]) => written[key] !== hash).map(([key]) => key),
+    changedKeys: (d, written) =>
+      Object.entries(fieldHashes(d))
+        .filter(([key, hash]) => written[key] !== hash)
+        .map(([key]) => key),
     needsContact: (key) => key === 'phone' || key === 'email',
     createPayload: (d) => buildCreate(d),
     updateFromContact: (d, contact, previously, onlyKeys, skipKeys = []) => {
@@ -138,10 +165,13 @@ export function createFieldsMapper(context: AccountMappingContext, options: {fie
       return {phones: written.phone ?? [], emails: written.email ?? []}
     },
     warnings: (d) => d.warnings.map((w) => ({field: w.field, code: w.code, detail: w.detail})),
-    keyOfField: (fieldId) => (typeof fieldId === 'number' ? keyById.get(fieldId) : fieldId === 'PHONE' ? 'phone' : fieldId === 'EMAIL' ? 'email' : undefined),
+    keyOfField: (fieldId) =>
+      typeof fieldId === 'number' ? keyById.get(fieldId) : fieldId === 'PHONE' ? 'phone' : fieldId === 'EMAIL' ? 'email' : undefined,
     keysOfPayload: (payload) => [
       ...(['name', 'first_name', 'last_name'] as const).filter((k) => payload[k] !== undefined),
-      ...(payload.custom_fields_values ?? []).map((cf) => (cf.field_id === undefined ? undefined : keyById.get(cf.field_id)) ?? String(cf.field_id ?? cf.field_code)),
+      ...(payload.custom_fields_values ?? []).map(
+        (cf) => (cf.field_id === undefined ? undefined : keyById.get(cf.field_id)) ?? String(cf.field_id ?? cf.field_code),
+      ),
     ],
     identId: (contact) => contactIdentId(contact, resolved),
     contactPhones: (contact) => [...contactPhones(contact, resolved)],

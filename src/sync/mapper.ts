@@ -25,7 +25,13 @@ export interface SyncMapper<D = unknown> {
    * dropping values this tool wrote before and IDENT no longer has); null when nothing differs.
    * `onlyKeys` limits it to those keys; `skipKeys` leaves those out (values amoCRM refused before).
    */
-  updateFromContact(desired: D, contact: Contact, previously: {phones: string[]; emails: string[]}, onlyKeys?: string[], skipKeys?: string[]): ContactWrite | null
+  updateFromContact(
+    desired: D,
+    contact: Contact,
+    previously: {phones: string[]; emails: string[]},
+    onlyKeys?: string[],
+    skipKeys?: string[],
+  ): ContactWrite | null
   /** An update of the given keys without reading the contact (keys that do not need it). */
   updateWithoutContact(desired: D, contactId: number, keys: string[]): ContactWrite | null
   /** What this tool writes for the multi-value fields, to remember in the state. */

@@ -26,7 +26,11 @@ export type FamilyPhones = (e164: string) => number
  * Without the full IDENT read (incremental, one patient): how many patients share each phone —
  * those the state says it was written for, plus this one.
  */
-export async function familyFromState(state: Pick<SyncState, 'patientsWithPhone'>, patientId: string, phones: string[]): Promise<FamilyPhones> {
+export async function familyFromState(
+  state: Pick<SyncState, 'patientsWithPhone'>,
+  patientId: string,
+  phones: string[],
+): Promise<FamilyPhones> {
   const counts = new Map<string, number>()
   for (const phone of phones) counts.set(phone, (await state.patientsWithPhone(phone)).filter((id) => id !== patientId).length + 1)
   return (phone) => counts.get(phone) ?? 1
@@ -62,7 +66,13 @@ export function matchInIndex(
     claimed.add(oldest!.id)
     return {contact: unpack(oldest!.id), via: 'id_field', duplicates: rest.map((c) => c.id), deadLink}
   }
-  const candidate = pickByPhone(patient, phones, (phone) => (index.unlinkedByPhone.get(phone) ?? []).filter((c) => !claimed.has(c.id)), family, mapper)
+  const candidate = pickByPhone(
+    patient,
+    phones,
+    (phone) => (index.unlinkedByPhone.get(phone) ?? []).filter((c) => !claimed.has(c.id)),
+    family,
+    mapper,
+  )
   if (candidate) {
     claimed.add(candidate.id)
     return {contact: unpack(candidate.id), via: 'phone', duplicates: [], deadLink}

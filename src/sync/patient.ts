@@ -26,10 +26,17 @@ export interface PatientInspection {
  */
 export async function inspectPatient(session: SyncSession, patientId: string): Promise<PatientInspection> {
   const patient = await session.reader.readPatient(patientId)
-  if (!patient) throw new AppError(`patient ${patientId} not found in IDENT`, {hint: 'check the id: it is Patients.ID_Persons (the number IDENT shows as the patient id)', code: 'E_NO_PATIENT'})
+  if (!patient)
+    throw new AppError(`patient ${patientId} not found in IDENT`, {
+      hint: 'check the id: it is Patients.ID_Persons (the number IDENT shows as the patient id)',
+      code: 'E_NO_PATIENT',
+    })
   const api = await session.api()
   const context = await loadMappingContext(async () => api, session.state, true)
-  const mapper = createFieldsMapper(context, {fields: session.config.fields, clinicTimezone: session.config.sync.timezone ?? context.accountTimezone ?? systemTimezone()})
+  const mapper = createFieldsMapper(context, {
+    fields: session.config.fields,
+    clinicTimezone: session.config.sync.timezone ?? context.accountTimezone ?? systemTimezone(),
+  })
   const desired = mapper.desired(patient)
   const link = await session.state.getLink(patient.id)
 
@@ -50,7 +57,10 @@ export async function inspectPatient(session: SyncSession, patientId: string): P
     for await (const page of api.listContacts({query: patient.id, limit: 250}))
       for (const c of page) if (c.id !== contact.id && mapper.identId(c) === patient.id) duplicates.push(c.id)
   }
-  const fields = diffContact(desired, contact, mapper.resolved, {accountTimezone: mapper.accountTimezone, previous: {phone: link?.writtenPhones ?? [], email: link?.writtenEmails ?? []}})
+  const fields = diffContact(desired, contact, mapper.resolved, {
+    accountTimezone: mapper.accountTimezone,
+    previous: {phone: link?.writtenPhones ?? [], email: link?.writtenEmails ?? []},
+  })
   const equal = fields.every((f) => f.equal)
   const action = !contact ? 'create' : equal ? (match === 'link' ? 'unchanged' : 'link') : match === 'link' ? 'update' : 'link'
   return {patient, desired, contact, match, duplicates, fields, action, warnings: mapper.warnings(desired)}

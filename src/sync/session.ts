@@ -57,7 +57,10 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
       mapper: async (getApi, fresh) => {
         const build = async (refetch: boolean) => {
           const context = await loadMappingContext(getApi, state, refetch, {cache: !depsOptions.dryRun})
-          return createFieldsMapper(context, {fields: config.fields, clinicTimezone: config.sync.timezone ?? context.accountTimezone ?? systemTimezone()})
+          return createFieldsMapper(context, {
+            fields: config.fields,
+            clinicTimezone: config.sync.timezone ?? context.accountTimezone ?? systemTimezone(),
+          })
         }
         if (fresh) return build(true)
         try {

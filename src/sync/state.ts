@@ -211,7 +211,12 @@ export class SyncState {
           )
           .onConflict('patient_id')
           .merge(['contact_id', 'payload_hash', 'field_hashes', 'written_phones', 'written_emails', 'refused_fields', 'written_at'])
-        await trx('failures').whereIn('patient_id', chunk.map((r) => r.patientId)).delete()
+        await trx('failures')
+          .whereIn(
+            'patient_id',
+            chunk.map((r) => r.patientId),
+          )
+          .delete()
       }
     })
   }
@@ -236,7 +241,10 @@ export class SyncState {
   }
 
   async clearFailures(patientIds: string[]): Promise<void> {
-    for (let i = 0; i < patientIds.length; i += 500) await this.knex('failures').whereIn('patient_id', patientIds.slice(i, i + 500)).delete()
+    for (let i = 0; i < patientIds.length; i += 500)
+      await this.knex('failures')
+        .whereIn('patient_id', patientIds.slice(i, i + 500))
+        .delete()
   }
 
   async pendingFailures(): Promise<FailureRecord[]> {

@@ -98,7 +98,8 @@ export class Watcher {
         this.options.onEvent?.({type: 'pass_end', mode, at: this.lastPassAt, report})
         this.schedule(mode, startedAt, 0)
       } catch (error) {
-        if (error instanceof SyncInterruptedError || signal.aborted) throw error instanceof SyncInterruptedError ? error : new SyncInterruptedError(emptyReportFor(mode))
+        if (error instanceof SyncInterruptedError || signal.aborted)
+          throw error instanceof SyncInterruptedError ? error : new SyncInterruptedError(emptyReportFor(mode))
         const fatal = isFatalForWatch(error)
         if (!fatal) this.transientFailures++
         const retryInMs = fatal ? this.fatalRetryMs : this.transientRetryMs()
@@ -124,7 +125,16 @@ export class Watcher {
   }
 }
 
-const NEEDS_A_PERSON = new Set(['E_CONFIG', 'E_FIELDS', 'E_NO_KEYCHAIN', 'E_IDENT_SCHEMA', 'E_IDENT_LOGIN', 'E_IDENT_NO_DATABASE', 'E_IDENT_NOT_SQLITE', 'E_IDENT_TLS'])
+const NEEDS_A_PERSON = new Set([
+  'E_CONFIG',
+  'E_FIELDS',
+  'E_NO_KEYCHAIN',
+  'E_IDENT_SCHEMA',
+  'E_IDENT_LOGIN',
+  'E_IDENT_NO_DATABASE',
+  'E_IDENT_NOT_SQLITE',
+  'E_IDENT_TLS',
+])
 
 /** Authorization lost, unpaid or blocked account, bad configuration or login: a person must act. */
 export function isFatalForWatch(error: unknown): boolean {
@@ -141,7 +151,18 @@ export function describeWatchError(error: unknown): string {
 
 function emptyReportFor(mode: PassMode): SyncReport {
   const at = new Date().toISOString()
-  return {mode, dryRun: false, startedAt: at, finishedAt: at, durationMs: 0, counts: {read: 0, created: 0, updated: 0, linked: 0, unchanged: 0, skipped: 0, failed: 0, duplicates: 0}, api: {requests: 0, retries: 0, throttled: 0}, failures: [], duplicates: [], watermark: null}
+  return {
+    mode,
+    dryRun: false,
+    startedAt: at,
+    finishedAt: at,
+    durationMs: 0,
+    counts: {read: 0, created: 0, updated: 0, linked: 0, unchanged: 0, skipped: 0, failed: 0, duplicates: 0},
+    api: {requests: 0, retries: 0, throttled: 0},
+    failures: [],
+    duplicates: [],
+    watermark: null,
+  }
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -142,7 +142,8 @@ export class ContactBatchWriter {
           this.deps.logger.warn({patients: ops.length, err: error.message}, 'create outcome unknown: reconciling before retrying')
           ops = await this.reconcile(ops, sentAt)
           if (unknownRounds >= 5) {
-            for (const op of ops) this.deps.events.failed(op.patientId, 'outcome_unknown', 'amoCRM did not confirm the create; the next run reconciles it')
+            for (const op of ops)
+              this.deps.events.failed(op.patientId, 'outcome_unknown', 'amoCRM did not confirm the create; the next run reconciles it')
             return
           }
           continue
@@ -161,7 +162,11 @@ export class ContactBatchWriter {
   private async reconcile(ops: WriteOp[], sentAt: number): Promise<WriteOp[]> {
     const wanted = new Map(ops.map((op) => [op.patientId, op]))
     const found = new Map<string, Contact[]>()
-    for await (const page of this.deps.api.listContacts({updatedFrom: sentAt - RECONCILE_WINDOW_S, order: {field: 'id', direction: 'asc'}, limit: 250})) {
+    for await (const page of this.deps.api.listContacts({
+      updatedFrom: sentAt - RECONCILE_WINDOW_S,
+      order: {field: 'id', direction: 'asc'},
+      limit: 250,
+    })) {
       for (const contact of page) {
         const identId = this.deps.keys.identId(contact)
         if (identId !== null && wanted.has(identId)) found.set(identId, [...(found.get(identId) ?? []), contact])
@@ -177,7 +182,11 @@ export class ContactBatchWriter {
       }
       contacts.sort((a, b) => a.created_at - b.created_at || a.id - b.id)
       confirmed.push([op, contacts[0]!.id])
-      if (contacts.length > 1) this.deps.events.duplicates(op.patientId, contacts.map((c) => c.id))
+      if (contacts.length > 1)
+        this.deps.events.duplicates(
+          op.patientId,
+          contacts.map((c) => c.id),
+        )
     }
     this.deps.logger.info({applied: confirmed.length, notApplied: rest.length}, 'reconciled creates')
     await this.confirm(confirmed)
@@ -241,7 +250,12 @@ export class ContactBatchWriter {
 }
 
 function isEmptyUpdate(payload: ContactWrite): boolean {
-  return payload.name === undefined && payload.first_name === undefined && payload.last_name === undefined && (payload.custom_fields_values ?? []).length === 0
+  return (
+    payload.name === undefined &&
+    payload.first_name === undefined &&
+    payload.last_name === undefined &&
+    (payload.custom_fields_values ?? []).length === 0
+  )
 }
 
 const PRE_1970_DETAIL = 'amoCRM refused such a date earlier in this run'
@@ -264,7 +278,10 @@ function describeProblems(problems: ValidationProblem[]): string {
  * Removes the custom-field values named by `custom_fields_values.N…` paths. Anything else (the name,
  * the id) cannot be repaired here.
  */
-function dropRefusedFields(op: WriteOp, problems: ValidationProblem[]): {op: WriteOp; refusals: Array<{fieldId: number | string | undefined; value: unknown; detail: string}>} | null {
+function dropRefusedFields(
+  op: WriteOp,
+  problems: ValidationProblem[],
+): {op: WriteOp; refusals: Array<{fieldId: number | string | undefined; value: unknown; detail: string}>} | null {
   const fields = op.payload.custom_fields_values ?? []
   const drop = new Set<number>()
   for (const problem of problems) {
@@ -275,7 +292,9 @@ function dropRefusedFields(op: WriteOp, problems: ValidationProblem[]): {op: Wri
   const refusals = [...drop].map((i) => ({
     fieldId: fields[i]?.field_id ?? fields[i]?.field_code,
     value: fields[i]?.values?.[0]?.value,
-    detail: describeProblems(problems.filter((p) => p.path.startsWith(`custom_fields_values.${i}.`) || p.path === `custom_fields_values.${i}`)),
+    detail: describeProblems(
+      problems.filter((p) => p.path.startsWith(`custom_fields_values.${i}.`) || p.path === `custom_fields_values.${i}`),
+    ),
   }))
   const payload: ContactWrite = {...op.payload, custom_fields_values: fields.filter((_, i) => !drop.has(i))}
   return {op: {...op, payload}, refusals}

@@ -15,7 +15,11 @@ export const mark = {
 }
 
 /** A cli-table3 table as a string; plain borders when output is not a terminal. */
-export function renderTable(head: string[], rows: Array<Array<string | number | null | undefined>>, options: {wordWrap?: boolean; colWidths?: Array<number | null>} = {}): string {
+export function renderTable(
+  head: string[],
+  rows: Array<Array<string | number | null | undefined>>,
+  options: {wordWrap?: boolean; colWidths?: Array<number | null>} = {},
+): string {
   const table = new Table({
     head: head.map((h) => chalk.bold(h)),
     style: {head: [], border: []},
@@ -42,9 +46,7 @@ export class Progress {
   private spinner: Ora | undefined
   private lastPlain = 0
 
-  constructor(
-    private readonly options: {tty: boolean; enabled: boolean; write: (line: string) => void; plainEveryMs?: number},
-  ) {}
+  constructor(private readonly options: {tty: boolean; enabled: boolean; write: (line: string) => void; plainEveryMs?: number}) {}
 
   start(text: string): void {
     if (!this.options.enabled) return

@@ -10,7 +10,20 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
   lines.push(
     renderTable(
       ['read', 'created', 'updated', 'linked', 'unchanged', 'skipped', 'failed', 'duplicates', 'API requests', 'duration'],
-      [[c.read, c.created, c.updated, c.linked, c.unchanged, c.skipped, c.failed ? chalk.red(String(c.failed)) : 0, c.duplicates ? chalk.yellow(String(c.duplicates)) : 0, report.api.requests, formatDuration(report.durationMs)]],
+      [
+        [
+          c.read,
+          c.created,
+          c.updated,
+          c.linked,
+          c.unchanged,
+          c.skipped,
+          c.failed ? chalk.red(String(c.failed)) : 0,
+          c.duplicates ? chalk.yellow(String(c.duplicates)) : 0,
+          report.api.requests,
+          formatDuration(report.durationMs),
+        ],
+      ],
       {wordWrap: false},
     ),
   )
@@ -19,7 +32,13 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
   if (problems.length > 0) {
     lines.push('', chalk.bold(`failures (${problems.length})`))
     const shown = problems.slice(0, 50)
-    lines.push(renderTable(['patient', 'reason', 'detail'], shown.map((f) => [f.patientId, f.reason, f.detail]), {colWidths: [12, 18, 80]}))
+    lines.push(
+      renderTable(
+        ['patient', 'reason', 'detail'],
+        shown.map((f) => [f.patientId, f.reason, f.detail]),
+        {colWidths: [12, 18, 80]},
+      ),
+    )
     if (problems.length > shown.length) lines.push(`… and ${problems.length - shown.length} more (see --json or the log)`)
   }
   if (refusals.length > 0) {
@@ -30,12 +49,29 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
       byField.set(field, [...(byField.get(field) ?? []), r.patientId])
     }
     lines.push('', chalk.bold('values amoCRM refused (the contacts were written without them)'))
-    lines.push(renderTable(['field', 'patients', 'e.g.'], [...byField].map(([field, ids]) => [field, ids.length, ids.slice(0, 8).join(', ') + (ids.length > 8 ? ', …' : '')]), {wordWrap: false}))
+    lines.push(
+      renderTable(
+        ['field', 'patients', 'e.g.'],
+        [...byField].map(([field, ids]) => [field, ids.length, ids.slice(0, 8).join(', ') + (ids.length > 8 ? ', …' : '')]),
+        {wordWrap: false},
+      ),
+    )
   }
   if (report.duplicates.length > 0) {
-    lines.push('', chalk.bold(`duplicates (${report.duplicates.length}) — several contacts carry one patient id; the oldest is kept in sync, the others are left alone`))
+    lines.push(
+      '',
+      chalk.bold(
+        `duplicates (${report.duplicates.length}) — several contacts carry one patient id; the oldest is kept in sync, the others are left alone`,
+      ),
+    )
     const shown = report.duplicates.slice(0, 50)
-    lines.push(renderTable(['patient', 'contacts'], shown.map((d) => [d.patientId, d.contactIds.map((id) => contactUrl(id)).join('\n')]), {wordWrap: false}))
+    lines.push(
+      renderTable(
+        ['patient', 'contacts'],
+        shown.map((d) => [d.patientId, d.contactIds.map((id) => contactUrl(id)).join('\n')]),
+        {wordWrap: false},
+      ),
+    )
     if (report.duplicates.length > shown.length) lines.push(`… and ${report.duplicates.length - shown.length} more (see --json)`)
   }
   if (report.watermark) lines.push('', `watermark: ${report.watermark}`)

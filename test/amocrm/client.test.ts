@@ -19,8 +19,10 @@ import type {TokenProvider} from '../../src/amocrm/tokens.js'
 import type {Contact, ContactWrite} from '../../src/amocrm/types.js'
 import {BASE, contact, localServer, rejection, socketError, testClient} from './helpers.js'
 
-const HTML_429 = '<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>'
-const HTML_403 = '<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>'
+const HTML_429 =
+  '<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>'
+const HTML_403 =
+  '<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>'
 const PROBLEM = {'content-type': 'application/problem+json'}
 const ACCOUNT = {id: 1, name: 'Clinic', subdomain: 'clinic', _embedded: {datetime_settings: {timezone: 'Europe/Moscow'}}}
 
@@ -57,7 +59,13 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     })
 
     it('retries an HTML 429 without Retry-After after at least a second', async () => {
-      nock(BASE).get('/api/v4/account').query(true).reply(429, HTML_429, {'content-type': 'text/html'}).get('/api/v4/account').query(true).reply(200, ACCOUNT)
+      nock(BASE)
+        .get('/api/v4/account')
+        .query(true)
+        .reply(429, HTML_429, {'content-type': 'text/html'})
+        .get('/api/v4/account')
+        .query(true)
+        .reply(200, ACCOUNT)
       const {client, sleeps} = testClient({random: () => 0.99})
       await client.getAccount()
       expect(sleeps).to.have.length(1)
@@ -65,7 +73,13 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     })
 
     it('honours a Retry-After header', async () => {
-      nock(BASE).get('/api/v4/account').query(true).reply(429, HTML_429, {'retry-after': '7'}).get('/api/v4/account').query(true).reply(200, ACCOUNT)
+      nock(BASE)
+        .get('/api/v4/account')
+        .query(true)
+        .reply(429, HTML_429, {'retry-after': '7'})
+        .get('/api/v4/account')
+        .query(true)
+        .reply(200, ACCOUNT)
       const {client, sleeps} = testClient()
       await client.getAccount()
       expect(sleeps).to.deep.equal([7000])
@@ -89,7 +103,13 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
 
     for (const status of [502, 503, 504]) {
       it(`retries a GET that got ${status}`, async () => {
-        nock(BASE).get('/api/v4/account').query(true).reply(status, '<html>Bad Gateway</html>').get('/api/v4/account').query(true).reply(200, ACCOUNT)
+        nock(BASE)
+          .get('/api/v4/account')
+          .query(true)
+          .reply(status, '<html>Bad Gateway</html>')
+          .get('/api/v4/account')
+          .query(true)
+          .reply(200, ACCOUNT)
         const {client, sleeps} = testClient()
         expect((await client.getAccount()).id).to.equal(1)
         expect(sleeps).to.deep.equal([1000])
@@ -106,7 +126,13 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     })
 
     it('retries a GET after a network error', async () => {
-      nock(BASE).get('/api/v4/account').query(true).replyWithError(socketError('ECONNRESET')).get('/api/v4/account').query(true).reply(200, ACCOUNT)
+      nock(BASE)
+        .get('/api/v4/account')
+        .query(true)
+        .replyWithError(socketError('ECONNRESET'))
+        .get('/api/v4/account')
+        .query(true)
+        .reply(200, ACCOUNT)
       const {client, sleeps} = testClient()
       expect((await client.getAccount()).id).to.equal(1)
       expect(sleeps).to.deep.equal([1000])
@@ -154,7 +180,11 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
 
     for (const status of [500, 502, 503, 504]) {
       it(`POST that got ${status} → AmoOutcomeUnknownError after exactly one request`, async () => {
-        const scope = nock(BASE).post('/api/v4/contacts').reply(status).post('/api/v4/contacts').reply(200, created([[1, '0']]))
+        const scope = nock(BASE)
+          .post('/api/v4/contacts')
+          .reply(status)
+          .post('/api/v4/contacts')
+          .reply(200, created([[1, '0']]))
         const {client} = testClient()
         const error = await rejection(client.createContacts(one))
         expect(error).to.be.instanceOf(AmoOutcomeUnknownError)
@@ -165,7 +195,11 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     }
 
     it('POST whose connection dropped after sending → AmoOutcomeUnknownError, one request', async () => {
-      const scope = nock(BASE).post('/api/v4/contacts').replyWithError(socketError('ECONNRESET')).post('/api/v4/contacts').reply(200, created([[1, '0']]))
+      const scope = nock(BASE)
+        .post('/api/v4/contacts')
+        .replyWithError(socketError('ECONNRESET'))
+        .post('/api/v4/contacts')
+        .reply(200, created([[1, '0']]))
       const {client} = testClient()
       expect(await rejection(client.createContacts(one))).to.be.instanceOf(AmoOutcomeUnknownError)
       expect(client.stats.requests).to.equal(1)
@@ -217,15 +251,25 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     })
 
     it('POST that got 429 was not processed and is retried', async () => {
-      const scope = nock(BASE).post('/api/v4/contacts').reply(429, HTML_429).post('/api/v4/contacts').reply(200, created([[7, '0']]))
+      const scope = nock(BASE)
+        .post('/api/v4/contacts')
+        .reply(429, HTML_429)
+        .post('/api/v4/contacts')
+        .reply(200, created([[7, '0']]))
       const {client, sleeps} = testClient()
-      expect(await client.createContacts(one)).to.deep.equal([{id: 7, request_id: '0', _links: {self: {href: `${BASE}/api/v4/contacts/7`}}}])
+      expect(await client.createContacts(one)).to.deep.equal([
+        {id: 7, request_id: '0', _links: {self: {href: `${BASE}/api/v4/contacts/7`}}},
+      ])
       expect(sleeps).to.deep.equal([1000])
       expect(scope.isDone()).to.equal(true)
     })
 
     it('POST refused before the connection opened is retried', async () => {
-      nock(BASE).post('/api/v4/contacts').replyWithError(socketError('ECONNREFUSED')).post('/api/v4/contacts').reply(200, created([[8, '0']]))
+      nock(BASE)
+        .post('/api/v4/contacts')
+        .replyWithError(socketError('ECONNREFUSED'))
+        .post('/api/v4/contacts')
+        .reply(200, created([[8, '0']]))
       const {client} = testClient()
       expect((await client.createContacts(one))[0]!.id).to.equal(8)
       expect(client.stats.retries).to.equal(1)
@@ -252,7 +296,9 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
         .patch('/api/v4/contacts')
         .reply(200, {_embedded: {contacts: [{id: 5, name: 'A', updated_at: 1_700_000_100, request_id: '0'}]}})
       const {client, sleeps} = testClient()
-      expect(await client.updateContacts([{id: 5, name: 'A'}])).to.deep.equal([{id: 5, name: 'A', updated_at: 1_700_000_100, request_id: '0'}])
+      expect(await client.updateContacts([{id: 5, name: 'A'}])).to.deep.equal([
+        {id: 5, name: 'A', updated_at: 1_700_000_100, request_id: '0'},
+      ])
       expect(sleeps).to.deep.equal([1000])
     })
 
@@ -305,7 +351,13 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     })
 
     it('a POST that got 401 is resent after the refresh (amoCRM did not process it)', async () => {
-      nock(BASE).post('/api/v4/contacts').matchHeader('authorization', 'Bearer old').reply(401).post('/api/v4/contacts').matchHeader('authorization', 'Bearer new').reply(200, created([[3, '0']]))
+      nock(BASE)
+        .post('/api/v4/contacts')
+        .matchHeader('authorization', 'Bearer old')
+        .reply(401)
+        .post('/api/v4/contacts')
+        .matchHeader('authorization', 'Bearer new')
+        .reply(200, created([[3, '0']]))
       const {client} = testClient({tokens: refreshingTokens('new')})
       expect((await client.createContacts([{name: 'A'}]))[0]!.id).to.equal(3)
     })
@@ -403,7 +455,11 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
               {
                 request_id: 'p-2',
                 errors: [
-                  {code: 'NotSupportedChoice', path: 'custom_fields_values.0.values.0.value', detail: 'The value you selected is not a valid choice.'},
+                  {
+                    code: 'NotSupportedChoice',
+                    path: 'custom_fields_values.0.values.0.value',
+                    detail: 'The value you selected is not a valid choice.',
+                  },
                   {code: 'InvalidType', path: 'custom_fields_values.1.values.0.value', detail: 'This value should be of type int.'},
                 ],
               },
@@ -417,12 +473,23 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
           PROBLEM,
         )
       const {client} = testClient()
-      const error = await rejection(client.createContacts([{name: 'a', request_id: 'p-1'}, {name: 'b', request_id: 'p-2'}, {name: 'c', request_id: 'p-3'}, {name: 'd'}]))
+      const error = await rejection(
+        client.createContacts([
+          {name: 'a', request_id: 'p-1'},
+          {name: 'b', request_id: 'p-2'},
+          {name: 'c', request_id: 'p-3'},
+          {name: 'd'},
+        ]),
+      )
       expect(error).to.be.instanceOf(AmoValidationError)
       const problems = (error as AmoValidationError).problems
       expect([...problems.keys()]).to.deep.equal(['p-2', '3'])
       expect(problems.get('p-2')).to.deep.equal([
-        {code: 'NotSupportedChoice', path: 'custom_fields_values.0.values.0.value', detail: 'The value you selected is not a valid choice.'},
+        {
+          code: 'NotSupportedChoice',
+          path: 'custom_fields_values.0.values.0.value',
+          detail: 'The value you selected is not a valid choice.',
+        },
         {code: 'InvalidType', path: 'custom_fields_values.1.values.0.value', detail: 'This value should be of type int.'},
       ])
       expect(problems.get('3')).to.deep.equal([{code: 'NotSupportedChoice', path: 'responsible_user_id', detail: 'bad user'}])
@@ -446,7 +513,14 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
           sent = body
           return true
         })
-        .reply(200, created([[12, '2'], [10, 'mine'], [11, '1']]))
+        .reply(
+          200,
+          created([
+            [12, '2'],
+            [10, 'mine'],
+            [11, '1'],
+          ]),
+        )
       const {client} = testClient()
       const results = await client.createContacts([{name: 'a', request_id: 'mine'}, {name: 'b'}, {name: 'c'}])
       expect(sent).to.deep.equal([
@@ -462,7 +536,9 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     })
 
     it('a create answered 200 without naming an element → AmoOutcomeUnknownError', async () => {
-      nock(BASE).post('/api/v4/contacts').reply(200, created([[10, '0']]))
+      nock(BASE)
+        .post('/api/v4/contacts')
+        .reply(200, created([[10, '0']]))
       const {client} = testClient()
       expect(await rejection(client.createContacts([{name: 'a'}, {name: 'b'}]))).to.be.instanceOf(AmoOutcomeUnknownError)
     })
@@ -473,7 +549,9 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       const error = await rejection(client.createContacts(items))
       expect(error).to.be.instanceOf(AmoInvalidRequestError)
       expect(error.message).to.contain('at most 250')
-      expect(await rejection(client.updateContacts(items.map((item, i) => ({...item, id: i + 1}))))).to.be.instanceOf(AmoInvalidRequestError)
+      expect(await rejection(client.updateContacts(items.map((item, i) => ({...item, id: i + 1}))))).to.be.instanceOf(
+        AmoInvalidRequestError,
+      )
       expect(client.stats.requests).to.equal(0)
     })
 
@@ -501,16 +579,22 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     it('pages through _links.next (an absolute URL, requested as is) until it is missing', async () => {
       const scope = nock(BASE)
         .get('/api/v4/contacts')
-        .query({'limit': '2', 'filter[updated_at][from]': '100', 'filter[updated_at][to]': '200', 'order[updated_at]': 'asc'})
-        .reply(200, {_page: 1, _links: {next: {href: `${BASE}/api/v4/contacts?limit=2&page=2&filter%5Bupdated_at%5D%5Bfrom%5D=100&token=opaque`}}, _embedded: {contacts: [contact(1), contact(2)]}})
+        .query({limit: '2', 'filter[updated_at][from]': '100', 'filter[updated_at][to]': '200', 'order[updated_at]': 'asc'})
+        .reply(200, {
+          _page: 1,
+          _links: {next: {href: `${BASE}/api/v4/contacts?limit=2&page=2&filter%5Bupdated_at%5D%5Bfrom%5D=100&token=opaque`}},
+          _embedded: {contacts: [contact(1), contact(2)]},
+        })
         .get('/api/v4/contacts')
-        .query({'limit': '2', 'page': '2', 'filter[updated_at][from]': '100', 'token': 'opaque'})
+        .query({limit: '2', page: '2', 'filter[updated_at][from]': '100', token: 'opaque'})
         .reply(200, {_page: 2, _links: {next: {href: `${BASE}/api/v4/contacts?limit=2&page=3`}}, _embedded: {contacts: [contact(3)]}})
         .get('/api/v4/contacts')
         .query({limit: '2', page: '3'})
         .reply(200, {_page: 3, _embedded: {contacts: [contact(4)]}})
       const {client} = testClient()
-      const pages = await allPages(client.listContacts({limit: 2, updatedFrom: 100, updatedTo: 200, order: {field: 'updated_at', direction: 'asc'}}))
+      const pages = await allPages(
+        client.listContacts({limit: 2, updatedFrom: 100, updatedTo: 200, order: {field: 'updated_at', direction: 'asc'}}),
+      )
       expect(pages.map((page) => page.map((c) => c.id))).to.deep.equal([[1, 2], [3], [4]])
       expect(scope.isDone()).to.equal(true)
     })
@@ -518,7 +602,7 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
     it('stops on a 204 after pages', async () => {
       nock(BASE)
         .get('/api/v4/contacts')
-        .query({'limit': '250', 'filter[id][]': ['5', '6']})
+        .query({limit: '250', 'filter[id][]': ['5', '6']})
         .reply(200, {_links: {next: {href: `${BASE}/api/v4/contacts?page=2`}}, _embedded: {contacts: [contact(5), contact(6)]}})
         .get('/api/v4/contacts')
         .query({page: '2'})
@@ -571,7 +655,15 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
           {name: 'ID пациента IDENT', type: 'text', request_id: '0'},
           {name: 'Возраст', type: 'numeric', request_id: '1'},
         ])
-        .reply(200, {_total_items: 2, _embedded: {custom_fields: [{...field(21, null), request_id: '1'}, {...field(20, null), request_id: '0'}]}})
+        .reply(200, {
+          _total_items: 2,
+          _embedded: {
+            custom_fields: [
+              {...field(21, null), request_id: '1'},
+              {...field(20, null), request_id: '0'},
+            ],
+          },
+        })
       const {client} = testClient()
       expect((await client.listCustomFields()).map((f) => f.id)).to.deep.equal([1, 2, 3])
       const made = await client.createCustomFields([

@@ -33,7 +33,9 @@ export function socketError(code: string): Error {
  * A real HTTP server on 127.0.0.1 for what nock cannot fake with fetch (a server that never answers):
  * `handle` gets each request with its 1-based number.
  */
-export async function localServer(handle: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void): Promise<{url: string; requests: () => number; close: () => Promise<void>}> {
+export async function localServer(
+  handle: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void,
+): Promise<{url: string; requests: () => number; close: () => Promise<void>}> {
   let count = 0
   const server = http.createServer((req, res) => {
     count++
@@ -55,7 +57,16 @@ export async function localServer(handle: (req: http.IncomingMessage, res: http.
 }
 
 export function contact(id: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {id, name: `Contact ${id}`, first_name: '', last_name: '', created_at: 1_700_000_000, updated_at: 1_700_000_000, custom_fields_values: null, ...extra}
+  return {
+    id,
+    name: `Contact ${id}`,
+    first_name: '',
+    last_name: '',
+    created_at: 1_700_000_000,
+    updated_at: 1_700_000_000,
+    custom_fields_values: null,
+    ...extra,
+  }
 }
 
 /** The error a call rejects with (fails the test when it resolves). */

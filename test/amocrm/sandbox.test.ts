@@ -30,7 +30,12 @@ describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
 
   /** A client on its own limiter, so that other tests' use of the shared one does not count here. */
   function client(options: Partial<AmoClientOptions> = {}): AmoClient {
-    return new AmoClient({baseUrl: sandbox.url, tokens: staticTokenProvider(sandboxModule.SANDBOX_TOKEN), limiter: new RateLimiter({rate: 7}), ...options})
+    return new AmoClient({
+      baseUrl: sandbox.url,
+      tokens: staticTokenProvider(sandboxModule.SANDBOX_TOKEN),
+      limiter: new RateLimiter({rate: 7}),
+      ...options,
+    })
   }
 
   it('pages through 1,000 contacts by _links.next', async () => {
@@ -44,7 +49,12 @@ describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
     const ids = pages.flat()
     expect(new Set(ids).size).to.equal(1000)
     expect(ids).to.deep.equal([...ids].sort((a, b) => a - b))
-    expect(ids.sort()).to.deep.equal(sandbox.store.listContacts().map((c) => c.id).sort())
+    expect(ids.sort()).to.deep.equal(
+      sandbox.store
+        .listContacts()
+        .map((c) => c.id)
+        .sort(),
+    )
     // four pages; whatever the sandbox does after the last one (204 or no next link) costs at most one request
     expect(api.stats.requests).to.be.within(4, 5)
     expect(sandbox.apiRequestCount({method: 'GET', pathPrefix: '/api/v4/contacts'})).to.equal(api.stats.requests)
@@ -54,7 +64,11 @@ describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
     sandbox = await sandboxModule.startSandbox()
     const api = client()
     const batch: ContactWrite[] = [
-      {first_name: 'Анна', last_name: 'Петрова', custom_fields_values: [{field_code: 'PHONE', values: [{value: '+79990000001', enum_code: 'MOB'}]}]},
+      {
+        first_name: 'Анна',
+        last_name: 'Петрова',
+        custom_fields_values: [{field_code: 'PHONE', values: [{value: '+79990000001', enum_code: 'MOB'}]}],
+      },
       {first_name: 'Иван', last_name: 'Сидоров', custom_fields_values: [{field_id: 987_654_321, values: [{value: 'no such field'}]}]},
       {first_name: 'Олег', last_name: 'Иванов'},
     ]
@@ -101,7 +115,9 @@ describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
   it('gives up with AmoAuthError when the refreshed token is refused too, and sends nothing more', async () => {
     sandbox = await sandboxModule.startSandbox()
     sandbox.revokeAllTokens()
-    const api = client({tokens: {getAccessToken: async () => sandboxModule.SANDBOX_TOKEN, refreshAfterUnauthorized: async () => sandboxModule.SANDBOX_TOKEN}})
+    const api = client({
+      tokens: {getAccessToken: async () => sandboxModule.SANDBOX_TOKEN, refreshAfterUnauthorized: async () => sandboxModule.SANDBOX_TOKEN},
+    })
     let error: unknown
     try {
       await api.getAccount()
@@ -122,7 +138,9 @@ describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
       redirectUri: sandboxModule.SANDBOX_REDIRECT_URI,
       limiter: new RateLimiter({rate: 7}),
     }
-    const consent = await fetch(buildAuthorizeUrl({baseUrl: sandbox.url, clientId: settings.clientId, state: 'state-123'}), {redirect: 'manual'})
+    const consent = await fetch(buildAuthorizeUrl({baseUrl: sandbox.url, clientId: settings.clientId, state: 'state-123'}), {
+      redirect: 'manual',
+    })
     expect(consent.status).to.equal(302)
     const back = new URL(consent.headers.get('location')!)
     expect(back.searchParams.get('state')).to.equal('state-123')
@@ -192,7 +210,11 @@ describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
       while (next < TOTAL) await operation(next++)
     }
     await Promise.all(Array.from({length: 4}, () => worker()))
-    const burst = {requests: api.stats.requests - warmup.requests, retries: api.stats.retries - warmup.retries, throttled: api.stats.throttled - warmup.throttled}
+    const burst = {
+      requests: api.stats.requests - warmup.requests,
+      retries: api.stats.retries - warmup.retries,
+      throttled: api.stats.throttled - warmup.throttled,
+    }
 
     const faults = Object.values(injected).reduce((a, b) => a + b, 0)
     const answered429 = sandbox.requests.filter((r) => r.status === 429).length

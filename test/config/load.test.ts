@@ -90,7 +90,9 @@ describe('config: precedence and validation', () => {
     const d = dirs()
     expect(amoBaseUrl(loadConfig({...d, env: {AMOCRM_SUBDOMAIN: 'smile'}}))).to.equal('https://smile.amocrm.ru')
     expect(amoBaseUrl(loadConfig({...d, env: {AMOCRM_SUBDOMAIN: 'smile', AMOCRM_DOMAIN: 'kommo.com'}}))).to.equal('https://smile.kommo.com')
-    expect(amoBaseUrl(loadConfig({...d, env: {AMOCRM_SUBDOMAIN: 'smile', AMOCRM_BASE_URL: 'http://127.0.0.1:8787/'}}))).to.equal('http://127.0.0.1:8787')
+    expect(amoBaseUrl(loadConfig({...d, env: {AMOCRM_SUBDOMAIN: 'smile', AMOCRM_BASE_URL: 'http://127.0.0.1:8787/'}}))).to.equal(
+      'http://127.0.0.1:8787',
+    )
     expect(() => amoBaseUrl(loadConfig({...d, env: {}}))).to.throw(ConfigError, 'AMOCRM_SUBDOMAIN is not set')
   })
 })

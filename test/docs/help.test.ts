@@ -40,7 +40,8 @@ describe('docs: every command explains itself in --help', () => {
 
   it('finds the commands', () => {
     const ids = files.map((f) => f.id)
-    for (const id of ['auth login', 'config set', 'db check', 'fields check', 'sync full', 'sync watch', 'patient test', 'demo', 'sandbox']) expect(ids).to.include(id)
+    for (const id of ['auth login', 'config set', 'db check', 'fields check', 'sync full', 'sync watch', 'patient test', 'demo', 'sandbox'])
+      expect(ids).to.include(id)
   })
 
   for (const {id, file} of files) {
@@ -71,8 +72,14 @@ describe('docs: every command explains itself in --help', () => {
       })
 
       it('describes every flag and argument', () => {
-        for (const [name, flag] of Object.entries(cmd.flags ?? {})) expect((flag as {description?: string}).description, `--${name}`).to.be.a('string').and.not.equal('')
-        for (const [name, arg] of Object.entries(cmd.args ?? {})) expect((arg as {description?: string}).description, name).to.be.a('string').and.not.equal('')
+        for (const [name, flag] of Object.entries(cmd.flags ?? {}))
+          expect((flag as {description?: string}).description, `--${name}`)
+            .to.be.a('string')
+            .and.not.equal('')
+        for (const [name, arg] of Object.entries(cmd.args ?? {}))
+          expect((arg as {description?: string}).description, name)
+            .to.be.a('string')
+            .and.not.equal('')
       })
     })
   }

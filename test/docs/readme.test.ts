@@ -6,7 +6,15 @@ import {expect} from 'chai'
 import {SETTINGS, type SettingDef} from '../../src/config/index.js'
 import {FIELD_CATALOGUE} from '../../src/fields/catalogue.js'
 import {catalogueMarkdownTable} from '../../src/fields/docs.js'
-import {COMMANDS_DIR, fieldsMarkdownTable, generatedBlock, READMES, renderDocs, settingsMarkdownTable, staleDocs} from '../../scripts/docs/render.js'
+import {
+  COMMANDS_DIR,
+  fieldsMarkdownTable,
+  generatedBlock,
+  READMES,
+  renderDocs,
+  settingsMarkdownTable,
+  staleDocs,
+} from '../../scripts/docs/render.js'
 import {ROOT} from '../helpers/cli.js'
 
 const readme = (file: string) => readFileSync(path.join(ROOT, file), 'utf8')
@@ -35,7 +43,8 @@ describe('docs: the READMEs say what the code does', () => {
       expect(rows).to.have.length(SETTINGS.length)
       for (const [i, setting] of (SETTINGS as readonly SettingDef[]).entries()) {
         expect(rows[i], setting.env).to.match(new RegExp(`^\\| \`${setting.env}\``))
-        if (setting.default !== undefined) expect(rows[i], setting.env).to.match(new RegExp(`\\| \`${setting.default.replaceAll('.', '\\.')}\` \\|$`))
+        if (setting.default !== undefined)
+          expect(rows[i], setting.env).to.match(new RegExp(`\\| \`${setting.default.replaceAll('.', '\\.')}\` \\|$`))
       }
     })
   }
@@ -55,8 +64,11 @@ describe('docs: the READMEs say what the code does', () => {
   })
 
   it('the command reference documents every command, and both READMEs link to it', () => {
-    if (!existsSync(path.join(ROOT, 'oclif.manifest.json'))) throw new Error('oclif.manifest.json is missing: run `npm run build` first (npm test does)')
-    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {hidden?: boolean}>}
+    if (!existsSync(path.join(ROOT, 'oclif.manifest.json')))
+      throw new Error('oclif.manifest.json is missing: run `npm run build` first (npm test does)')
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, {hidden?: boolean}>
+    }
     const reference = [...new Set(Object.keys(manifest.commands).map((id) => id.split(':')[0]!))]
       .map((topic) => readFileSync(path.join(ROOT, COMMANDS_DIR, `${topic}.md`), 'utf8'))
       .join('\n')

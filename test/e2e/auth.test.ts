@@ -66,7 +66,13 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
     if (keychainSkip) console.warn(`      the OAuth flow runs with --insecure-storage: ${keychainSkip}`)
     const port = await freePort()
     redirectUri = `http://localhost:${port}/callback`
-    sandbox = await startSandbox({rateLimit: 0, accountName: 'Клиника Улыбка', subdomain: 'smile', timezone: 'Asia/Yekaterinburg', oauthClients: [{clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri}]})
+    sandbox = await startSandbox({
+      rateLimit: 0,
+      accountName: 'Клиника Улыбка',
+      subdomain: 'smile',
+      timezone: 'Asia/Yekaterinburg',
+      oauthClients: [{clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri}],
+    })
   })
   after(async () => {
     await sandbox?.close()
@@ -84,7 +90,22 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
   const cli = (args: string[], extra: Record<string, string> = {}): Promise<CliResult> => runCli(args, {env: {...env, ...extra}})
 
   it('logs in through the browser flow, shows the account, refreshes a day later, and logs out', async () => {
-    const login = startCli(['auth', 'login', '--no-browser', '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET, '--redirect-uri', redirectUri, '--json', ...storageFlags], {env})
+    const login = startCli(
+      [
+        'auth',
+        'login',
+        '--no-browser',
+        '--client-id',
+        CLIENT_ID,
+        '--client-secret',
+        CLIENT_SECRET,
+        '--redirect-uri',
+        redirectUri,
+        '--json',
+        ...storageFlags,
+      ],
+      {env},
+    )
     await waitFor(() => consentLink(login.output().stderr) !== undefined || login.child.exitCode !== null)
     const link = consentLink(login.output().stderr)
     expect(link, login.output().stderr).to.be.a('string')
@@ -111,7 +132,12 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
     const status = await cli(['auth', 'status', '--json'])
     expect(status.code, status.stderr).to.equal(0)
     const shown = parseJson<StatusJson>(status)
-    expect(shown.account).to.deep.equal({id: SANDBOX_ACCOUNT_ID, name: 'Клиника Улыбка', subdomain: 'smile', timezone: 'Asia/Yekaterinburg'})
+    expect(shown.account).to.deep.equal({
+      id: SANDBOX_ACCOUNT_ID,
+      name: 'Клиника Улыбка',
+      subdomain: 'smile',
+      timezone: 'Asia/Yekaterinburg',
+    })
     expect(shown.token.kind).to.equal('oauth')
     expect(shown.storage.backend).to.equal(keychainSkip ? 'file' : 'keychain')
     const tokenCalls = sandbox.apiRequestCount({method: 'POST', pathPrefix: '/oauth2/access_token'})
@@ -134,13 +160,28 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
     expect(parseJson<{removed: string[]}>(logout).removed).to.have.members(['AMOCRM_TOKENS', 'AMOCRM_CLIENT_SECRET'])
     const gone = await cli(['auth', 'status'])
     expect(gone.code).to.equal(1)
-    expect(gone.stderr).to.match(/not logged in/).and.include('ident-amo auth login')
+    expect(gone.stderr)
+      .to.match(/not logged in/)
+      .and.include('ident-amo auth login')
   })
 
   it('exchanges a pasted code (--code), then replaces it with a long-lived token (--token)', async () => {
     const consent = await fetch(`${sandbox.url}/oauth?client_id=${CLIENT_ID}&state=pasted&mode=post_message`, {redirect: 'manual'})
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!
-    const login = await cli(['auth', 'login', '--code', code, '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET, '--redirect-uri', redirectUri, '--json', ...storageFlags])
+    const login = await cli([
+      'auth',
+      'login',
+      '--code',
+      code,
+      '--client-id',
+      CLIENT_ID,
+      '--client-secret',
+      CLIENT_SECRET,
+      '--redirect-uri',
+      redirectUri,
+      '--json',
+      ...storageFlags,
+    ])
     expect(login.code, login.stderr).to.equal(0)
     expect(parseJson<LoginJson>(login)).to.include({tokenKind: 'oauth'})
 
@@ -152,7 +193,11 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
     // `--token -` reads it from stdin, out of the shell history
     const llt = await runCli(['auth', 'login', '--token', '-', '--json'], {env, input: `${SANDBOX_TOKEN}\n`})
     expect(llt.code, llt.stderr).to.equal(0)
-    expect(parseJson<LoginJson>(llt)).to.deep.include({tokenKind: 'long-lived', expiresAt: null, account: {id: SANDBOX_ACCOUNT_ID, name: 'Клиника Улыбка', subdomain: 'smile'}})
+    expect(parseJson<LoginJson>(llt)).to.deep.include({
+      tokenKind: 'long-lived',
+      expiresAt: null,
+      account: {id: SANDBOX_ACCOUNT_ID, name: 'Клиника Улыбка', subdomain: 'smile'},
+    })
     const status = parseJson<StatusJson>(await cli(['auth', 'status', '--json']))
     expect(status.token.kind).to.equal('long-lived')
   })
@@ -160,7 +205,19 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
   it('asks for `auth login` once amoCRM revokes the integration (the refresh token is dead too)', async () => {
     const consent = await fetch(`${sandbox.url}/oauth?client_id=${CLIENT_ID}&state=s&mode=post_message`, {redirect: 'manual'})
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!
-    const login = await cli(['auth', 'login', '--code', code, '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET, '--redirect-uri', redirectUri, ...storageFlags])
+    const login = await cli([
+      'auth',
+      'login',
+      '--code',
+      code,
+      '--client-id',
+      CLIENT_ID,
+      '--client-secret',
+      CLIENT_SECRET,
+      '--redirect-uri',
+      redirectUri,
+      ...storageFlags,
+    ])
     expect(login.code, login.stderr).to.equal(0)
     sandbox.revokeAllTokens()
     const status = await cli(['auth', 'status', '--json'])
@@ -182,7 +239,21 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
 
   it('says so when the consent page is declined', async () => {
     sandbox.oauth.setConsent('decline')
-    const login = startCli(['auth', 'login', '--no-browser', '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET, '--redirect-uri', redirectUri, ...storageFlags], {env})
+    const login = startCli(
+      [
+        'auth',
+        'login',
+        '--no-browser',
+        '--client-id',
+        CLIENT_ID,
+        '--client-secret',
+        CLIENT_SECRET,
+        '--redirect-uri',
+        redirectUri,
+        ...storageFlags,
+      ],
+      {env},
+    )
     await waitFor(() => consentLink(login.output().stderr) !== undefined || login.child.exitCode !== null)
     const browser = await approveInBrowser(consentLink(login.output().stderr)!)
     expect(browser.page).to.include('Access was not granted')
@@ -192,7 +263,21 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
   })
 
   it('refuses an answer that does not carry its state', async () => {
-    const login = startCli(['auth', 'login', '--no-browser', '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET, '--redirect-uri', redirectUri, ...storageFlags], {env})
+    const login = startCli(
+      [
+        'auth',
+        'login',
+        '--no-browser',
+        '--client-id',
+        CLIENT_ID,
+        '--client-secret',
+        CLIENT_SECRET,
+        '--redirect-uri',
+        redirectUri,
+        ...storageFlags,
+      ],
+      {env},
+    )
     await waitFor(() => consentLink(login.output().stderr) !== undefined || login.child.exitCode !== null)
     const consent = await fetch(consentLink(login.output().stderr)!, {redirect: 'manual'})
     const forged = new URL(consent.headers.get('location')!)
@@ -203,11 +288,27 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
     const done = await login.exited
     expect(done.code).to.equal(1)
     expect(done.stderr).to.include('did not carry the state of this login')
-    expect(existsSync(path.join(home.configDir, 'secrets.json')) && readFileSync(path.join(home.configDir, 'secrets.json'), 'utf8').includes('AMOCRM_TOKENS')).to.equal(false)
+    expect(
+      existsSync(path.join(home.configDir, 'secrets.json')) &&
+        readFileSync(path.join(home.configDir, 'secrets.json'), 'utf8').includes('AMOCRM_TOKENS'),
+    ).to.equal(false)
   })
 
   it('gives up after --timeout with a clear message', async () => {
-    const login = await cli(['auth', 'login', '--no-browser', '--timeout', '1', '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET, '--redirect-uri', redirectUri, ...storageFlags])
+    const login = await cli([
+      'auth',
+      'login',
+      '--no-browser',
+      '--timeout',
+      '1',
+      '--client-id',
+      CLIENT_ID,
+      '--client-secret',
+      CLIENT_SECRET,
+      '--redirect-uri',
+      redirectUri,
+      ...storageFlags,
+    ])
     expect(login.code).to.equal(1)
     expect(login.stderr).to.include('no answer from the browser within 1 s')
   })
@@ -245,8 +346,14 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
   })
 
   it('uses AMOCRM_ACCESS_TOKEN from the environment without any store', async () => {
-    const status = await cli(['auth', 'status', '--json'], {AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent'})
+    const status = await cli(['auth', 'status', '--json'], {
+      AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
+    })
     expect(status.code, status.stderr).to.equal(0)
-    expect(parseJson<StatusJson>(status)).to.deep.include({token: {kind: 'environment', expiresAt: null, obtainedAt: null}, storage: {backend: 'environment', description: 'AMOCRM_ACCESS_TOKEN in the environment'}})
+    expect(parseJson<StatusJson>(status)).to.deep.include({
+      token: {kind: 'environment', expiresAt: null, obtainedAt: null},
+      storage: {backend: 'environment', description: 'AMOCRM_ACCESS_TOKEN in the environment'},
+    })
   })
 })

@@ -38,7 +38,9 @@ describe('e2e: config set / show / path', () => {
     expect(bad.code).to.equal(1)
     expect(bad.stderr).to.include("DB_PORT must be a port number, got 'abc'")
     expect((await runCli(['config', 'set', 'DB_HOST', 'clinic-server'], {env: home.env})).code).to.equal(0)
-    const shown = parseJson<{settings: Array<{name: string; value: string | null; source: string}>}>(await runCli(['config', 'show', '--json'], {env: {...home.env, DB_NAME: 'PZ2'}}))
+    const shown = parseJson<{settings: Array<{name: string; value: string | null; source: string}>}>(
+      await runCli(['config', 'show', '--json'], {env: {...home.env, DB_NAME: 'PZ2'}}),
+    )
     expect(shown.settings.find((s) => s.name === 'DB_HOST')).to.include({value: 'clinic-server', source: 'file'})
     expect(shown.settings.find((s) => s.name === 'DB_NAME')).to.include({value: 'PZ2', source: 'env'})
     expect(shown.settings.find((s) => s.name === 'DB_PORT')).to.include({value: '1433', source: 'default'})
@@ -47,7 +49,9 @@ describe('e2e: config set / show / path', () => {
   })
 
   it('masks secrets in config show and refuses to store AMOCRM_ACCESS_TOKEN anywhere', async () => {
-    const shown = parseJson<{settings: Array<{name: string; value: string | null}>}>(await runCli(['config', 'show', '--json'], {env: {...home.env, DB_PASSWORD: 'very-secret-password'}}))
+    const shown = parseJson<{settings: Array<{name: string; value: string | null}>}>(
+      await runCli(['config', 'show', '--json'], {env: {...home.env, DB_PASSWORD: 'very-secret-password'}}),
+    )
     expect(shown.settings.find((s) => s.name === 'DB_PASSWORD')!.value).to.equal('****word')
     const refused = await runCli(['config', 'set', 'AMOCRM_ACCESS_TOKEN', 'abc'], {env: home.env})
     expect(refused.code).to.equal(2)

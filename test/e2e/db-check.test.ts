@@ -10,7 +10,11 @@ import {generateClinic} from '../../src/ident/index.js'
 import {parseJson, runCli, type TempHome, tempHome} from '../helpers/cli.js'
 
 /** oclif wraps error lines and prefixes them with ›: join them back for matching. */
-const unwrapped = (text: string) => text.replaceAll(/\s*›\s*/g, ' ').replaceAll(/\s+/g, ' ').replaceAll(/(\S)- (\S)/g, '$1-$2')
+const unwrapped = (text: string) =>
+  text
+    .replaceAll(/\s*›\s*/g, ' ')
+    .replaceAll(/\s+/g, ' ')
+    .replaceAll(/(\S)- (\S)/g, '$1-$2')
 
 interface ErrorJson {
   error: {code: string; message: string; hint?: string; exitCode: number}
@@ -48,7 +52,10 @@ describe('e2e: db check (built CLI)', () => {
   })
 
   it('takes DB_FILE relative to the working directory, as from .env', async () => {
-    const result = await runCli(['db', 'check', '--json'], {env: {...home.env, DB_CLIENT: 'sqlite', DB_FILE: 'clinic.sqlite'}, cwd: home.root})
+    const result = await runCli(['db', 'check', '--json'], {
+      env: {...home.env, DB_CLIENT: 'sqlite', DB_FILE: 'clinic.sqlite'},
+      cwd: home.root,
+    })
     expect(result.code, result.stderr).to.equal(0)
     expect(parseJson<DbCheckReport>(result).database.target).to.equal(clinic)
   })
@@ -87,7 +94,9 @@ describe('e2e: db check (built CLI)', () => {
     expect(result.stdout).to.match(/email\s*│\s*unavailable\s*│\s*Persons\.Email/)
     // The phone still comes from Persons.Phone; the e-mail field has no source left.
     expect(result.stdout).to.include('amoCRM fields that will not be sent: Email (email)')
-    const json = parseJson<DbCheckReport & {unavailableFields: unknown}>(await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root}))
+    const json = parseJson<DbCheckReport & {unavailableFields: unknown}>(
+      await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root}),
+    )
     expect(json.unavailable).to.deep.equal([
       {value: 'mobilePhone', missing: ['Persons.MobilePhone']},
       {value: 'email', missing: ['Persons.Email']},
@@ -102,7 +111,13 @@ describe('e2e: db check (built CLI)', () => {
     try {
       const report = parseJson<DbCheckReport>(await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root}))
       expect(report.unavailable).to.deep.equal([])
-      expect(report.tables[0]!.columns.find((c) => c.column === 'MobilePhone')).to.deep.equal({column: 'MobilePhone', status: 'assumed', present: true, name: 'CellPhone', renamed: true})
+      expect(report.tables[0]!.columns.find((c) => c.column === 'MobilePhone')).to.deep.equal({
+        column: 'MobilePhone',
+        status: 'assumed',
+        present: true,
+        name: 'CellPhone',
+        renamed: true,
+      })
     } finally {
       await runCli(['config', 'set', 'ident.columns.Persons.MobilePhone', ''], {env: home.env, cwd: home.root})
     }
@@ -137,7 +152,15 @@ describe('e2e: db check (built CLI)', () => {
         server.close(() => resolve(port))
       })
     })
-    const env = {...home.env, DB_CLIENT: 'mssql', DB_HOST: '127.0.0.1', DB_PORT: String(port), DB_USER: 'reader', DB_PASSWORD: 'secret', DB_CONNECT_TIMEOUT_MS: '3000'}
+    const env = {
+      ...home.env,
+      DB_CLIENT: 'mssql',
+      DB_HOST: '127.0.0.1',
+      DB_PORT: String(port),
+      DB_USER: 'reader',
+      DB_PASSWORD: 'secret',
+      DB_CONNECT_TIMEOUT_MS: '3000',
+    }
     const result = await runCli(['db', 'check', '--json'], {env, cwd: home.root})
     expect(result.code).to.equal(1)
     const {error} = parseJson<ErrorJson>(result)
@@ -151,12 +174,17 @@ describe('e2e: db check (built CLI)', () => {
 describe('e2e: demo seed (built CLI)', () => {
   it('writes a sample clinic that db check accepts, and refuses to overwrite without --force', async () => {
     const home = tempHome('ident-amo-demo-seed-')
-    const seeded = await runCli(['demo', 'seed', '--patients', '300', '--out', 'clinic.sqlite', '--seed', '3', '--json'], {env: home.env, cwd: home.root})
+    const seeded = await runCli(['demo', 'seed', '--patients', '300', '--out', 'clinic.sqlite', '--seed', '3', '--json'], {
+      env: home.env,
+      cwd: home.root,
+    })
     expect(seeded.code, seeded.stderr).to.equal(0)
     const result = parseJson<{file: string; seed: number; counts: {patients: number}}>(seeded)
     expect(result).to.include({file: path.join(home.root, 'clinic.sqlite'), seed: 3})
     expect(result.counts.patients).to.equal(300)
-    const check = parseJson<DbCheckReport>(await runCli(['db', 'check', '--json'], {env: {...home.env, DB_CLIENT: 'sqlite', DB_FILE: 'clinic.sqlite'}, cwd: home.root}))
+    const check = parseJson<DbCheckReport>(
+      await runCli(['db', 'check', '--json'], {env: {...home.env, DB_CLIENT: 'sqlite', DB_FILE: 'clinic.sqlite'}, cwd: home.root}),
+    )
     expect(check.counts.Patients).to.equal(300)
     const again = await runCli(['demo', 'seed', '--patients', '10', '--out', 'clinic.sqlite'], {env: home.env, cwd: home.root})
     expect(again.code).to.equal(2)

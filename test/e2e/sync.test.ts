@@ -8,7 +8,15 @@ import {addPatient, addPayment, addVisit, archivePatient, updatePatient} from '.
 import {SyncState} from '../../src/sync/state.js'
 import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
 import {SANDBOX_TOKEN} from '../../src/sandbox/index.js'
-import {accountMismatches, contactsByPatient, mapperFor, readClinic, type SyncFixture, syncFixture, writeRequests} from '../helpers/sync-fixture.js'
+import {
+  accountMismatches,
+  contactsByPatient,
+  mapperFor,
+  readClinic,
+  type SyncFixture,
+  syncFixture,
+  writeRequests,
+} from '../helpers/sync-fixture.js'
 import type {SyncReport} from '../../src/sync/report.js'
 
 const PATIENTS = 150
@@ -49,7 +57,18 @@ describe('e2e: sync full / incremental / deep against the sandbox', function () 
     const result = await f.cli(['sync', 'full', '--json', '--batch-size', '50'])
     expectExit(result, 0)
     const report = parseJson<SyncReport>(result)
-    expect(Object.keys(report).sort()).to.deep.equal(['api', 'counts', 'dryRun', 'duplicates', 'durationMs', 'failures', 'finishedAt', 'mode', 'startedAt', 'watermark'])
+    expect(Object.keys(report).sort()).to.deep.equal([
+      'api',
+      'counts',
+      'dryRun',
+      'duplicates',
+      'durationMs',
+      'failures',
+      'finishedAt',
+      'mode',
+      'startedAt',
+      'watermark',
+    ])
     expect(report.counts).to.include({read: PATIENTS, created: PATIENTS, failed: 0, duplicates: 0})
     expect(report.watermark).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
     // 150 patients at 50 per batch: 3 creates (+1 resend for a batch with a refused pre-1970 birthday).
@@ -81,7 +100,13 @@ describe('e2e: sync full / incremental / deep against the sandbox', function () 
     addVisit(f.clinic.file, 5, {planStart: '2026-11-20 10:00:00', appeared: true, doctor: ['Зубов', 'Иван', 'Петрович']})
     addPayment(f.clinic.file, 7, {amount: 12345.67, at: '2026-11-21 12:00:00'})
     archivePatient(f.clinic.file, 9, 'Переехал')
-    const newId = addPatient(f.clinic.file, {surName: 'Новикова', name: 'Ольга', patronymic: 'Сергеевна', mobilePhone: '8 (916) 555-44-33', birthday: '1990-05-05'})
+    const newId = addPatient(f.clinic.file, {
+      surName: 'Новикова',
+      name: 'Ольга',
+      patronymic: 'Сергеевна',
+      mobilePhone: '8 (916) 555-44-33',
+      birthday: '1990-05-05',
+    })
     f.sandbox.resetStats()
 
     const result = await f.cli(['sync', 'incremental', '--json'])
@@ -106,7 +131,9 @@ describe('e2e: sync full / incremental / deep against the sandbox', function () 
     const edited = contacts.get('11')![0]!
     const deleted = contacts.get('12')![0]!
     const cleared = contacts.get('13')![0]!
-    f.sandbox.store.updateContacts([{id: edited.id, name: 'Кто-то Другой', custom_fields_values: [{field_id: mapper.resolved.debt!.id, values: [{value: '99999'}]}]}])
+    f.sandbox.store.updateContacts([
+      {id: edited.id, name: 'Кто-то Другой', custom_fields_values: [{field_id: mapper.resolved.debt!.id, values: [{value: '99999'}]}]},
+    ])
     f.sandbox.store.deleteContact(deleted.id)
     f.sandbox.store.updateContacts([{id: cleared.id, custom_fields_values: [{field_id: mapper.resolved.ident_id!.id, values: null}]}])
 
@@ -133,7 +160,9 @@ describe('e2e: sync full / incremental / deep against the sandbox', function () 
   it('sync status shows the runs, the watermark and the links', async () => {
     const result = await f.cli(['sync', 'status', '--json'])
     expectExit(result, 0)
-    const status = parseJson<{watermark: string; links: number; runs: Array<{mode: string; status: string}>; pendingFailures: unknown[]}>(result)
+    const status = parseJson<{watermark: string; links: number; runs: Array<{mode: string; status: string}>; pendingFailures: unknown[]}>(
+      result,
+    )
     expect(status.links).to.equal(PATIENTS + 1)
     expect(status.watermark).to.match(/^\d{4}-/)
     expect(status.runs.map((r) => r.mode)).to.include.members(['full', 'incremental', 'deep'])
@@ -151,7 +180,9 @@ describe('e2e: the sync log', function () {
       expectExit(await f.cli(['sync', 'full']), 0)
       updatePatient(f.clinic.file, 2, {persons: {Email: 'changed@example.org'}})
       expectExit(await f.cli(['sync', 'incremental']), 0)
-      const lines = readFileSync(path.join(f.home.dataDir, 'logs', 'sync.log'), 'utf8').trim().split('\n')
+      const lines = readFileSync(path.join(f.home.dataDir, 'logs', 'sync.log'), 'utf8')
+        .trim()
+        .split('\n')
       const entries = lines.map((l) => JSON.parse(l) as {msg: string; event?: string; counts?: {read: number}})
       expect(entries.filter((e) => e.event === 'run_start')).to.have.length(2)
       expect(entries.filter((e) => e.event === 'run_end').map((e) => e.counts?.read)).to.deep.equal([80, 1])
@@ -197,7 +228,12 @@ describe('e2e: sync full onto an account that already holds manager-made contact
     const identId = (id: number) => ({field_id: mapper.resolved.ident_id!.id, values: [{value: String(id)}]})
     const made = f.sandbox.store.createContacts([
       // typed by a manager, another format, plus a number only the CRM knows
-      {name: 'Иван Иванов', first_name: 'Иван', last_name: 'Иванов', custom_fields_values: [phone('+7 (925) 111-22-33', '+7 999 000-00-01')]},
+      {
+        name: 'Иван Иванов',
+        first_name: 'Иван',
+        last_name: 'Иванов',
+        custom_fields_values: [phone('+7 (925) 111-22-33', '+7 999 000-00-01')],
+      },
       // the family's shared phone, on a contact named after the father
       {name: 'Петров Олег', first_name: 'Олег', last_name: 'Петров', custom_fields_values: [phone('8-926-123-45-67')]},
       // a duplicate pair carrying Сидоров's patient id
@@ -205,14 +241,20 @@ describe('e2e: sync full onto an account that already holds manager-made contact
       {name: 'Сидоров Пётр (дубль)', custom_fields_values: [identId(ids.sidorov)]},
       // unrelated contacts
       {name: 'ООО Поставщик', custom_fields_values: [phone('+7 495 777-66-55')]},
-      {name: 'Случайный Человек', custom_fields_values: [phone('+7 911 222-33-44'), {field_code: 'EMAIL', values: [{value: 'Someone@Example.com', enum_code: 'WORK'}]}]},
+      {
+        name: 'Случайный Человек',
+        custom_fields_values: [
+          phone('+7 911 222-33-44'),
+          {field_code: 'EMAIL', values: [{value: 'Someone@Example.com', enum_code: 'WORK'}]},
+        ],
+      },
     ])
     manager = {ivanov: made[0]!, family: made[1]!, dupOld: made[2]!, dupNew: made[3]!, supplier: made[4]!, stranger: made[5]!}
     unrelatedBefore = JSON.stringify([f.sandbox.store.getContact(manager.supplier!.id), f.sandbox.store.getContact(manager.stranger!.id)])
   })
   after(async () => f.close())
 
-  it('links instead of duplicating, keeps the CRM users\' numbers, respects families and reports duplicates', async () => {
+  it("links instead of duplicating, keeps the CRM users' numbers, respects families and reports duplicates", async () => {
     const result = await f.cli(['sync', 'full', '--json'])
     expectExit(result, 0)
     const report = parseJson<SyncReport>(result)
@@ -236,13 +278,15 @@ describe('e2e: sync full onto an account that already holds manager-made contact
     expect(f.sandbox.store.getContact(manager.dupNew!.id)!.name).to.equal('Сидоров Пётр (дубль)')
     expect(f.sandbox.store.getContact(manager.dupOld!.id)!.name).to.equal('Сидоров Пётр')
     // Unrelated contacts: byte for byte untouched
-    expect(JSON.stringify([f.sandbox.store.getContact(manager.supplier!.id), f.sandbox.store.getContact(manager.stranger!.id)])).to.equal(unrelatedBefore)
+    expect(JSON.stringify([f.sandbox.store.getContact(manager.supplier!.id), f.sandbox.store.getContact(manager.stranger!.id)])).to.equal(
+      unrelatedBefore,
+    )
     // Every other patient: exactly one correct contact
     const problems = await accountMismatches(f)
     expect(problems).to.deep.equal([`patient ${ids.sidorov}: 2 contacts`])
   })
 
-  it('a number this tool wrote and IDENT dropped is removed; the CRM user\'s number stays', async () => {
+  it("a number this tool wrote and IDENT dropped is removed; the CRM user's number stays", async () => {
     updatePatient(f.clinic.file, ids.ivanov, {persons: {MobilePhone: '8 (925) 444-55-66'}})
     const result = await f.cli(['sync', 'incremental', '--json'])
     expectExit(result, 0)

@@ -77,7 +77,10 @@ describe('e2e: sync watch', function () {
     // Many changes, slow answers, small batches: the pass is still writing when Ctrl+C comes.
     for (let id = 20; id <= 59; id++) updatePatient(f.clinic.file, id, {patients: {Comment: `новый комментарий ${id}`}})
     f.sandbox.settings.latencyMs = 150
-    const watch = startCli(['sync', 'watch', '--batch-size', '2'], {env: {...f.env, SYNC_INTERVAL_MINUTES: '0.02', SYNC_DEEP_TIMES: '03:00'}, cwd: f.home.root})
+    const watch = startCli(['sync', 'watch', '--batch-size', '2'], {
+      env: {...f.env, SYNC_INTERVAL_MINUTES: '0.02', SYNC_DEEP_TIMES: '03:00'},
+      cwd: f.home.root,
+    })
     const patchesBefore = f.sandbox.apiRequestCount({method: 'PATCH', pathPrefix: '/api/v4/contacts'})
     await waitFor(() => f.sandbox.apiRequestCount({method: 'PATCH', pathPrefix: '/api/v4/contacts'}) >= patchesBefore + 3, 60_000)
     watch.child.kill('SIGINT')
@@ -135,7 +138,11 @@ describe('e2e: patient test', function () {
   let f: SyncFixture
 
   before(async () => {
-    f = await syncFixture({patients: 25, seed: 13, crafted: [{id: 500, surName: 'Новый', name: 'Пациент', mobilePhone: '+7 917 000 11 22', birthday: '1985-03-04'}]})
+    f = await syncFixture({
+      patients: 25,
+      seed: 13,
+      crafted: [{id: 500, surName: 'Новый', name: 'Пациент', mobilePhone: '+7 917 000 11 22', birthday: '1985-03-04'}],
+    })
     const first = await f.cli(['sync', 'full', '--limit', '25'])
     expectExit(first, 0)
   })
@@ -144,11 +151,23 @@ describe('e2e: patient test', function () {
   it('shows the differences after a hand edit in amoCRM and repairs them with --yes', async () => {
     const mapper = mapperFor(f)
     const contact = contactOf(f, 7)
-    f.sandbox.store.updateContacts([{id: contact.id, last_name: 'Правка', custom_fields_values: [{field_id: mapper.resolved.card_number!.id, values: [{value: 'ИСПРАВЛЕНО'}]}]}])
+    f.sandbox.store.updateContacts([
+      {
+        id: contact.id,
+        last_name: 'Правка',
+        custom_fields_values: [{field_id: mapper.resolved.card_number!.id, values: [{value: 'ИСПРАВЛЕНО'}]}],
+      },
+    ])
 
     const shown = await f.cli(['patient', 'test', '--patient-id', '7', '--dry-run', '--json'])
     expectExit(shown, 0)
-    const diff = parseJson<{contactId: number; match: string; action: string; fields: Array<{key: string; ident: string; amo: string; equal: boolean}>; report: unknown}>(shown)
+    const diff = parseJson<{
+      contactId: number
+      match: string
+      action: string
+      fields: Array<{key: string; ident: string; amo: string; equal: boolean}>
+      report: unknown
+    }>(shown)
     expect(diff).to.include({contactId: contact.id, match: 'link', action: 'update', report: null})
     const unequal = diff.fields.filter((x) => !x.equal).map((x) => x.key)
     expect(unequal).to.include.members(['last_name', 'card_number'])
@@ -169,12 +188,16 @@ describe('e2e: patient test', function () {
     expect(result.report.mode).to.equal('patient')
     expect(result.report.counts.updated).to.equal(1)
     expect(contactOf(f, 7).last_name).to.not.equal('Правка')
-    const after = parseJson<{action: string; fields: Array<{equal: boolean; key: string}>}>(await f.cli(['patient', 'test', '--patient-id', '7', '--dry-run', '--json']))
+    const after = parseJson<{action: string; fields: Array<{equal: boolean; key: string}>}>(
+      await f.cli(['patient', 'test', '--patient-id', '7', '--dry-run', '--json']),
+    )
     expect(after.fields.filter((x) => !x.equal && x.key !== 'birthday')).to.deep.equal([])
   })
 
   it('handles a patient that has no contact yet: says it would be created, then creates it', async () => {
-    const shown = parseJson<{contactId: number | null; match: string; action: string}>(await f.cli(['patient', 'test', '--patient-id', '500', '--dry-run', '--json']))
+    const shown = parseJson<{contactId: number | null; match: string; action: string}>(
+      await f.cli(['patient', 'test', '--patient-id', '500', '--dry-run', '--json']),
+    )
     expect(shown).to.deep.include({contactId: null, match: 'none', action: 'create'})
     expect(contactsByPatient(f).get('500')).to.equal(undefined)
     const made = await f.cli(['patient', 'test', '--patient-id', '500', '--yes'])

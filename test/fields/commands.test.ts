@@ -10,7 +10,15 @@ interface CheckJson {
   ok: boolean
   summary: string
   saved: Record<string, number>
-  fields: Array<{key: string; name: string; id: number | null; type: string | null; ok: boolean; problem: string | null; fix: string | null}>
+  fields: Array<{
+    key: string
+    name: string
+    id: number | null
+    type: string | null
+    ok: boolean
+    problem: string | null
+    fix: string | null
+  }>
   created?: Array<{key: string; id: number}>
 }
 
@@ -20,8 +28,10 @@ describe('fields check / fields create (built CLI against the sandbox)', functio
   let sandbox: Sandbox
   let home: TempHome
 
-  const run = (args: string[]) => runCli(args, {env: {...home.env, AMOCRM_BASE_URL: sandbox.url, AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN}, cwd: home.root})
-  const storedFields = () => (JSON.parse(readFileSync(path.join(home.configDir, 'config.json'), 'utf8')) as {fields?: Record<string, {id: number}>}).fields ?? {}
+  const run = (args: string[]) =>
+    runCli(args, {env: {...home.env, AMOCRM_BASE_URL: sandbox.url, AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN}, cwd: home.root})
+  const storedFields = () =>
+    (JSON.parse(readFileSync(path.join(home.configDir, 'config.json'), 'utf8')) as {fields?: Record<string, {id: number}>}).fields ?? {}
 
   beforeEach(async () => {
     sandbox = await startSandbox({rateLimit: 0})

@@ -1,7 +1,15 @@
 import {expect} from 'chai'
 
 import type {Contact, ContactCustomFieldRead} from '../../src/amocrm/types.js'
-import {buildUpdate, type DesiredContact, desiredHash, diffContact, mapPatient, mergeMultiValues, writtenMultiValues} from '../../src/fields/index.js'
+import {
+  buildUpdate,
+  type DesiredContact,
+  desiredHash,
+  diffContact,
+  mapPatient,
+  mergeMultiValues,
+  writtenMultiValues,
+} from '../../src/fields/index.js'
 import {contact, MOSCOW, patient, resolvedFor} from './fixtures.js'
 
 const resolved = resolvedFor()
@@ -38,7 +46,11 @@ function row(desired: DesiredContact, c: Contact | null, key: string, previous?:
 
 describe('fields: comparing with the contact amoCRM holds', () => {
   it('finds nothing to write when the contact holds what was written (amoCRM’s read forms)', () => {
-    const desired = mapPatient(patient({archived: true, archiveReason: 'Переезд', smsRejection: true, phone: '8 495 123 45 67'}), resolved, MOSCOW)
+    const desired = mapPatient(
+      patient({archived: true, archiveReason: 'Переезд', smsRejection: true, phone: '8 495 123 45 67'}),
+      resolved,
+      MOSCOW,
+    )
     const held = asAmoReturns(desired)
     expect(diffContact(desired, held, resolved, opts).filter((d) => !d.equal)).to.deep.equal([])
     expect(buildUpdate(desired, held, resolved, opts)).to.equal(null)
@@ -127,7 +139,15 @@ describe('fields: comparing with the contact amoCRM holds', () => {
   })
 
   it('merges e-mails case-insensitively', () => {
-    const merged = mergeMultiValues('email', [{value: 'Ivan@Example.ru', enum_code: 'WORK'}, {value: 'old@x.ru', enum_code: 'PRIV'}], [{value: 'ivan@example.ru', enum_code: 'PRIV'}], ['OLD@x.ru'])
+    const merged = mergeMultiValues(
+      'email',
+      [
+        {value: 'Ivan@Example.ru', enum_code: 'WORK'},
+        {value: 'old@x.ru', enum_code: 'PRIV'},
+      ],
+      [{value: 'ivan@example.ru', enum_code: 'PRIV'}],
+      ['OLD@x.ru'],
+    )
     expect(merged).to.deep.equal({values: [{value: 'Ivan@Example.ru', enum_code: 'WORK'}], changed: true})
     const same = mergeMultiValues('email', [{value: 'IVAN@example.ru'}], [{value: 'ivan@example.ru', enum_code: 'PRIV'}], [])
     expect(same.changed).to.equal(false)
@@ -150,7 +170,9 @@ describe('fields: comparing with the contact amoCRM holds', () => {
       const diff = diffContact(desired, held, resolved, {accountTimezone: 'Asia/Vladivostok'}).find((d) => d.key === 'birthday')!
       expect(diff.equal).to.equal(true)
       const dayBefore = replaceField(held, resolved.birthday!.id, [{value: int - 86_400}])
-      expect(diffContact(desired, dayBefore, resolved, {accountTimezone: 'Asia/Vladivostok'}).find((d) => d.key === 'birthday')!.equal).to.equal(false)
+      expect(
+        diffContact(desired, dayBefore, resolved, {accountTimezone: 'Asia/Vladivostok'}).find((d) => d.key === 'birthday')!.equal,
+      ).to.equal(false)
     })
   })
 
@@ -160,7 +182,9 @@ describe('fields: comparing with the contact amoCRM holds', () => {
     expect(row(desired, replaceField(base, resolved.gender!.id, [{value: 'женский'}]), 'gender').equal).to.equal(true)
     const wrong = replaceField(base, resolved.gender!.id, [{value: 'Мужской', enum_id: resolved.gender!.enums['Мужской']}])
     expect(row(desired, wrong, 'gender')).to.include({equal: false, desired: 'Женский', actual: 'Мужской'})
-    expect(buildUpdate(desired, wrong, resolved, opts)!.custom_fields_values).to.deep.equal([{field_id: resolved.gender!.id, values: [{enum_id: resolved.gender!.enums['Женский']}]}])
+    expect(buildUpdate(desired, wrong, resolved, opts)!.custom_fields_values).to.deep.equal([
+      {field_id: resolved.gender!.id, values: [{enum_id: resolved.gender!.enums['Женский']}]},
+    ])
   })
 
   it('an archived patient made active again: status Активный, reason cleared with values: null', () => {
@@ -193,7 +217,9 @@ describe('fields: comparing with the contact amoCRM holds', () => {
     expect(update).not.to.have.property('name')
     const sent = update.custom_fields_values!
     expect(sent.every((cf) => cf.values !== null)).to.equal(true)
-    expect(sent.map((cf) => cf.field_id)).to.include(resolved.ident_id!.id).and.not.include(resolved.sms_opt_out!.id)
+    expect(sent.map((cf) => cf.field_id))
+      .to.include(resolved.ident_id!.id)
+      .and.not.include(resolved.sms_opt_out!.id)
   })
 
   it('sends only the name parts that differ', () => {
@@ -227,7 +253,10 @@ describe('fields: payload hash and written values', () => {
     const a = mapPatient(patient({mobilePhone: '89251234567', phone: '84951234567'}), resolved, MOSCOW)
     const b = mapPatient(patient({mobilePhone: '84951234567', phone: '89251234567'}), resolved, MOSCOW)
     expect(desiredHash(a)).to.match(/^[0-9a-f]{64}$/)
-    const reordered: DesiredContact = {...a, fields: [...a.fields].reverse().map((f) => Object.fromEntries(Object.entries(f).reverse()) as typeof f)}
+    const reordered: DesiredContact = {
+      ...a,
+      fields: [...a.fields].reverse().map((f) => Object.fromEntries(Object.entries(f).reverse()) as typeof f),
+    }
     expect(desiredHash(reordered)).to.equal(desiredHash(a))
     expect(desiredHash(b)).to.equal(desiredHash(a))
     expect(desiredHash(mapPatient(patient({comment: 'другое'}), resolved, MOSCOW))).not.to.equal(desiredHash(a))

@@ -43,8 +43,22 @@ let nextEnumId = 5000
 /** An account's field definitions: built-in PHONE/EMAIL plus every catalogue field under its default name. */
 export function accountDefs(typeOverrides: Partial<Record<FieldKey, string>> = {}): CustomFieldDef[] {
   const defs: CustomFieldDef[] = [
-    {id: 11, name: 'Телефон', type: 'multitext', code: 'PHONE', sort: 4, enums: ['WORK', 'WORKDD', 'MOB', 'FAX', 'HOME', 'OTHER'].map((v, i) => ({id: 201 + i, value: v, sort: i}))},
-    {id: 12, name: 'Email', type: 'multitext', code: 'EMAIL', sort: 6, enums: ['WORK', 'PRIV', 'OTHER'].map((v, i) => ({id: 301 + i, value: v, sort: i}))},
+    {
+      id: 11,
+      name: 'Телефон',
+      type: 'multitext',
+      code: 'PHONE',
+      sort: 4,
+      enums: ['WORK', 'WORKDD', 'MOB', 'FAX', 'HOME', 'OTHER'].map((v, i) => ({id: 201 + i, value: v, sort: i})),
+    },
+    {
+      id: 12,
+      name: 'Email',
+      type: 'multitext',
+      code: 'EMAIL',
+      sort: 6,
+      enums: ['WORK', 'PRIV', 'OTHER'].map((v, i) => ({id: 301 + i, value: v, sort: i})),
+    },
   ]
   let id = 100
   for (const spec of FIELD_CATALOGUE) {

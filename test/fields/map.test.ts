@@ -1,6 +1,14 @@
 import {expect} from 'chai'
 
-import {buildCreate, catalogueMarkdownTable, type DesiredContact, FIELD_CATALOGUE, FIELD_KEYS, formatVisitHistory, mapPatient} from '../../src/fields/index.js'
+import {
+  buildCreate,
+  catalogueMarkdownTable,
+  type DesiredContact,
+  FIELD_CATALOGUE,
+  FIELD_KEYS,
+  formatVisitHistory,
+  mapPatient,
+} from '../../src/fields/index.js'
 import type {Visit} from '../../src/ident/types.js'
 import {accountDefs, MOSCOW, patient, resolvedFor} from './fixtures.js'
 
@@ -22,7 +30,9 @@ describe('fields: the catalogue', () => {
   it('renders the docs table of field-mapping.md from the catalogue', () => {
     const rows = catalogueMarkdownTable().split('\n')
     expect(rows).to.have.length(22)
-    expect(rows).to.include('| `gender` | Пол | select: Мужской / Женский / Не указан | Мужской / Женский / Не указан, by option text → its `enum_id` | Persons.Sex |')
+    expect(rows).to.include(
+      '| `gender` | Пол | select: Мужской / Женский / Не указан | Мужской / Женский / Не указан, by option text → its `enum_id` | Persons.Sex |',
+    )
     expect(rows[2]).to.match(/^\| `phone` \| Телефон \(built-in, code `PHONE`\) \| multitext \|/)
   })
 
@@ -189,9 +199,7 @@ describe('fields: patient → desired contact', () => {
   })
 
   it('finds options by text whatever their case or ё, and warns when one is missing', () => {
-    const defs = accountDefs().map((d) =>
-      d.name === 'Статус' ? {...d, enums: [{id: 9001, value: 'активный', sort: 1}]} : d,
-    )
+    const defs = accountDefs().map((d) => (d.name === 'Статус' ? {...d, enums: [{id: 9001, value: 'активный', sort: 1}]} : d))
     const r = resolvedFor(defs)
     const active = mapPatient(patient(), r, MOSCOW)
     expect(field(active, 'status')!.values).to.deep.equal([{enum_id: 9001}])
@@ -271,7 +279,14 @@ describe('fields: patient → desired contact', () => {
       })
 
     it('is newest first, one line per visit', () => {
-      const text = formatVisitHistory([{at: '2023-01-01 09:00:00', doctor: 'Б Б. Б.'}, {at: '2024-02-03 18:05:00', doctor: null}], 2, 4000)
+      const text = formatVisitHistory(
+        [
+          {at: '2023-01-01 09:00:00', doctor: 'Б Б. Б.'},
+          {at: '2024-02-03 18:05:00', doctor: null},
+        ],
+        2,
+        4000,
+      )
       expect(text).to.equal('03.02.2024 18:05\n01.01.2023 09:00 — Б Б. Б.')
     })
 
@@ -310,21 +325,57 @@ describe('fields: patient → desired contact', () => {
   })
 
   it('clears fields whose IDENT value is empty', () => {
-    const d = mapPatient(patient({cardNumber: '  ', comment: null, snils: null, inn: '', branch: null, patientNumber: null}), resolved, MOSCOW)
-    for (const key of ['card_number', 'comment', 'snils', 'inn', 'branch', 'patient_number']) expect(field(d, key)!.values, key).to.equal(null)
+    const d = mapPatient(
+      patient({cardNumber: '  ', comment: null, snils: null, inn: '', branch: null, patientNumber: null}),
+      resolved,
+      MOSCOW,
+    )
+    for (const key of ['card_number', 'comment', 'snils', 'inn', 'branch', 'patient_number'])
+      expect(field(d, key)!.values, key).to.equal(null)
     const create = buildCreate(d)
     const sent = (create.custom_fields_values ?? []).map((cf) => cf.field_id)
-    for (const key of ['card_number', 'comment', 'snils', 'inn', 'branch', 'patient_number'] as const) expect(sent).not.to.include(resolved[key]!.id)
+    for (const key of ['card_number', 'comment', 'snils', 'inn', 'branch', 'patient_number'] as const)
+      expect(sent).not.to.include(resolved[key]!.id)
   })
 
   it('never sends a field whose IDENT source is unavailable', () => {
     const d = mapPatient(
-      patient({email: undefined, mobilePhone: undefined, phone: undefined, sex: undefined, birthday: undefined, inn: undefined, snils: undefined, visits: undefined, totalVisits: undefined, discount: undefined, debt: undefined, advance: undefined, branch: undefined, archiveReason: undefined}),
+      patient({
+        email: undefined,
+        mobilePhone: undefined,
+        phone: undefined,
+        sex: undefined,
+        birthday: undefined,
+        inn: undefined,
+        snils: undefined,
+        visits: undefined,
+        totalVisits: undefined,
+        discount: undefined,
+        debt: undefined,
+        advance: undefined,
+        branch: undefined,
+        archiveReason: undefined,
+      }),
       resolved,
       MOSCOW,
     )
     const keys = d.fields.map((f) => f.key)
-    for (const key of ['phone', 'email', 'gender', 'age', 'birthday', 'inn', 'snils', 'visits', 'total_visits', 'discount', 'debt', 'advance', 'branch', 'archive_reason'])
+    for (const key of [
+      'phone',
+      'email',
+      'gender',
+      'age',
+      'birthday',
+      'inn',
+      'snils',
+      'visits',
+      'total_visits',
+      'discount',
+      'debt',
+      'advance',
+      'branch',
+      'archive_reason',
+    ])
       expect(keys, key).not.to.include(key)
     expect(d.skipped.filter((s) => s.reason === 'source_missing')).to.have.length(14)
     expect(keys).to.include('ident_id')
@@ -347,7 +398,16 @@ describe('fields: patient → desired contact', () => {
 
   it('does not throw on hostile data', () => {
     const d = mapPatient(
-      patient({mobilePhone: '+'.repeat(300), email: '@@@', birthday: 'garbage', snils: '\u0000', discount: Number.NaN, advance: Number.POSITIVE_INFINITY, visits: [{at: '', doctor: null}], totalVisits: -1}),
+      patient({
+        mobilePhone: '+'.repeat(300),
+        email: '@@@',
+        birthday: 'garbage',
+        snils: '\u0000',
+        discount: Number.NaN,
+        advance: Number.POSITIVE_INFINITY,
+        visits: [{at: '', doctor: null}],
+        totalVisits: -1,
+      }),
       resolved,
       MOSCOW,
     )

@@ -11,7 +11,8 @@ describe('fields: matching helpers', () => {
     expect(normalizePhone('925 123 45 67')).to.deep.equal({e164: '+79251234567', type: 'mobile'})
     expect(normalizePhone('+7 (495) 123-45-67')).to.deep.equal({e164: '+74951234567', type: 'landline'})
     expect(normalizePhone('+380 44 123 4567')).to.deep.equal({e164: '+380441234567', type: 'landline'})
-    for (const bad of ['', '   ', '123-45-67', 'нет', '00000000000', null, undefined]) expect(normalizePhone(bad), String(bad)).to.equal(null)
+    for (const bad of ['', '   ', '123-45-67', 'нет', '00000000000', null, undefined])
+      expect(normalizePhone(bad), String(bad)).to.equal(null)
   })
 
   it('contactIdentId: the trimmed value of “ID пациента IDENT”, null when empty', () => {
@@ -24,7 +25,15 @@ describe('fields: matching helpers', () => {
 
   it('contactPhones: every valid phone of the contact, normalized', () => {
     const c = contact([
-      {field_id: 11, field_code: 'PHONE', values: [{value: '8 (925) 123-45-67', enum_code: 'MOB'}, {value: '+7 495 123 45 67', enum_code: 'WORK'}, {value: 'мамин', enum_code: 'OTHER'}]},
+      {
+        field_id: 11,
+        field_code: 'PHONE',
+        values: [
+          {value: '8 (925) 123-45-67', enum_code: 'MOB'},
+          {value: '+7 495 123 45 67', enum_code: 'WORK'},
+          {value: 'мамин', enum_code: 'OTHER'},
+        ],
+      },
       {field_id: 12, field_code: 'EMAIL', values: [{value: 'a@b.ru'}]},
     ])
     expect([...contactPhones(c)].sort()).to.deep.equal(['+74951234567', '+79251234567'])

@@ -7,7 +7,16 @@ import {expect} from 'chai'
 import {AmoClient, RateLimiter, staticTokenProvider} from '../../src/amocrm/index.js'
 import type {CustomFieldCreate} from '../../src/amocrm/types.js'
 import {loadConfig, saveFieldIds} from '../../src/config/index.js'
-import {buildCreate, buildUpdate, checkFields, createMissingFields, diffContact, FIELD_CATALOGUE, mapPatient, resolveFields} from '../../src/fields/index.js'
+import {
+  buildCreate,
+  buildUpdate,
+  checkFields,
+  createMissingFields,
+  diffContact,
+  FIELD_CATALOGUE,
+  mapPatient,
+  resolveFields,
+} from '../../src/fields/index.js'
 import {type Sandbox, SANDBOX_TOKEN, startSandbox} from '../../src/sandbox/index.js'
 import {patient} from './fixtures.js'
 
@@ -68,7 +77,12 @@ describe('fields: check and create against the sandbox', function () {
     const check = await checkFields(api, config().fields)
     expect(check.ok).to.equal(false)
     const age = check.fields.find((f) => f.key === 'age')!
-    expect(age).to.include({ok: false, problem: 'wrong_type', type: 'text', message: `the field 'Возраст' (id ${age.id}) is of type 'text', age needs 'numeric'`})
+    expect(age).to.include({
+      ok: false,
+      problem: 'wrong_type',
+      type: 'text',
+      message: `the field 'Возраст' (id ${age.id}) is of type 'text', age needs 'numeric'`,
+    })
     expect(check.summary).to.equal('1 of 20 mapped fields are not usable (wrong type: age)')
 
     const created = await createMissingFields(api, config().fields, {saveIds})
@@ -98,7 +112,14 @@ describe('fields: check and create against the sandbox', function () {
     expect(first.created.map((c) => c.key)).not.to.include.members(['phone', 'email'])
     const defs = await api.listCustomFields()
     const type = (name: string) => defs.find((d) => d.name === name)!.type
-    expect([type('Приемы'), type('Комментарий'), type('Дата рождения'), type('Возраст'), type('Отказ от SMS'), type('СНИЛС')]).to.deep.equal(['textarea', 'textarea', 'birthday', 'numeric', 'checkbox', 'text'])
+    expect([
+      type('Приемы'),
+      type('Комментарий'),
+      type('Дата рождения'),
+      type('Возраст'),
+      type('Отказ от SMS'),
+      type('СНИЛС'),
+    ]).to.deep.equal(['textarea', 'textarea', 'birthday', 'numeric', 'checkbox', 'text'])
     expect(defs.find((d) => d.name === 'Пол')!.enums!.map((e) => e.value)).to.deep.equal(['Мужской', 'Женский', 'Не указан'])
     expect(defs.find((d) => d.name === 'Статус')!.enums!.map((e) => e.value)).to.deep.equal(['Активный', 'Архивный'])
     const stored = config().fields
@@ -149,7 +170,14 @@ describe('fields: a mapped patient round-trips through the sandbox unchanged', f
       await createMissingFields(api, {})
       const {resolved} = resolveFields(await api.listCustomFields(), {})
       const options = {accountTimezone: timezone, clinicTimezone: 'Europe/Moscow', now: new Date('2025-06-01T09:00:00Z')}
-      const p = patient({birthday: '1985-06-15', phone: '8 (495) 123-45-67', archived: true, archiveReason: 'Переезд', comment: 'к'.repeat(5000), smsRejection: true})
+      const p = patient({
+        birthday: '1985-06-15',
+        phone: '8 (495) 123-45-67',
+        archived: true,
+        archiveReason: 'Переезд',
+        comment: 'к'.repeat(5000),
+        smsRejection: true,
+      })
       const desired = mapPatient(p, resolved, options)
       const [created] = await api.createContacts([buildCreate(desired)])
       const held = (await api.getContact(created!.id))!
@@ -159,7 +187,25 @@ describe('fields: a mapped patient round-trips through the sandbox unchanged', f
 
       // A patient with almost nothing: no name parts, no phones, false checkbox, empty values.
       const bare = mapPatient(
-        patient({id: '42', surname: null, name: null, patronymic: null, mobilePhone: null, email: null, birthday: null, smsRejection: false, comment: null, cardNumber: null, snils: null, inn: null, branch: null, patientNumber: null, visits: [], totalVisits: 0, sex: null}),
+        patient({
+          id: '42',
+          surname: null,
+          name: null,
+          patronymic: null,
+          mobilePhone: null,
+          email: null,
+          birthday: null,
+          smsRejection: false,
+          comment: null,
+          cardNumber: null,
+          snils: null,
+          inn: null,
+          branch: null,
+          patientNumber: null,
+          visits: [],
+          totalVisits: 0,
+          sex: null,
+        }),
         resolved,
         options,
       )
@@ -169,18 +215,28 @@ describe('fields: a mapped patient round-trips through the sandbox unchanged', f
       expect(diffContact(bare, bareHeld, resolved, {accountTimezone: timezone}).filter((d) => !d.equal)).to.deep.equal([])
 
       // A CRM user adds a phone; IDENT changes the mobile: the user's phone stays, ours is replaced.
-      const cfs = held.custom_fields_values!.map((cf) => ({field_id: cf.field_id, values: cf.values.map((v) => ({value: v.value!, ...(v.enum_code ? {enum_code: v.enum_code} : {})}))}))
+      const cfs = held.custom_fields_values!.map((cf) => ({
+        field_id: cf.field_id,
+        values: cf.values.map((v) => ({value: v.value!, ...(v.enum_code ? {enum_code: v.enum_code} : {})})),
+      }))
       const phone = cfs.find((cf) => cf.field_id === resolved.phone!.id)!
       phone.values.push({value: '+7 916 000-11-22', enum_code: 'OTHER'})
       await api.updateContacts([{id: held.id, custom_fields_values: [phone]}])
       const changed = mapPatient({...p, mobilePhone: '8 903 555 66 77', archived: false, archiveReason: null}, resolved, options)
-      const update = buildUpdate(changed, (await api.getContact(held.id))!, resolved, {accountTimezone: timezone, previous: {phone: ['+79251234567', '+74951234567']}})
+      const update = buildUpdate(changed, (await api.getContact(held.id))!, resolved, {
+        accountTimezone: timezone,
+        previous: {phone: ['+79251234567', '+74951234567']},
+      })
       await api.updateContacts([update!])
       const after = (await api.getContact(held.id))!
       const phones = after.custom_fields_values!.find((cf) => cf.field_id === resolved.phone!.id)!.values.map((v) => v.value)
       expect(phones).to.have.members(['+7 916 000-11-22', '+79035556677', '+74951234567'])
       expect(after.custom_fields_values!.find((cf) => cf.field_id === resolved.archive_reason!.id)).to.equal(undefined)
-      expect(diffContact(changed, after, resolved, {accountTimezone: timezone, previous: {phone: ['+79035556677', '+74951234567']}}).filter((d) => !d.equal)).to.deep.equal([])
+      expect(
+        diffContact(changed, after, resolved, {accountTimezone: timezone, previous: {phone: ['+79035556677', '+74951234567']}}).filter(
+          (d) => !d.equal,
+        ),
+      ).to.deep.equal([])
     })
   }
 })

@@ -45,9 +45,16 @@ export function cliEnv(extra: Record<string, string | undefined>): NodeJS.Proces
 }
 
 /** Runs the built CLI (`bin/run.js`) as a child process and collects its output. */
-export function runCli(args: string[], options: {env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; input?: string} = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: {env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; input?: string} = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? tmpdir(), env: cliEnv(options.env ?? {}), stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? tmpdir(),
+      env: cliEnv(options.env ?? {}),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -64,8 +71,15 @@ export function runCli(args: string[], options: {env?: Record<string, string | u
 }
 
 /** Starts the CLI and returns the child, for tests that signal or kill it mid-run. */
-export function startCli(args: string[], options: {env?: Record<string, string | undefined>; cwd?: string} = {}): {child: ChildProcess; output: () => {stdout: string; stderr: string}; exited: Promise<CliResult>} {
-  const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? tmpdir(), env: cliEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe']})
+export function startCli(
+  args: string[],
+  options: {env?: Record<string, string | undefined>; cwd?: string} = {},
+): {child: ChildProcess; output: () => {stdout: string; stderr: string}; exited: Promise<CliResult>} {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? tmpdir(),
+    env: cliEnv(options.env ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => (stdout += d))
@@ -94,5 +108,8 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
 
 /** Asserts the exit code, showing everything the command printed when it differs. */
 export function expectExit(result: CliResult, code: number): void {
-  if (result.code !== code) throw new Error(`expected exit ${code}, got ${result.code} (signal ${result.signal})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`)
+  if (result.code !== code)
+    throw new Error(
+      `expected exit ${code}, got ${result.code} (signal ${result.signal})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
+    )
 }

@@ -19,9 +19,20 @@ export interface SyncFixture {
 }
 
 /** A generated clinic, a sandbox account with the mapped fields created, and a fresh home for the CLI. */
-export async function syncFixture(options: {patients: number; seed?: number; crafted?: CraftedPatient[]; sandbox?: SandboxOptions; createFields?: boolean}): Promise<SyncFixture> {
+export async function syncFixture(options: {
+  patients: number
+  seed?: number
+  crafted?: CraftedPatient[]
+  sandbox?: SandboxOptions
+  createFields?: boolean
+}): Promise<SyncFixture> {
   const home = tempHome('ident-amo-sync-')
-  const clinic = generateClinic({patients: options.patients, seed: options.seed ?? 42, file: path.join(home.root, 'clinic.sqlite'), crafted: options.crafted})
+  const clinic = generateClinic({
+    patients: options.patients,
+    seed: options.seed ?? 42,
+    file: path.join(home.root, 'clinic.sqlite'),
+    crafted: options.crafted,
+  })
   const sandbox = await startSandbox({rateLimit: 0, ...options.sandbox})
   const env = {
     ...home.env,
@@ -62,7 +73,11 @@ export function contactsByPatient(fixture: SyncFixture): Map<string, Contact[]> 
 export function mapperFor(fixture: SyncFixture) {
   const config = loadConfig({configDir: fixture.home.configDir, dataDir: fixture.home.dataDir, env: fixture.env, cwd: fixture.home.root})
   return createFieldsMapper(
-    {accountTimezone: fixture.sandbox.store.account.timezone, defs: fixture.sandbox.store.listFields(), fetchedAt: new Date().toISOString()},
+    {
+      accountTimezone: fixture.sandbox.store.account.timezone,
+      defs: fixture.sandbox.store.listFields(),
+      fetchedAt: new Date().toISOString(),
+    },
     {fields: config.fields, clinicTimezone: fixture.sandbox.store.account.timezone},
   )
 }
@@ -105,5 +120,8 @@ export async function accountMismatches(fixture: SyncFixture): Promise<string[]>
 }
 
 export function writeRequests(fixture: SyncFixture): number {
-  return fixture.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'}) + fixture.sandbox.apiRequestCount({method: 'PATCH', pathPrefix: '/api/v4/contacts'})
+  return (
+    fixture.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'}) +
+    fixture.sandbox.apiRequestCount({method: 'PATCH', pathPrefix: '/api/v4/contacts'})
+  )
 }

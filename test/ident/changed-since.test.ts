@@ -1,6 +1,15 @@
 import {expect} from 'chai'
 
-import {addOrder, addPatient, addPayment, addVisit, archivePatient, generateClinic, touchPatient, updatePatient} from '../../src/ident/index.js'
+import {
+  addOrder,
+  addPatient,
+  addPayment,
+  addVisit,
+  archivePatient,
+  generateClinic,
+  touchPatient,
+  updatePatient,
+} from '../../src/ident/index.js'
 import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 describe('ident reader: changed since a watermark', () => {

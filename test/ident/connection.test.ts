@@ -40,7 +40,14 @@ class FakeConnection {
   }
 }
 
-const TARGET: ConnectTarget = {client: 'mssql', server: 'clinic-srv\\PZSQLSERVER', database: 'PZ', user: 'reader', instance: 'PZSQLSERVER', requestTimeoutMs: 120000}
+const TARGET: ConnectTarget = {
+  client: 'mssql',
+  server: 'clinic-srv\\PZSQLSERVER',
+  database: 'PZ',
+  user: 'reader',
+  instance: 'PZSQLSERVER',
+  requestTimeoutMs: 120000,
+}
 
 function mssqlConfig(env: Record<string, string>) {
   const root = tempDir()
@@ -51,7 +58,15 @@ function mssqlConfig(env: Record<string, string>) {
 async function tediousSettings(env: Record<string, string>, password?: string) {
   const connection = connectIdent(mssqlConfig(env), {password})
   try {
-    return (connection.knex.client as unknown as {_generateConnection(): {server: string; authentication: {type: string; options: Record<string, unknown>}; options: Record<string, unknown>}})._generateConnection()
+    return (
+      connection.knex.client as unknown as {
+        _generateConnection(): {
+          server: string
+          authentication: {type: string; options: Record<string, unknown>}
+          options: Record<string, unknown>
+        }
+      }
+    )._generateConnection()
   } finally {
     await connection.close()
   }
@@ -59,17 +74,37 @@ async function tediousSettings(env: Record<string, string>, password?: string) {
 
 describe('ident connection: SQL Server settings', () => {
   it('connects to a named instance read-only, with UTC dates and TLS as configured', async () => {
-    const settings = await tediousSettings({DB_HOST: 'clinic-srv', DB_INSTANCE: 'PZSQLSERVER', DB_USER: 'reader', DB_TRUST_SERVER_CERTIFICATE: 'true'}, 'from-keychain')
+    const settings = await tediousSettings(
+      {DB_HOST: 'clinic-srv', DB_INSTANCE: 'PZSQLSERVER', DB_USER: 'reader', DB_TRUST_SERVER_CERTIFICATE: 'true'},
+      'from-keychain',
+    )
     expect(settings.server).to.equal('clinic-srv')
     expect(settings.authentication.type).to.equal('default')
     expect(settings.authentication.options).to.include({userName: 'reader', password: 'from-keychain'})
-    expect(settings.options).to.include({instanceName: 'PZSQLSERVER', database: 'PZ', readOnlyIntent: true, useUTC: true, encrypt: true, trustServerCertificate: true, connectTimeout: 15000, requestTimeout: 120000})
+    expect(settings.options).to.include({
+      instanceName: 'PZSQLSERVER',
+      database: 'PZ',
+      readOnlyIntent: true,
+      useUTC: true,
+      encrypt: true,
+      trustServerCertificate: true,
+      connectTimeout: 15000,
+      requestTimeout: 120000,
+    })
     expect(settings.options).not.to.have.property('port')
     expect(settings.options.connectionIsolationLevel).to.equal(tedious.ISOLATION_LEVEL.READ_UNCOMMITTED)
   })
 
   it('uses a Windows (NTLM) login when DB_DOMAIN is set, and a port without an instance', async () => {
-    const settings = await tediousSettings({DB_HOST: '10.0.0.5', DB_PORT: '14330', DB_USER: 'ivanova', DB_PASSWORD: 'pw', DB_DOMAIN: 'CLINIC', DB_ENCRYPT: 'false', DB_NAME: 'PZ2'})
+    const settings = await tediousSettings({
+      DB_HOST: '10.0.0.5',
+      DB_PORT: '14330',
+      DB_USER: 'ivanova',
+      DB_PASSWORD: 'pw',
+      DB_DOMAIN: 'CLINIC',
+      DB_ENCRYPT: 'false',
+      DB_NAME: 'PZ2',
+    })
     expect(settings.authentication.type).to.equal('ntlm')
     expect(settings.authentication.options).to.include({userName: 'ivanova', password: 'pw', domain: 'CLINIC'})
     expect(settings.options).to.include({port: 14330, database: 'PZ2', encrypt: false, trustServerCertificate: false})
@@ -105,7 +140,9 @@ describe('ident connection: SQL Server streaming', () => {
   it('turns a failed request into an IDENT error', async () => {
     const failing = {
       execSql(request: tedious.Request) {
-        setImmediate(() => request.callback(Object.assign(new tedious.RequestError("Invalid column name 'MobilePhone'.", 'EREQUEST'), {number: 207})))
+        setImmediate(() =>
+          request.callback(Object.assign(new tedious.RequestError("Invalid column name 'MobilePhone'.", 'EREQUEST'), {number: 207})),
+        )
       },
     }
     let error: unknown
@@ -124,7 +161,13 @@ describe('ident connection: SQL Server streaming', () => {
 
 describe('ident connection: errors a user can meet', () => {
   const cases: Array<[string, Error, string, RegExp, RegExp]> = [
-    ['login failed', new tedious.ConnectionError("Login failed for user 'reader'.", 'ELOGIN'), 'E_IDENT_LOGIN', /login failed for 'reader'/, /DB_USER and DB_PASSWORD/],
+    [
+      'login failed',
+      new tedious.ConnectionError("Login failed for user 'reader'.", 'ELOGIN'),
+      'E_IDENT_LOGIN',
+      /login failed for 'reader'/,
+      /DB_USER and DB_PASSWORD/,
+    ],
     [
       'database does not exist',
       new tedious.ConnectionError('Cannot open database "PZ" requested by the login. The login failed.', 'ELOGIN'),
@@ -132,11 +175,41 @@ describe('ident connection: errors a user can meet', () => {
       /database "PZ" does not exist/,
       /DB_NAME/,
     ],
-    ['server unreachable', new tedious.ConnectionError('Failed to connect to clinic-srv:1433 - connect ECONNREFUSED 10.0.0.5:1433', 'ESOCKET'), 'E_IDENT_UNREACHABLE', /cannot reach SQL Server/, /DB_HOST/],
-    ['connect timeout', new tedious.ConnectionError('Failed to connect to clinic-srv:1433 in 15000ms', 'ETIMEOUT'), 'E_IDENT_UNREACHABLE', /cannot reach SQL Server/, /firewall/],
-    ['instance not found', new tedious.ConnectionError('Port for PZSQLSERVER not found in clinic-srv', 'EINSTLOOKUP'), 'E_IDENT_INSTANCE', /instance PZSQLSERVER/, /SQL Server Browser/],
-    ['self-signed certificate', new tedious.ConnectionError('Failed to connect to clinic-srv:1433 - self-signed certificate', 'ESOCKET'), 'E_IDENT_TLS', /TLS/, /DB_TRUST_SERVER_CERTIFICATE=true/],
-    ['query timeout', new tedious.RequestError('Timeout: Request failed to complete in 120000ms', 'ETIMEOUT'), 'E_IDENT_TIMEOUT', /longer than 120000 ms/, /DB_REQUEST_TIMEOUT_MS/],
+    [
+      'server unreachable',
+      new tedious.ConnectionError('Failed to connect to clinic-srv:1433 - connect ECONNREFUSED 10.0.0.5:1433', 'ESOCKET'),
+      'E_IDENT_UNREACHABLE',
+      /cannot reach SQL Server/,
+      /DB_HOST/,
+    ],
+    [
+      'connect timeout',
+      new tedious.ConnectionError('Failed to connect to clinic-srv:1433 in 15000ms', 'ETIMEOUT'),
+      'E_IDENT_UNREACHABLE',
+      /cannot reach SQL Server/,
+      /firewall/,
+    ],
+    [
+      'instance not found',
+      new tedious.ConnectionError('Port for PZSQLSERVER not found in clinic-srv', 'EINSTLOOKUP'),
+      'E_IDENT_INSTANCE',
+      /instance PZSQLSERVER/,
+      /SQL Server Browser/,
+    ],
+    [
+      'self-signed certificate',
+      new tedious.ConnectionError('Failed to connect to clinic-srv:1433 - self-signed certificate', 'ESOCKET'),
+      'E_IDENT_TLS',
+      /TLS/,
+      /DB_TRUST_SERVER_CERTIFICATE=true/,
+    ],
+    [
+      'query timeout',
+      new tedious.RequestError('Timeout: Request failed to complete in 120000ms', 'ETIMEOUT'),
+      'E_IDENT_TIMEOUT',
+      /longer than 120000 ms/,
+      /DB_REQUEST_TIMEOUT_MS/,
+    ],
   ]
   for (const [what, driverError, code, message, hint] of cases)
     it(`explains: ${what}`, () => {

@@ -3,7 +3,14 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {type AppConfig, type IdentRenames, loadConfig} from '../../src/config/index.js'
-import {type CraftedPatient, generateClinic, type GeneratedClinic, type IdentReader, openIdent, type Patient} from '../../src/ident/index.js'
+import {
+  type CraftedPatient,
+  generateClinic,
+  type GeneratedClinic,
+  type IdentReader,
+  openIdent,
+  type Patient,
+} from '../../src/ident/index.js'
 
 const created: string[] = []
 process.once('exit', () => {
@@ -20,7 +27,12 @@ export function tempDir(prefix = 'ident-amo-ident-'): string {
 /** A configuration that reads `file` with DB_CLIENT=sqlite, and optional renames. */
 export function sqliteConfig(file: string, ident: Partial<IdentRenames> = {}): AppConfig {
   const root = tempDir('ident-amo-ident-config-')
-  const config = loadConfig({configDir: path.join(root, 'config'), dataDir: path.join(root, 'data'), cwd: root, env: {DB_CLIENT: 'sqlite', DB_FILE: file}})
+  const config = loadConfig({
+    configDir: path.join(root, 'config'),
+    dataDir: path.join(root, 'data'),
+    cwd: root,
+    env: {DB_CLIENT: 'sqlite', DB_FILE: file},
+  })
   config.ident = {tables: {...ident.tables}, columns: {...ident.columns}}
   return config
 }
@@ -54,8 +66,25 @@ export const BRANCH_BUTOVO = 'Филиал Бутово'
  * Each expectation below is worked out from these rows by hand, not by running the reader.
  */
 export const CRAFTED: Record<string, CraftedPatient & {id: number}> = {
-  familyFather: {id: 9001, surName: 'Соколов', name: 'Игорь', patronymic: 'Петрович', phone: '8 (925) 111-22-33', sex: 1, changedAt: '2026-03-01 10:00:00'},
-  familyMother: {id: 9002, surName: 'Соколова', name: 'Анна', patronymic: 'Игоревна', phone: '+7 925 1112233', mobilePhone: '', sex: 2, changedAt: '2026-03-01 10:05:00'},
+  familyFather: {
+    id: 9001,
+    surName: 'Соколов',
+    name: 'Игорь',
+    patronymic: 'Петрович',
+    phone: '8 (925) 111-22-33',
+    sex: 1,
+    changedAt: '2026-03-01 10:00:00',
+  },
+  familyMother: {
+    id: 9002,
+    surName: 'Соколова',
+    name: 'Анна',
+    patronymic: 'Игоревна',
+    phone: '+7 925 1112233',
+    mobilePhone: '',
+    sex: 2,
+    changedAt: '2026-03-01 10:05:00',
+  },
   oldBirthday: {
     id: 9003,
     surName: 'Ёлкина-Петрова',
@@ -71,7 +100,14 @@ export const CRAFTED: Record<string, CraftedPatient & {id: number}> = {
     smsRejection: true,
     changedAt: '2026-03-02 09:00:00',
   },
-  archived: {id: 9004, surName: 'Морозов', name: 'Павел', patronymic: 'Ильич', archivingReason: 'Переезд в другой город', changedAt: '2026-03-03 09:00:00'},
+  archived: {
+    id: 9004,
+    surName: 'Морозов',
+    name: 'Павел',
+    patronymic: 'Ильич',
+    archivingReason: 'Переезд в другой город',
+    changedAt: '2026-03-03 09:00:00',
+  },
   visits: {
     id: 9005,
     surName: 'Волков',

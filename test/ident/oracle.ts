@@ -18,7 +18,8 @@ export function expectedPatients(file: string, maxVisits: number): Patient[] {
   const companies = new Map(all('SELECT * FROM OwnCompanies').map((r) => [r.ID as number, r.Name as string]))
   const reasons = new Map(all('SELECT * FROM ArchivingReasons').map((r) => [r.ID as number, r.Name as string]))
   const journal = new Map<number, number>()
-  for (const j of all('SELECT * FROM OrderPaymentsJournal')) journal.set(j.ID_Orders as number, (journal.get(j.ID_Orders as number) ?? 0) + (j.AmountWithDiscount as number))
+  for (const j of all('SELECT * FROM OrderPaymentsJournal'))
+    journal.set(j.ID_Orders as number, (journal.get(j.ID_Orders as number) ?? 0) + (j.AmountWithDiscount as number))
   const byPatient = (sql: string) => {
     const m = new Map<number, Row[]>()
     for (const r of all(sql)) {
@@ -43,7 +44,8 @@ export function expectedPatients(file: string, maxVisits: number): Patient[] {
     return parts.length > 0 ? parts.join(' ') : null
   }
   const round = (x: number) => Math.round(x * 100) / 100 || 0
-  const desc = (key: string, tie: string) => (a: Row, b: Row) => (String(a[key]) < String(b[key]) ? 1 : String(a[key]) > String(b[key]) ? -1 : (b[tie] as number) - (a[tie] as number))
+  const desc = (key: string, tie: string) => (a: Row, b: Row) =>
+    String(a[key]) < String(b[key]) ? 1 : String(a[key]) > String(b[key]) ? -1 : (b[tie] as number) - (a[tie] as number)
 
   const out: Patient[] = []
   for (const p of [...patients].sort((a, b) => (a.ID_Persons as number) - (b.ID_Persons as number))) {
@@ -56,14 +58,28 @@ export function expectedPatients(file: string, maxVisits: number): Patient[] {
     const ps = payments.get(id) ?? []
     const lastOrder = os.filter((o) => o.ID_OwnCompanies !== null).sort(desc('DateTimeOrder', 'ID'))[0]
     const lastPayment = ps.filter((x) => x.ID_OwnCompanies !== null).sort(desc('DateTimePayment', 'ID'))[0]
-    const branch = str(lastOrder ? companies.get(lastOrder.ID_OwnCompanies as number) : null) ?? str(lastPayment ? companies.get(lastPayment.ID_OwnCompanies as number) : null)
+    const branch =
+      str(lastOrder ? companies.get(lastOrder.ID_OwnCompanies as number) : null) ??
+      str(lastPayment ? companies.get(lastPayment.ID_OwnCompanies as number) : null)
     let balance = (p.InitialBalance as number) ?? 0
     for (const x of ps) balance += x.Payment as number
     for (const o of os) balance -= journal.get(o.ID as number) ?? 0
     balance = round(balance)
-    const card = [...(cards.get(id) ?? [])].sort((a, b) => (String(a.DateTimeChanged) < String(b.DateTimeChanged) ? 1 : String(a.DateTimeChanged) > String(b.DateTimeChanged) ? -1 : (b.DiscountPercent as number) - (a.DiscountPercent as number)))[0]
+    const card = [...(cards.get(id) ?? [])].sort((a, b) =>
+      String(a.DateTimeChanged) < String(b.DateTimeChanged)
+        ? 1
+        : String(a.DateTimeChanged) > String(b.DateTimeChanged)
+          ? -1
+          : (b.DiscountPercent as number) - (a.DiscountPercent as number),
+    )[0]
     const archived = p.ID_ArchivingReasons !== null
-    const changes = [p.DateTimeChanged, person.DateTimeChanged, ...rs.map((r) => r.DateTimeChanged), ...ps.map((x) => x.DateTimeChanged), ...os.map((o) => o.DateTimeChanged)]
+    const changes = [
+      p.DateTimeChanged,
+      person.DateTimeChanged,
+      ...rs.map((r) => r.DateTimeChanged),
+      ...ps.map((x) => x.DateTimeChanged),
+      ...os.map((o) => o.DateTimeChanged),
+    ]
       .filter((x): x is string => typeof x === 'string')
       .sort()
     out.push({

@@ -31,7 +31,12 @@ describe('ident reader: never writes', () => {
     const {file} = craftedClinic(5)
     const connection = connectIdent(sqliteConfig(file))
     try {
-      for (const sql of ['delete from Patients', 'PRAGMA writable_schema = 1', 'update Persons set Name = 1', ' insert into Staffs values (1)']) {
+      for (const sql of [
+        'delete from Patients',
+        'PRAGMA writable_schema = 1',
+        'update Persons set Name = 1',
+        ' insert into Staffs values (1)',
+      ]) {
         let error: unknown
         try {
           await connection.all(connection.knex.raw(sql))

@@ -12,7 +12,8 @@ const NOW = '2026-06-01 12:00:00'
 function dump(file: string): string {
   const db = new Database(file, {readonly: true})
   const hash = createHash('sha256')
-  for (const table of IDENT_TABLES) for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).raw().all()) hash.update(JSON.stringify(row))
+  for (const table of IDENT_TABLES)
+    for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).raw().all()) hash.update(JSON.stringify(row))
   db.close()
   return hash.digest('hex')
 }
@@ -42,17 +43,34 @@ describe('sample clinic generator', () => {
       for (const column of Object.keys(IDENT_COLUMNS[table])) expect(columns.has(column), `${table}.${column}`).to.equal(true)
     }
     const types = new Map(rows<{name: string; type: string}>('PRAGMA table_info(Patients)').map((c) => [c.name, c.type]))
-    expect([types.get('ID_Persons'), types.get('InitialBalance'), types.get('FirstVisit'), types.get('SMSRejection')]).to.deep.equal(['INTEGER', 'REAL', 'TEXT', 'INTEGER'])
-    expect(count("SELECT COUNT(*) AS n FROM Receptions WHERE PlanStart NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'")).to.equal(0)
-    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Birthday IS NOT NULL AND Birthday NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'")).to.equal(0)
+    expect([types.get('ID_Persons'), types.get('InitialBalance'), types.get('FirstVisit'), types.get('SMSRejection')]).to.deep.equal([
+      'INTEGER',
+      'REAL',
+      'TEXT',
+      'INTEGER',
+    ])
+    expect(
+      count(
+        "SELECT COUNT(*) AS n FROM Receptions WHERE PlanStart NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'",
+      ),
+    ).to.equal(0)
+    expect(
+      count(
+        "SELECT COUNT(*) AS n FROM Persons WHERE Birthday IS NOT NULL AND Birthday NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
+      ),
+    ).to.equal(0)
   })
 
   it('has Russian names with ё, hyphenated surnames, empty parts and one patient with no name at all', () => {
-    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE SurName LIKE '%ё%' OR Name LIKE '%ё%' OR Patronymic LIKE '%ё%'")).to.be.greaterThan(20)
+    expect(
+      count("SELECT COUNT(*) AS n FROM Persons WHERE SurName LIKE '%ё%' OR Name LIKE '%ё%' OR Patronymic LIKE '%ё%'"),
+    ).to.be.greaterThan(20)
     expect(count("SELECT COUNT(*) AS n FROM Persons WHERE SurName LIKE '%-%'")).to.be.greaterThan(10)
     expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Patronymic = '' OR Patronymic IS NULL")).to.be.greaterThan(10)
     expect(count("SELECT COUNT(*) AS n FROM Persons WHERE TRIM(SurName) = '' AND Name = '' AND Patronymic = ''")).to.equal(1)
-    expect(rows<{SurName: string}>("SELECT SurName FROM Persons WHERE SurName LIKE '%-%ова-%' OR SurName LIKE '%ова-%ова'").length).to.be.greaterThan(0)
+    expect(
+      rows<{SurName: string}>("SELECT SurName FROM Persons WHERE SurName LIKE '%-%ова-%' OR SurName LIKE '%ова-%ова'").length,
+    ).to.be.greaterThan(0)
   })
 
   it('types phones in every format, with landlines, garbage, and families sharing a number', () => {
@@ -82,7 +100,9 @@ describe('sample clinic generator', () => {
     expect(count('SELECT COUNT(DISTINCT COALESCE(Sex, -1)) AS n FROM Persons')).to.equal(4)
     expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Birthday < '1970-01-01'")).to.be.greaterThan(300)
     expect(count('SELECT COUNT(*) AS n FROM Persons WHERE Birthday IS NULL')).to.be.greaterThan(20)
-    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE SNILS GLOB '[0-9][0-9][0-9]-[0-9][0-9][0-9]-[0-9][0-9][0-9] [0-9][0-9]'")).to.be.greaterThan(100)
+    expect(
+      count("SELECT COUNT(*) AS n FROM Persons WHERE SNILS GLOB '[0-9][0-9][0-9]-[0-9][0-9][0-9]-[0-9][0-9][0-9] [0-9][0-9]'"),
+    ).to.be.greaterThan(100)
     expect(count("SELECT COUNT(*) AS n FROM Persons WHERE LENGTH(SNILS) = 11 AND SNILS NOT GLOB '*[^0-9]*'")).to.be.greaterThan(100)
     expect(count('SELECT COUNT(*) AS n FROM Persons WHERE LENGTH(INN) = 12')).to.be.greaterThan(300)
   })
@@ -97,9 +117,15 @@ describe('sample clinic generator', () => {
 
   it('has past, future and cancelled (both ways) appointments, debtors, advances and discount cards', async () => {
     expect(count(`SELECT COUNT(*) AS n FROM Receptions WHERE PlanStart > '${NOW}' AND PatientAppeared IS NULL`)).to.be.greaterThan(100)
-    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE ReceptionCanceled IS NOT NULL AND ID_ReceptionCancelReasons IS NULL')).to.be.greaterThan(50)
-    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE ReceptionCanceled IS NULL AND ID_ReceptionCancelReasons IS NOT NULL')).to.be.greaterThan(50)
-    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE PatientAppeared IS NOT NULL AND ID_ReceptionCancelReasons IS NOT NULL')).to.be.greaterThan(0)
+    expect(
+      count('SELECT COUNT(*) AS n FROM Receptions WHERE ReceptionCanceled IS NOT NULL AND ID_ReceptionCancelReasons IS NULL'),
+    ).to.be.greaterThan(50)
+    expect(
+      count('SELECT COUNT(*) AS n FROM Receptions WHERE ReceptionCanceled IS NULL AND ID_ReceptionCancelReasons IS NOT NULL'),
+    ).to.be.greaterThan(50)
+    expect(
+      count('SELECT COUNT(*) AS n FROM Receptions WHERE PatientAppeared IS NOT NULL AND ID_ReceptionCancelReasons IS NOT NULL'),
+    ).to.be.greaterThan(0)
     expect(count('SELECT COUNT(*) AS n FROM DiscountCards')).to.be.greaterThan(200)
     const patients = await withReader(sqliteConfig(file), (r) => readAll(r))
     expect(patients.filter((p) => p.debt! > 0).length).to.be.greaterThan(50)
@@ -109,7 +135,13 @@ describe('sample clinic generator', () => {
   })
 
   it('adds crafted patients after the random ones', () => {
-    const clinic = generateClinic({patients: 3, seed: 1, file: path.join(tempDir(), 'crafted.sqlite'), now: NOW, crafted: [{surName: 'А'}, {id: 50, surName: 'Б'}, {surName: 'В'}]})
+    const clinic = generateClinic({
+      patients: 3,
+      seed: 1,
+      file: path.join(tempDir(), 'crafted.sqlite'),
+      now: NOW,
+      crafted: [{surName: 'А'}, {id: 50, surName: 'Б'}, {surName: 'В'}],
+    })
     expect(clinic.craftedIds).to.deep.equal([4, 50, 51])
     expect(clinic.counts.patients).to.equal(6)
   })

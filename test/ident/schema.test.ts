@@ -49,7 +49,12 @@ describe('ident schema: introspection and renames', () => {
   it('makes the values of a missing assumed column unavailable (undefined), the rest unchanged', async () => {
     const file = alteredCopy(source, 'ALTER TABLE Persons DROP COLUMN MobilePhone; DROP TABLE DiscountCards;')
     const patients = await withReader(sqliteConfig(file), async (reader) => {
-      expect(reader.schema.missing).to.include.members(['Persons.MobilePhone', 'DiscountCards.ID_Patients', 'DiscountCards.DiscountPercent', 'DiscountCards.DateTimeChanged'])
+      expect(reader.schema.missing).to.include.members([
+        'Persons.MobilePhone',
+        'DiscountCards.ID_Patients',
+        'DiscountCards.DiscountPercent',
+        'DiscountCards.DateTimeChanged',
+      ])
       expect(reader.schema.unavailable.map((u) => u.value)).to.have.members(['mobilePhone', 'discount'])
       expect(reader.schema.warnings.join('\n')).to.include('mobilePhone is unavailable')
       return readAll(reader)

@@ -44,22 +44,22 @@ const PATIENTS_ONE = {
 
 const VISITS_ONE = {
   sql: 'select [v].[pid], [v].[at], [v].[doctorSurname], [v].[doctorName], [v].[doctorPatronymic] from (select [r].[ID_Patients] as [pid], [r].[PlanStart] as [at], row_number() over (partition by [r].[ID_Patients] order by [r].[PlanStart] desc, [r].[ID] desc) as [rn], [s].[SurName] as [doctorSurname], [s].[Name] as [doctorName], [s].[Patronymic] as [doctorPatronymic] from [Receptions] as [r] left join [Staffs] as [s] on [s].[ID] = [r].[ID_Staffs] where [r].[PatientAppeared] is not null and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null and [r].[ID_Patients] in (@p0)) as [v] where [v].[rn] <= @p1 order by [v].[pid] asc, [v].[rn] asc',
-  bindings: [42,150],
+  bindings: [42, 150],
 }
 
 const PATIENTS_SINCE = {
   sql: 'select [pa].[ID_Persons] as [id], [pe].[SurName] as [surname], [pe].[Name] as [name], [pe].[Patronymic] as [patronymic], [pe].[Phone] as [phone], [pe].[MobilePhone] as [mobilePhone], [pe].[Email] as [email], [pe].[Sex] as [sex], [pe].[Birthday] as [birthday], [pe].[INN] as [inn], [pe].[SNILS] as [snils], [pa].[PatientNumber] as [patientNumber], [pa].[CardNumber] as [cardNumber], [pa].[Comment] as [comment], [pa].[FirstVisit] as [firstVisit], [pa].[SMSRejection] as [smsRejection], [pa].[ID_ArchivingReasons] as [archivingReasonId], [ar].[Name] as [archiveReason], [pa].[DateTimeChanged] as [patientChanged], [pe].[DateTimeChanged] as [personChanged], [rv].[visitCount] as [visitCount], [rv].[changed] as [receptionsChanged], [pa].[InitialBalance] as [initialBalance], [py].[paid] as [paid], [py].[changed] as [paymentsChanged], [bl].[billed] as [billed], [oc].[changed] as [ordersChanged], [obr].[Name] as [orderBranch], [pbr].[Name] as [paymentBranch], [dc].[val] as [discount] from [Patients] as [pa] inner join [Persons] as [pe] on [pe].[ID] = [pa].[ID_Persons] left join [ArchivingReasons] as [ar] on [ar].[ID] = [pa].[ID_ArchivingReasons] left join (select [r].[ID_Patients] as [pid], count(case when [r].[PatientAppeared] is not null and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null then 1 end) as [visitCount], max([r].[DateTimeChanged]) as [changed] from [Receptions] as [r] group by [r].[ID_Patients]) as [rv] on [rv].[pid] = [pa].[ID_Persons] left join (select [p].[ID_Patients] as [pid], sum([p].[Payment]) as [paid], max([p].[DateTimeChanged]) as [changed] from [PaymentsIn] as [p] group by [p].[ID_Patients]) as [py] on [py].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], sum([j].[AmountWithDiscount]) as [billed] from [Orders] as [o] inner join [OrderPaymentsJournal] as [j] on [j].[ID_Orders] = [o].[ID] group by [o].[ID_Patients]) as [bl] on [bl].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], max([o].[DateTimeChanged]) as [changed] from [Orders] as [o] group by [o].[ID_Patients]) as [oc] on [oc].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], [o].[ID_OwnCompanies] as [val], row_number() over (partition by [o].[ID_Patients] order by [o].[DateTimeOrder] desc, [o].[ID] desc) as [rn] from [Orders] as [o] where [o].[ID_OwnCompanies] is not null) as [lo] on [lo].[pid] = [pa].[ID_Persons] and [lo].[rn] = 1 left join [OwnCompanies] as [obr] on [obr].[ID] = [lo].[val] left join (select [p].[ID_Patients] as [pid], [p].[ID_OwnCompanies] as [val], row_number() over (partition by [p].[ID_Patients] order by [p].[DateTimePayment] desc, [p].[ID] desc) as [rn] from [PaymentsIn] as [p] where [p].[ID_OwnCompanies] is not null) as [lp] on [lp].[pid] = [pa].[ID_Persons] and [lp].[rn] = 1 left join [OwnCompanies] as [pbr] on [pbr].[ID] = [lp].[val] left join (select [d].[ID_Patients] as [pid], [d].[DiscountPercent] as [val], row_number() over (partition by [d].[ID_Patients] order by [d].[DateTimeChanged] desc, [d].[DiscountPercent] desc) as [rn] from [DiscountCards] as [d]) as [dc] on [dc].[pid] = [pa].[ID_Persons] and [dc].[rn] = 1 where [pa].[ID_Persons] in (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p0 union select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p1 union select [ID_Patients] as [pid] from [Receptions] where [DateTimeChanged] >= @p2 union select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p3 union select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p4) order by [pa].[ID_Persons] asc',
-  bindings: ["2026-11-20T10:00:00","2026-11-20T10:00:00","2026-11-20T10:00:00","2026-11-20T10:00:00","2026-11-20T10:00:00"],
+  bindings: ['2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00'],
 }
 
 const VISITS_SINCE = {
   sql: 'select [v].[pid], [v].[at], [v].[doctorSurname], [v].[doctorName], [v].[doctorPatronymic] from (select [r].[ID_Patients] as [pid], [r].[PlanStart] as [at], row_number() over (partition by [r].[ID_Patients] order by [r].[PlanStart] desc, [r].[ID] desc) as [rn], [s].[SurName] as [doctorSurname], [s].[Name] as [doctorName], [s].[Patronymic] as [doctorPatronymic] from [Receptions] as [r] left join [Staffs] as [s] on [s].[ID] = [r].[ID_Staffs] where [r].[PatientAppeared] is not null and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null and [r].[ID_Patients] in (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p0 union select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p1 union select [ID_Patients] as [pid] from [Receptions] where [DateTimeChanged] >= @p2 union select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p3 union select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p4)) as [v] where [v].[rn] <= @p5 order by [v].[pid] asc, [v].[rn] asc',
-  bindings: ["2026-11-20T10:00:00","2026-11-20T10:00:00","2026-11-20T10:00:00","2026-11-20T10:00:00","2026-11-20T10:00:00",150],
+  bindings: ['2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', 150],
 }
 
 const VISITS_FIRST_10 = {
   sql: 'select [v].[pid], [v].[at], [v].[doctorSurname], [v].[doctorName], [v].[doctorPatronymic] from (select [r].[ID_Patients] as [pid], [r].[PlanStart] as [at], row_number() over (partition by [r].[ID_Patients] order by [r].[PlanStart] desc, [r].[ID] desc) as [rn], [s].[SurName] as [doctorSurname], [s].[Name] as [doctorName], [s].[Patronymic] as [doctorPatronymic] from [Receptions] as [r] left join [Staffs] as [s] on [s].[ID] = [r].[ID_Staffs] where [r].[PatientAppeared] is not null and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null and [r].[ID_Patients] in (select top (@p0) [pa].[ID_Persons] from [Patients] as [pa] inner join [Persons] as [pe] on [pe].[ID] = [pa].[ID_Persons] order by [pa].[ID_Persons] asc)) as [v] where [v].[rn] <= @p1 order by [v].[pid] asc, [v].[rn] asc',
-  bindings: [10,150],
+  bindings: [10, 150],
 }
 
 const COUNT = {
@@ -83,13 +83,25 @@ const TABLE_COUNTS = {
 }
 
 const WRITE_PERMISSIONS = {
-  sql: 'select has_perms_by_name(db_name(), \'DATABASE\', \'INSERT\') as [INSERT], has_perms_by_name(db_name(), \'DATABASE\', \'UPDATE\') as [UPDATE], has_perms_by_name(db_name(), \'DATABASE\', \'DELETE\') as [DELETE], has_perms_by_name(db_name(), \'DATABASE\', \'ALTER\') as [ALTER], has_perms_by_name(db_name(), \'DATABASE\', \'CREATE TABLE\') as [CREATE TABLE], has_perms_by_name(@p0, \'OBJECT\', \'UPDATE\') as [UPDATE Patients]',
-  bindings: ["Patients"],
+  sql: "select has_perms_by_name(db_name(), 'DATABASE', 'INSERT') as [INSERT], has_perms_by_name(db_name(), 'DATABASE', 'UPDATE') as [UPDATE], has_perms_by_name(db_name(), 'DATABASE', 'DELETE') as [DELETE], has_perms_by_name(db_name(), 'DATABASE', 'ALTER') as [ALTER], has_perms_by_name(db_name(), 'DATABASE', 'CREATE TABLE') as [CREATE TABLE], has_perms_by_name(@p0, 'OBJECT', 'UPDATE') as [UPDATE Patients]",
+  bindings: ['Patients'],
 }
 
 const INTROSPECTION = {
   sql: 'select [c].[TABLE_SCHEMA] as [tableSchema], [c].[TABLE_NAME] as [tableName], [c].[COLUMN_NAME] as [columnName] from [INFORMATION_SCHEMA].[COLUMNS] as [c] where [c].[TABLE_CATALOG] = db_name() and ([c].[TABLE_SCHEMA] = schema_name() or [c].[TABLE_SCHEMA] = @p0) and [c].[TABLE_NAME] in (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10) order by case when [c].[TABLE_SCHEMA] = schema_name() then 0 else 1 end, [c].[TABLE_NAME] asc, [c].[ORDINAL_POSITION] asc',
-  bindings: ["dbo","Persons","Patients","ArchivingReasons","Staffs","OwnCompanies","Receptions","PaymentsIn","Orders","OrderPaymentsJournal","DiscountCards"],
+  bindings: [
+    'dbo',
+    'Persons',
+    'Patients',
+    'ArchivingReasons',
+    'Staffs',
+    'OwnCompanies',
+    'Receptions',
+    'PaymentsIn',
+    'Orders',
+    'OrderPaymentsJournal',
+    'DiscountCards',
+  ],
 }
 
 describe('ident SQL (SQL Server text, pinned)', () => {
@@ -125,24 +137,46 @@ describe('ident SQL (SQL Server text, pinned)', () => {
   })
 
   it('every statement is a SELECT', () => {
-    for (const q of [PATIENTS_ALL, VISITS_ALL, PATIENTS_ONE, VISITS_ONE, PATIENTS_SINCE, VISITS_SINCE, VISITS_FIRST_10, COUNT, COUNT_FIRST_5, CLOCK, TABLE_COUNTS, WRITE_PERMISSIONS, INTROSPECTION])
+    for (const q of [
+      PATIENTS_ALL,
+      VISITS_ALL,
+      PATIENTS_ONE,
+      VISITS_ONE,
+      PATIENTS_SINCE,
+      VISITS_SINCE,
+      VISITS_FIRST_10,
+      COUNT,
+      COUNT_FIRST_5,
+      CLOCK,
+      TABLE_COUNTS,
+      WRITE_PERMISSIONS,
+      INTROSPECTION,
+    ])
       expect(q.sql).to.match(/^select /)
   })
 
-  it('uses the clinic\'s names and leaves out what is missing', () => {
+  it("uses the clinic's names and leaves out what is missing", () => {
     const existing: ExistingTables = new Map()
     for (const table of IDENT_TABLES) {
       const name = table === 'OwnCompanies' ? 'Filials' : table
       const columns = Object.keys(IDENT_COLUMNS[table]).map((c) => (table === 'Persons' && c === 'MobilePhone' ? 'CellPhone' : c))
       existing.set(name.toLowerCase(), {name, columns})
     }
-    const clinic = new IdentQueries(knex, resolveSchema(existing, {tables: {OwnCompanies: 'Filials'}, columns: {Persons: {MobilePhone: 'CellPhone'}}}), 'mssql')
+    const clinic = new IdentQueries(
+      knex,
+      resolveSchema(existing, {tables: {OwnCompanies: 'Filials'}, columns: {Persons: {MobilePhone: 'CellPhone'}}}),
+      'mssql',
+    )
     const sql = compiled(clinic.patientRows({})).sql
     expect(sql).to.include('[pe].[CellPhone] as [mobilePhone]')
     expect(sql).to.include('left join [Filials] as [obr] on [obr].[ID] = [lo].[val]')
     expect(sql).not.to.include('[OwnCompanies]')
 
-    const reduced = new IdentQueries(knex, schemaWith({drop: ['Persons.Email', 'DiscountCards.ID_Patients', 'DiscountCards.DiscountPercent', 'DiscountCards.DateTimeChanged']}), 'mssql')
+    const reduced = new IdentQueries(
+      knex,
+      schemaWith({drop: ['Persons.Email', 'DiscountCards.ID_Patients', 'DiscountCards.DiscountPercent', 'DiscountCards.DateTimeChanged']}),
+      'mssql',
+    )
     const sqlReduced = compiled(reduced.patientRows({})).sql
     expect(sqlReduced).not.to.include('[email]')
     expect(sqlReduced).not.to.include('[DiscountCards]')

@@ -42,10 +42,12 @@ describe('ident-amo sandbox (built CLI, e2e)', function () {
     const done = await cli.exited
     expect(done.code, done.stderr).to.equal(130)
     expect(done.stdout).to.include('sandbox stopped')
-    expect(await fetch(`${url}/api/v4/account`).then(
-      () => 'answered',
-      () => 'refused',
-    )).to.equal('refused')
+    expect(
+      await fetch(`${url}/api/v4/account`).then(
+        () => 'answered',
+        () => 'refused',
+      ),
+    ).to.equal('refused')
   })
 
   it('with --json prints one JSON document at start, keeps --data across runs, exits 0 on SIGTERM', async () => {
@@ -72,7 +74,11 @@ describe('ident-amo sandbox (built CLI, e2e)', function () {
       return info!
     }
     const first = await run(async (url) => {
-      const res = await fetch(`${url}/api/v4/contacts`, {method: 'POST', headers: {Authorization: 'Bearer sandbox-long-lived-token', 'Content-Type': 'application/json'}, body: JSON.stringify([{name: 'Сохранённый'}])})
+      const res = await fetch(`${url}/api/v4/contacts`, {
+        method: 'POST',
+        headers: {Authorization: 'Bearer sandbox-long-lived-token', 'Content-Type': 'application/json'},
+        body: JSON.stringify([{name: 'Сохранённый'}]),
+      })
       expect(res.status).to.equal(200)
     })
     expect(first.token).to.equal('sandbox-long-lived-token')

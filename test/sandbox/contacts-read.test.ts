@@ -7,7 +7,8 @@ describe('sandbox: reading contacts', () => {
 
   describe('paging 1,000 contacts', () => {
     beforeEach(() => {
-      for (let b = 0; b < 4; b++) sandbox().store.createContacts(Array.from({length: 250}, (_, i) => ({name: `Пациент ${b * 250 + i + 1}`})))
+      for (let b = 0; b < 4; b++)
+        sandbox().store.createContacts(Array.from({length: 250}, (_, i) => ({name: `Пациент ${b * 250 + i + 1}`})))
     })
 
     it('serves 250 per page with HAL links, no next on the last page, 204 past the end', async () => {
@@ -49,7 +50,9 @@ describe('sandbox: reading contacts', () => {
     it('builds links from the host the client used', async () => {
       const page = await call<ListBody>(sandbox(), 'GET', '/api/v4/contacts?limit=10', {url: `http://localhost:${sandbox().port}`})
       expect(page.body._links.next?.href).to.match(new RegExp(`^http://localhost:${sandbox().port}/api/v4/contacts\\?`))
-      expect(page.body._embedded.contacts[0]!._links.self.href).to.equal(`http://localhost:${sandbox().port}/api/v4/contacts/${page.body._embedded.contacts[0]!.id}`)
+      expect(page.body._embedded.contacts[0]!._links.self.href).to.equal(
+        `http://localhost:${sandbox().port}/api/v4/contacts/${page.body._embedded.contacts[0]!.id}`,
+      )
     })
   })
 
@@ -58,10 +61,27 @@ describe('sandbox: reading contacts', () => {
     const res = await call<ContactBody>(sandbox(), 'GET', `/api/v4/contacts/${created!.id}`)
     expect(res.status).to.equal(200)
     expect(res.headers.get('x-request-id')).to.match(/^\w{8,}$/)
-    expect(res.body).to.include({id: created!.id, name: 'Анна Смирнова', first_name: 'Анна', last_name: 'Смирнова', is_deleted: false, is_unsorted: false})
+    expect(res.body).to.include({
+      id: created!.id,
+      name: 'Анна Смирнова',
+      first_name: 'Анна',
+      last_name: 'Смирнова',
+      is_deleted: false,
+      is_unsorted: false,
+    })
     expect(res.body.custom_fields_values).to.equal(null)
     expect(res.body._embedded).to.deep.equal({tags: [], companies: []})
-    for (const key of ['responsible_user_id', 'group_id', 'created_by', 'updated_by', 'created_at', 'updated_at', 'closest_task_at', 'account_id']) expect(res.body).to.have.property(key)
+    for (const key of [
+      'responsible_user_id',
+      'group_id',
+      'created_by',
+      'updated_by',
+      'created_at',
+      'updated_at',
+      'closest_task_at',
+      'account_id',
+    ])
+      expect(res.body).to.have.property(key)
     expect((await call(sandbox(), 'GET', '/api/v4/contacts/999')).status).to.equal(204)
   })
 
@@ -73,7 +93,13 @@ describe('sandbox: reading contacts', () => {
       const identId = fieldId(sandbox(), 'ID пациента IDENT')
       const made = sandbox().store.createContacts([
         {name: 'Иванов Иван Иванович', custom_fields_values: [{field_id: phone, values: [{value: '+79251234567', enum_code: 'MOB'}]}]},
-        {name: 'Петрова Мария', custom_fields_values: [{field_id: phone, values: [{value: '+7 (916) 000-11-22'}]}, {field_id: identId, values: [{value: 'P-4711'}]}]},
+        {
+          name: 'Петрова Мария',
+          custom_fields_values: [
+            {field_id: phone, values: [{value: '+7 (916) 000-11-22'}]},
+            {field_id: identId, values: [{value: 'P-4711'}]},
+          ],
+        },
         {name: 'Сидоров Пётр', custom_fields_values: [{field_code: 'EMAIL', values: [{value: 'Sidorov@Example.com', enum_code: 'PRIV'}]}]},
       ])
       ids = {ivanov: made[0]!.id, petrova: made[1]!.id, sidorov: made[2]!.id}
@@ -127,7 +153,11 @@ describe('sandbox: reading contacts', () => {
 
     it('filter[updated_at][from|to] is a range, a single value is equality', async () => {
       const t0 = Date.UTC(2024, 0, 1) / 1000
-      expect(await list(`filter[updated_at][from]=${t0 + 60}&filter[updated_at][to]=${t0 + 180}`)).to.deep.equal([made[1], made[2], made[3]])
+      expect(await list(`filter[updated_at][from]=${t0 + 60}&filter[updated_at][to]=${t0 + 180}`)).to.deep.equal([
+        made[1],
+        made[2],
+        made[3],
+      ])
       expect(await list(`filter[updated_at][from]=${t0 + 240}`)).to.deep.equal([made[4]])
       expect(await list(`filter[updated_at]=${t0 + 120}`)).to.deep.equal([made[2]])
       expect(await list(`filter[updated_at]=${t0 + 121}`)).to.deep.equal([])

@@ -12,7 +12,14 @@ describe('sandbox: writing contacts', () => {
 
   beforeEach(() => {
     sandbox().store.createFields([
-      {name: 'Пол', type: 'select', enums: [{value: 'Мужской', sort: 1}, {value: 'Женский', sort: 2}]},
+      {
+        name: 'Пол',
+        type: 'select',
+        enums: [
+          {value: 'Мужской', sort: 1},
+          {value: 'Женский', sort: 2},
+        ],
+      },
       {name: 'Возраст', type: 'numeric'},
       {name: 'Отказ от SMS', type: 'checkbox'},
       {name: 'Дата рождения', type: 'birthday'},
@@ -20,7 +27,12 @@ describe('sandbox: writing contacts', () => {
       {name: 'Приемы', type: 'textarea'},
       {name: 'Визит', type: 'date_time'},
     ])
-    f = Object.fromEntries(['PHONE', 'EMAIL', 'Пол', 'Возраст', 'Отказ от SMS', 'Дата рождения', 'Номер карты', 'Приемы', 'Визит'].map((k) => [k, fieldId(sandbox(), k)]))
+    f = Object.fromEntries(
+      ['PHONE', 'EMAIL', 'Пол', 'Возраст', 'Отказ от SMS', 'Дата рождения', 'Номер карты', 'Приемы', 'Визит'].map((k) => [
+        k,
+        fieldId(sandbox(), k),
+      ]),
+    )
   })
 
   const post = (body: unknown) => call(sandbox(), 'POST', '/api/v4/contacts', {body})
@@ -45,7 +57,8 @@ describe('sandbox: writing contacts', () => {
     it('250 elements are fine and come back in order with request ids (default: the index)', async () => {
       const res = await post(Array.from({length: 250}, (_, i) => (i === 3 ? {name: 'with id', request_id: 'patient-3'} : {name: `x${i}`})))
       expect(res.status).to.equal(200)
-      const out = (res.body as {_embedded: {contacts: Array<{id: number; request_id: string; _links: {self: {href: string}}}>}})._embedded.contacts
+      const out = (res.body as {_embedded: {contacts: Array<{id: number; request_id: string; _links: {self: {href: string}}}>}})._embedded
+        .contacts
       expect(out).to.have.length(250)
       expect(out.map((c) => c.request_id).slice(0, 5)).to.deep.equal(['0', '1', '2', 'patient-3', '4'])
       expect(out[0]!._links.self.href).to.equal(`${sandbox().url}/api/v4/contacts/${out[0]!.id}`)
@@ -63,7 +76,13 @@ describe('sandbox: writing contacts', () => {
         {name: 'd', custom_fields_values: [{field_id: f['Возраст'], values: [{value: 'сорок'}]}]},
         {name: 'e', custom_fields_values: [{field_id: f['Отказ от SMS'], values: [{value: 'yes'}]}]},
         {name: 'f', custom_fields_values: [{field_id: f['Дата рождения'], values: [{value: '1961-04-12T00:00:00+03:00'}]}]},
-        {name: 'g', custom_fields_values: [{field_id: f['PHONE'], values: [{value: '+79990000000'}]}, {field_id: f['Номер карты'], values: [{value: 'я'.repeat(257)}]}]},
+        {
+          name: 'g',
+          custom_fields_values: [
+            {field_id: f['PHONE'], values: [{value: '+79990000000'}]},
+            {field_id: f['Номер карты'], values: [{value: 'я'.repeat(257)}]},
+          ],
+        },
         {name: 'h', custom_fields_values: [{field_id: f['Дата рождения'], values: [{value: -1}]}]},
         {name: 'i', custom_fields_values: [{field_code: 'NOPE', values: [{value: 'x'}]}]},
       ])
@@ -72,15 +91,80 @@ describe('sandbox: writing contacts', () => {
       const body = res.body as ValidationBody
       expect(body).to.include({title: 'Bad Request', status: 400, detail: 'Request validation failed'})
       expect(body['validation-errors']).to.deep.equal([
-        {request_id: '1', errors: [{code: 'NotSupportedChoice', path: 'custom_fields_values.0.field_id', detail: 'The value you selected is not a valid choice.'}]},
-        {request_id: '2', errors: [{code: 'NotSupportedChoice', path: 'custom_fields_values.0.values.0.value', detail: 'The value you selected is not a valid choice.'}]},
-        {request_id: '3', errors: [{code: 'NotSupportedChoice', path: 'custom_fields_values.0.values.0.enum_code', detail: 'The value you selected is not a valid choice.'}]},
-        {request_id: '4', errors: [{code: 'InvalidType', path: 'custom_fields_values.0.values.0.value', detail: 'This value should be of type numeric.'}]},
-        {request_id: '5', errors: [{code: 'InvalidType', path: 'custom_fields_values.0.values.0.value', detail: 'This value should be of type bool.'}]},
-        {request_id: '6', errors: [{code: 'GreaterThanOrEqual', path: 'custom_fields_values.0.values.0.value', detail: 'This value should be greater than or equal to 0.'}]},
-        {request_id: '7', errors: [{code: 'TooLong', path: 'custom_fields_values.1.values.0.value', detail: 'This value is too long. It should have 256 characters or less.'}]},
-        {request_id: '8', errors: [{code: 'GreaterThanOrEqual', path: 'custom_fields_values.0.values.0.value', detail: 'This value should be greater than or equal to 0.'}]},
-        {request_id: '9', errors: [{code: 'NotSupportedChoice', path: 'custom_fields_values.0.field_code', detail: 'The value you selected is not a valid choice.'}]},
+        {
+          request_id: '1',
+          errors: [
+            {code: 'NotSupportedChoice', path: 'custom_fields_values.0.field_id', detail: 'The value you selected is not a valid choice.'},
+          ],
+        },
+        {
+          request_id: '2',
+          errors: [
+            {
+              code: 'NotSupportedChoice',
+              path: 'custom_fields_values.0.values.0.value',
+              detail: 'The value you selected is not a valid choice.',
+            },
+          ],
+        },
+        {
+          request_id: '3',
+          errors: [
+            {
+              code: 'NotSupportedChoice',
+              path: 'custom_fields_values.0.values.0.enum_code',
+              detail: 'The value you selected is not a valid choice.',
+            },
+          ],
+        },
+        {
+          request_id: '4',
+          errors: [{code: 'InvalidType', path: 'custom_fields_values.0.values.0.value', detail: 'This value should be of type numeric.'}],
+        },
+        {
+          request_id: '5',
+          errors: [{code: 'InvalidType', path: 'custom_fields_values.0.values.0.value', detail: 'This value should be of type bool.'}],
+        },
+        {
+          request_id: '6',
+          errors: [
+            {
+              code: 'GreaterThanOrEqual',
+              path: 'custom_fields_values.0.values.0.value',
+              detail: 'This value should be greater than or equal to 0.',
+            },
+          ],
+        },
+        {
+          request_id: '7',
+          errors: [
+            {
+              code: 'TooLong',
+              path: 'custom_fields_values.1.values.0.value',
+              detail: 'This value is too long. It should have 256 characters or less.',
+            },
+          ],
+        },
+        {
+          request_id: '8',
+          errors: [
+            {
+              code: 'GreaterThanOrEqual',
+              path: 'custom_fields_values.0.values.0.value',
+              detail: 'This value should be greater than or equal to 0.',
+            },
+          ],
+        },
+        {
+          request_id: '9',
+          errors: [
+            {
+              code: 'NotSupportedChoice',
+              path: 'custom_fields_values.0.field_code',
+              detail: 'The value you selected is not a valid choice.',
+            },
+          ],
+        },
       ])
       expect(sandbox().store.countContacts()).to.equal(0)
     })
@@ -95,7 +179,10 @@ describe('sandbox: writing contacts', () => {
         {responsible_user_id: 1},
       ])
       expect(res.status).to.equal(400)
-      const errors = (res.body as ValidationBody)['validation-errors'].map((e) => [e.request_id, e.errors.map((x) => `${x.code} ${x.path}`)])
+      const errors = (res.body as ValidationBody)['validation-errors'].map((e) => [
+        e.request_id,
+        e.errors.map((x) => `${x.code} ${x.path}`),
+      ])
       expect(errors).to.deep.equal([
         ['0', ['InvalidType name']],
         ['1', ['InvalidType custom_fields_values.0.values.0.value']],
@@ -118,12 +205,18 @@ describe('sandbox: writing contacts', () => {
       sandbox().store.deleteContact(gone!.id)
       const res = await patch([{id: 99, name: 'x'}, {id: gone!.id, name: 'y'}, {name: 'z'}])
       expect(res.status).to.equal(400)
-      expect((res.body as ValidationBody)['validation-errors'].map((e) => e.errors[0]!.code + ' ' + e.errors[0]!.path)).to.deep.equal(['NotSupportedChoice id', 'NotSupportedChoice id', 'NotBlank id'])
+      expect((res.body as ValidationBody)['validation-errors'].map((e) => e.errors[0]!.code + ' ' + e.errors[0]!.path)).to.deep.equal([
+        'NotSupportedChoice id',
+        'NotSupportedChoice id',
+        'NotBlank id',
+      ])
       expect(sandbox().store.getContact(gone!.id, {includeDeleted: true})?.name).to.equal('gone')
     })
 
     it('the in-process store refuses the same way', () => {
-      expect(() => sandbox().store.createContacts([{name: 'x', custom_fields_values: [{field_id: f['Отказ от SMS'], values: [{value: 1}]}]}])).to.throw(SandboxValidationError)
+      expect(() =>
+        sandbox().store.createContacts([{name: 'x', custom_fields_values: [{field_id: f['Отказ от SMS'], values: [{value: 1}]}]}]),
+      ).to.throw(SandboxValidationError)
       expect(sandbox().store.countContacts()).to.equal(0)
     })
   })
@@ -142,7 +235,13 @@ describe('sandbox: writing contacts', () => {
             {field_code: 'PHONE', values: [{value: '+79251234567', enum_code: 'MOB'}, {value: '+74951234567'}]},
           ],
         },
-        {name: 'Второй', custom_fields_values: [{field_id: f['Возраст'], values: [{value: '36.6'}]}, {field_id: f['Пол'], values: [{enum_id: gender[0]!.id}]}]},
+        {
+          name: 'Второй',
+          custom_fields_values: [
+            {field_id: f['Возраст'], values: [{value: '36.6'}]},
+            {field_id: f['Пол'], values: [{enum_id: gender[0]!.id}]},
+          ],
+        },
       ])
       expect(res.status).to.equal(200)
       const [a, b] = (res.body as {_embedded: {contacts: Array<{id: number}>}})._embedded.contacts
@@ -186,7 +285,9 @@ describe('sandbox: writing contacts', () => {
       const other = await startSandbox({rateLimit: 0, timezone: 'Asia/Yekaterinburg'})
       try {
         const [c] = other.store.createFields([{name: 'ДР', type: 'birthday'}])
-        const [contact] = other.store.createContacts([{name: 'x', custom_fields_values: [{field_id: c!.id, values: [{value: '2000-01-01'}]}]}])
+        const [contact] = other.store.createContacts([
+          {name: 'x', custom_fields_values: [{field_id: c!.id, values: [{value: '2000-01-01'}]}]},
+        ])
         expect(contact!.custom_fields_values![0]!.values[0]!.value).to.equal(Date.UTC(1999, 11, 31, 19) / 1000)
       } finally {
         await other.close()
@@ -224,7 +325,15 @@ describe('sandbox: writing contacts', () => {
     })
 
     it('clears a field with values: null or [], and the contact shows null when nothing is left', async () => {
-      await patch([{id, custom_fields_values: [{field_code: 'EMAIL', values: null}, {field_id: f['Номер карты'], values: []}]}])
+      await patch([
+        {
+          id,
+          custom_fields_values: [
+            {field_code: 'EMAIL', values: null},
+            {field_id: f['Номер карты'], values: []},
+          ],
+        },
+      ])
       let c = await get(id)
       expect(cf(c, f['EMAIL']!)).to.equal(undefined)
       expect(cf(c, f['Номер карты']!)).to.equal(undefined)

@@ -25,7 +25,9 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
       sandbox = await startSandbox({rateLimit: 0, dataFile: file})
       const created = await call(sandbox, 'POST', '/api/v4/contacts/custom_fields', {body: [{name: 'ID пациента IDENT', type: 'text'}]})
       const fieldId = (created.body as {_embedded: {custom_fields: Array<{id: number}>}})._embedded.custom_fields[0]!.id
-      await call(sandbox, 'POST', '/api/v4/contacts', {body: [{name: 'Первый', custom_fields_values: [{field_id: fieldId, values: [{value: '17'}]}]}]})
+      await call(sandbox, 'POST', '/api/v4/contacts', {
+        body: [{name: 'Первый', custom_fields_values: [{field_id: fieldId, values: [{value: '17'}]}]}],
+      })
       const pair = sandbox.oauth.issueTokens()
       const firstId = sandbox.store.listContacts()[0]!.id
       await sandbox.close()
@@ -58,7 +60,8 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
       sandbox = await startSandbox({rateLimit: 1})
     })
     afterEach(() => sandbox.close())
-    const control = <T = Record<string, unknown>>(method: string, p: string, body?: unknown) => call<T>(sandbox, method, `/_sandbox${p}`, {body, token: null})
+    const control = <T = Record<string, unknown>>(method: string, p: string, body?: unknown) =>
+      call<T>(sandbox, method, `/_sandbox${p}`, {body, token: null})
 
     it('is neither authenticated, rate-limited nor recorded', async () => {
       const answers = await Promise.all(Array.from({length: 10}, () => control('GET', '/stats')))
@@ -70,7 +73,9 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
 
     it('seeds contacts as a manager would (phones as typed), trashes and restores them', async () => {
       sandbox.settings.rateLimit = 0
-      const seeded = await control<ContactBody[]>('POST', '/contacts', [{name: 'Смирнова Ольга', custom_fields_values: [{field_code: 'PHONE', values: [{value: '8 (925) 765-43-21'}]}]}])
+      const seeded = await control<ContactBody[]>('POST', '/contacts', [
+        {name: 'Смирнова Ольга', custom_fields_values: [{field_code: 'PHONE', values: [{value: '8 (925) 765-43-21'}]}]},
+      ])
       expect(seeded.status).to.equal(200)
       const id = seeded.body[0]!.id
       expect(seeded.body[0]!.custom_fields_values![0]!.values[0]!.value).to.equal('8 (925) 765-43-21')
@@ -78,7 +83,9 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
       expect(found.body._embedded.contacts.map((c) => c.id)).to.deep.equal([id])
       expect(sandbox.store.getContact(id)!.created_by).to.not.equal(sandbox.store.account.currentUserId)
 
-      const edited = await control<ContactBody[]>('PATCH', '/contacts', [{id, custom_fields_values: [{field_code: 'EMAIL', values: [{value: 'olga@example.com'}]}]}])
+      const edited = await control<ContactBody[]>('PATCH', '/contacts', [
+        {id, custom_fields_values: [{field_code: 'EMAIL', values: [{value: 'olga@example.com'}]}]},
+      ])
       expect(edited.body[0]!.custom_fields_values).to.have.length(2)
 
       expect((await control('DELETE', `/contacts/${id}`)).status).to.equal(200)
@@ -96,7 +103,10 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
 
     it('queues and clears faults, moves the clock, reports stats', async () => {
       sandbox.settings.rateLimit = 0
-      const queued = await control<unknown[]>('POST', '/faults', [{kind: '502', path: '/api/v4/account'}, {kind: '500', pathRegex: '^/api/v4/contacts', method: 'POST', times: 2}])
+      const queued = await control<unknown[]>('POST', '/faults', [
+        {kind: '502', path: '/api/v4/account'},
+        {kind: '500', pathRegex: '^/api/v4/contacts', method: 'POST', times: 2},
+      ])
       expect(queued.body).to.have.length(2)
       expect((await call(sandbox, 'GET', '/api/v4/account')).status).to.equal(502)
       expect((await control('DELETE', '/faults')).status).to.equal(200)
@@ -109,7 +119,13 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
       expect(moved.body.now).to.equal(Date.UTC(2030, 0, 2))
       expect(sandbox.clock.now()).to.equal(Date.UTC(2030, 0, 2))
 
-      const stats = await control<{requests: number; byRoute: Record<string, number>; byStatus: Record<string, number>; contacts: number; maxRequestsPerSecond: number}>('GET', '/stats')
+      const stats = await control<{
+        requests: number
+        byRoute: Record<string, number>
+        byStatus: Record<string, number>
+        contacts: number
+        maxRequestsPerSecond: number
+      }>('GET', '/stats')
       expect(stats.body).to.include({requests: 2, contacts: 1, maxRequestsPerSecond: 2})
       expect(stats.body.byRoute).to.deep.equal({'GET /api/v4/account': 1, 'POST /api/v4/contacts': 1})
       expect(stats.body.byStatus).to.deep.equal({502: 1, 200: 1})

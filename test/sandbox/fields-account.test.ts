@@ -7,7 +7,19 @@ interface FieldsPage {
   _page: number
   _page_count: number
   _links: {self: {href: string}; next?: {href: string}}
-  _embedded: {custom_fields: Array<{id: number; name: string; type: string; code: string | null; enums: Array<{id: number; value: string; sort: number}> | null; is_predefined: boolean; is_deletable: boolean; entity_type: string; request_id?: string}>}
+  _embedded: {
+    custom_fields: Array<{
+      id: number
+      name: string
+      type: string
+      code: string | null
+      enums: Array<{id: number; value: string; sort: number}> | null
+      is_predefined: boolean
+      is_deletable: boolean
+      entity_type: string
+      request_id?: string
+    }>
+  }
 }
 
 describe('sandbox: custom fields and account', () => {
@@ -29,7 +41,16 @@ describe('sandbox: custom fields and account', () => {
   it('creates fields with enum ids and echoes request ids; refuses bad definitions whole', async () => {
     const res = await call<FieldsPage>(sandbox(), 'POST', '/api/v4/contacts/custom_fields', {
       body: [
-        {name: 'Пол', type: 'select', enums: [{value: 'Мужской', sort: 1}, {value: 'Женский', sort: 2}, {value: 'Не указан', sort: 3}], request_id: 'gender'},
+        {
+          name: 'Пол',
+          type: 'select',
+          enums: [
+            {value: 'Мужской', sort: 1},
+            {value: 'Женский', sort: 2},
+            {value: 'Не указан', sort: 3},
+          ],
+          request_id: 'gender',
+        },
         {name: 'ID пациента IDENT', type: 'text', code: 'IDENT_ID'},
       ],
     })
@@ -46,9 +67,19 @@ describe('sandbox: custom fields and account', () => {
     const one = await call<{id: number; name: string}>(sandbox(), 'GET', `/api/v4/contacts/custom_fields/${ident!.id}`)
     expect(one.body).to.include({id: ident!.id, name: 'ID пациента IDENT'})
 
-    const bad = await call(sandbox(), 'POST', '/api/v4/contacts/custom_fields', {body: [{name: 'ok', type: 'text'}, {type: 'text'}, {name: 'x', type: 'hologram'}, {name: 'y', type: 'select'}, {name: 'z', type: 'text', code: 'IDENT_ID'}]})
+    const bad = await call(sandbox(), 'POST', '/api/v4/contacts/custom_fields', {
+      body: [
+        {name: 'ok', type: 'text'},
+        {type: 'text'},
+        {name: 'x', type: 'hologram'},
+        {name: 'y', type: 'select'},
+        {name: 'z', type: 'text', code: 'IDENT_ID'},
+      ],
+    })
     expect(bad.status).to.equal(400)
-    expect((bad.body as ValidationBody)['validation-errors'].map((e) => [e.request_id, e.errors[0]!.code, e.errors[0]!.path])).to.deep.equal([
+    expect(
+      (bad.body as ValidationBody)['validation-errors'].map((e) => [e.request_id, e.errors[0]!.code, e.errors[0]!.path]),
+    ).to.deep.equal([
       ['1', 'NotBlank', 'name'],
       ['2', 'NotSupportedChoice', 'type'],
       ['3', 'NotBlank', 'enums'],
@@ -73,7 +104,11 @@ describe('sandbox: custom fields and account', () => {
     expect(plain.body).to.include({name: 'ident-amo sandbox', subdomain: 'sandbox', country: 'RU'})
     expect(plain.body).to.have.property('current_user_id').that.is.a('number')
     expect(plain.body).to.not.have.property('_embedded')
-    const full = await call<{is_api_filter_enabled: boolean; _embedded: {datetime_settings: {timezone: string; timezone_offset: string}}}>(sandbox(), 'GET', '/api/v4/account?with=datetime_settings,is_api_filter_enabled')
+    const full = await call<{is_api_filter_enabled: boolean; _embedded: {datetime_settings: {timezone: string; timezone_offset: string}}}>(
+      sandbox(),
+      'GET',
+      '/api/v4/account?with=datetime_settings,is_api_filter_enabled',
+    )
     expect(full.body.is_api_filter_enabled).to.equal(false)
     expect(full.body._embedded.datetime_settings).to.include({timezone: 'Europe/Moscow', timezone_offset: '+03:00'})
   })

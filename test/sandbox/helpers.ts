@@ -55,7 +55,13 @@ export interface ContactBody {
   created_at: number
   updated_at: number
   is_deleted: boolean
-  custom_fields_values: Array<{field_id: number; field_code: string | null; field_type: string; field_name: string; values: Array<{value: unknown; enum_id?: number; enum_code?: string | null}>}> | null
+  custom_fields_values: Array<{
+    field_id: number
+    field_code: string | null
+    field_type: string
+    field_name: string
+    values: Array<{value: unknown; enum_id?: number; enum_code?: string | null}>
+  }> | null
   _links: {self: {href: string}}
   _embedded: {tags: unknown[]; companies: unknown[]}
 }

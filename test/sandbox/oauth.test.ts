@@ -3,7 +3,11 @@ import {expect} from 'chai'
 import {type Sandbox, SANDBOX_TOKEN, startSandbox, type TokenResponse} from '../../src/sandbox/index.js'
 import {call} from './helpers.js'
 
-const CLIENT = {clientId: 'c0ffee00-0000-4000-8000-000000000001', clientSecret: 's3cret', redirectUri: 'https://clinic.example/oauth/callback'}
+const CLIENT = {
+  clientId: 'c0ffee00-0000-4000-8000-000000000001',
+  clientSecret: 's3cret',
+  redirectUri: 'https://clinic.example/oauth/callback',
+}
 
 describe('sandbox: OAuth 2.0', () => {
   let sandbox: Sandbox
@@ -20,11 +24,29 @@ describe('sandbox: OAuth 2.0', () => {
   const codeOf = async () => (await consent()).searchParams.get('code')!
   const token = (body: Record<string, string>, form = false) =>
     form
-      ? call<Record<string, unknown>>(sandbox, 'POST', '/oauth2/access_token', {rawBody: new URLSearchParams(body).toString(), token: null, headers: {'Content-Type': 'application/x-www-form-urlencoded'}})
+      ? call<Record<string, unknown>>(sandbox, 'POST', '/oauth2/access_token', {
+          rawBody: new URLSearchParams(body).toString(),
+          token: null,
+          headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+        })
       : call<Record<string, unknown>>(sandbox, 'POST', '/oauth2/access_token', {body, token: null})
   const exchange = (code: string, overrides: Record<string, string> = {}) =>
-    token({client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, grant_type: 'authorization_code', code, redirect_uri: CLIENT.redirectUri, ...overrides})
-  const refresh = (refreshToken: string) => token({client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken, redirect_uri: CLIENT.redirectUri})
+    token({
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: CLIENT.redirectUri,
+      ...overrides,
+    })
+  const refresh = (refreshToken: string) =>
+    token({
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      redirect_uri: CLIENT.redirectUri,
+    })
   const account = (accessToken: string) => call(sandbox, 'GET', '/api/v4/account', {token: accessToken})
   const hint = (res: {body: Record<string, unknown>}) => res.body.hint
 
@@ -63,11 +85,25 @@ describe('sandbox: OAuth 2.0', () => {
       expect((await account(res.body.access_token as string)).status).to.equal(200)
 
       const code = await codeOf()
-      const form = await token({client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, grant_type: 'authorization_code', code, redirect_uri: CLIENT.redirectUri}, true)
+      const form = await token(
+        {
+          client_id: CLIENT.clientId,
+          client_secret: CLIENT.clientSecret,
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: CLIENT.redirectUri,
+        },
+        true,
+      )
       expect(form.status).to.equal(200)
       const again = await exchange(code)
       expect(again.status).to.equal(400)
-      expect(again.body).to.include({hint: 'Authorization code has been revoked', status: 400, title: 'Некорректный запрос', type: 'https://developers.amocrm.ru/v3/errors/OAuthProblemJson'})
+      expect(again.body).to.include({
+        hint: 'Authorization code has been revoked',
+        status: 400,
+        title: 'Некорректный запрос',
+        type: 'https://developers.amocrm.ru/v3/errors/OAuthProblemJson',
+      })
     })
 
     it('codes expire after 20 minutes on the sandbox clock', async () => {

@@ -8,8 +8,9 @@ import type {SecretStore} from '../../src/secrets/index.js'
 export function keychainTestSkipReason(): string | undefined {
   if (process.env.IDENT_AMO_TEST_KEYRING === '1') return undefined
   if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS)
-    return "no D-Bus session bus and IDENT_AMO_TEST_KEYRING is not set; run them as CI does: dbus-run-session -- bash -c 'printf x | gnome-keyring-daemon --unlock --components=secrets >/dev/null; IDENT_AMO_TEST_KEYRING=1 npx mocha \"test/secrets/**/*.test.ts\"'"
-  if (process.platform !== 'linux') return 'the keychain tests run on Linux CI only (set IDENT_AMO_TEST_KEYRING=1 to run them against this machine\'s keychain)'
+    return 'no D-Bus session bus and IDENT_AMO_TEST_KEYRING is not set; run them as CI does: dbus-run-session -- bash -c \'printf x | gnome-keyring-daemon --unlock --components=secrets >/dev/null; IDENT_AMO_TEST_KEYRING=1 npx mocha "test/secrets/**/*.test.ts"\''
+  if (process.platform !== 'linux')
+    return "the keychain tests run on Linux CI only (set IDENT_AMO_TEST_KEYRING=1 to run them against this machine's keychain)"
   return undefined
 }
 

@@ -25,7 +25,10 @@ function runRacer(startAt: number, env: NodeJS.ProcessEnv): Promise<{code: numbe
 }
 
 describe('token refresh across processes', () => {
-  const backends = [{name: 'insecure file', insecure: true, skip: undefined as string | undefined}, {name: 'OS keychain', insecure: false, skip: keychainTestSkipReason()}]
+  const backends = [
+    {name: 'insecure file', insecure: true, skip: undefined as string | undefined},
+    {name: 'OS keychain', insecure: false, skip: keychainTestSkipReason()},
+  ]
 
   for (const backend of backends) {
     describe(`with the ${backend.name}`, () => {
@@ -57,7 +60,14 @@ describe('token refresh across processes', () => {
         // about to expire: each process wants to refresh it ahead of expiry as soon as it starts
         await store.set(
           SECRET_KEYS.tokens,
-          JSON.stringify({kind: 'oauth', accessToken: pair.access_token, refreshToken: pair.refresh_token, expiresAt: Date.now() + 60_000, baseUrl: sandbox.url, obtainedAt: Date.now()}),
+          JSON.stringify({
+            kind: 'oauth',
+            accessToken: pair.access_token,
+            refreshToken: pair.refresh_token,
+            expiresAt: Date.now() + 60_000,
+            baseUrl: sandbox.url,
+            obtainedAt: Date.now(),
+          }),
         )
         sandbox.resetStats()
         const env = {

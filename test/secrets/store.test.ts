@@ -91,7 +91,11 @@ describe('secret store', () => {
         expect(keyutils.out.value).to.equal(null)
       }
       if (hasSecretTool()) {
-        const found = execFileSync('secret-tool', ['lookup', 'service', 'ident-amo', 'account', keychainAccount(SECRET_KEYS.clientSecret, dir)], {encoding: 'utf8'})
+        const found = execFileSync(
+          'secret-tool',
+          ['lookup', 'service', 'ident-amo', 'account', keychainAccount(SECRET_KEYS.clientSecret, dir)],
+          {encoding: 'utf8'},
+        )
         expect(found.trim()).to.equal('from-this-process')
       }
     })
@@ -120,10 +124,24 @@ describe('secret store', () => {
     const noBus = {...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent'}
 
     it('names the reason in words a user can act on', () => {
-      expect(keychainFailureReason(new Error('Platform failure: DBus error: Failed to connect to socket /nonexistent: No such file or directory'))).to.equal('no D-Bus session bus')
-      expect(keychainFailureReason(new Error('Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead'))).to.equal('no D-Bus session bus')
-      expect(keychainFailureReason(new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed"))).to.match(/locked/)
-      expect(keychainFailureReason(new Error("Couldn't access platform storage: Secret Service: no result found"))).to.match(/no default keyring/)
+      expect(
+        keychainFailureReason(
+          new Error('Platform failure: DBus error: Failed to connect to socket /nonexistent: No such file or directory'),
+        ),
+      ).to.equal('no D-Bus session bus')
+      expect(
+        keychainFailureReason(
+          new Error(
+            'Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead',
+          ),
+        ),
+      ).to.equal('no D-Bus session bus')
+      expect(keychainFailureReason(new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed"))).to.match(
+        /locked/,
+      )
+      expect(keychainFailureReason(new Error("Couldn't access platform storage: Secret Service: no result found"))).to.match(
+        /no default keyring/,
+      )
     })
 
     it('stops when the session bus has no unlocked keyring, instead of writing to the kernel keyring', function () {
@@ -131,11 +149,22 @@ describe('secret store', () => {
       const dir = tempDir()
       try {
         // a fresh session bus and an empty HOME: no login keyring exists, and none is unlocked
-        const child = spawnSync('dbus-run-session', ['--', process.execPath, '--import', 'tsx', FIXTURE, 'set', dir, SECRET_KEYS.dbPassword, 'x'], {
-          env: {...process.env, HOME: dir, XDG_DATA_HOME: path.join(dir, 'share'), XDG_RUNTIME_DIR: dir, DBUS_SESSION_BUS_ADDRESS: '', GNOME_KEYRING_CONTROL: ''},
-          encoding: 'utf8',
-          timeout: 30_000,
-        })
+        const child = spawnSync(
+          'dbus-run-session',
+          ['--', process.execPath, '--import', 'tsx', FIXTURE, 'set', dir, SECRET_KEYS.dbPassword, 'x'],
+          {
+            env: {
+              ...process.env,
+              HOME: dir,
+              XDG_DATA_HOME: path.join(dir, 'share'),
+              XDG_RUNTIME_DIR: dir,
+              DBUS_SESSION_BUS_ADDRESS: '',
+              GNOME_KEYRING_CONTROL: '',
+            },
+            encoding: 'utf8',
+            timeout: 30_000,
+          },
+        )
         const out = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {error?: string}
         expect(child.status, `${child.stdout}\n${child.stderr}`).to.equal(1)
         expect(out.error).to.match(/^no OS keychain is available \(/)

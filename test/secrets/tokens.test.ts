@@ -6,7 +6,15 @@ import {expect} from 'chai'
 
 import {AmoAuthError, AmoOAuthError} from '../../src/amocrm/errors.js'
 import {type AppConfig, loadConfig} from '../../src/config/index.js'
-import {createTokenProvider, readStoredTokens, REFRESH_AHEAD_MS, type RefreshTokens, SECRET_KEYS, type StoredTokens, tokenLockPath} from '../../src/secrets/index.js'
+import {
+  createTokenProvider,
+  readStoredTokens,
+  REFRESH_AHEAD_MS,
+  type RefreshTokens,
+  SECRET_KEYS,
+  type StoredTokens,
+  tokenLockPath,
+} from '../../src/secrets/index.js'
 import {MemorySecretStore} from './helpers.js'
 
 const BASE_URL = 'http://sandbox.test'
@@ -29,7 +37,12 @@ describe('token lifecycle', () => {
 
   /** A token endpoint that hands out access-N / refresh-N and accepts each refresh token once. */
   const fakeEndpoint: RefreshTokens = async (request) => {
-    refreshCalls.push({refreshToken: request.refreshToken, clientId: request.clientId, clientSecret: request.clientSecret, baseUrl: request.baseUrl})
+    refreshCalls.push({
+      refreshToken: request.refreshToken,
+      clientId: request.clientId,
+      clientSecret: request.clientSecret,
+      baseUrl: request.baseUrl,
+    })
     await new Promise((resolve) => setTimeout(resolve, 5))
     const stored = await readStoredTokens(store)
     if (stored?.refreshToken !== request.refreshToken) throw new AmoOAuthError(400, 'Invalid refresh token')
@@ -38,12 +51,21 @@ describe('token lifecycle', () => {
   }
 
   const storeTokens = (tokens: Partial<StoredTokens> = {}): StoredTokens => {
-    const value: StoredTokens = {kind: 'oauth', accessToken: 'access-0', refreshToken: 'refresh-0', expiresAt: NOW + 20 * HOUR, baseUrl: BASE_URL, obtainedAt: NOW - 4 * HOUR, ...tokens}
+    const value: StoredTokens = {
+      kind: 'oauth',
+      accessToken: 'access-0',
+      refreshToken: 'refresh-0',
+      expiresAt: NOW + 20 * HOUR,
+      baseUrl: BASE_URL,
+      obtainedAt: NOW - 4 * HOUR,
+      ...tokens,
+    }
     store.values.set(SECRET_KEYS.tokens, JSON.stringify(value))
     return value
   }
 
-  const provider = (config = configWith(), refresh: RefreshTokens = fakeEndpoint) => createTokenProvider({config, store, now: () => NOW, refresh})
+  const provider = (config = configWith(), refresh: RefreshTokens = fakeEndpoint) =>
+    createTokenProvider({config, store, now: () => NOW, refresh})
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ident-amo-tokens-'))
@@ -63,7 +85,9 @@ describe('token lifecycle', () => {
   })
 
   it('asks for `auth login` when nothing is stored', async () => {
-    const error = await provider().getAccessToken().catch((error_: unknown) => error_)
+    const error = await provider()
+      .getAccessToken()
+      .catch((error_: unknown) => error_)
     expect(error).to.be.instanceOf(AmoAuthError)
     expect((error as AmoAuthError).message).to.match(/not logged in/)
     expect((error as AmoAuthError).hint).to.include('ident-amo auth login')
@@ -80,7 +104,14 @@ describe('token lifecycle', () => {
     expect(await provider().getAccessToken()).to.equal('access-1')
     expect(refreshCalls).to.deep.equal([{refreshToken: 'refresh-0', clientId: 'client-1', clientSecret: 'secret-1', baseUrl: BASE_URL}])
     const stored = await readStoredTokens(store)
-    expect(stored).to.include({kind: 'oauth', accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt: NOW + 86_400_000, baseUrl: BASE_URL, obtainedAt: NOW})
+    expect(stored).to.include({
+      kind: 'oauth',
+      accessToken: 'access-1',
+      refreshToken: 'refresh-1',
+      expiresAt: NOW + 86_400_000,
+      baseUrl: BASE_URL,
+      obtainedAt: NOW,
+    })
   })
 
   it('takes the client secret from the store when the environment has none', async () => {
@@ -93,7 +124,9 @@ describe('token lifecycle', () => {
   it('does not use a new pair it could not store', async () => {
     storeTokens({expiresAt: NOW - 1})
     store.failWrites = true
-    const error = await provider().getAccessToken().catch((error_: unknown) => error_)
+    const error = await provider()
+      .getAccessToken()
+      .catch((error_: unknown) => error_)
     expect(error).to.be.instanceOf(Error)
     expect((error as Error).message).to.match(/refused the write/)
     expect(refreshCalls).to.have.length(1)
@@ -142,7 +175,12 @@ describe('token lifecycle', () => {
   it('on "Invalid refresh token", re-reads the store and uses what another process stored', async () => {
     storeTokens({expiresAt: NOW - 1})
     const racing: RefreshTokens = async (request) => {
-      refreshCalls.push({refreshToken: request.refreshToken, clientId: request.clientId, clientSecret: request.clientSecret, baseUrl: request.baseUrl})
+      refreshCalls.push({
+        refreshToken: request.refreshToken,
+        clientId: request.clientId,
+        clientSecret: request.clientSecret,
+        baseUrl: request.baseUrl,
+      })
       // a process that does not take the lock (an older version, another machine) won the race
       storeTokens({accessToken: 'winner', refreshToken: 'r-winner', expiresAt: NOW + 24 * HOUR})
       throw new AmoOAuthError(400, 'Invalid refresh token')
@@ -155,7 +193,9 @@ describe('token lifecycle', () => {
     const revoked: RefreshTokens = async () => {
       throw new AmoOAuthError(400, 'Token has been revoked')
     }
-    const error = await provider(configWith(), revoked).getAccessToken().catch((error_: unknown) => error_)
+    const error = await provider(configWith(), revoked)
+      .getAccessToken()
+      .catch((error_: unknown) => error_)
     expect(error).to.be.instanceOf(AmoAuthError)
     expect((error as AmoAuthError).message).to.equal('the stored amoCRM authorization is no longer valid')
     expect((error as AmoAuthError).hint).to.include('ident-amo auth login')
@@ -167,7 +207,9 @@ describe('token lifecycle', () => {
     const wrongSecret: RefreshTokens = async () => {
       throw new AmoOAuthError(400, 'Check the `client_secret` parameter')
     }
-    const error = await provider(configWith(), wrongSecret).getAccessToken().catch((error_: unknown) => error_)
+    const error = await provider(configWith(), wrongSecret)
+      .getAccessToken()
+      .catch((error_: unknown) => error_)
     expect(error).to.be.instanceOf(AmoOAuthError)
     expect((error as AmoOAuthError).invalidGrant).to.equal(false)
   })
@@ -194,7 +236,9 @@ describe('token lifecycle', () => {
 
   it('refuses tokens stored for another account than the configured one', async () => {
     storeTokens({baseUrl: 'https://other.amocrm.ru'})
-    const error = await provider().getAccessToken().catch((error_: unknown) => error_)
+    const error = await provider()
+      .getAccessToken()
+      .catch((error_: unknown) => error_)
     expect(error).to.be.instanceOf(AmoAuthError)
     expect((error as AmoAuthError).message).to.include('https://other.amocrm.ru')
   })

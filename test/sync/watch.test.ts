@@ -13,7 +13,18 @@ class FakeClock {
 
 function report(mode: PassMode): SyncReport {
   const at = new Date(0).toISOString()
-  return {mode, dryRun: false, startedAt: at, finishedAt: at, durationMs: 0, counts: emptyCounts(), api: {requests: 0, retries: 0, throttled: 0}, failures: [], duplicates: [], watermark: null}
+  return {
+    mode,
+    dryRun: false,
+    startedAt: at,
+    finishedAt: at,
+    durationMs: 0,
+    counts: emptyCounts(),
+    api: {requests: 0, retries: 0, throttled: 0},
+    failures: [],
+    duplicates: [],
+    watermark: null,
+  }
 }
 
 interface Pass {
@@ -65,7 +76,13 @@ async function simulate(options: {
 
 describe('sync watch scheduler', () => {
   it('runs an incremental pass at once and then every interval', async () => {
-    const {passes} = await simulate({start: '2026-11-26T10:00:00Z', until: '2026-11-26T10:09:00Z', intervalMinutes: 2, deepTimes: [], timezone: 'Europe/Moscow'})
+    const {passes} = await simulate({
+      start: '2026-11-26T10:00:00Z',
+      until: '2026-11-26T10:09:00Z',
+      intervalMinutes: 2,
+      deepTimes: [],
+      timezone: 'Europe/Moscow',
+    })
     expect(passes.map((p) => p.at)).to.deep.equal([
       '2026-11-26T10:00:00.000Z',
       '2026-11-26T10:02:00.000Z',
@@ -77,8 +94,18 @@ describe('sync watch scheduler', () => {
   })
 
   it('fires the deep passes at 08:00 and 20:00 clinic time (Moscow is UTC+3)', async () => {
-    const {passes} = await simulate({start: '2026-11-26T04:00:00Z', until: '2026-11-27T06:00:00Z', intervalMinutes: 60, deepTimes: ['08:00', '20:00'], timezone: 'Europe/Moscow'})
-    expect(passes.filter((p) => p.mode === 'deep').map((p) => p.at)).to.deep.equal(['2026-11-26T05:00:00.000Z', '2026-11-26T17:00:00.000Z', '2026-11-27T05:00:00.000Z'])
+    const {passes} = await simulate({
+      start: '2026-11-26T04:00:00Z',
+      until: '2026-11-27T06:00:00Z',
+      intervalMinutes: 60,
+      deepTimes: ['08:00', '20:00'],
+      timezone: 'Europe/Moscow',
+    })
+    expect(passes.filter((p) => p.mode === 'deep').map((p) => p.at)).to.deep.equal([
+      '2026-11-26T05:00:00.000Z',
+      '2026-11-26T17:00:00.000Z',
+      '2026-11-27T05:00:00.000Z',
+    ])
   })
 
   it('never runs two passes at once: an overrunning pass delays the next, a deep pass due meanwhile runs right after (and covers the incremental that was due)', async () => {
@@ -103,17 +130,41 @@ describe('sync watch scheduler', () => {
 
   it('handles daylight saving: a deep time that does not exist that night runs at the first valid moment, an ambiguous one once', async () => {
     // Europe/Berlin: 2026-03-29 02:00 → 03:00 (02:30 does not exist); 2026-10-25 03:00 → 02:00 (02:30 happens twice).
-    const spring = await simulate({start: '2026-03-28T22:00:00Z', until: '2026-03-29T04:00:00Z', intervalMinutes: 600, deepTimes: ['02:30'], timezone: 'Europe/Berlin'})
+    const spring = await simulate({
+      start: '2026-03-28T22:00:00Z',
+      until: '2026-03-29T04:00:00Z',
+      intervalMinutes: 600,
+      deepTimes: ['02:30'],
+      timezone: 'Europe/Berlin',
+    })
     expect(spring.passes.filter((p) => p.mode === 'deep').map((p) => p.at)).to.deep.equal(['2026-03-29T01:00:00.000Z'])
-    const autumn = await simulate({start: '2026-10-24T22:00:00Z', until: '2026-10-25T04:00:00Z', intervalMinutes: 600, deepTimes: ['02:30'], timezone: 'Europe/Berlin'})
+    const autumn = await simulate({
+      start: '2026-10-24T22:00:00Z',
+      until: '2026-10-25T04:00:00Z',
+      intervalMinutes: 600,
+      deepTimes: ['02:30'],
+      timezone: 'Europe/Berlin',
+    })
     expect(autumn.passes.filter((p) => p.mode === 'deep')).to.have.length(1)
   })
 
-  it('gets midnight right: a 00:00 deep time fires at the clinic\'s midnight, not the machine\'s', async () => {
-    const {passes} = await simulate({start: '2026-11-26T20:00:00Z', until: '2026-11-26T22:00:00Z', intervalMinutes: 600, deepTimes: ['00:00'], timezone: 'Asia/Yekaterinburg'})
+  it("gets midnight right: a 00:00 deep time fires at the clinic's midnight, not the machine's", async () => {
+    const {passes} = await simulate({
+      start: '2026-11-26T20:00:00Z',
+      until: '2026-11-26T22:00:00Z',
+      intervalMinutes: 600,
+      deepTimes: ['00:00'],
+      timezone: 'Asia/Yekaterinburg',
+    })
     // Yekaterinburg is UTC+5: midnight of the 27th is 19:00Z on the 26th, already past; the next is 19:00Z on the 27th.
     expect(passes.filter((p) => p.mode === 'deep')).to.deep.equal([])
-    const next = await simulate({start: '2026-11-26T18:00:00Z', until: '2026-11-26T20:00:00Z', intervalMinutes: 600, deepTimes: ['00:00'], timezone: 'Asia/Yekaterinburg'})
+    const next = await simulate({
+      start: '2026-11-26T18:00:00Z',
+      until: '2026-11-26T20:00:00Z',
+      intervalMinutes: 600,
+      deepTimes: ['00:00'],
+      timezone: 'Asia/Yekaterinburg',
+    })
     expect(next.passes.filter((p) => p.mode === 'deep').map((p) => p.at)).to.deep.equal(['2026-11-26T19:00:00.000Z'])
   })
 

@@ -40,11 +40,22 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
     subdomain: Flags.string({description: 'account: `clinic` of clinic.amocrm.ru, or the full host (clinic.kommo.com) (AMOCRM_SUBDOMAIN)'}),
     'client-id': Flags.string({description: 'integration ID (AMOCRM_CLIENT_ID)'}),
     'client-secret': Flags.string({description: 'integration secret key (AMOCRM_CLIENT_SECRET); asked for when missing'}),
-    'redirect-uri': Flags.string({description: 'redirect URI exactly as registered in the integration (AMOCRM_REDIRECT_URI, default http://localhost:8080/callback)'}),
+    'redirect-uri': Flags.string({
+      description: 'redirect URI exactly as registered in the integration (AMOCRM_REDIRECT_URI, default http://localhost:8080/callback)',
+    }),
     browser: Flags.boolean({default: true, allowNo: true, description: 'open the consent link in a browser (--no-browser: print it only)'}),
-    code: Flags.string({description: 'exchange this authorization code (or the whole address the browser landed on) instead of waiting for the redirect', exclusive: ['token']}),
-    token: Flags.string({description: "store a private integration's long-lived token instead of OAuth (`-` reads it from standard input, out of the shell history)", exclusive: ['code']}),
-    'insecure-storage': Flags.boolean({description: 'keep secrets in a 0600 plain-text file in the config directory (where there is no OS keychain)'}),
+    code: Flags.string({
+      description: 'exchange this authorization code (or the whole address the browser landed on) instead of waiting for the redirect',
+      exclusive: ['token'],
+    }),
+    token: Flags.string({
+      description:
+        "store a private integration's long-lived token instead of OAuth (`-` reads it from standard input, out of the shell history)",
+      exclusive: ['code'],
+    }),
+    'insecure-storage': Flags.boolean({
+      description: 'keep secrets in a 0600 plain-text file in the config directory (where there is no OS keychain)',
+    }),
     timeout: Flags.integer({description: 'seconds to wait for the browser', default: DEFAULT_LOGIN_TIMEOUT_MS / 1000, min: 1}),
   }
 
@@ -59,7 +70,12 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
     let config = this.loadAppConfig(overrides)
     if (config.amocrm.accessToken)
       this.warn('AMOCRM_ACCESS_TOKEN is set in the environment: it is used instead of what this login stores until you unset it')
-    const store = await openSecretStore({configDir: this.config.configDir, dataDir: this.config.dataDir, insecure: flags['insecure-storage'], verifyWrite: true})
+    const store = await openSecretStore({
+      configDir: this.config.configDir,
+      dataDir: this.config.dataDir,
+      insecure: flags['insecure-storage'],
+      verifyWrite: true,
+    })
 
     const storedSecret = flags.token ? undefined : await resolveClientSecret(config, store)
     const asked = await this.askForMissing(config, {needClient: !flags.token, haveSecret: storedSecret !== undefined})
@@ -95,30 +111,47 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
         })
         try {
           const url = consentUrl(config, client.clientId, state)
-          process.stderr.write(`Open this link in a browser and allow access:\n\n  ${url}\n\nWaiting for amoCRM to redirect to ${client.redirectUri} (up to ${formatWait(flags.timeout)}; Ctrl+C to cancel)…\n`)
+          process.stderr.write(
+            `Open this link in a browser and allow access:\n\n  ${url}\n\nWaiting for amoCRM to redirect to ${client.redirectUri} (up to ${formatWait(flags.timeout)}; Ctrl+C to cancel)…\n`,
+          )
           if (flags.browser) open(url).catch(() => process.stderr.write('(could not open a browser: open the link yourself)\n'))
           await server.done
         } finally {
           await server.close()
         }
       }
-      await this.saveClientSettings(config, outcome!, {clientSecretFrom: config.values.AMOCRM_CLIENT_SECRET.source, clientSecret: client.clientSecret, store})
+      await this.saveClientSettings(config, outcome!, {
+        clientSecretFrom: config.values.AMOCRM_CLIENT_SECRET.source,
+        clientSecret: client.clientSecret,
+        store,
+      })
     }
     const {result} = outcome!
 
     const expiry = result.expiresAt ? `, expires ${result.expiresAt}` : ''
-    this.log(`Logged in to amoCRM account "${result.account.name}" (${result.account.subdomain}, id ${result.account.id}) with ${result.tokenKind === 'oauth' ? 'an OAuth token' : 'a long-lived token'}${expiry}.`)
+    this.log(
+      `Logged in to amoCRM account "${result.account.name}" (${result.account.subdomain}, id ${result.account.id}) with ${result.tokenKind === 'oauth' ? 'an OAuth token' : 'a long-lived token'}${expiry}.`,
+    )
     this.log(`Secrets stored in ${result.storage}.`)
     return result
   }
 
   /** Prompts on a terminal for what the login cannot do without; elsewhere names the flag to pass. */
-  private async askForMissing(config: AppConfig, need: {needClient: boolean; haveSecret: boolean}): Promise<Partial<Record<SettingName, string>>> {
+  private async askForMissing(
+    config: AppConfig,
+    need: {needClient: boolean; haveSecret: boolean},
+  ): Promise<Partial<Record<SettingName, string>>> {
     const missing: Array<{name: SettingName; flag: string; question: string; secret?: boolean}> = []
     if (!config.amocrm.baseUrl && !config.amocrm.subdomain)
-      missing.push({name: 'AMOCRM_SUBDOMAIN', flag: '--subdomain', question: 'amoCRM account (clinic, clinic.amocrm.ru or clinic.kommo.com):'})
-    if (need.needClient && !config.amocrm.clientId) missing.push({name: 'AMOCRM_CLIENT_ID', flag: '--client-id', question: 'Integration ID (client id):'})
-    if (need.needClient && !need.haveSecret) missing.push({name: 'AMOCRM_CLIENT_SECRET', flag: '--client-secret', question: 'Integration secret key:', secret: true})
+      missing.push({
+        name: 'AMOCRM_SUBDOMAIN',
+        flag: '--subdomain',
+        question: 'amoCRM account (clinic, clinic.amocrm.ru or clinic.kommo.com):',
+      })
+    if (need.needClient && !config.amocrm.clientId)
+      missing.push({name: 'AMOCRM_CLIENT_ID', flag: '--client-id', question: 'Integration ID (client id):'})
+    if (need.needClient && !need.haveSecret)
+      missing.push({name: 'AMOCRM_CLIENT_SECRET', flag: '--client-secret', question: 'Integration secret key:', secret: true})
     if (missing.length === 0) return {}
     if (!process.stdin.isTTY || !process.stderr.isTTY)
       throw new UsageError(
@@ -140,7 +173,11 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
   }
 
   /** What the user typed or passed is kept for next time: settings in the config file, the secret in the store. */
-  private async saveClientSettings(config: AppConfig, outcome: LoginOutcome, secret: {clientSecretFrom: string; clientSecret: string; store: SecretStore}): Promise<void> {
+  private async saveClientSettings(
+    config: AppConfig,
+    outcome: LoginOutcome,
+    secret: {clientSecretFrom: string; clientSecret: string; store: SecretStore},
+  ): Promise<void> {
     this.saveAccountSettings(config, outcome)
     for (const name of ['AMOCRM_CLIENT_ID', 'AMOCRM_REDIRECT_URI'] as const)
       if (config.values[name].source === 'flag') setConfigValue(this.config.configDir, name, config.values[name].value!)
@@ -151,7 +188,11 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
     if (outcome.accountAddress) {
       // amoCRM told us which account the user chose
       setConfigValue(this.config.configDir, 'AMOCRM_SUBDOMAIN', outcome.accountAddress.subdomain)
-      setConfigValue(this.config.configDir, 'AMOCRM_DOMAIN', outcome.accountAddress.domain === 'amocrm.ru' ? '' : outcome.accountAddress.domain)
+      setConfigValue(
+        this.config.configDir,
+        'AMOCRM_DOMAIN',
+        outcome.accountAddress.domain === 'amocrm.ru' ? '' : outcome.accountAddress.domain,
+      )
       return
     }
     for (const name of ['AMOCRM_SUBDOMAIN', 'AMOCRM_DOMAIN'] as const)

@@ -42,13 +42,22 @@ export default class AuthLogout extends BaseCommand<typeof AuthLogout> {
       saveSecretStorageChoice(this.config.configDir, 'keychain')
     }
 
-    this.log(removed.length > 0 ? `Removed ${removed.map((k) => LABELS[k]).join(', ')} from ${storage}.` : `Nothing to remove: ${storage} holds no ident-amo secrets.`)
+    this.log(
+      removed.length > 0
+        ? `Removed ${removed.map((k) => LABELS[k]).join(', ')} from ${storage}.`
+        : `Nothing to remove: ${storage} holds no ident-amo secrets.`,
+    )
     const stillInEnvironment = [
       ...(config.amocrm.accessToken ? ['AMOCRM_ACCESS_TOKEN'] : []),
-      ...(config.values.AMOCRM_CLIENT_SECRET.source === 'env' || config.values.AMOCRM_CLIENT_SECRET.source === '.env' ? ['AMOCRM_CLIENT_SECRET'] : []),
+      ...(config.values.AMOCRM_CLIENT_SECRET.source === 'env' || config.values.AMOCRM_CLIENT_SECRET.source === '.env'
+        ? ['AMOCRM_CLIENT_SECRET']
+        : []),
       ...(config.values.DB_PASSWORD.source === 'env' || config.values.DB_PASSWORD.source === '.env' ? ['DB_PASSWORD'] : []),
     ]
-    if (stillInEnvironment.length > 0) this.warn(`${stillInEnvironment.join(', ')} ${stillInEnvironment.length === 1 ? 'is' : 'are'} still set in the environment or .env and will be used`)
+    if (stillInEnvironment.length > 0)
+      this.warn(
+        `${stillInEnvironment.join(', ')} ${stillInEnvironment.length === 1 ? 'is' : 'are'} still set in the environment or .env and will be used`,
+      )
     return {removed, storage, stillInEnvironment}
   }
 }

@@ -10,7 +10,9 @@ export default class AuthStatusCommand extends BaseCommand<typeof AuthStatusComm
 
   async run(): Promise<AuthStatus> {
     const status = await readAuthStatus(this.loadAppConfig())
-    const kind = {oauth: 'OAuth (refreshed automatically)', 'long-lived': 'long-lived', environment: 'AMOCRM_ACCESS_TOKEN (environment)'}[status.token.kind]
+    const kind = {oauth: 'OAuth (refreshed automatically)', 'long-lived': 'long-lived', environment: 'AMOCRM_ACCESS_TOKEN (environment)'}[
+      status.token.kind
+    ]
     this.log(
       renderPairs([
         ['account', `${status.account.name} (id ${status.account.id})`],
@@ -30,6 +32,11 @@ export default class AuthStatusCommand extends BaseCommand<typeof AuthStatusComm
 function relative(iso: string): string {
   const ms = Date.parse(iso) - Date.now()
   const abs = Math.abs(ms)
-  const text = abs >= 48 * 3600_000 ? `${Math.round(abs / 86_400_000)} days` : abs >= 3600_000 ? `${Math.round(abs / 3600_000)} h` : `${Math.max(1, Math.round(abs / 60_000))} min`
+  const text =
+    abs >= 48 * 3600_000
+      ? `${Math.round(abs / 86_400_000)} days`
+      : abs >= 3600_000
+        ? `${Math.round(abs / 3600_000)} h`
+        : `${Math.max(1, Math.round(abs / 60_000))} min`
   return ms >= 0 ? `in ${text}` : `${text} ago`
 }

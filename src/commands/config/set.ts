@@ -24,7 +24,10 @@ export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
     const {key, value} = this.args
     const setting = SETTING_BY_NAME.get(key)
     if (key === 'AMOCRM_ACCESS_TOKEN')
-      throw new UsageError('AMOCRM_ACCESS_TOKEN is read from the environment only', 'store a long-lived token with `ident-amo auth login --token <token>`, or set AMOCRM_ACCESS_TOKEN in the environment or .env')
+      throw new UsageError(
+        'AMOCRM_ACCESS_TOKEN is read from the environment only',
+        'store a long-lived token with `ident-amo auth login --token <token>`, or set AMOCRM_ACCESS_TOKEN in the environment or .env',
+      )
     if (setting?.secret) {
       const store = await openSecretStore({configDir: this.config.configDir, dataDir: this.config.dataDir})
       if (value === '') await store.delete(key)

@@ -23,11 +23,21 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
       return {name: s.env, value: value === undefined ? null : secret ? mask(value) : value, source, secret}
     })
     this.log(`config file: ${config.paths.configFile}`)
-    this.log(renderTable(['setting', 'value', 'from'], settings.map((s) => [s.name, s.value ?? '', s.source])))
+    this.log(
+      renderTable(
+        ['setting', 'value', 'from'],
+        settings.map((s) => [s.name, s.value ?? '', s.source]),
+      ),
+    )
     const fieldIds = Object.entries(config.fields)
     if (fieldIds.length > 0) {
       this.log('')
-      this.log(renderTable(['field', 'amoCRM id'], fieldIds.map(([k, v]) => [k, v === false ? 'disabled' : (v.id ?? '')])))
+      this.log(
+        renderTable(
+          ['field', 'amoCRM id'],
+          fieldIds.map(([k, v]) => [k, v === false ? 'disabled' : (v.id ?? '')]),
+        ),
+      )
     }
     return {configFile: config.paths.configFile, settings, fields: config.fields, ident: config.ident}
   }

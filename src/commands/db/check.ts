@@ -18,7 +18,10 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
   async run(): Promise<DbCheckReport & {unavailableFields: Array<{key: string; name: string}>}> {
     const config = this.loadAppConfig()
     const report = await checkIdentDatabase(config, {password: await this.dbPassword(config)})
-    const unavailableFields = fieldsUnavailableWith(report.unavailable.map((u) => u.value)).map((key) => ({key, name: FIELD_SPEC[key].name}))
+    const unavailableFields = fieldsUnavailableWith(report.unavailable.map((u) => u.value)).map((key) => ({
+      key,
+      name: FIELD_SPEC[key].name,
+    }))
     if (!this.jsonEnabled()) this.render(report, unavailableFields)
     if (!report.ok) throw missingCoreError(report)
     return {...report, unavailableFields}
@@ -37,10 +40,12 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
   }
 
   private render(report: DbCheckReport, unavailableFields: Array<{key: string; name: string}>): void {
-    this.log(renderPairs([
-      ['IDENT', `${report.database.client === 'sqlite' ? 'SQLite file' : 'SQL Server'} ${report.database.target}`],
-      ['database clock', report.clock],
-    ]))
+    this.log(
+      renderPairs([
+        ['IDENT', `${report.database.client === 'sqlite' ? 'SQLite file' : 'SQL Server'} ${report.database.target}`],
+        ['database clock', report.clock],
+      ]),
+    )
     this.log('')
     const rows: Array<Array<string | number>> = []
     for (const table of report.tables) {
@@ -51,7 +56,13 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
           column.present ? mark.ok() : column.status === 'core' ? mark.fail() : mark.warn(),
           ours,
           column.status === 'core' ? 'core ★' : column.status,
-          column.present ? (name === ours ? '' : name) : table.present ? `missing${column.renamed ? ` (looked for ${name})` : ''}` : `table ${table.name} missing`,
+          column.present
+            ? name === ours
+              ? ''
+              : name
+            : table.present
+              ? `missing${column.renamed ? ` (looked for ${name})` : ''}`
+              : `table ${table.name} missing`,
         ])
       }
     }
@@ -76,7 +87,12 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
     }
 
     this.log('')
-    this.log(renderTable(['table', 'rows'], report.tables.filter((t) => t.present).map((t) => [t.name, report.counts[t.table] ?? ''])))
+    this.log(
+      renderTable(
+        ['table', 'rows'],
+        report.tables.filter((t) => t.present).map((t) => [t.name, report.counts[t.table] ?? '']),
+      ),
+    )
     const warnings = report.warnings.filter((w) => !/^(column|table) .* does not exist$/.test(w))
     if (warnings.length > 0) {
       this.log('')

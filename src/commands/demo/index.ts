@@ -30,10 +30,16 @@ export interface DemoResult {
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = 'A guided tour on a sample clinic and the built-in amoCRM sandbox: no account, SQL Server or network needed.'
   static override description = `Generates a sample IDENT database (about 2,000 patients) in a temporary directory, starts the built-in amoCRM sandbox (7 requests per second, like amoCRM), then runs the real commands one after another: fields create, sync full (with its progress and summary), patient test for a patient with a family phone and a debt, a few edits in IDENT followed by sync incremental, and sync status. It ends with the steps for a real clinic. Your own configuration and state are not touched: the tour uses its own directory. --keep leaves the sandbox running so that you can try other commands against it.`
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --patients 500 --keep', '<%= config.bin %> <%= command.id %> --dir ./tour']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --patients 500 --keep',
+    '<%= config.bin %> <%= command.id %> --dir ./tour',
+  ]
   static override flags = {
     patients: Flags.integer({description: 'how many sample patients', default: 2000, min: 10, max: 200_000}),
-    dir: Flags.string({description: 'where to put the sample clinic, the configuration and the state (default: a new temporary directory)'}),
+    dir: Flags.string({
+      description: 'where to put the sample clinic, the configuration and the state (default: a new temporary directory)',
+    }),
     keep: Flags.boolean({description: 'keep the sandbox running at the end (Ctrl+C stops it)'}),
     seed: Flags.integer({description: 'random seed of the sample clinic', default: 2026}),
   }
@@ -48,7 +54,9 @@ export default class Demo extends BaseCommand<typeof Demo> {
 
     this.step(1, `a sample clinic: ${this.flags.patients} patients in IDENT's schema (SQLite) → ${clinicFile}`)
     const clinic = generateClinic({patients: this.flags.patients, seed: this.flags.seed, file: clinicFile})
-    this.log(`  ${clinic.counts.patients} patients, ${clinic.counts.receptions} appointments, ${clinic.counts.payments} payments, ${clinic.counts.orders} bills`)
+    this.log(
+      `  ${clinic.counts.patients} patients, ${clinic.counts.receptions} appointments, ${clinic.counts.payments} payments, ${clinic.counts.orders} bills`,
+    )
 
     this.step(2, 'the built-in amoCRM sandbox on 127.0.0.1, limited to 7 requests per second like amoCRM')
     const sandbox = await startSandbox({port: 0, rateLimit: 7, dataFile: path.join(dir, 'sandbox.json')})
@@ -83,7 +91,13 @@ export default class Demo extends BaseCommand<typeof Demo> {
       addVisit(clinicFile, 2, {planStart: clinic.now.replace(/\d\d:\d\d:\d\d$/, '09:30:00'), appeared: true})
       addPayment(clinicFile, 3, {amount: 5000, at: clinic.now})
       archivePatient(clinicFile, 4, 'Переехал в другой город')
-      addPatient(clinicFile, {surName: 'Новикова', name: 'Алёна', patronymic: 'Игоревна', mobilePhone: '8 (916) 555-44-33', birthday: '1992-07-14'})
+      addPatient(clinicFile, {
+        surName: 'Новикова',
+        name: 'Алёна',
+        patronymic: 'Игоревна',
+        mobilePhone: '8 (916) 555-44-33',
+        birthday: '1992-07-14',
+      })
       await this.runOwn(['sync', 'incremental'], env, dir)
 
       this.step(7, 'what the state says')
@@ -92,11 +106,25 @@ export default class Demo extends BaseCommand<typeof Demo> {
       const finalContacts = countSyncedContacts(sandbox)
       const allSynced = contacts >= patients && finalContacts >= patients + 1
       this.log('')
-      if (allSynced) this.log(chalk.green(`✓ all sample patients synced: ${finalContacts} of ${patients + 1} patients have exactly one contact in the sandbox (${formatDuration(Date.now() - started)})`))
+      if (allSynced)
+        this.log(
+          chalk.green(
+            `✓ all sample patients synced: ${finalContacts} of ${patients + 1} patients have exactly one contact in the sandbox (${formatDuration(Date.now() - started)})`,
+          ),
+        )
       else this.log(chalk.red(`✗ only ${finalContacts} of ${patients + 1} patients have a contact`))
       this.nextSteps()
-      result = {dir, patients: patients + 1, contacts: finalContacts, allSynced, interestingPatientId: interesting?.id ?? null, durationMs: Date.now() - started, sandboxUrl: sandbox.url}
-      if (!allSynced) throw new AppError('the demo did not sync every sample patient', {hint: `look at ${path.join(home.dataDir, 'logs', 'sync.log')}`})
+      result = {
+        dir,
+        patients: patients + 1,
+        contacts: finalContacts,
+        allSynced,
+        interestingPatientId: interesting?.id ?? null,
+        durationMs: Date.now() - started,
+        sandboxUrl: sandbox.url,
+      }
+      if (!allSynced)
+        throw new AppError('the demo did not sync every sample patient', {hint: `look at ${path.join(home.dataDir, 'logs', 'sync.log')}`})
 
       if (this.flags.keep) await this.keepRunning(sandbox, env)
       return result
@@ -115,9 +143,17 @@ export default class Demo extends BaseCommand<typeof Demo> {
     const bin = path.join(this.config.root, 'bin', 'run.js')
     this.log(chalk.dim(`$ ${this.config.bin} ${args.join(' ')}`))
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], {cwd, env: {...process.env, ...env}, stdio: ['ignore', this.jsonEnabled() ? 'ignore' : 'inherit', 'inherit']})
+      const child = spawn(process.execPath, [bin, ...args], {
+        cwd,
+        env: {...process.env, ...env},
+        stdio: ['ignore', this.jsonEnabled() ? 'ignore' : 'inherit', 'inherit'],
+      })
       child.on('error', reject)
-      child.on('close', (code) => (code === 0 ? resolve() : reject(new AppError(`\`${this.config.bin} ${args.join(' ')}\` failed with exit code ${code}`, {hint: 'see its message above'}))))
+      child.on('close', (code) =>
+        code === 0
+          ? resolve()
+          : reject(new AppError(`\`${this.config.bin} ${args.join(' ')}\` failed with exit code ${code}`, {hint: 'see its message above'})),
+      )
     })
   }
 
@@ -128,13 +164,12 @@ export default class Demo extends BaseCommand<typeof Demo> {
     const steps: Array<[string, string]> = [
       [`${bin} config init`, 'the IDENT connection (read-only login, instance PZSQLSERVER) and the amoCRM account'],
       [`${bin} db check`, 'every table and column the tool reads is there; the login cannot write'],
-      [`${bin} auth login`, 'authorize the integration (or --token for a private integration\'s long-lived token)'],
+      [`${bin} auth login`, "authorize the integration (or --token for a private integration's long-lived token)"],
       [`${bin} fields check --fix`, 'find the contact fields and save their ids (fields create makes the missing ones)'],
       [`${bin} sync full`, 'the first import (safe to interrupt and re-run)'],
       [`${bin} sync watch`, 'keep it in step: every 2 minutes, and a deep pass at 08:00 and 20:00'],
     ]
-    for (const [cmd, what] of steps)
-      this.log(`  ${chalk.cyan(cmd.padEnd(34))} ${what}`)
+    for (const [cmd, what] of steps) this.log(`  ${chalk.cyan(cmd.padEnd(34))} ${what}`)
   }
 
   private async keepRunning(sandbox: Sandbox, env: Record<string, string>): Promise<void> {
@@ -178,7 +213,11 @@ async function findInterestingPatient(env: Record<string, string>, cwd: string):
     for (const ids of byPhone.values()) {
       if (ids.length < 2) continue
       const debtor = ids.find((id) => debtors.has(id))
-      if (debtor) return {id: debtor, why: `patient ${debtor} shares a phone with ${ids.length - 1} family member(s) and owes ${debtors.get(debtor)!.toFixed(2)} ₽`}
+      if (debtor)
+        return {
+          id: debtor,
+          why: `patient ${debtor} shares a phone with ${ids.length - 1} family member(s) and owes ${debtors.get(debtor)!.toFixed(2)} ₽`,
+        }
     }
     const [first] = debtors
     return first ? {id: first[0], why: `patient ${first[0]} owes ${first[1].toFixed(2)} ₽`} : undefined

@@ -28,7 +28,8 @@ export default class DemoSeed extends BaseCommand<typeof DemoSeed> {
 
   async run(): Promise<DemoSeedResult> {
     const file = path.resolve(this.flags.out)
-    if (existsSync(file) && !this.flags.force) throw new UsageError(`${file} already exists`, 'pass --force to replace it, or choose another --out')
+    if (existsSync(file) && !this.flags.force)
+      throw new UsageError(`${file} already exists`, 'pass --force to replace it, or choose another --out')
     const started = Date.now()
     const clinic = generateClinic({patients: this.flags.patients, seed: this.flags.seed, file})
     const durationMs = Date.now() - started

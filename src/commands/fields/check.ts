@@ -50,7 +50,17 @@ export function fieldsJson(result: FieldsCheckResult): FieldsCheckJson {
     ok: result.ok,
     summary: result.summary,
     saved: result.saved as Record<string, number>,
-    fields: result.fields.map((f) => ({key: f.key, name: f.name, id: f.id, type: f.type, enabled: f.enabled, ok: f.ok, problem: f.message, problemCode: f.problem, fix: f.fix})),
+    fields: result.fields.map((f) => ({
+      key: f.key,
+      name: f.name,
+      id: f.id,
+      type: f.type,
+      enabled: f.enabled,
+      ok: f.ok,
+      problem: f.message,
+      problemCode: f.problem,
+      fix: f.fix,
+    })),
   }
 }
 

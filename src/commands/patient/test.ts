@@ -61,17 +61,33 @@ export default class PatientTest extends BaseCommand<typeof PatientTest> {
       }
       this.log(chalk.bold(`patient ${patientId}`) + (inspection.contact ? ` → contact ${url(inspection.contact.id)}` : ''))
       this.log(`matched by: ${MATCH_TEXT[inspection.match]}`)
-      if (inspection.duplicates.length > 0) this.log(chalk.yellow(`duplicates (left alone): ${inspection.duplicates.map((id) => url(id)).join(', ')}`))
-      this.log(renderTable(['field', 'IDENT (as sent)', 'amoCRM', ''], inspection.fields.map((f) => [f.name, f.desired, f.actual, mark.bool(f.equal)]), {colWidths: [22, 44, 44, 4]}))
+      if (inspection.duplicates.length > 0)
+        this.log(chalk.yellow(`duplicates (left alone): ${inspection.duplicates.map((id) => url(id)).join(', ')}`))
+      this.log(
+        renderTable(
+          ['field', 'IDENT (as sent)', 'amoCRM', ''],
+          inspection.fields.map((f) => [f.name, f.desired, f.actual, mark.bool(f.equal)]),
+          {colWidths: [22, 44, 44, 4]},
+        ),
+      )
       for (const w of inspection.warnings) this.log(chalk.yellow(`! ${w.field}: ${w.detail}`))
       const differing = inspection.fields.filter((f) => !f.equal).length
-      const summary = {create: 'a new contact would be created', update: `${differing} field(s) differ and would be updated`, link: `the contact would be linked${differing ? ` and ${differing} field(s) updated` : ''}`, unchanged: 'everything is in step: nothing to write'}[inspection.action]
+      const summary = {
+        create: 'a new contact would be created',
+        update: `${differing} field(s) differ and would be updated`,
+        link: `the contact would be linked${differing ? ` and ${differing} field(s) updated` : ''}`,
+        unchanged: 'everything is in step: nothing to write',
+      }[inspection.action]
       this.log(summary)
 
       if (this.flags['dry-run'] || inspection.action === 'unchanged') return result
       let go = this.flags.yes
       if (!go && this.interactive && process.stdin.isTTY)
-        go = (await inquirer.prompt<{sync: boolean}>([{type: 'confirm', name: 'sync', message: `Sync patient ${patientId} now?`, default: true}])).sync
+        go = (
+          await inquirer.prompt<{sync: boolean}>([
+            {type: 'confirm', name: 'sync', message: `Sync patient ${patientId} now?`, default: true},
+          ])
+        ).sync
       else if (!go) {
         this.log('not synced: pass --yes to sync without a terminal')
         return result

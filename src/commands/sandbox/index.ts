@@ -2,7 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {AppError} from '../../errors.js'
-import {SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_REDIRECT_URI, SANDBOX_TOKEN, startSandbox, type Sandbox} from '../../sandbox/index.js'
+import {
+  SANDBOX_CLIENT_ID,
+  SANDBOX_CLIENT_SECRET,
+  SANDBOX_REDIRECT_URI,
+  SANDBOX_TOKEN,
+  startSandbox,
+  type Sandbox,
+} from '../../sandbox/index.js'
 import {chalk} from '../../ui/index.js'
 
 export interface SandboxCommandResult {
@@ -36,8 +43,11 @@ Runs until Ctrl+C (exit code 130) or SIGTERM (exit code 0). With --json, one JSO
     token: Flags.string({description: 'long-lived token the sandbox accepts', default: SANDBOX_TOKEN}),
     'client-id': Flags.string({description: 'OAuth integration ID to register', default: SANDBOX_CLIENT_ID}),
     'client-secret': Flags.string({description: 'OAuth integration secret', default: SANDBOX_CLIENT_SECRET}),
-    'redirect-uri': Flags.string({description: 'OAuth redirect URI of the integration (the tool\'s default)', default: SANDBOX_REDIRECT_URI}),
-    'html-429': Flags.boolean({description: 'answer 429 with the gateway\'s HTML page (no Retry-After) instead of JSON'}),
+    'redirect-uri': Flags.string({
+      description: "OAuth redirect URI of the integration (the tool's default)",
+      default: SANDBOX_REDIRECT_URI,
+    }),
+    'html-429': Flags.boolean({description: "answer 429 with the gateway's HTML page (no Retry-After) instead of JSON"}),
     'strict-refresh': Flags.boolean({description: 'a used refresh token dies at once (instead of when the new pair is first used)'}),
     'block-after': Flags.integer({description: 'block the API (403 HTML) after this many 429s in a row (0 = never)', default: 0, min: 0}),
     'log-requests': Flags.boolean({description: 'print one line per request: method, path (no query), status'}),
@@ -48,7 +58,11 @@ Runs until Ctrl+C (exit code 130) or SIGTERM (exit code 0). With --json, one JSO
     try {
       new URL(f['redirect-uri'])
     } catch {
-      throw new AppError(`--redirect-uri '${f['redirect-uri']}' is not a URL`, {exitCode: 2, code: 'E_USAGE', hint: 'e.g. http://localhost:8080/callback'})
+      throw new AppError(`--redirect-uri '${f['redirect-uri']}' is not a URL`, {
+        exitCode: 2,
+        code: 'E_USAGE',
+        hint: 'e.g. http://localhost:8080/callback',
+      })
     }
     let sandbox: Sandbox
     try {
@@ -63,11 +77,17 @@ Runs until Ctrl+C (exit code 130) or SIGTERM (exit code 0). With --json, one JSO
         html429: f['html-429'],
         strictRefresh: f['strict-refresh'],
         blockAfter429s: f['block-after'],
-        ...(f['log-requests'] ? {onRequest: (r) => this.log(`${r.method} ${r.path.split('?')[0]} ${r.status === 0 ? 'dropped' : r.status}`)} : {}),
+        ...(f['log-requests']
+          ? {onRequest: (r) => this.log(`${r.method} ${r.path.split('?')[0]} ${r.status === 0 ? 'dropped' : r.status}`)}
+          : {}),
       })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
-        throw new AppError(`port ${f.port} on 127.0.0.1 is already in use`, {hint: 'stop what uses it, or pass --port 0 for a free port', code: 'E_USAGE', exitCode: 2})
+        throw new AppError(`port ${f.port} on 127.0.0.1 is already in use`, {
+          hint: 'stop what uses it, or pass --port 0 for a free port',
+          code: 'E_USAGE',
+          exitCode: 2,
+        })
       throw error
     }
 

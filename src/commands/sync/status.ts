@@ -73,7 +73,9 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
         this.log(
           renderTable(
             ['patient', 'reason', 'attempts', 'last', 'detail'],
-            result.pendingFailures.slice(0, 50).map((f) => [f.patientId, f.reason, f.attempts, f.lastFailedAt.replace('T', ' ').slice(0, 19), f.detail]),
+            result.pendingFailures
+              .slice(0, 50)
+              .map((f) => [f.patientId, f.reason, f.attempts, f.lastFailedAt.replace('T', ' ').slice(0, 19), f.detail]),
             {colWidths: [12, 16, 10, 21, 60]},
           ),
         )

@@ -48,9 +48,12 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     const lock = watchLock(dirs.dataDir)
     lock.acquire('ident-amo sync watch')
     const {logger, close: closeLog} = createFileLogger({file: config.log.file, level: config.log.level})
-    const timezone = config.sync.timezone ?? (await cachedAccountTimezone(dirs.dataDir)) ?? (await accountTimezone(config, dirs)) ?? systemTimezone()
+    const timezone =
+      config.sync.timezone ?? (await cachedAccountTimezone(dirs.dataDir)) ?? (await accountTimezone(config, dirs)) ?? systemTimezone()
 
-    const interrupts = trapInterrupts((signal) => this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`))
+    const interrupts = trapInterrupts((signal) =>
+      this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`),
+    )
 
     const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
     let spinner: Ora | undefined
@@ -92,7 +95,10 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
           logger.info({event: 'watch_pass', mode: event.mode, counts: event.report.counts}, 'watch pass done')
         }
         if (event.type === 'pass_error') {
-          logger.error({event: 'watch_pass_failed', mode: event.mode, fatal: event.fatal, err: describeWatchError(event.error)}, 'watch pass failed')
+          logger.error(
+            {event: 'watch_pass_failed', mode: event.mode, fatal: event.fatal, err: describeWatchError(event.error)},
+            'watch pass failed',
+          )
           lastLine = text
         }
         if (tty) {
@@ -115,8 +121,14 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
         }
       },
     })
-    if (tty) ticker = setInterval(() => spinner && !spinner.text.includes('running') && (spinner.text = statusLine(watcher, lastLine, pendingFailures)), 1000)
-    this.line(`watching: incremental every ${config.sync.intervalMinutes} min, deep at ${config.sync.deepTimes.join(', ')} (${timezone}); log ${config.log.file}; Ctrl+C to stop`)
+    if (tty)
+      ticker = setInterval(
+        () => spinner && !spinner.text.includes('running') && (spinner.text = statusLine(watcher, lastLine, pendingFailures)),
+        1000,
+      )
+    this.line(
+      `watching: incremental every ${config.sync.intervalMinutes} min, deep at ${config.sync.deepTimes.join(', ')} (${timezone}); log ${config.log.file}; Ctrl+C to stop`,
+    )
     try {
       await watcher.run(interrupts.signal)
     } catch (error) {
@@ -155,7 +167,9 @@ function describeEvent(event: WatchEvent, pendingFailures: number): string {
 
 function statusLine(watcher: Watcher, last: string, pendingFailures: number): string {
   const inS = Math.max(0, Math.round((watcher.nextIncremental.getTime() - Date.now()) / 1000))
-  const deep = watcher.nextDeep ? watcher.nextDeep.toLocaleString('ru-RU', {hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit'}) : 'none'
+  const deep = watcher.nextDeep
+    ? watcher.nextDeep.toLocaleString('ru-RU', {hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit'})
+    : 'none'
   return `last: ${last} | next incremental in ${inS} s | next deep ${deep} | failures pending ${pendingFailures}`
 }
 

@@ -114,13 +114,26 @@ export function writeCraftedReception(writer: ClinicWriter, patientId: number, r
 }
 
 export function writeCraftedPayment(writer: ClinicWriter, patientId: number, p: CraftedPayment, now: string): void {
-  writer.addPayment(patientId, p.amount, p.at, p.branch === undefined ? null : writer.referenceId('OwnCompanies', p.branch), p.changedAt ?? now)
+  writer.addPayment(
+    patientId,
+    p.amount,
+    p.at,
+    p.branch === undefined ? null : writer.referenceId('OwnCompanies', p.branch),
+    p.changedAt ?? now,
+  )
 }
 
 export function writeCraftedOrder(writer: ClinicWriter, patientId: number, o: CraftedOrder, now: string): number {
-  return writer.addOrder(patientId, null, o.at, o.branch === undefined ? null : writer.referenceId('OwnCompanies', o.branch), o.changedAt ?? now, {
-    amount: o.amount,
-    amountWithDiscount: o.amountWithDiscount ?? o.amount,
-    debt: o.debt ?? 0,
-  })
+  return writer.addOrder(
+    patientId,
+    null,
+    o.at,
+    o.branch === undefined ? null : writer.referenceId('OwnCompanies', o.branch),
+    o.changedAt ?? now,
+    {
+      amount: o.amount,
+      amountWithDiscount: o.amountWithDiscount ?? o.amount,
+      debt: o.debt ?? 0,
+    },
+  )
 }

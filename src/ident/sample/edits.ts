@@ -1,6 +1,15 @@
 import Database from 'better-sqlite3'
 
-import {type CraftedOrder, type CraftedPatient, type CraftedPayment, type CraftedReception, writeCraftedOrder, writeCraftedPatient, writeCraftedPayment, writeCraftedReception} from './crafted.js'
+import {
+  type CraftedOrder,
+  type CraftedPatient,
+  type CraftedPayment,
+  type CraftedReception,
+  writeCraftedOrder,
+  writeCraftedPatient,
+  writeCraftedPayment,
+  writeCraftedReception,
+} from './crafted.js'
 import {ClinicWriter} from './writer.js'
 
 /**
@@ -37,7 +46,11 @@ export function touchPatient(file: string, id: number, table: 'Patients' | 'Pers
 }
 
 /** Sets columns of the patient's Persons and/or Patients rows (IDENT column names) and marks them changed. */
-export function updatePatient(file: string, id: number, changes: {persons?: Record<string, unknown>; patients?: Record<string, unknown>}): void {
+export function updatePatient(
+  file: string,
+  id: number,
+  changes: {persons?: Record<string, unknown>; patients?: Record<string, unknown>},
+): void {
   withClinic(file, (writer, now) => {
     for (const [table, key, values] of [
       ['Persons', 'ID', changes.persons],
@@ -61,7 +74,8 @@ export function addVisit(file: string, id: number, reception: Partial<CraftedRec
 }
 
 function firstDoctor(writer: ClinicWriter): CraftedReception['doctor'] {
-  const row = writer.db.prepare('SELECT SurName, Name, Patronymic FROM Staffs ORDER BY ID LIMIT 1').get() as {SurName: string; Name: string | null; Patronymic: string | null} | undefined
+  const row = writer.db.prepare('SELECT SurName, Name, Patronymic FROM Staffs ORDER BY ID LIMIT 1').get() as
+    {SurName: string; Name: string | null; Patronymic: string | null} | undefined
   return row ? [row.SurName, row.Name, row.Patronymic] : undefined
 }
 

@@ -75,7 +75,27 @@ const PHONE_STYLES: ReadonlyArray<readonly [PhoneStyle, number]> = [
   [(d) => ` ${d.slice(0, 3)} ${d.slice(3, 6)}-${d.slice(6)} `, 2],
 ]
 const GARBAGE_PHONES = ['нет', '123', '-', 'не даёт', '0', '89', 'см. мобильный'] as const
-const MOBILE_CODES = ['900', '903', '905', '909', '910', '915', '916', '917', '919', '925', '926', '929', '950', '962', '964', '965', '977', '985', '999'] as const
+const MOBILE_CODES = [
+  '900',
+  '903',
+  '905',
+  '909',
+  '910',
+  '915',
+  '916',
+  '917',
+  '919',
+  '925',
+  '926',
+  '929',
+  '950',
+  '962',
+  '964',
+  '965',
+  '977',
+  '985',
+  '999',
+] as const
 const LANDLINE_CODES = ['495', '499', '812', '498'] as const
 
 interface FamilyHead {
@@ -139,7 +159,13 @@ export function generateClinic(options: GenerateClinicOptions): GeneratedClinic 
   return {file, now, seed, craftedIds, counts}
 }
 
-function generatePatient(writer: ClinicWriter, rng: Random, id: number, nowMs: number, recent: FamilyHead[]): {receptions: number; payments: number; orders: number; cards: number} {
+function generatePatient(
+  writer: ClinicWriter,
+  rng: Random,
+  id: number,
+  nowMs: number,
+  recent: FamilyHead[],
+): {receptions: number; payments: number; orders: number; cards: number} {
   const family = recent.length > 0 && rng.chance(0.06) ? rng.pick(recent) : undefined
   const female = rng.chance(0.55)
   const sex = rng.weighted<number | null>([
@@ -160,13 +186,22 @@ function generatePatient(writer: ClinicWriter, rng: Random, id: number, nowMs: n
 
   const ownDigits = rng.chance(0.12) ? rng.pick(LANDLINE_CODES) + rng.digits(7) : rng.pick(MOBILE_CODES) + rng.digits(7)
   const phoneDigits = family?.phoneDigits ?? ownDigits
-  const phoneKind = family ? 'number' : rng.weighted<'number' | 'garbage' | 'empty' | 'null'>([
-    ['number', 85],
-    ['garbage', 3],
-    ['empty', 4],
-    ['null', 8],
-  ])
-  const phone = phoneKind === 'number' ? rng.weighted(PHONE_STYLES)(phoneDigits) : phoneKind === 'garbage' ? rng.pick(GARBAGE_PHONES) : phoneKind === 'empty' ? '' : null
+  const phoneKind = family
+    ? 'number'
+    : rng.weighted<'number' | 'garbage' | 'empty' | 'null'>([
+        ['number', 85],
+        ['garbage', 3],
+        ['empty', 4],
+        ['null', 8],
+      ])
+  const phone =
+    phoneKind === 'number'
+      ? rng.weighted(PHONE_STYLES)(phoneDigits)
+      : phoneKind === 'garbage'
+        ? rng.pick(GARBAGE_PHONES)
+        : phoneKind === 'empty'
+          ? ''
+          : null
   const mobileRoll = rng.next()
   const mobilePhone =
     mobileRoll < 0.3
@@ -277,8 +312,19 @@ function generatePatient(writer: ClinicWriter, rng: Random, id: number, nowMs: n
       ['over', 3],
       ['split', 5],
     ])
-    const paid = mode === 'full' || mode === 'split' ? withDiscount : mode === 'partial' ? Math.round(withDiscount * rng.int(30, 90)) / 100 : mode === 'over' ? withDiscount + 500 * rng.int(2, 10) : 0
-    writer.addOrder(id, receptionId, msToNaive(orderAt), branch, msToNaive(orderAt), {amount, amountWithDiscount: withDiscount, debt: Math.max(Math.round((withDiscount - paid) * 100) / 100, 0)})
+    const paid =
+      mode === 'full' || mode === 'split'
+        ? withDiscount
+        : mode === 'partial'
+          ? Math.round(withDiscount * rng.int(30, 90)) / 100
+          : mode === 'over'
+            ? withDiscount + 500 * rng.int(2, 10)
+            : 0
+    writer.addOrder(id, receptionId, msToNaive(orderAt), branch, msToNaive(orderAt), {
+      amount,
+      amountWithDiscount: withDiscount,
+      debt: Math.max(Math.round((withDiscount - paid) * 100) / 100, 0),
+    })
     orders++
     const payAt = clampPast(orderAt + rng.int(0, 10) * MINUTE)
     if (mode === 'split') {
@@ -300,14 +346,17 @@ function generatePatient(writer: ClinicWriter, rng: Random, id: number, nowMs: n
   for (const [percent, changed] of cards) writer.addDiscountCard(id, percent, msToNaive(changed))
 
   const commentRoll = rng.next()
-  const comment = id % 1000 === 500 ? longComment(id) : commentRoll < 0.65 ? null : commentRoll < 0.7 ? rng.pick(['', '   ']) : rng.pick(SHORT_COMMENTS)
-  const archived = rng.chance(0.04) ? rng.weighted([
-    [1, 40],
-    [2, 10],
-    [3, 15],
-    [4, 20],
-    [5, 15],
-  ]) : null
+  const comment =
+    id % 1000 === 500 ? longComment(id) : commentRoll < 0.65 ? null : commentRoll < 0.7 ? rng.pick(['', '   ']) : rng.pick(SHORT_COMMENTS)
+  const archived = rng.chance(0.04)
+    ? rng.weighted([
+        [1, 40],
+        [2, 10],
+        [3, 15],
+        [4, 20],
+        [5, 15],
+      ])
+    : null
   const patientChanged = nowMs - rng.int(120, 180 * 24 * 3600) * 1000
   const personChanged = rng.chance(0.7) ? patientChanged : nowMs - rng.int(120, 365 * 24 * 3600) * 1000
   const balanceRoll = rng.next()

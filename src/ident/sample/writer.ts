@@ -106,8 +106,12 @@ export class ClinicWriter {
     this.reception = db.prepare(
       'INSERT INTO Receptions (ID_Patients, ID_Staffs, PlanStart, PlanEnd, PatientAppeared, ReceptionCanceled, ID_ReceptionCancelReasons, DateTimeChanged) VALUES (@ID_Patients, @ID_Staffs, @PlanStart, @PlanEnd, @PatientAppeared, @ReceptionCanceled, @ID_ReceptionCancelReasons, @DateTimeChanged)',
     )
-    this.payment = db.prepare('INSERT INTO PaymentsIn (ID_Patients, Payment, DateTimePayment, ID_OwnCompanies, DateTimeChanged) VALUES (?, ?, ?, ?, ?)')
-    this.order = db.prepare('INSERT INTO Orders (ID_Patients, ID_Receptions, DateTimeOrder, ID_OwnCompanies, DateTimeChanged) VALUES (?, ?, ?, ?, ?)')
+    this.payment = db.prepare(
+      'INSERT INTO PaymentsIn (ID_Patients, Payment, DateTimePayment, ID_OwnCompanies, DateTimeChanged) VALUES (?, ?, ?, ?, ?)',
+    )
+    this.order = db.prepare(
+      'INSERT INTO Orders (ID_Patients, ID_Receptions, DateTimeOrder, ID_OwnCompanies, DateTimeChanged) VALUES (?, ?, ?, ?, ?)',
+    )
     this.journal = db.prepare('INSERT INTO OrderPaymentsJournal (ID_Orders, Amount, AmountWithDiscount, Debt) VALUES (?, ?, ?, ?)')
     this.card = db.prepare('INSERT INTO DiscountCards (ID_Patients, DiscountPercent, DateTimeChanged) VALUES (?, ?, ?)')
   }
@@ -129,7 +133,14 @@ export class ClinicWriter {
   }
 
   /** An order (bill) and its journal row; returns the order id. */
-  addOrder(patientId: number, receptionId: number | null, at: string, branchId: number | null, changedAt: string | null, bill: {amount: number; amountWithDiscount: number; debt: number}): number {
+  addOrder(
+    patientId: number,
+    receptionId: number | null,
+    at: string,
+    branchId: number | null,
+    changedAt: string | null,
+    bill: {amount: number; amountWithDiscount: number; debt: number},
+  ): number {
     const id = Number(this.order.run(patientId, receptionId, at, branchId, changedAt).lastInsertRowid)
     this.journal.run(id, bill.amount, bill.amountWithDiscount, bill.debt)
     return id
@@ -142,12 +153,19 @@ export class ClinicWriter {
   /** The id of a row of a small reference table (staff, branch, archive reason), created if new. */
   referenceId(table: 'OwnCompanies' | 'ArchivingReasons', name: string): number
   referenceId(table: 'Staffs', name: readonly [string, string | null, string | null]): number
-  referenceId(table: 'OwnCompanies' | 'ArchivingReasons' | 'Staffs', name: string | readonly [string, string | null, string | null]): number {
+  referenceId(
+    table: 'OwnCompanies' | 'ArchivingReasons' | 'Staffs',
+    name: string | readonly [string, string | null, string | null],
+  ): number {
     if (table === 'Staffs') {
       const [surname, first, patronymic] = name as readonly [string, string | null, string | null]
-      const found = this.db.prepare('SELECT ID FROM Staffs WHERE SurName = ? AND Name IS ? AND Patronymic IS ?').get(surname, first, patronymic) as {ID: number} | undefined
+      const found = this.db
+        .prepare('SELECT ID FROM Staffs WHERE SurName = ? AND Name IS ? AND Patronymic IS ?')
+        .get(surname, first, patronymic) as {ID: number} | undefined
       if (found) return found.ID
-      return Number(this.db.prepare('INSERT INTO Staffs (SurName, Name, Patronymic) VALUES (?, ?, ?)').run(surname, first, patronymic).lastInsertRowid)
+      return Number(
+        this.db.prepare('INSERT INTO Staffs (SurName, Name, Patronymic) VALUES (?, ?, ?)').run(surname, first, patronymic).lastInsertRowid,
+      )
     }
     const found = this.db.prepare(`SELECT ID FROM ${table} WHERE Name = ?`).get(name) as {ID: number} | undefined
     if (found) return found.ID
