@@ -45,7 +45,7 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
     // Refused values are many and alike (amoCRM takes no birthday before 1970): one line per field.
     const byField = new Map<string, string[]>()
     for (const r of refusals) {
-      const field = /the field '([^']+)'/.exec(r.detail)?.[1] ?? 'field'
+      const field = r.field ?? 'field'
       byField.set(field, [...(byField.get(field) ?? []), r.patientId])
     }
     lines.push('', chalk.bold('values amoCRM refused (the contacts were written without them)'))

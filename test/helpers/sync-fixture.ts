@@ -5,7 +5,7 @@ import {loadConfig} from '../../src/config/index.js'
 import {diffContact} from '../../src/fields/index.js'
 import {type CraftedPatient, generateClinic, type GeneratedClinic, openIdent, type Patient} from '../../src/ident/index.js'
 import {type Sandbox, SANDBOX_TOKEN, type SandboxOptions, startSandbox} from '../../src/sandbox/index.js'
-import {createFieldsMapper} from '../../src/sync/fields-mapper.js'
+import {createFieldsMapper} from '../../src/sync/index.js'
 import {type CliResult, runCli, tempHome, type TempHome} from './cli.js'
 
 export interface SyncFixture {

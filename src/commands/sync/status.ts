@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {syncLock, watchLock} from '../../sync/lock.js'
-import {type FailureRecord, type RunRecord, SyncState} from '../../sync/state.js'
+import {type FailureRecord, type RunRecord, syncLock, SyncState, watchLock} from '../../sync/index.js'
 import {chalk, formatDuration, renderPairs, renderTable} from '../../ui/index.js'
 
 export interface SyncStatusResult {

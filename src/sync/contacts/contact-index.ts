@@ -1,7 +1,7 @@
 import {deflateRawSync, inflateRawSync} from 'node:zlib'
 
-import type {AmoApi} from '../amocrm/api.js'
-import type {Contact} from '../amocrm/types.js'
+import type {AmoApi} from '../../amocrm/api.js'
+import type {Contact} from '../../amocrm/types.js'
 
 /** What the index needs to know about a contact's mapped identity; provided by the field mapping. */
 export interface ContactKeys {
@@ -24,7 +24,7 @@ export interface IndexedContact {
 /**
  * Every contact of the account, read once (250 per page) for `sync full` / `sync deep`: by id, by
  * "ID пациента IDENT" and by normalised phone (only contacts with an empty id field are phone
- * candidates — product.md §4 "Matching"). Each contact is kept deflated and unpacked only when its
+ * candidates — docs/sync.md "Matching"). Each contact is kept deflated and unpacked only when its
  * patient comes by: an account of 100,000 contacts then costs tens of megabytes, not gigabytes.
  */
 export class ContactIndex {
