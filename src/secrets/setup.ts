@@ -1,7 +1,7 @@
 import path from 'node:path'
 
 import {type AppConfig, type SettingName, SETTING_BY_NAME, setConfigValue, validateSetting} from '../config/index.js'
-import {parseAccountAddress} from './login.js'
+import {parseAccountAddress} from '../auth/login.js'
 import {SECRET_KEYS, type SecretStore} from './types.js'
 
 /** What `config init` asks. Empty secrets keep the stored ones. */

@@ -13,14 +13,11 @@ import {
   loginWithCode,
   loginWithToken,
   newState,
-  openSecretStore,
   parseAccountAddress,
   parsePastedCode,
-  resolveClientSecret,
-  SECRET_KEYS,
-  type SecretStore,
   startCallbackServer,
-} from '../../secrets/index.js'
+} from '../../auth/index.js'
+import {openSecretStore, resolveClientSecret, SECRET_KEYS, type SecretStore} from '../../secrets/index.js'
 
 export default class AuthLogin extends BaseCommand<typeof AuthLogin> {
   static override summary = 'Log in to amoCRM (OAuth in the browser, a pasted code, or a long-lived token).'

@@ -1,0 +1,16 @@
+export {
+  accountFromReferer,
+  consentUrl,
+  DEFAULT_LOGIN_TIMEOUT_MS,
+  jwtExpiry,
+  loginWithCode,
+  loginWithToken,
+  newState,
+  parseAccountAddress,
+  parsePastedCode,
+  startCallbackServer,
+  verifyAccount,
+} from './login.js'
+export type {AuthorizationCallback, CallbackServer, CodeLoginOptions, LoginOutcome, LoginResult} from './login.js'
+export {readAuthStatus} from './status.js'
+export type {AuthStatus} from './status.js'
