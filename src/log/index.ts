@@ -63,11 +63,6 @@ export function createFileLogger(options: {file: string; level?: string; now?: (
   return {logger, close}
 }
 
-/** A logger that writes nowhere (tests, `--dry-run` previews that need none). */
-export function createSilentLogger(): Logger {
-  return pino({level: 'silent'})
-}
-
 function removeOldLogs(dir: string, base: string, now: Date): void {
   const cutoff = now.getTime() - RETENTION_DAYS * 24 * 3600 * 1000
   for (const name of readdirSync(dir)) {
