@@ -172,7 +172,7 @@ function birthdayOf(ctx: FormatContext, key: FieldKey): string | null | undefine
 }
 
 /**
- * The one list of mapped fields (field-mapping.md). The mapping, `fields check`, `fields create`,
+ * The one list of mapped fields (docs/field-mapping.md). The mapping, `fields check`, `fields create`,
  * `patient test` and the docs all read it.
  */
 export const FIELD_CATALOGUE: readonly FieldSpec[] = [

@@ -2,7 +2,7 @@ import type {CustomFieldDef, ValidationProblem} from '../amocrm/types.js'
 import {isInt, isPlainObject, problem} from './problems.js'
 
 /**
- * Contact custom-field definitions (amocrm-api-v4.md §4). Types the sandbox can hold values of;
+ * Contact custom-field definitions (docs/amocrm.md "Values"). Types the sandbox can hold values of;
  * the exotic ones (smart_address, legal_entity, file, …) are refused at creation.
  */
 export const FIELD_TYPES = [

@@ -1,6 +1,6 @@
 /**
  * A local emulation of the amoCRM API v4 parts ident-amo uses (the shared reference
- * amocrm-api-v4.md, §8 "Emulator cheat-sheet"): contacts, contact custom fields, account, OAuth 2.0,
+ * docs/amocrm.md): contacts, contact custom fields, account, OAuth 2.0,
  * the 7 req/s limit, plus a controllable clock, fault injection and request recording for tests.
  * The demo, the tests and `ident-amo sandbox` run it; `/_sandbox/` is its HTTP control API.
  *

@@ -9,7 +9,7 @@ export interface OAuthClient {
   redirectUri: string
 }
 
-/** amocrm-api-v4.md §1.6. */
+/** docs/amocrm.md "Hosts and authorization". */
 export const ACCESS_TOKEN_TTL_S = 86_400
 export const REFRESH_TOKEN_TTL_S = 90 * 86_400
 export const CODE_TTL_MS = 20 * 60_000

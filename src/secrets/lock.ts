@@ -14,7 +14,7 @@ export function tokenLockPath(dataDir: string): string {
 
 /**
  * Takes the cross-process token lock (`<dataDir>/token.lock`): only one ident-amo process refreshes or
- * replaces the stored tokens at a time (product.md §3), so that a `sync watch` and a `patient test`
+ * replaces the stored tokens at a time (docs/architecture.md "Secrets and tokens"), so that a `sync watch` and a `patient test`
  * never burn each other's single-use refresh token. Waits up to about half a minute for another holder.
  */
 export async function acquireTokenLock(dataDir: string): Promise<() => Promise<void>> {

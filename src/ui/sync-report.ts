@@ -1,7 +1,7 @@
 import type {SyncReport} from '../sync/report.js'
 import {chalk, formatDuration, renderTable} from './index.js'
 
-/** The summary table of product.md §5, then the failures and duplicates with links to the contacts. */
+/** The summary table of docs/sync.md "Report", then the failures and duplicates with links to the contacts. */
 export function renderSyncReport(report: SyncReport, contactUrl: (id: number) => string): string {
   const c = report.counts
   const lines: string[] = []
