@@ -15,6 +15,7 @@ import {
   SANDBOX_TOKEN,
   startSandbox,
 } from '../../src/sandbox/index.js'
+import {mostInWindow} from './helpers.js'
 
 describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
   let sandbox: Sandbox
@@ -240,15 +241,4 @@ function countingLimiter(rate: number): {limiter: RateLimiter; granted: number[]
     granted.push(clock)
   }
   return {limiter, granted}
-}
-
-/** The most moments within any window of `windowMs`. */
-function mostInWindow(moments: number[], windowMs: number): number {
-  const sorted = [...moments].sort((a, b) => a - b)
-  let most = 0
-  for (let start = 0, end = 0; end < sorted.length; end++) {
-    while (sorted[end]! - sorted[start]! >= windowMs) start++
-    most = Math.max(most, end - start + 1)
-  }
-  return most
 }

@@ -6,8 +6,8 @@ import type {PatientSource} from '../../src/sync/contacts/kind.js'
 import {runSync, type SyncDeps, SyncInterruptedError, type SyncOptions} from '../../src/sync/engine.js'
 import type {SyncReport} from '../../src/sync/report.js'
 import type {SyncState} from '../../src/sync/state.js'
-import {patient} from '../fields/fixtures.js'
-import {type FakeAmo, fakeAccount, silentLogger, tempState} from './fakes.js'
+import {rejection} from '../amocrm/helpers.js'
+import {type FakeAmo, type FakeWorld, fakeWorld, newPatient, silentLogger} from './fakes.js'
 
 /** IDENT in memory: patients with the time each last changed (naive database time). */
 class FakeIdent implements PatientSource {
@@ -26,29 +26,21 @@ class FakeIdent implements PatientSource {
   }
 }
 
-const clinic = (n: number) =>
-  Array.from({length: n}, (_, i) =>
-    patient({
-      id: String(i + 1),
-      birthday: '1985-03-04',
-      mobilePhone: `8925${String(i + 1).padStart(7, '0')}`,
-      changedAt: '2026-05-01 10:00:00',
-    }),
-  )
+const clinic = (n: number) => Array.from({length: n}, (_, i) => newPatient(i + 1, {changedAt: '2026-05-01 10:00:00'}))
 
 describe('sync engine (the modes over the contact kind)', () => {
+  let world: FakeWorld
   let amo: FakeAmo
   let mapper: FieldsMapper
   let state: SyncState
-  let closeState: () => Promise<void>
   let ident: FakeIdent
 
   beforeEach(async () => {
-    ;({amo, mapper} = await fakeAccount())
-    ;({state, close: closeState} = await tempState())
+    world = await fakeWorld()
+    ;({amo, mapper, state} = world)
     ident = new FakeIdent(clinic(12))
   })
-  afterEach(async () => closeState())
+  afterEach(async () => world.close())
 
   function sync(options: Partial<SyncOptions>, deps: Partial<SyncDeps> = {}): Promise<SyncReport> {
     return runSync(
@@ -78,12 +70,9 @@ describe('sync engine (the modes over the contact kind)', () => {
 
   it('a stopped run counts what it read and did not send as skipped, and the next run finishes it', async () => {
     const stop = new AbortController()
-    let error: unknown
-    try {
-      await sync({batchSize: 5}, {onProgress: (p) => p.phase === 'writing' && p.written === 5 && stop.abort(), signal: stop.signal})
-    } catch (e) {
-      error = e
-    }
+    const error = await rejection(
+      sync({batchSize: 5}, {onProgress: (p) => p.phase === 'writing' && p.written === 5 && stop.abort(), signal: stop.signal}),
+    )
     expect(error).to.be.instanceOf(SyncInterruptedError)
     const {counts} = (error as SyncInterruptedError).report
     expect(counts.created).to.equal(5)

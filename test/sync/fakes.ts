@@ -8,11 +8,13 @@ import type {AmoApi, ListContactsParams} from '../../src/amocrm/api.js'
 import {AmoOutcomeUnknownError, AmoValidationError} from '../../src/amocrm/errors.js'
 import type {Account, Contact, ContactWrite, ContactWriteResult, CustomFieldCreate, CustomFieldDef} from '../../src/amocrm/types.js'
 import {createMissingFields} from '../../src/fields/index.js'
+import type {Patient} from '../../src/ident/types.js'
 import type {Logger} from '../../src/log/index.js'
 import {SandboxValidationError} from '../../src/sandbox/problems.js'
 import {ContactStore} from '../../src/sandbox/store.js'
 import {createFieldsMapper, type FieldsMapper} from '../../src/sync/contacts/fields-mapper.js'
 import {SyncState} from '../../src/sync/state.js'
+import {patient} from '../fields/fixtures.js'
 
 const PAGE = 250
 
@@ -132,6 +134,25 @@ export async function fakeAccount(): Promise<{amo: FakeAmo; mapper: FieldsMapper
     {fields: {}, clinicTimezone: 'Europe/Moscow', now: () => new Date('2026-06-01T09:00:00Z')},
   )
   return {amo, mapper}
+}
+
+/** A fake account with its mapping, and a real state in a temporary directory. */
+export interface FakeWorld {
+  amo: FakeAmo
+  mapper: FieldsMapper
+  state: SyncState
+  close(): Promise<void>
+}
+
+export async function fakeWorld(): Promise<FakeWorld> {
+  const {amo, mapper} = await fakeAccount()
+  const {state, close} = await tempState()
+  return {amo, mapper, state, close}
+}
+
+/** The fields tests' patient under this id, born after 1970 (amoCRM takes the date), with a phone of its own. */
+export function newPatient(id: number, overrides: Partial<Patient> = {}): Patient {
+  return patient({id: String(id), birthday: '1985-03-04', mobilePhone: `8925${String(id).padStart(7, '0')}`, ...overrides})
 }
 
 /** A real state (SQLite) in a fresh temporary directory. */

@@ -6,6 +6,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {LockedError, type LockHolder, syncLock} from '../../src/sync/lock.js'
+import {rejection} from '../amocrm/helpers.js'
 
 describe('sync lock (one pass per data directory)', () => {
   let dataDir: string
@@ -30,12 +31,7 @@ describe('sync lock (one pass per data directory)', () => {
     const first = syncLock(dataDir)
     await first.acquire('ident-amo sync full')
     const second = syncLock(dataDir)
-    let error: unknown
-    try {
-      await second.acquire('ident-amo sync deep')
-    } catch (e) {
-      error = e
-    }
+    const error = await rejection(second.acquire('ident-amo sync deep'))
     expect(error).to.be.instanceOf(LockedError)
     expect((error as LockedError).message).to.include(`process ${process.pid} on ${hostname()}, \`ident-amo sync full\``)
     expect(second.holder()?.command).to.equal('ident-amo sync full')
@@ -58,13 +54,7 @@ describe('sync lock (one pass per data directory)', () => {
     const other = leftBehind({host: 'another-host', pid: 1})
     const lock = syncLock(dataDir)
     expect(lock.holder()).to.deep.equal(other)
-    let error: unknown
-    try {
-      await lock.acquire('ident-amo sync full')
-    } catch (e) {
-      error = e
-    }
-    expect(error).to.be.instanceOf(LockedError)
+    expect(await rejection(lock.acquire('ident-amo sync full'))).to.be.instanceOf(LockedError)
     rmSync(path.join(dataDir, 'sync.lock'), {recursive: true})
     leftBehind({host: 'another-host', pid: 1}, 10 * 60_000)
     expect(lock.holder()).to.equal(undefined)

@@ -7,23 +7,23 @@ import type {FieldsMapper} from '../../src/sync/contacts/fields-mapper.js'
 import {ContactMatcher, type FamilyPhones} from '../../src/sync/contacts/matcher.js'
 import type {LinkRecord, SyncState} from '../../src/sync/state.js'
 import {patient} from '../fields/fixtures.js'
-import {type FakeAmo, fakeAccount, tempState} from './fakes.js'
+import {type FakeAmo, type FakeWorld, fakeWorld} from './fakes.js'
 
 const ANNA = patient({id: '2', surname: 'Петрова', name: 'Анна', patronymic: 'Олеговна', mobilePhone: '+7 926 123 45 67', email: null})
 const OLEG = patient({id: '3', surname: 'Петров', name: 'Олег', patronymic: 'Ильич', mobilePhone: '89261234567', email: null})
 const IVAN = patient({id: '1', mobilePhone: '8 (925) 111-22-33', email: null})
 
 describe('sync matcher (contacts)', () => {
+  let world: FakeWorld
   let amo: FakeAmo
   let mapper: FieldsMapper
   let state: SyncState
-  let closeState: () => Promise<void>
 
   beforeEach(async () => {
-    ;({amo, mapper} = await fakeAccount())
-    ;({state, close: closeState} = await tempState())
+    world = await fakeWorld()
+    ;({amo, mapper, state} = world)
   })
-  afterEach(async () => closeState())
+  afterEach(async () => world.close())
 
   const identId = (id: string) => ({field_id: mapper.resolved.ident_id!.id, values: [{value: id}]})
   const phone = (...numbers: string[]) => ({field_code: 'PHONE', values: numbers.map((value) => ({value}))})

@@ -9,8 +9,8 @@ import {LOOK_UP} from '../../src/sync/kind.js'
 import type {Outcome} from '../../src/sync/plan.js'
 import type {SyncState} from '../../src/sync/state.js'
 import {BatchWriter, type WriteOp} from '../../src/sync/writer.js'
-import {patient} from '../fields/fixtures.js'
-import {type FakeAmo, fakeAccount, silentLogger, tempState} from './fakes.js'
+import {rejection} from '../amocrm/helpers.js'
+import {type FakeAmo, type FakeWorld, fakeWorld, newPatient, silentLogger} from './fakes.js'
 
 /** What the writer reported, in order. */
 interface Seen {
@@ -22,18 +22,18 @@ interface Seen {
 }
 
 describe('sync writer (batches → amoCRM → state)', () => {
+  let world: FakeWorld
   let amo: FakeAmo
   let mapper: FieldsMapper
   let state: SyncState
-  let closeState: () => Promise<void>
   let seen: Seen
 
   beforeEach(async () => {
-    ;({amo, mapper} = await fakeAccount())
-    ;({state, close: closeState} = await tempState())
+    world = await fakeWorld()
+    ;({amo, mapper, state} = world)
     seen = {settled: [], failed: [], refused: [], dead: [], duplicates: []}
   })
-  afterEach(async () => closeState())
+  afterEach(async () => world.close())
 
   function writer(batchSize: number): BatchWriter<ContactWrite, PendingLink> {
     return new BatchWriter({
@@ -52,10 +52,8 @@ describe('sync writer (batches → amoCRM → state)', () => {
   }
 
   /** The create step the planner makes for a new patient. */
-  function createStep(id: number, overrides: Parameters<typeof patient>[0] = {}): ContactStep {
-    const desired = mapper.desired(
-      patient({id: String(id), birthday: '1985-03-04', mobilePhone: `8925${String(id).padStart(7, '0')}`, ...overrides}),
-    )
+  function createStep(id: number, overrides: Parameters<typeof newPatient>[1] = {}): ContactStep {
+    const desired = mapper.desired(newPatient(id, overrides))
     return step(
       planContact(mapper, {
         desired,
@@ -231,13 +229,7 @@ describe('sync writer (batches → amoCRM → state)', () => {
       throw fatal
     }
     await w.execute(createStep(1))
-    let error: unknown
-    try {
-      await w.execute(createStep(2))
-    } catch (e) {
-      error = e
-    }
-    expect(error).to.equal(fatal)
+    expect(await rejection(w.execute(createStep(2)))).to.equal(fatal)
     expect(await state.countLinks()).to.equal(0)
     expect(await state.pendingFailures()).to.deep.equal([])
     expect(seen.settled).to.deep.equal([])
