@@ -78,12 +78,7 @@ export async function runSync(options: SyncOptions, deps: SyncDeps): Promise<Syn
   let api: AmoApi | undefined
   const lazyApi = async () => (api ??= await deps.api())
   const kind = contactKind({source: deps.source, api: lazyApi, state: deps.state, mapper: (fresh) => deps.mapper(lazyApi, fresh)})
-  return new SyncRun<ContactTypes>(options, {
-    ...deps,
-    kind,
-    apiStats: () => api?.stats,
-    onPlan: deps.onPlan,
-  }).execute()
+  return new SyncRun<ContactTypes>(options, {...deps, kind, apiStats: () => api?.stats}).execute()
 }
 
 interface RunDeps<T extends KindTypes> {
