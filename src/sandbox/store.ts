@@ -1,7 +1,19 @@
 import type {Contact, ContactWrite, CustomFieldCreate, CustomFieldDef, ValidationProblem} from '../amocrm/types.js'
-import {type FieldDraft, PREDEFINED_FIELDS, renderField, type StoredField, validateFieldDraft} from './fields.js'
+import {
+  type Actor,
+  applyFields,
+  type ListQuery,
+  queryEntities,
+  readRequestId,
+  type StoredFieldValues,
+  type StoredTag,
+  type TagChanges,
+  TagSet,
+  validateBatch,
+} from './entities.js'
+import {type FieldDraft, type FieldEntity, PREDEFINED_FIELDS, renderField, type StoredField, validateFieldDraft} from './fields.js'
 import {type ElementProblems, isInt, isPlainObject, problem, SandboxValidationError} from './problems.js'
-import {type FieldValuesUpdate, readCustomFieldsValues, type StoredValue} from './values.js'
+import {type FieldValuesUpdate, readCustomFieldsValues} from './values.js'
 
 export interface SandboxUser {
   id: number
@@ -44,14 +56,8 @@ export interface StoredContact {
   closest_task_at: number | null
   is_deleted: boolean
   is_unsorted: boolean
-  custom_fields: Array<{field_id: number; values: StoredValue[]}>
+  custom_fields: StoredFieldValues
   tag_ids: number[]
-}
-
-interface StoredTag {
-  id: number
-  name: string
-  color: string | null
 }
 
 export interface StoreSnapshot {
@@ -62,29 +68,10 @@ export interface StoreSnapshot {
   tags: StoredTag[]
 }
 
-/** Who writes: the API (as the current user) or a manager in the CRM's UI. */
-export type Actor = 'api' | 'manager'
+export type {Actor, ListQuery, TimeRange} from './entities.js'
 
-export interface TimeRange {
-  from?: number
-  to?: number
-  /** A single value: exact equality (§3.7). */
-  eq?: number
-}
-
-export interface ContactQuery {
-  query?: string
-  ids?: number[]
-  names?: string[]
-  responsibleUserIds?: number[]
-  createdBy?: number[]
-  updatedBy?: number[]
-  createdAt?: TimeRange
-  updatedAt?: TimeRange
-  order?: {field: 'id' | 'updated_at' | 'created_at'; direction: 'asc' | 'desc'}
-  /** `with=only_deleted`: the trash instead of the live contacts. */
-  onlyDeleted?: boolean
-}
+/** `GET /api/v4/contacts` filters: the shared ones. */
+export type ContactQuery = ListQuery
 
 export interface WriteOutcome {
   contact: StoredContact
@@ -118,11 +105,6 @@ export interface SandboxStore {
   createFields(defs: CustomFieldCreate[]): CustomFieldDef[]
 }
 
-interface TagRef {
-  id?: number
-  name?: string
-}
-
 interface ContactDraft {
   requestId: string
   id: number | undefined
@@ -141,20 +123,20 @@ interface ContactDraft {
     >
   >
   fields: FieldValuesUpdate[]
-  tagsReplace: TagRef[] | undefined
-  tagsAdd: TagRef[]
-  tagsRemove: TagRef[]
+  tags: TagChanges
 }
 
 export class ContactStore implements SandboxStore {
   private fields: StoredField[] = []
   private contacts = new Map<number, StoredContact>()
-  private tags: StoredTag[] = []
-  private next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID, tag: FIRST_TAG_ID}
+  private tags = new TagSet([], FIRST_TAG_ID)
+  private next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID}
   /** Base URL for links in what the in-process face returns (HTTP answers use the request's host). */
   baseUrl = 'http://127.0.0.1'
   /** Called after every change (the server saves the data file there). */
   onChange: () => void = () => {}
+  /** The live deals linked to a contact, for `with=leads` (the server wires the deal store in). */
+  leadIdsOfContact: (contactId: number) => number[] = () => []
 
   constructor(
     readonly account: SandboxAccount,
@@ -167,8 +149,8 @@ export class ContactStore implements SandboxStore {
   reset(): void {
     this.fields = []
     this.contacts = new Map()
-    this.tags = []
-    this.next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID, tag: FIRST_TAG_ID}
+    this.tags = new TagSet([], FIRST_TAG_ID)
+    this.next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID}
     if (this.seedFields)
       for (const f of PREDEFINED_FIELDS)
         this.insertField(
@@ -183,6 +165,7 @@ export class ContactStore implements SandboxStore {
             required_statuses: [],
             remind: null,
           },
+          'contacts',
           true,
         )
   }
@@ -190,58 +173,53 @@ export class ContactStore implements SandboxStore {
   snapshot(): StoreSnapshot {
     return {
       version: 1,
-      next: {...this.next},
+      next: {...this.next, tag: this.tags.nextId},
       fields: structuredClone(this.fields),
       contacts: structuredClone([...this.contacts.values()]),
-      tags: structuredClone(this.tags),
+      tags: structuredClone(this.tags.tags),
     }
   }
 
   restore(snapshot: StoreSnapshot): void {
     if (snapshot?.version !== 1 || !Array.isArray(snapshot.fields) || !Array.isArray(snapshot.contacts))
       throw new Error('not a sandbox data snapshot (version 1)')
-    this.fields = structuredClone(snapshot.fields)
+    // data files written before deals knew only contact fields
+    this.fields = structuredClone(snapshot.fields).map((f) => ({...f, entity_type: f.entity_type ?? 'contacts'}))
     this.contacts = new Map(snapshot.contacts.map((c) => [c.id, structuredClone(c)]))
-    this.tags = structuredClone(snapshot.tags ?? [])
-    this.next = {...snapshot.next}
+    const {tag, ...next} = snapshot.next
+    this.tags = new TagSet(structuredClone(snapshot.tags ?? []), tag)
+    this.next = next
   }
 
   // ---- fields -------------------------------------------------------------------------------------
 
-  storedFields(): StoredField[] {
-    return [...this.fields].sort((a, b) => a.sort - b.sort || a.id - b.id)
+  /** One entity's fields (contacts unless told): ids are unique across entities, as in amoCRM. */
+  storedFields(entity: FieldEntity = 'contacts'): StoredField[] {
+    return this.fields.filter((f) => f.entity_type === entity).sort((a, b) => a.sort - b.sort || a.id - b.id)
   }
 
-  fieldById(id: number): StoredField | undefined {
-    return this.fields.find((f) => f.id === id)
+  fieldById(id: number, entity: FieldEntity = 'contacts'): StoredField | undefined {
+    return this.fields.find((f) => f.id === id && f.entity_type === entity)
   }
 
-  fieldByCode(code: string): StoredField | undefined {
-    return this.fields.find((f) => f.code !== null && f.code === code)
+  fieldByCode(code: string, entity: FieldEntity = 'contacts'): StoredField | undefined {
+    return this.fields.find((f) => f.code !== null && f.code === code && f.entity_type === entity)
   }
 
-  /** `POST /api/v4/contacts/custom_fields`: all or nothing. */
-  addFields(items: unknown[]): Array<{field: StoredField; requestId: string}> {
-    const codes = new Set(this.fields.flatMap((f) => (f.code ? [f.code] : [])))
-    const errors: ElementProblems[] = []
-    const drafts: Array<{draft: FieldDraft; requestId: string}> = []
-    items.forEach((item, i) => {
-      const problems: ValidationProblem[] = []
-      const requestId = readRequestId(item, i, problems)
-      const draft = validateFieldDraft(item, codes, problems)
-      if (problems.length > 0 || !draft) errors.push({request_id: requestId, errors: problems})
-      else drafts.push({draft, requestId})
-    })
-    if (errors.length > 0) throw new SandboxValidationError(errors)
-    const created = drafts.map(({draft, requestId}) => ({field: this.insertField(draft, false), requestId}))
+  /** `POST /api/v4/{contacts|leads}/custom_fields`: all or nothing. */
+  addFields(items: unknown[], entity: FieldEntity = 'contacts'): Array<{field: StoredField; requestId: string}> {
+    const codes = new Set(this.storedFields(entity).flatMap((f) => (f.code ? [f.code] : [])))
+    const drafts = validateBatch(items, (item, problems) => validateFieldDraft(item, entity, codes, problems))
+    const created = drafts.map(({draft, requestId}) => ({field: this.insertField(draft, entity, false), requestId}))
     this.onChange()
     return created
   }
 
-  private insertField(draft: FieldDraft, predefined: boolean): StoredField {
-    const maxSort = Math.max(0, ...this.fields.map((f) => f.sort))
+  private insertField(draft: FieldDraft, entity: FieldEntity, predefined: boolean): StoredField {
+    const maxSort = Math.max(0, ...this.storedFields(entity).map((f) => f.sort))
     const field: StoredField = {
       id: this.next.field++,
+      entity_type: entity,
       name: draft.name,
       type: draft.type,
       code: draft.code,
@@ -286,8 +264,8 @@ export class ContactStore implements SandboxStore {
         custom_fields: [],
         tag_ids: [],
       }
-      applyFields(contact, d.fields)
-      this.applyTags(contact, d)
+      applyFields(contact.custom_fields, d.fields)
+      contact.tag_ids = this.tags.apply(contact.tag_ids, d.tags)
       this.contacts.set(contact.id, contact)
       return {contact, requestId: d.requestId}
     })
@@ -313,8 +291,8 @@ export class ContactStore implements SandboxStore {
       if (s.closest_task_at !== undefined) contact.closest_task_at = s.closest_task_at
       contact.updated_by = s.updated_by ?? userId
       contact.updated_at = s.updated_at ?? now
-      applyFields(contact, d.fields)
-      this.applyTags(contact, d)
+      applyFields(contact.custom_fields, d.fields)
+      contact.tag_ids = this.tags.apply(contact.tag_ids, d.tags)
       return {contact, requestId: d.requestId}
     })
     this.onChange()
@@ -366,7 +344,7 @@ export class ContactStore implements SandboxStore {
     problems: ValidationProblem[],
   ): ContactDraft {
     const requestId = readRequestId(input, index, problems)
-    const draft: ContactDraft = {requestId, id: undefined, scalars: {}, fields: [], tagsReplace: undefined, tagsAdd: [], tagsRemove: []}
+    const draft: ContactDraft = {requestId, id: undefined, scalars: {}, fields: [], tags: {replace: undefined, add: [], remove: []}}
     if (!isPlainObject(input)) {
       problems.push(problem.invalidType('', 'array'))
       return draft
@@ -410,51 +388,8 @@ export class ContactStore implements SandboxStore {
       {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone},
       problems,
     )
-    const embedded = input._embedded
-    if (isPlainObject(embedded) && embedded.tags !== undefined && embedded.tags !== null)
-      draft.tagsReplace = this.readTagRefs(embedded.tags, '_embedded.tags', problems)
-    if (input.tags_to_add !== undefined && input.tags_to_add !== null)
-      draft.tagsAdd = this.readTagRefs(input.tags_to_add, 'tags_to_add', problems)
-    if (input.tags_to_delete !== undefined && input.tags_to_delete !== null)
-      draft.tagsRemove = this.readTagRefs(input.tags_to_delete, 'tags_to_delete', problems)
+    draft.tags = this.tags.readChanges(input, problems)
     return draft
-  }
-
-  private readTagRefs(input: unknown, at: string, problems: ValidationProblem[]): TagRef[] {
-    if (!Array.isArray(input)) {
-      problems.push(problem.invalidType(at, 'array'))
-      return []
-    }
-    const refs: TagRef[] = []
-    input.forEach((t, i) => {
-      if (!isPlainObject(t)) return void problems.push(problem.invalidType(`${at}.${i}`, 'array'))
-      if (t.id !== undefined && t.id !== null) {
-        if (!isInt(t.id)) return void problems.push(problem.invalidType(`${at}.${i}.id`, 'int'))
-        if (!this.tags.some((x) => x.id === t.id)) return void problems.push(problem.notSupportedChoice(`${at}.${i}.id`))
-        return void refs.push({id: t.id})
-      }
-      if (typeof t.name === 'string' && t.name.trim() !== '') return void refs.push({name: t.name.trim()})
-      problems.push(problem.notBlank(`${at}.${i}.name`))
-    })
-    return refs
-  }
-
-  private tagIdOf(ref: TagRef, create: boolean): number | undefined {
-    if (ref.id !== undefined) return ref.id
-    const name = ref.name!
-    const found = this.tags.find((t) => t.name.toLowerCase() === name.toLowerCase())
-    if (found || !create) return found?.id
-    const tag = {id: this.next.tag++, name, color: null}
-    this.tags.push(tag)
-    return tag.id
-  }
-
-  private applyTags(contact: StoredContact, d: ContactDraft): void {
-    let ids = [...contact.tag_ids]
-    if (d.tagsReplace) ids = d.tagsReplace.map((r) => this.tagIdOf(r, true)!)
-    for (const r of d.tagsAdd) ids.push(this.tagIdOf(r, true)!)
-    const remove = new Set(d.tagsRemove.map((r) => this.tagIdOf(r, false)))
-    contact.tag_ids = [...new Set(ids)].filter((id) => !remove.has(id))
   }
 
   // ---- contacts: reads ----------------------------------------------------------------------------
@@ -464,25 +399,7 @@ export class ContactStore implements SandboxStore {
   }
 
   queryContacts(q: ContactQuery): StoredContact[] {
-    const ids = q.ids ? new Set(q.ids) : undefined
-    const names = q.names ? new Set(q.names.map((n) => n.toLowerCase())) : undefined
-    const search = q.query && q.query.trim() !== '' ? searchMatcher(q.query) : undefined
-    const out: StoredContact[] = []
-    for (const c of this.contacts.values()) {
-      if (c.is_deleted !== Boolean(q.onlyDeleted)) continue
-      if (ids && !ids.has(c.id)) continue
-      if (names && !names.has(c.name.toLowerCase())) continue
-      if (q.responsibleUserIds && !q.responsibleUserIds.includes(c.responsible_user_id)) continue
-      if (q.createdBy && !q.createdBy.includes(c.created_by)) continue
-      if (q.updatedBy && !q.updatedBy.includes(c.updated_by)) continue
-      if (q.createdAt && !inRange(c.created_at, q.createdAt)) continue
-      if (q.updatedAt && !inRange(c.updated_at, q.updatedAt)) continue
-      if (search && !search(c)) continue
-      out.push(c)
-    }
-    const {field, direction} = q.order ?? {field: 'id', direction: 'asc'}
-    const sign = direction === 'desc' ? -1 : 1
-    return out.sort((a, b) => sign * (a[field] - b[field] || a.id - b.id))
+    return queryEntities(this.contacts.values(), q, (c) => [c.name, c.first_name, c.last_name])
   }
 
   /** The API's read form of a contact (§3.1). */
@@ -501,10 +418,12 @@ export class ContactStore implements SandboxStore {
       ]
     })
     const embedded: Record<string, unknown> = {
-      tags: c.tag_ids.flatMap((id) => this.tags.filter((t) => t.id === id).map((t) => ({id: t.id, name: t.name, color: t.color}))),
+      tags: this.tags.render(c.tag_ids),
       companies: [],
     }
-    for (const w of ['leads', 'customers', 'catalog_elements']) if (withs.has(w)) embedded[w] = []
+    for (const w of ['customers', 'catalog_elements']) if (withs.has(w)) embedded[w] = []
+    if (withs.has('leads'))
+      embedded.leads = this.leadIdsOfContact(c.id).map((id) => ({id, _links: {self: {href: `${base}/api/v4/leads/${id}`}}}))
     return {
       id: c.id,
       name: c.name,
@@ -572,56 +491,4 @@ export class ContactStore implements SandboxStore {
 
 function composeName(first: string, last: string): string {
   return [first, last].filter((s) => s !== '').join(' ')
-}
-
-function readRequestId(input: unknown, index: number, problems: ValidationProblem[]): string {
-  const raw = isPlainObject(input) ? input.request_id : undefined
-  if (raw === undefined || raw === null) return String(index)
-  if (typeof raw === 'string') return raw
-  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw)
-  problems.push(problem.invalidType('request_id', 'string'))
-  return String(index)
-}
-
-/** Per-field replacement (§3.4): a listed field's values are replaced whole; an empty list clears it. */
-function applyFields(contact: StoredContact, updates: FieldValuesUpdate[]): void {
-  for (const u of updates) {
-    const i = contact.custom_fields.findIndex((cf) => cf.field_id === u.fieldId)
-    if (u.values.length === 0) {
-      if (i >= 0) contact.custom_fields.splice(i, 1)
-    } else if (i >= 0) contact.custom_fields[i] = {field_id: u.fieldId, values: u.values}
-    else contact.custom_fields.push({field_id: u.fieldId, values: u.values})
-  }
-}
-
-function inRange(v: number, r: TimeRange): boolean {
-  if (r.eq !== undefined && v !== r.eq) return false
-  if (r.from !== undefined && v < r.from) return false
-  if (r.to !== undefined && v > r.to) return false
-  return true
-}
-
-const PHONE_LIKE = /^[\d\s()+\-.]+$/
-const MIN_PHONE_DIGITS = 5
-
-/**
- * `query` as §3.6 suggests: case-insensitive substring over the names and every custom-field value;
- * a phone-like query also matches on digits only, by its last 10 digits (so `89251234567` finds
- * `+7 (925) 123-45-67`). Deliberately as fuzzy as the real search: callers must verify hits.
- */
-function searchMatcher(query: string): (c: StoredContact) => boolean {
-  const needle = query.trim().toLowerCase()
-  const digits = needle.replace(/\D/g, '')
-  const phoneNeedle = PHONE_LIKE.test(needle) && digits.length >= MIN_PHONE_DIGITS ? digits.slice(-10) : undefined
-  return (c) => {
-    for (const text of [c.name, c.first_name, c.last_name]) if (text.toLowerCase().includes(needle)) return true
-    for (const cf of c.custom_fields)
-      for (const v of cf.values) {
-        if (typeof v.value === 'boolean') continue
-        const text = String(v.value)
-        if (text.toLowerCase().includes(needle)) return true
-        if (phoneNeedle && text.replace(/\D/g, '').includes(phoneNeedle)) return true
-      }
-    return false
-  }
 }
