@@ -14,14 +14,21 @@ import type {
 } from '../amocrm/types.js'
 import {
   type Actor,
+  actorId,
   applyFields,
   validateBatch,
   type ListQuery,
   queryEntities,
-  readRequestId,
+  renderFieldValues,
   type StoredFieldValues,
   type StoredTag,
   type TagChanges,
+  pickEntities,
+  readNames,
+  readTimes,
+  readUpdateTarget,
+  readUserIds,
+  setTrashed,
   TagSet,
 } from './entities.js'
 import {renderField} from './fields.js'
@@ -44,7 +51,7 @@ import {
   validateStatusDraft,
   WON_STAGE,
 } from './pipelines.js'
-import {type ElementProblems, isInt, isPlainObject, problem, SandboxRequestBodyError, SandboxValidationError} from './problems.js'
+import {isInt, isPlainObject, problem, SandboxRequestBodyError} from './problems.js'
 import type {ContactStore} from './store.js'
 import {type FieldValuesUpdate, readCustomFieldsValues} from './values.js'
 
@@ -53,7 +60,6 @@ const FIRST_PIPELINE_ID = 7_000_001
 const FIRST_STATUS_ID = 60_000_001
 const FIRST_LOSS_REASON_ID = 9_000_001
 const FIRST_LEAD_TAG_ID = 450_001
-const NAME_MAX_LENGTH = 255
 /** amoCRM's answer to a loss reason on a deal that does not end up lost (PHP #88). */
 export const LOSS_REASON_NOT_LOST = 'Loss reason can be specified only for lost lead'
 
@@ -327,7 +333,7 @@ export class DealStore implements SandboxDeals {
   addLeads(items: unknown[], actor: Actor): LeadOutcome[] {
     const drafts = this.validateAll(items, 'create')
     const now = this.nowSeconds()
-    const userId = this.actorId(actor)
+    const userId = actorId(this.account, actor)
     const out = drafts.map((d) => {
       const s = d.scalars
       const id = this.next.lead++
@@ -366,7 +372,7 @@ export class DealStore implements SandboxDeals {
   patchLeads(items: unknown[], actor: Actor, forceId?: number): LeadOutcome[] {
     const drafts = this.validateAll(items, 'update', forceId)
     const now = this.nowSeconds()
-    const userId = this.actorId(actor)
+    const userId = actorId(this.account, actor)
     const out = drafts.map((d) => {
       const lead = d.lead!
       const s = d.scalars
@@ -396,27 +402,17 @@ export class DealStore implements SandboxDeals {
   }
 
   deleteLead(id: number): boolean {
-    const l = this.leads.get(id)
-    if (!l || l.is_deleted) return false
-    l.is_deleted = true
-    l.updated_at = this.nowSeconds()
-    l.updated_by = this.account.managerUserId
-    this.onChange()
-    return true
+    return this.trash(id, true)
   }
 
   restoreLead(id: number): boolean {
-    const l = this.leads.get(id)
-    if (!l?.is_deleted) return false
-    l.is_deleted = false
-    l.updated_at = this.nowSeconds()
-    l.updated_by = this.account.managerUserId
-    this.onChange()
-    return true
+    return this.trash(id, false)
   }
 
-  private actorId(actor: Actor): number {
-    return actor === 'api' ? this.account.currentUserId : this.account.managerUserId
+  private trash(id: number, deleted: boolean): boolean {
+    const changed = setTrashed(this.leads.get(id), deleted, this.nowSeconds(), this.account.managerUserId)
+    if (changed) this.onChange()
+    return changed
   }
 
   /**
@@ -424,30 +420,24 @@ export class DealStore implements SandboxDeals {
    * deal that does not end up lost → amoCRM's "Invalid request body" (PHP #88). Nothing is applied either way.
    */
   private validateAll(items: unknown[], mode: 'create' | 'update', forceId?: number): LeadDraft[] {
-    const errors: ElementProblems[] = []
+    const drafts = validateBatch(items, (item, problems, _index, requestId) =>
+      this.validateLead(item, requestId, mode, forceId, problems),
+    ).map((d) => d.draft)
     const bodyErrors: Record<string, string> = {}
-    const drafts: LeadDraft[] = []
-    items.forEach((item, i) => {
-      const problems: ValidationProblem[] = []
-      const draft = this.validateLead(item, i, mode, forceId, problems)
-      if (problems.length > 0) return void errors.push({request_id: draft.requestId, errors: problems})
-      if (typeof draft.lossReasonId === 'number' && draft.statusId !== LOST_STATUS_ID)
-        bodyErrors[draft.lead ? String(draft.lead.id) : draft.requestId] = LOSS_REASON_NOT_LOST
-      drafts.push(draft)
-    })
-    if (errors.length > 0) throw new SandboxValidationError(errors)
+    for (const d of drafts)
+      if (typeof d.lossReasonId === 'number' && d.statusId !== LOST_STATUS_ID)
+        bodyErrors[d.lead ? String(d.lead.id) : d.requestId] = LOSS_REASON_NOT_LOST
     if (Object.keys(bodyErrors).length > 0) throw new SandboxRequestBodyError(bodyErrors)
     return drafts
   }
 
   private validateLead(
     input: unknown,
-    index: number,
+    requestId: string,
     mode: 'create' | 'update',
     forceId: number | undefined,
     problems: ValidationProblem[],
   ): LeadDraft {
-    const requestId = readRequestId(input, index, problems)
     const main = this.mainPipeline()
     const draft: LeadDraft = {
       requestId,
@@ -465,12 +455,8 @@ export class DealStore implements SandboxDeals {
       return draft
     }
     if (mode === 'update') {
-      const id = forceId ?? input.id
-      const lead = isInt(id) ? this.leads.get(id) : undefined
-      if (id === undefined || id === null) problems.push(problem.notBlank('id'))
-      else if (!isInt(id)) problems.push(problem.invalidType('id', 'int'))
-      else if (!lead || lead.is_deleted) problems.push(problem.notSupportedChoice('id'))
-      else [draft.lead, draft.pipelineId, draft.statusId] = [lead, lead.pipeline_id, lead.status_id]
+      const lead = readUpdateTarget(forceId ?? input.id, (id) => this.leads.get(id), problems)
+      if (lead) [draft.lead, draft.pipelineId, draft.statusId] = [lead, lead.pipeline_id, lead.status_id]
     }
     this.readScalars(input, draft, problems)
     this.readStage(input, draft, problems)
@@ -494,33 +480,15 @@ export class DealStore implements SandboxDeals {
   }
 
   private readScalars(input: Record<string, unknown>, draft: LeadDraft, problems: ValidationProblem[]): void {
-    const {name, price} = input
-    if (name !== undefined && name !== null) {
-      if (typeof name !== 'string') problems.push(problem.invalidType('name', 'string'))
-      else if ([...name].length > NAME_MAX_LENGTH) problems.push(problem.tooLong('name', NAME_MAX_LENGTH))
-      else draft.scalars.name = name
-    }
+    readNames(input, ['name'], draft.scalars, problems)
+    const {price} = input
     if (price !== undefined && price !== null) {
       if (!isInt(price)) problems.push(problem.invalidType('price', 'int'))
       else if (price < 0) problems.push(problem.notNegative('price'))
       else draft.scalars.price = price
     }
-    const userIds = new Set(this.account.users.map((u) => u.id))
-    for (const key of ['responsible_user_id', 'created_by', 'updated_by'] as const) {
-      const v = input[key]
-      if (v === undefined || v === null) continue
-      if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
-      // 0 is "the system / a robot" for the authorship keys, never a responsible user (§3.5).
-      else if (!userIds.has(v) && !(v === 0 && key !== 'responsible_user_id')) problems.push(problem.notSupportedChoice(key))
-      else draft.scalars[key] = v
-    }
-    for (const key of ['created_at', 'updated_at', 'closed_at', 'closest_task_at'] as const) {
-      const v = input[key]
-      if (v === undefined || v === null) continue
-      if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
-      else if (v < 0) problems.push(problem.notNegative(key))
-      else draft.scalars[key] = v
-    }
+    readUserIds(input, new Set(this.account.users.map((u) => u.id)), draft.scalars, problems)
+    readTimes(input, ['created_at', 'updated_at', 'closed_at', 'closest_task_at'], draft.scalars, problems)
   }
 
   /**
@@ -609,19 +577,6 @@ export class DealStore implements SandboxDeals {
 
   /** The API's read form of a deal (amocrm-leads.md "Read"). */
   renderLead(l: StoredLead, base: string, withs: ReadonlySet<string> = new Set()): Lead & Record<string, unknown> {
-    const values = l.custom_fields.flatMap((cf) => {
-      const field = this.store.fieldById(cf.field_id, 'leads')
-      if (!field || cf.values.length === 0) return []
-      return [
-        {
-          field_id: field.id,
-          field_name: field.name,
-          field_code: field.code,
-          field_type: field.type,
-          values: cf.values.map((v) => ({...v})),
-        },
-      ]
-    })
     const embedded: NonNullable<Lead['_embedded']> = {tags: this.tags.render(l.tag_ids), companies: []}
     if (withs.has('contacts'))
       embedded.contacts = l.contacts
@@ -645,7 +600,7 @@ export class DealStore implements SandboxDeals {
       closed_at: l.closed_at,
       closest_task_at: l.closest_task_at,
       is_deleted: l.is_deleted,
-      custom_fields_values: values.length > 0 ? values : null,
+      custom_fields_values: renderFieldValues(l.custom_fields, (id) => this.store.fieldById(id, 'leads')),
       score: null,
       account_id: this.account.id,
       _links: {self: {href: `${base}/api/v4/leads/${l.id}`}},
@@ -691,9 +646,7 @@ export class DealStore implements SandboxDeals {
   }
 
   private pick(options: {includeDeleted?: boolean; onlyDeleted?: boolean}): StoredLead[] {
-    return [...this.leads.values()]
-      .filter((l) => (options.onlyDeleted ? l.is_deleted : options.includeDeleted || !l.is_deleted))
-      .sort((a, b) => a.id - b.id)
+    return pickEntities(this.leads.values(), options)
   }
 
   listPipelines(): Pipeline[] {

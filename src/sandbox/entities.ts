@@ -1,4 +1,5 @@
-import type {ValidationProblem} from '../amocrm/types.js'
+import type {ContactCustomFieldRead, ValidationProblem} from '../amocrm/types.js'
+import type {StoredField} from './fields.js'
 import {type ElementProblems, isInt, isPlainObject, problem, SandboxValidationError} from './problems.js'
 import type {FieldValuesUpdate, StoredValue} from './values.js'
 
@@ -10,6 +11,10 @@ import type {FieldValuesUpdate, StoredValue} from './values.js'
 
 /** Who writes: the API (as the current user) or a manager in the CRM's UI. */
 export type Actor = 'api' | 'manager'
+
+export function actorId(account: {currentUserId: number; managerUserId: number}, actor: Actor): number {
+  return actor === 'api' ? account.currentUserId : account.managerUserId
+}
 
 /** The custom-field values of one stored entity. */
 export type StoredFieldValues = Array<{field_id: number; values: StoredValue[]}>
@@ -41,19 +46,34 @@ export function readRequestId(input: unknown, index: number, problems: Validatio
 /** Checks every element of a batch (with its request_id); any problem → `SandboxValidationError`, nothing applied. */
 export function validateBatch<D>(
   items: unknown[],
-  check: (item: unknown, problems: ValidationProblem[], index: number) => D | undefined,
+  check: (item: unknown, problems: ValidationProblem[], index: number, requestId: string) => D | undefined,
 ): Array<{draft: D; requestId: string}> {
   const errors: ElementProblems[] = []
   const drafts: Array<{draft: D; requestId: string}> = []
   items.forEach((item, i) => {
     const problems: ValidationProblem[] = []
     const requestId = readRequestId(item, i, problems)
-    const draft = check(item, problems, i)
+    const draft = check(item, problems, i, requestId)
     if (problems.length > 0 || draft === undefined) errors.push({request_id: requestId, errors: problems})
     else drafts.push({draft, requestId})
   })
   if (errors.length > 0) throw new SandboxValidationError(errors)
   return drafts
+}
+
+/** The read form of stored custom-field values: `null`, not `[]`, when there are none (§3.1). */
+export function renderFieldValues(
+  stored: StoredFieldValues,
+  fieldById: (id: number) => StoredField | undefined,
+): ContactCustomFieldRead[] | null {
+  const values = stored.flatMap((cf) => {
+    const field = fieldById(cf.field_id)
+    if (!field || cf.values.length === 0) return []
+    return [
+      {field_id: field.id, field_name: field.name, field_code: field.code, field_type: field.type, values: cf.values.map((v) => ({...v}))},
+    ]
+  })
+  return values.length > 0 ? values : null
 }
 
 /** Per-field replacement (§3.4): a listed field's values are replaced whole; an empty list clears it. */
@@ -231,4 +251,99 @@ export function queryEntities<T extends ListedEntity>(
   const {field, direction} = q.order ?? {field: 'id', direction: 'asc'}
   const sign = direction === 'desc' ? -1 : 1
   return out.sort((a, b) => sign * (a[field] - b[field] || a.id - b.id))
+}
+
+// ---- what a write element of a contact or a deal shares ---------------------------------------------
+
+const NAME_MAX_LENGTH = 255
+
+/** The stored entity an update element names: given, a whole number, live (else `NotSupportedChoice` on `id`). */
+export function readUpdateTarget<T extends {is_deleted: boolean}>(
+  id: unknown,
+  find: (id: number) => T | undefined,
+  problems: ValidationProblem[],
+): T | undefined {
+  const found = isInt(id) ? find(id) : undefined
+  if (id === undefined || id === null) problems.push(problem.notBlank('id'))
+  else if (!isInt(id)) problems.push(problem.invalidType('id', 'int'))
+  else if (!found || found.is_deleted) problems.push(problem.notSupportedChoice('id'))
+  else return found
+  return undefined
+}
+
+/** Text keys (`name`, `first_name`, …) of at most 255 characters, copied into `out`. */
+export function readNames<K extends string>(
+  input: Record<string, unknown>,
+  keys: readonly K[],
+  out: Partial<Record<K, string>>,
+  problems: ValidationProblem[],
+): void {
+  for (const key of keys) {
+    const v = input[key]
+    if (v === undefined || v === null) continue
+    if (typeof v !== 'string') problems.push(problem.invalidType(key, 'string'))
+    else if ([...v].length > NAME_MAX_LENGTH) problems.push(problem.tooLong(key, NAME_MAX_LENGTH))
+    else out[key] = v
+  }
+}
+
+const USER_KEYS = ['responsible_user_id', 'created_by', 'updated_by'] as const
+
+/** `responsible_user_id`, `created_by`, `updated_by`: users of the account, copied into `out`. */
+export function readUserIds(
+  input: Record<string, unknown>,
+  userIds: ReadonlySet<number>,
+  out: Partial<Record<(typeof USER_KEYS)[number], number>>,
+  problems: ValidationProblem[],
+): void {
+  for (const key of USER_KEYS) {
+    const v = input[key]
+    if (v === undefined || v === null) continue
+    if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
+    // 0 is "the system / a robot" for the authorship keys, never a responsible user (§3.5).
+    else if (!userIds.has(v) && !(v === 0 && key !== 'responsible_user_id')) problems.push(problem.notSupportedChoice(key))
+    else out[key] = v
+  }
+}
+
+/** Unix-seconds keys: whole numbers ≥ 0, copied into `out`; null clears a `nullable` key and means "not given" elsewhere. */
+export function readTimes<K extends string>(
+  input: Record<string, unknown>,
+  keys: readonly K[],
+  out: Partial<Record<K, number | null>>,
+  problems: ValidationProblem[],
+  nullable: readonly K[] = [],
+): void {
+  for (const key of keys) {
+    const v = input[key]
+    if (v === undefined || v === null) {
+      if (v === null && nullable.includes(key)) out[key] = null
+      continue
+    }
+    if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
+    else if (v < 0) problems.push(problem.notNegative(key))
+    else out[key] = v
+  }
+}
+
+/** Moves an entity to the trash or out of it, as the manager; false when it is unknown or already there. */
+export function setTrashed(
+  entity: {is_deleted: boolean; updated_at: number; updated_by: number} | undefined,
+  deleted: boolean,
+  now: number,
+  managerId: number,
+): boolean {
+  if (!entity || entity.is_deleted === deleted) return false
+  entity.is_deleted = deleted
+  entity.updated_at = now
+  entity.updated_by = managerId
+  return true
+}
+
+/** The live entities, the trash, or both, by id. */
+export function pickEntities<T extends {id: number; is_deleted: boolean}>(
+  all: Iterable<T>,
+  options: {includeDeleted?: boolean; onlyDeleted?: boolean},
+): T[] {
+  return [...all].filter((e) => (options.onlyDeleted ? e.is_deleted : options.includeDeleted || !e.is_deleted)).sort((a, b) => a.id - b.id)
 }

@@ -1,18 +1,25 @@
 import type {Contact, ContactWrite, CustomFieldCreate, CustomFieldDef, ValidationProblem} from '../amocrm/types.js'
 import {
   type Actor,
+  actorId,
   applyFields,
   type ListQuery,
   queryEntities,
-  readRequestId,
+  renderFieldValues,
   type StoredFieldValues,
   type StoredTag,
   type TagChanges,
+  pickEntities,
+  readNames,
+  readTimes,
+  readUpdateTarget,
+  readUserIds,
+  setTrashed,
   TagSet,
   validateBatch,
 } from './entities.js'
 import {type FieldDraft, type FieldEntity, PREDEFINED_FIELDS, renderField, type StoredField, validateFieldDraft} from './fields.js'
-import {type ElementProblems, isInt, isPlainObject, problem, SandboxValidationError} from './problems.js'
+import {isPlainObject, problem} from './problems.js'
 import {type FieldValuesUpdate, readCustomFieldsValues} from './values.js'
 
 export interface SandboxUser {
@@ -40,7 +47,6 @@ const FIRST_CONTACT_ID = 10_000_001
 const FIRST_FIELD_ID = 800_001
 const FIRST_ENUM_ID = 600_001
 const FIRST_TAG_ID = 400_001
-const NAME_MAX_LENGTH = 255
 
 export interface StoredContact {
   id: number
@@ -300,89 +306,45 @@ export class ContactStore implements SandboxStore {
   }
 
   deleteContact(id: number): boolean {
-    const c = this.contacts.get(id)
-    if (!c || c.is_deleted) return false
-    c.is_deleted = true
-    c.updated_at = this.nowSeconds()
-    c.updated_by = this.account.managerUserId
-    this.onChange()
-    return true
+    return this.trash(id, true)
   }
 
   restoreContact(id: number): boolean {
-    const c = this.contacts.get(id)
-    if (!c?.is_deleted) return false
-    c.is_deleted = false
-    c.updated_at = this.nowSeconds()
-    c.updated_by = this.account.managerUserId
-    this.onChange()
-    return true
+    return this.trash(id, false)
+  }
+
+  private trash(id: number, deleted: boolean): boolean {
+    const changed = setTrashed(this.contacts.get(id), deleted, this.nowSeconds(), this.account.managerUserId)
+    if (changed) this.onChange()
+    return changed
   }
 
   private actorId(actor: Actor): number {
-    return actor === 'api' ? this.account.currentUserId : this.account.managerUserId
+    return actorId(this.account, actor)
   }
 
   private validateAll(items: unknown[], mode: 'create' | 'update', forceId?: number): ContactDraft[] {
-    const errors: ElementProblems[] = []
-    const drafts: ContactDraft[] = []
-    items.forEach((item, i) => {
-      const problems: ValidationProblem[] = []
-      const draft = this.validateContact(item, i, mode, forceId, problems)
-      if (problems.length > 0) errors.push({request_id: draft.requestId, errors: problems})
-      else drafts.push(draft)
-    })
-    if (errors.length > 0) throw new SandboxValidationError(errors)
-    return drafts
+    return validateBatch(items, (item, problems, _index, requestId) => this.validateContact(item, requestId, mode, forceId, problems)).map(
+      (d) => d.draft,
+    )
   }
 
   private validateContact(
     input: unknown,
-    index: number,
+    requestId: string,
     mode: 'create' | 'update',
     forceId: number | undefined,
     problems: ValidationProblem[],
   ): ContactDraft {
-    const requestId = readRequestId(input, index, problems)
     const draft: ContactDraft = {requestId, id: undefined, scalars: {}, fields: [], tags: {replace: undefined, add: [], remove: []}}
     if (!isPlainObject(input)) {
       problems.push(problem.invalidType('', 'array'))
       return draft
     }
-    if (mode === 'update') {
-      const id = forceId ?? input.id
-      if (id === undefined || id === null) problems.push(problem.notBlank('id'))
-      else if (!isInt(id)) problems.push(problem.invalidType('id', 'int'))
-      else if (!this.contacts.get(id) || this.contacts.get(id)!.is_deleted) problems.push(problem.notSupportedChoice('id'))
-      else draft.id = id
-    }
-    for (const key of ['name', 'first_name', 'last_name'] as const) {
-      const v = input[key]
-      if (v === undefined || v === null) continue
-      if (typeof v !== 'string') problems.push(problem.invalidType(key, 'string'))
-      else if ([...v].length > NAME_MAX_LENGTH) problems.push(problem.tooLong(key, NAME_MAX_LENGTH))
-      else draft.scalars[key] = v
-    }
-    const userIds = new Set(this.account.users.map((u) => u.id))
-    for (const key of ['responsible_user_id', 'created_by', 'updated_by'] as const) {
-      const v = input[key]
-      if (v === undefined || v === null) continue
-      if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
-      // 0 is "the system / a robot" for the authorship keys, never a responsible user (§3.5).
-      else if (!userIds.has(v) && !(v === 0 && key !== 'responsible_user_id')) problems.push(problem.notSupportedChoice(key))
-      else draft.scalars[key] = v
-    }
-    for (const key of ['created_at', 'updated_at', 'closest_task_at'] as const) {
-      const v = input[key]
-      if (v === undefined || v === null) {
-        // null clears the closest task; elsewhere it means "not given", like an absent key.
-        if (v === null && key === 'closest_task_at') draft.scalars.closest_task_at = null
-        continue
-      }
-      if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
-      else if (v < 0) problems.push(problem.notNegative(key))
-      else draft.scalars[key] = v
-    }
+    if (mode === 'update') draft.id = readUpdateTarget(forceId ?? input.id, (id) => this.contacts.get(id), problems)?.id
+    readNames(input, ['name', 'first_name', 'last_name'], draft.scalars, problems)
+    readUserIds(input, new Set(this.account.users.map((u) => u.id)), draft.scalars, problems)
+    readTimes(input, ['created_at', 'updated_at', 'closest_task_at'], draft.scalars, problems, ['closest_task_at'])
     draft.fields = readCustomFieldsValues(
       input.custom_fields_values,
       {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone},
@@ -404,19 +366,6 @@ export class ContactStore implements SandboxStore {
 
   /** The API's read form of a contact (§3.1). */
   renderContact(c: StoredContact, base: string, withs: ReadonlySet<string> = new Set()): Contact {
-    const values = c.custom_fields.flatMap((cf) => {
-      const field = this.fieldById(cf.field_id)
-      if (!field || cf.values.length === 0) return []
-      return [
-        {
-          field_id: field.id,
-          field_name: field.name,
-          field_code: field.code,
-          field_type: field.type,
-          values: cf.values.map((v) => ({...v})),
-        },
-      ]
-    })
     const embedded: Record<string, unknown> = {
       tags: this.tags.render(c.tag_ids),
       companies: [],
@@ -438,7 +387,7 @@ export class ContactStore implements SandboxStore {
       closest_task_at: c.closest_task_at,
       is_deleted: c.is_deleted,
       is_unsorted: c.is_unsorted,
-      custom_fields_values: values.length > 0 ? values : null,
+      custom_fields_values: renderFieldValues(c.custom_fields, (id) => this.fieldById(id)),
       account_id: this.account.id,
       _links: {self: {href: `${base}/api/v4/contacts/${c.id}`}},
       _embedded: embedded as NonNullable<Contact['_embedded']>,
@@ -470,9 +419,7 @@ export class ContactStore implements SandboxStore {
   }
 
   private pick(options: {includeDeleted?: boolean; onlyDeleted?: boolean}): StoredContact[] {
-    return [...this.contacts.values()]
-      .filter((c) => (options.onlyDeleted ? c.is_deleted : options.includeDeleted || !c.is_deleted))
-      .sort((a, b) => a.id - b.id)
+    return pickEntities(this.contacts.values(), options)
   }
 
   listFields(): CustomFieldDef[] {
