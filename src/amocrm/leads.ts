@@ -2,11 +2,11 @@ import {AmoInvalidRequestError} from './errors.js'
 import type {LeadWrite, PipelineCreate, StatusCreate, ValidationProblem} from './types.js'
 
 /**
- * The deals side of amoCRM's API (amocrm-leads.md): its constants and the rules the client checks
+ * The deals side of amoCRM's API v4 (`/api/v4/leads…`): its constants and the rules the client checks
  * before sending, so that a write amoCRM would refuse for the whole batch never leaves the machine.
  */
 
-/** The closed stages every pipeline has (amocrm-leads.md "Closed stages"). */
+/** The closed stages every pipeline has: won ("Успешно реализовано") and lost ("Закрыто и не реализовано"). */
 export const WON_STATUS_ID = 142
 export const LOST_STATUS_ID = 143
 

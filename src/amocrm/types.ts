@@ -129,7 +129,7 @@ export interface ValidationProblem {
   detail: string
 }
 
-// ---- deals (amocrm-leads.md) -------------------------------------------------------------------------
+// ---- deals, pipelines, loss reasons (/api/v4/leads…) ------------------------------------------------
 
 /** A deal as `GET /api/v4/leads` returns it. */
 export interface Lead {

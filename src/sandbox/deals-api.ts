@@ -16,7 +16,7 @@ import {
 } from './requests.js'
 
 /**
- * `/api/v4/leads…` (amocrm-leads.md): deals, pipelines and their stages, loss reasons. Deal custom
+ * `/api/v4/leads…`: deals, pipelines and their stages, loss reasons. Deal custom
  * fields are routed with the contact ones (`fieldRouteOf`).
  */
 export function dealRouteOf(path: string): Route | undefined {

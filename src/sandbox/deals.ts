@@ -472,7 +472,7 @@ export class DealStore implements SandboxDeals {
     draft.tags = this.tags.readChanges(input, problems)
     const contacts = isPlainObject(input._embedded) ? input._embedded.contacts : undefined
     if (contacts !== undefined && contacts !== null) {
-      // links travel in the create (amocrm-leads.md); the sandbox refuses them on an update rather than ignore them
+      // amoCRM links contacts on create only; the sandbox refuses them on an update rather than ignore them
       if (mode === 'update') problems.push(problem.notExpected('_embedded.contacts'))
       else draft.contacts = this.readContactLinks(contacts, problems)
     }
@@ -575,7 +575,7 @@ export class DealStore implements SandboxDeals {
       .sort((a, b) => a - b)
   }
 
-  /** The API's read form of a deal (amocrm-leads.md "Read"). */
+  /** The API's read form of a deal (`GET /api/v4/leads`). */
   renderLead(l: StoredLead, base: string, withs: ReadonlySet<string> = new Set()): Lead & Record<string, unknown> {
     const embedded: NonNullable<Lead['_embedded']> = {tags: this.tags.render(l.tag_ids), companies: []}
     if (withs.has('contacts'))

@@ -206,7 +206,7 @@ export interface ListedEntity {
   custom_fields: StoredFieldValues
 }
 
-/** The filters contacts and deals lists share (§3.1; amocrm-leads.md "Read"). */
+/** The filters contacts and deals lists share (§3.1). */
 export interface ListQuery {
   query?: string
   ids?: number[]

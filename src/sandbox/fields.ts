@@ -2,8 +2,8 @@ import type {CustomFieldDef, ValidationProblem} from '../amocrm/types.js'
 import {isInt, isPlainObject, problem} from './problems.js'
 
 /**
- * Custom-field definitions of contacts and deals (amocrm-api-v4.md §4, amocrm-leads.md "Deal custom
- * fields"). Types the sandbox can hold values of; the exotic ones (smart_address, legal_entity, file,
+ * Custom-field definitions of contacts and deals (amocrm-api-v4.md §4; deal fields have the same
+ * shapes and types). Types the sandbox can hold values of; the exotic ones (smart_address, legal_entity, file,
  * …) are refused at creation, and so is `multitext` on deals (contacts and companies only, §4.3).
  */
 export const FIELD_TYPES = [

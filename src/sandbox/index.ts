@@ -1,6 +1,6 @@
 /**
  * A local emulation of the amoCRM API v4 parts ident-amo uses (the shared reference
- * amocrm-api-v4.md, §8 "Emulator cheat-sheet", and amocrm-leads.md): contacts, deals, pipelines and
+ * amocrm-api-v4.md, §8 "Emulator cheat-sheet", and amoCRM's `/api/v4/leads…`): contacts, deals, pipelines and
  * their stages, loss reasons, custom fields of contacts and deals, account, OAuth 2.0, the 7 req/s
  * limit, plus a controllable clock, fault injection and request recording for tests. The demo, the
  * tests and `ident-amo sandbox` run it; `/_sandbox/` is its HTTP control API.
@@ -16,7 +16,7 @@
  * - the default order of a list is `id` ascending; custom-field filters are ignored (API filtering off);
  * - 429 JSON carries `retry_after: 1` and `Retry-After: 1`.
  *
- * Deals (amocrm-leads.md), where amoCRM's behaviour is not known:
+ * Deals, where amoCRM's behaviour is not known:
  * - a fresh account has one main pipeline, "Воронка", with four stages of its own; every pipeline has
  *   the "unsorted" stage (type 1, refused as a target as in amocrm-api-php #156) and 142/143;
  * - `status_id` must be a stage of the pipeline the deal ends up in (the given `pipeline_id`, else its

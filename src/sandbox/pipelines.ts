@@ -3,7 +3,7 @@ import type {LossReason, Pipeline, PipelineStatus, ValidationProblem} from '../a
 import {isInt, isPlainObject, problem} from './problems.js'
 
 /**
- * Pipelines, their stages and loss reasons (amocrm-leads.md "Pipelines and stages", "Loss reasons").
+ * Pipelines, their stages and loss reasons (`/api/v4/leads/pipelines`, `/api/v4/leads/loss_reasons`).
  * Every pipeline holds the "unsorted" incoming stage (type 1) and the closed stages 142 and 143, whose
  * ids are the same in every pipeline; stages of one's own get account-wide ids.
  */
