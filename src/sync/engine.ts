@@ -1,7 +1,7 @@
-import type {AmoApi, ApiStats} from '../amocrm/api.js'
+import type {ApiStats} from '../amocrm/api.js'
 import {AppError, errorMessage} from '../errors.js'
 import type {Logger} from '../log/index.js'
-import {type ContactTypes, contactKind, type PatientSource} from './contacts/kind.js'
+import {type ContactsApi, type ContactTypes, contactKind, type PatientSource} from './contacts/kind.js'
 import type {ContactMapper} from './contacts/mapper.js'
 import type {ContactStep} from './contacts/planner.js'
 import {DryRunSink, type PlanExecutor} from './executor.js'
@@ -31,9 +31,9 @@ export interface SyncOptions {
 export interface SyncDeps {
   source: PatientSource
   /** amoCRM, created on first use: an incremental pass with nothing to do sends no request at all. */
-  api: () => Promise<AmoApi>
+  api: () => Promise<ContactsApi>
   /** The mapping for this account, resolved on first use (field ids, enums, timezones). */
-  mapper: (api: () => Promise<AmoApi>, fresh: boolean) => Promise<ContactMapper>
+  mapper: (api: () => Promise<ContactsApi>, fresh: boolean) => Promise<ContactMapper>
   state: SyncState
   logger: Logger
   onProgress?: (progress: SyncProgress) => void
@@ -75,7 +75,7 @@ const WATERMARK_OVERLAP_MS = 5 * 60 * 1000
  * after each confirmed batch. See docs/sync.md for what each mode does.
  */
 export async function runSync(options: SyncOptions, deps: SyncDeps): Promise<SyncReport> {
-  let api: AmoApi | undefined
+  let api: ContactsApi | undefined
   const lazyApi = async () => (api ??= await deps.api())
   const kind = contactKind({source: deps.source, api: lazyApi, state: deps.state, mapper: (fresh) => deps.mapper(lazyApi, fresh)})
   return new SyncRun<ContactTypes>(options, {...deps, kind, apiStats: () => api?.stats}).execute()

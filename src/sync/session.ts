@@ -23,7 +23,10 @@ export interface SyncSession {
    * The contact mapping for this account: `fresh` reads the account's fields and timezone again (and
    * caches them unless `cache` is false), otherwise the cached ones are used when there are any.
    */
-  mapper(fresh: boolean, options?: {cache?: boolean; api?: () => Promise<AmoApi>}): Promise<FieldsMapper>
+  mapper(
+    fresh: boolean,
+    options?: {cache?: boolean; api?: () => Promise<Pick<AmoApi, 'getAccount' | 'listCustomFields'>>},
+  ): Promise<FieldsMapper>
   /** The engine's dependencies (without progress/plan callbacks and signal); a dry run caches nothing. */
   deps(options?: {dryRun?: boolean}): Pick<SyncDeps, 'source' | 'api' | 'mapper' | 'state' | 'logger'>
   close(): Promise<void>

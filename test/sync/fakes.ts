@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import pino from 'pino'
 
-import type {AmoApi, ListContactsParams} from '../../src/amocrm/api.js'
+import type {ListContactsParams} from '../../src/amocrm/api.js'
 import {AmoOutcomeUnknownError, AmoValidationError} from '../../src/amocrm/errors.js'
 import type {Account, Contact, ContactWrite, ContactWriteResult, CustomFieldCreate, CustomFieldDef} from '../../src/amocrm/types.js'
 import {createMissingFields} from '../../src/fields/index.js'
@@ -13,6 +13,7 @@ import type {Logger} from '../../src/log/index.js'
 import {SandboxValidationError} from '../../src/sandbox/problems.js'
 import {ContactStore} from '../../src/sandbox/store.js'
 import {createFieldsMapper, type FieldsMapper} from '../../src/sync/contacts/fields-mapper.js'
+import type {ContactsApi} from '../../src/sync/contacts/kind.js'
 import {SyncState} from '../../src/sync/state.js'
 import {patient} from '../fields/fixtures.js'
 
@@ -25,7 +26,7 @@ export type CreateFault = 'unknown' | 'apply-then-unknown' | 'apply-twice-then-u
  * amoCRM in memory: the sandbox's contact store (its validation, its fuzzy search, its read form)
  * behind the `AmoApi` the sync uses — no HTTP server. It counts what it was asked.
  */
-export class FakeAmo implements AmoApi {
+export class FakeAmo implements ContactsApi {
   readonly store: ContactStore
   /** Unix seconds on the store's clock. */
   nowS = 1_780_000_000

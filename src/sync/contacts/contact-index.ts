@@ -37,7 +37,7 @@ export class ContactIndex {
 
   constructor(private readonly keys: ContactKeys) {}
 
-  static async read(api: AmoApi, keys: ContactKeys, onPage?: (count: number) => void): Promise<ContactIndex> {
+  static async read(api: Pick<AmoApi, 'listContacts'>, keys: ContactKeys, onPage?: (count: number) => void): Promise<ContactIndex> {
     const index = new ContactIndex(keys)
     for await (const page of api.listContacts({limit: 250, order: {field: 'id', direction: 'asc'}})) {
       for (const contact of page) index.add(contact)

@@ -35,7 +35,7 @@ const CONTEXT_META = 'account_mapping_context'
  * nothing is cached; otherwise taken from the state.
  */
 export async function loadMappingContext(
-  api: () => Promise<AmoApi>,
+  api: () => Promise<Pick<AmoApi, 'getAccount' | 'listCustomFields'>>,
   state: SyncState | undefined,
   fresh: boolean,
   options: {cache?: boolean} = {},

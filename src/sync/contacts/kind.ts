@@ -10,6 +10,12 @@ import type {ContactMapper} from './mapper.js'
 import {ContactMatcher, type FamilyPhones, type Match} from './matcher.js'
 import {type PendingLink, planContact} from './planner.js'
 
+/** The part of the amoCRM client the contact sync uses. */
+export type ContactsApi = Pick<
+  AmoApi,
+  'getAccount' | 'listCustomFields' | 'listContacts' | 'getContact' | 'createContacts' | 'updateContacts' | 'stats'
+>
+
 /** The part of the IDENT reader the contact sync uses. */
 export interface PatientSource {
   readPatients(filter: ReadFilter): AsyncIterable<Patient>
@@ -28,7 +34,7 @@ export interface ContactTypes extends KindTypes {
 export interface ContactKindDeps {
   source: PatientSource
   /** amoCRM, created on first use. */
-  api: () => Promise<AmoApi>
+  api: () => Promise<ContactsApi>
   state: SyncState
   /** The mapping for this account (`fresh`: the account's fields read again, not the cached ones). */
   mapper: (fresh: boolean) => Promise<ContactMapper>
@@ -69,7 +75,7 @@ export function contactKind(deps: ContactKindDeps): SyncKind<ContactTypes> {
 
 /** `POST`/`PATCH /api/v4/contacts` and the links table. */
 export function contactTarget(deps: {
-  api: () => Promise<AmoApi>
+  api: () => Promise<ContactsApi>
   state: SyncState
   mapper: ContactMapper
 }): WriteTarget<ContactWrite, PendingLink> {
