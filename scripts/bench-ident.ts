@@ -14,7 +14,8 @@ import path from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {loadConfig} from '../src/config/index.js'
-import {generateClinic, openIdent} from '../src/ident/index.js'
+import {openIdent} from '../src/ident/index.js'
+import {generateClinic} from '../src/sample/index.js'
 
 const {values} = parseArgs({
   options: {

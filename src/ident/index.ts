@@ -18,22 +18,3 @@ export type {
   ValueSource,
 } from './schema.js'
 export {formatDoctor} from './rows.js'
-export {
-  addOrder,
-  addPatient,
-  addPayment,
-  addVisit,
-  archivePatient,
-  generateClinic,
-  localNow,
-  touchPatient,
-  updatePatient,
-} from './sample/index.js'
-export type {
-  CraftedOrder,
-  CraftedPatient,
-  CraftedPayment,
-  CraftedReception,
-  GenerateClinicOptions,
-  GeneratedClinic,
-} from './sample/index.js'

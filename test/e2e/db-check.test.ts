@@ -6,7 +6,7 @@ import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
 import type {DbCheckReport} from '../../src/ident/index.js'
-import {generateClinic} from '../../src/ident/index.js'
+import {generateClinic} from '../../src/sample/index.js'
 import {parseJson, runCli, type TempHome, tempHome} from '../helpers/cli.js'
 
 /** oclif wraps error lines and prefixes them with ›: join them back for matching. */

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import type {Contact} from '../../src/amocrm/types.js'
-import {addPatient, addPayment, addVisit, archivePatient, updatePatient} from '../../src/ident/index.js'
+import {addPatient, addPayment, addVisit, archivePatient, updatePatient} from '../../src/sample/index.js'
 import {SyncState} from '../../src/sync/state.js'
 import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
 import {SANDBOX_TOKEN} from '../../src/sandbox/index.js'

@@ -9,7 +9,7 @@ import {
   generateClinic,
   touchPatient,
   updatePatient,
-} from '../../src/ident/index.js'
+} from '../../src/sample/index.js'
 import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 describe('ident reader: changed since a watermark', () => {

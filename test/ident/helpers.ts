@@ -3,14 +3,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {type AppConfig, type IdentRenames, loadConfig} from '../../src/config/index.js'
-import {
-  type CraftedPatient,
-  generateClinic,
-  type GeneratedClinic,
-  type IdentReader,
-  openIdent,
-  type Patient,
-} from '../../src/ident/index.js'
+import {type IdentReader, openIdent, type Patient} from '../../src/ident/index.js'
+import {type CraftedPatient, generateClinic, type GeneratedClinic} from '../../src/sample/index.js'
 
 const created: string[] = []
 process.once('exit', () => {

@@ -4,7 +4,8 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
-import {generateClinic, IDENT_COLUMNS, IDENT_TABLES} from '../../src/ident/index.js'
+import {IDENT_COLUMNS, IDENT_TABLES} from '../../src/ident/index.js'
+import {generateClinic} from '../../src/sample/index.js'
 import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 const NOW = '2026-06-01 12:00:00'

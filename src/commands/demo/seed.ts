@@ -5,7 +5,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../errors.js'
-import {generateClinic, type GeneratedClinic} from '../../ident/index.js'
+import {generateClinic, type GeneratedClinic} from '../../sample/index.js'
 import {formatDuration, renderTable} from '../../ui/index.js'
 
 export interface DemoSeedResult extends GeneratedClinic {
