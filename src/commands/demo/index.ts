@@ -104,7 +104,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
         name: 'Алёна',
         patronymic: 'Игоревна',
         mobilePhone: '8 (916) 555-44-33',
-        birthday: '1992-07-14',
+        birthday: '14.07.1992',
       })
       await this.runOwn(['sync', 'incremental'], env, dir)
 
