@@ -30,14 +30,6 @@ export async function checkIdentDatabase(config: AppConfig, options: {password?:
     const report = resolved.report
     const scan = report.coreMissing.length === 0 ? await reader.scanPatients() : null
     const warnings = [...report.warnings]
-    if (scan?.birthday && scan.birthday.unparseable > 0)
-      warnings.push(
-        `${scan.birthday.unparseable} birthday(s) are not a date (e.g. patient ${scan.birthday.examples.join(', ')}): amoCRM's birthday and age of those patients are left as they are`,
-      )
-    if (scan && scan.repeated.count > 0)
-      warnings.push(
-        `${scan.repeated.count} patient id(s) are returned more than once (e.g. patient ${scan.repeated.examples.join(', ')}): the first row of each is read; check the renamed tables or views`,
-      )
     // A SQLite sample file is the user's own: only a SQL Server login that can write is worth a warning.
     if (write.canWrite && reader.dialect === 'mssql')
       warnings.push(
