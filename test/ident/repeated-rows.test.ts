@@ -59,6 +59,5 @@ describe('ident reader: a patient id returned twice', () => {
     expect(report.ok).to.equal(true)
     expect(report.scan!.patients).to.equal(expected.length)
     expect(report.scan!.repeated).to.deep.equal({count: 3, examples: ['11', '12', '40']})
-
   })
 })
