@@ -237,7 +237,7 @@ export class IdentQueries {
   }
 
   /**
-   * The visits (ident-schema.md "visit"), at most `MAX_VISITS_READ` per patient, newest first, with
+   * The visits (docs/ident-schema.md "visit"), at most `MAX_VISITS_READ` per patient, newest first, with
    * the doctor's name parts — in patient id order so that they merge with the patient stream.
    */
   visitRows(selection: PatientSelection = {}): Knex.QueryBuilder {
@@ -288,7 +288,7 @@ export class IdentQueries {
     return parts.map(([key]) => key)
   }
 
-  /** The visit marks this database has (ident-schema.md "visit"), qualified by `alias`. */
+  /** The visit marks this database has (docs/ident-schema.md "visit"), qualified by `alias`. */
   private visitMarks(alias: string): string[] {
     return VISIT_MARKS.filter((ref) => this.schema.has(ref)).map((ref) => this.ref(alias, ref))
   }
@@ -361,7 +361,7 @@ export class IdentQueries {
   }
 
   /**
-   * Ids of patients with a row changed at or after `since` (ident-schema.md "changed since W"): a
+   * Ids of patients with a row changed at or after `since` (docs/ident-schema.md "changed since W"): a
    * UNION of one statement per table, each a range condition on its change columns, not an OR across joins.
    */
   changedSince(since: string): Knex.QueryBuilder {

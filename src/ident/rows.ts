@@ -3,7 +3,7 @@ import type {ResolvedSchema} from './schema.js'
 import {type Patient, UNPARSEABLE, type Unparseable, type Visit} from './types.js'
 
 /**
- * Row → Patient: the derived values of ident-schema.md, with naive local times whichever driver
+ * Row → Patient: the derived values of docs/ident-schema.md, with naive local times whichever driver
  * returned them (tedious: `Date` whose UTC fields hold the naive value; SQLite: text).
  */
 export function patientFromRow(row: PatientRow, visits: Visit[] | undefined, schema: ResolvedSchema): Patient {

@@ -3,14 +3,14 @@ import {AppError, ConfigError} from '../errors.js'
 import type {Patient} from './types.js'
 
 /**
- * How sure we are that a column exists in a real IDENT (ident-schema.md): `core` (★) columns are
+ * How sure we are that a column exists in a real IDENT (docs/ident-schema.md): `core` (★) columns are
  * required — without them there is no patient to read; `confirmed` ones were seen in real databases;
  * `assumed` ones are our best knowledge. A missing non-core column makes the values that depend on it
  * unavailable (`undefined`), never a crash.
  */
 export type ColumnStatus = 'core' | 'confirmed' | 'assumed'
 
-/** Every table and column the reader uses, with its status (ident-schema.md "Tables"). */
+/** Every table and column the reader uses, with its status (docs/ident-schema.md "Tables"). */
 export const IDENT_COLUMNS = {
   Persons: {
     ID: 'core',
@@ -114,7 +114,7 @@ const BALANCE: ColumnRef[] = [
   'OrderPaymentsJournal.AmountWithDiscount',
 ]
 /**
- * Where a patient's rows may have changed (ident-schema.md "changed since W"): each table's
+ * Where a patient's rows may have changed (docs/ident-schema.md "changed since W"): each table's
  * `DateTimeChanged`, and for receptions also the status datetimes, which IDENT may set without
  * touching `DateTimeChanged`.
  */
@@ -131,7 +131,7 @@ export const CHANGE_SOURCES = [
   {table: 'Orders', id: 'Orders.ID_Patients', changed: 'Orders.DateTimeChanged', statuses: []},
 ] as const satisfies ReadonlyArray<{table: IdentTable; id: ColumnRef; changed: ColumnRef; statuses: readonly ColumnRef[]}>
 
-/** Where a reception's doctor is named, in order of preference (ident-schema.md "doctor"). */
+/** Where a reception's doctor is named, in order of preference (docs/ident-schema.md "doctor"). */
 export const DOCTOR_SOURCES = [
   {
     from: 'Persons',

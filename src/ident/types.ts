@@ -1,5 +1,5 @@
 /**
- * A patient as the IDENT reader delivers it: derived values already computed (ident-schema.md
+ * A patient as the IDENT reader delivers it: derived values already computed (docs/ident-schema.md
  * "Derived values"), datetimes as naive local clinic time strings.
  *
  * Value convention for everything that does not come from a core (★) column:
