@@ -7,6 +7,7 @@ import {expect} from 'chai'
 import {generateClinic, updatePatient} from '../../src/ident/index.js'
 import {type Sandbox, SANDBOX_TOKEN, startSandbox} from '../../src/sandbox/index.js'
 import type {SyncReport} from '../../src/sync/report.js'
+import {READMES} from '../../scripts/docs/render.js'
 import {expectExit, ROOT, waitFor} from '../helpers/cli.js'
 import {expectProductionOnly, PRODUCTION_TREE_SCRIPT, type ProductionTree, run} from './run.js'
 
@@ -195,4 +196,21 @@ describe('container image: build, run as non-root, the demo, the watcher (npm ru
       expectExit(await runOnce(['sync', 'deep'], 'no-token.env'), 0)
     })
   })
+
+  for (const {file} of READMES)
+    it(`${file}'s container section shows the commands run here, with docker compose`, () => {
+      const readme = readFileSync(path.join(ROOT, file), 'utf8')
+      for (const command of [
+        'docker compose run --rm ident-amo db check',
+        'docker compose run --rm ident-amo fields create',
+        'docker compose run --rm ident-amo sync full',
+        'docker compose up -d',
+        'docker compose logs -f',
+        'docker compose run --rm ident-amo patient test --patient-id 123',
+        'docker compose ps',
+        'docker compose stop',
+        "docker compose run --rm ident-amo auth login --token 'eyJ0eXAiOiJKV1Qi…' --insecure-storage",
+      ])
+        expect(readme, command).to.include(command)
+    })
 })

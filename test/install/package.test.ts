@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
+import {READMES} from '../../scripts/docs/render.js'
 import {cliEnv, expectExit, ROOT} from '../helpers/cli.js'
 import {expectProductionOnly, PATH_WITH_NODE, PRODUCTION_TREE_SCRIPT, type ProductionTree, run} from './run.js'
 
@@ -25,13 +26,18 @@ describe('npm package: pack, install globally into a fresh prefix, run', functio
 
   after(() => rmSync(work, {recursive: true, force: true}))
 
-  it(`npm pack makes ${TARBALL} holding bin/, dist/ and the oclif manifest, and no sources, tests or source maps`, async () => {
+  it(`npm pack makes ${TARBALL} holding bin/, dist/, the oclif manifest and the systemd unit, and no sources, tests or source maps`, async () => {
     const packed = await run('npm', ['pack', '--pack-destination', work], {cwd: ROOT, env})
     expectExit(packed, 0)
     expect(readdirSync(work)).to.include(TARBALL)
     const listing = await run('tar', ['-tzf', path.join(work, TARBALL)])
     const files = listing.stdout.trim().split('\n')
-    expect(files).to.include.members(['package/bin/run.js', 'package/oclif.manifest.json', 'package/dist/commands/sync/watch.js'])
+    expect(files).to.include.members([
+      'package/bin/run.js',
+      'package/oclif.manifest.json',
+      'package/dist/commands/sync/watch.js',
+      'package/deploy/ident-amo.service',
+    ])
     expect(files.filter((f) => /^package\/(src|test|scripts|node_modules)\//.test(f) || f.endsWith('.map'))).to.deep.equal([])
   })
 
@@ -58,4 +64,10 @@ describe('npm package: pack, install globally into a fresh prefix, run', functio
     expectExit(demo, 0)
     expect(demo.stdout).to.include('all sample patients synced')
   })
+
+  for (const {file} of READMES)
+    it(`${file}'s install section is what ran here`, () => {
+      const readme = readFileSync(path.join(ROOT, file), 'utf8')
+      expect(readme).to.include(['```sh', `npm install -g ./${TARBALL}`, 'ident-amo --version', 'ident-amo demo', '```'].join('\n'))
+    })
 })
