@@ -1,36 +1,14 @@
-import {spawn} from 'node:child_process'
 import path from 'node:path'
 
 import {expect} from 'chai'
 
-import type {CliResult} from '../helpers/cli.js'
+import {runProgram} from '../helpers/cli.js'
+
+/** runProgram with room for a build, an install or a container run on a busy machine (15 minutes). */
+export const run: typeof runProgram = (command, args, options = {}) => runProgram(command, args, {timeoutMs: 900_000, ...options})
 
 /** This Node first on PATH: an installed `ident-amo` (`#!/usr/bin/env node`) runs on it. */
 export const PATH_WITH_NODE = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`
-
-/**
- * Runs a program to its end and collects its output, without blocking this process: a sandbox served
- * from the test keeps answering while the program (a container, an installed CLI) talks to it.
- */
-export function run(
-  command: string,
-  args: string[],
-  options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number} = {},
-): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000)
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({code, signal, stdout, stderr})
-    })
-  })
-}
 
 /** What production-tree.mjs reports about an installed package's node_modules. */
 export interface ProductionTree {
