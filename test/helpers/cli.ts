@@ -49,9 +49,27 @@ export function runCli(
   args: string[],
   options: {env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; input?: string} = {},
 ): Promise<CliResult> {
-  const run = startCli(args, {...options, input: options.input ?? ''})
+  return runProgram(process.execPath, [BIN, ...args], {...options, cwd: options.cwd ?? tmpdir(), env: cliEnv(options.env ?? {})})
+}
+
+/**
+ * Runs a program to its end and collects its output (killed after timeoutMs, 120 s by default). It
+ * does not block this process: a sandbox served from the test keeps answering meanwhile.
+ */
+export function runProgram(
+  command: string,
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string} = {},
+): Promise<CliResult> {
+  const run = startProgram(command, args, {...options, input: options.input ?? ''})
   const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
   return run.exited.finally(() => clearTimeout(timer))
+}
+
+export interface StartedProgram {
+  child: ChildProcess
+  output: () => {stdout: string; stderr: string}
+  exited: Promise<CliResult>
 }
 
 /**
@@ -61,10 +79,18 @@ export function runCli(
 export function startCli(
   args: string[],
   options: {env?: Record<string, string | undefined>; cwd?: string; input?: string} = {},
-): {child: ChildProcess; output: () => {stdout: string; stderr: string}; exited: Promise<CliResult>} {
-  const child = spawn(process.execPath, [BIN, ...args], {
+): StartedProgram {
+  return startProgram(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? tmpdir(),
     env: cliEnv(options.env ?? {}),
+    input: options.input,
+  })
+}
+
+function startProgram(command: string, args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; input?: string}): StartedProgram {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   })
   let stdout = ''
