@@ -1,7 +1,6 @@
 import type {Command} from '@oclif/core'
 
 import {BaseCommand, syncFlags} from './base-command.js'
-import {amoBaseUrl} from './config/index.js'
 import {trapInterrupts} from './interrupts.js'
 import {preferSmallHeap} from './memory.js'
 import {runSync, type SyncProgress, SyncAbortedError, SyncInterruptedError} from './sync/engine.js'
@@ -10,6 +9,7 @@ import {openSyncSession} from './sync/session.js'
 import {syncLock} from './sync/lock.js'
 import type {RunMode} from './sync/state.js'
 import {Progress} from './ui/index.js'
+import {contactUrl} from './ui/links.js'
 import {renderSyncReport} from './ui/sync-report.js'
 
 /**
@@ -93,15 +93,4 @@ function describeProgress(p: SyncProgress, started: number): string {
   if (p.phase === 'contacts') return `reading amoCRM contacts: ${p.contacts ?? 0}`
   if (p.phase === 'family') return 'reading IDENT phones (families)…'
   return `patients read ${p.read} (${Math.round(p.read / seconds)}/s), contacts written ${p.written}, API requests ${p.requests}`
-}
-
-/** `https://SUB.amocrm.ru/contacts/detail/ID` (or under AMOCRM_BASE_URL). */
-export function contactUrl(config: Parameters<typeof amoBaseUrl>[0]): (id: number) => string {
-  let base: string
-  try {
-    base = amoBaseUrl(config)
-  } catch {
-    base = 'https://<subdomain>.amocrm.ru'
-  }
-  return (id) => `${base}/contacts/detail/${id}`
 }

@@ -139,6 +139,15 @@ export function wholeYears(birthday: string, today: string): number | null {
   return years < 0 ? null : years
 }
 
+/**
+ * amoCRM keeps a date as unix seconds and refuses a negative one: a date before 1970 (the birthday of
+ * an older patient) cannot be stored, so a contact is written without it.
+ */
+export function amoRefusesDate(date: string): boolean {
+  const ymd = parseIsoDate(date)
+  return ymd !== null && ymd[0] < 1970
+}
+
 /** `YYYY-MM-DD` → `ДД.ММ.ГГГГ`. */
 export function russianDate(date: string): string {
   const ymd = parseIsoDate(date)
