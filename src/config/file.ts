@@ -1,16 +1,30 @@
 import {existsSync} from 'node:fs'
+import path from 'node:path'
 
 import {ConfigError, UsageError} from '../errors.js'
-import {configFilePath, isSettingName, openConfigFile, validateSetting} from './load.js'
-import {SETTING_BY_NAME} from './settings.js'
+import {parseAccountAddress} from './account.js'
+import {configFilePath, isSettingName, openConfigFile, settingWarning, validateSetting} from './load.js'
+import {SETTING_BY_NAME, type SettingName} from './settings.js'
+
+export interface SetConfigResult {
+  key: string
+  /** The value stored (normalised), undefined when the key was removed. */
+  value: unknown
+  /** Another setting the value changed as well (the domain of an account address). */
+  also?: {key: SettingName; value: string | undefined}
+  /** Stored, but probably not what the user wants (e.g. a rate amoCRM blocks). */
+  warning?: string
+}
 
 /**
  * Writes one key of the config file, after validating it. Keys are setting names (`DB_HOST`),
  * `fields.<key>.id`, `fields.<key>` (`false` disables a field, `true` enables it again),
  * `ident.tables.<Table>` and `ident.columns.<Table>.<Column>` (renames for clinics whose IDENT differs).
- * An empty value removes the key. Secrets are refused here: they belong in the keychain.
+ * An empty value removes the key. Secrets are refused here: they belong in the keychain. The value
+ * was typed on the command line, so a bad one is a usage error (exit 2). Paths are stored absolute
+ * (relative to `cwd`), an account address as its subdomain and domain.
  */
-export function setConfigValue(configDir: string, key: string, value: string): {key: string; value: unknown} {
+export function setConfigValue(configDir: string, key: string, value: string, options: {cwd?: string} = {}): SetConfigResult {
   const store = openConfigFile(configDir)
   const remove = value === ''
   if (isSettingName(key)) {
@@ -21,9 +35,25 @@ export function setConfigValue(configDir: string, key: string, value: string): {
       store.delete(key)
       return {key, value: undefined}
     }
-    validateSetting(setting, value)
-    store.set(key, value.trim())
-    return {key, value: value.trim()}
+    try {
+      validateSetting(setting, value)
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UsageError(error.message, error.hint ?? `\`ident-amo config show\` lists the settings`)
+      throw error
+    }
+    if (key === 'AMOCRM_SUBDOMAIN') {
+      // `https://clinic.kommo.com/` as `auth login --subdomain` takes it: subdomain `clinic`, domain `kommo.com`.
+      const account = parseAccountAddress(value)
+      store.set(key, account.AMOCRM_SUBDOMAIN!)
+      if (!account.AMOCRM_DOMAIN) return {key, value: account.AMOCRM_SUBDOMAIN}
+      if (account.AMOCRM_DOMAIN === 'amocrm.ru') store.delete('AMOCRM_DOMAIN')
+      else store.set('AMOCRM_DOMAIN', account.AMOCRM_DOMAIN)
+      return {key, value: account.AMOCRM_SUBDOMAIN, also: {key: 'AMOCRM_DOMAIN', value: account.AMOCRM_DOMAIN}}
+    }
+    const stored = setting.kind === 'path' ? path.resolve(options.cwd ?? process.cwd(), value.trim()) : value.trim()
+    store.set(key, stored)
+    const warning = settingWarning(key, stored)
+    return {key, value: stored, ...(warning ? {warning} : {})}
   }
   const fieldId = /^fields\.([a-z_]+)\.id$/.exec(key)
   if (fieldId) {
@@ -31,7 +61,7 @@ export function setConfigValue(configDir: string, key: string, value: string): {
       store.delete(`fields.${fieldId[1]}.id` as never)
       return {key, value: undefined}
     }
-    if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) throw new ConfigError(`${key} must be a positive whole number, got '${value}'`)
+    if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) throw new UsageError(`${key} must be a positive whole number, got '${value}'`)
     if (store.get(`fields.${fieldId[1]}` as never) === false) store.set(`fields.${fieldId[1]}` as never, {} as never)
     store.set(key as never, Number(value) as never)
     return {key, value: Number(value)}
@@ -41,12 +71,12 @@ export function setConfigValue(configDir: string, key: string, value: string): {
     const v = value.trim().toLowerCase()
     if (v === 'false' || v === 'off') store.set(key as never, false as never)
     else if (v === 'true' || v === 'on' || remove) store.set(key as never, {} as never)
-    else throw new ConfigError(`${key} must be true or false, got '${value}'`)
+    else throw new UsageError(`${key} must be true or false, got '${value}'`)
     return {key, value: store.get(key as never)}
   }
   if (/^ident\.tables\.[A-Za-z_]\w*$/.test(key) || /^ident\.columns\.[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(key)) {
     if (remove) store.delete(key as never)
-    else if (!/^[A-Za-z_][\w ]*$/.test(value.trim())) throw new ConfigError(`${key} must be a table or column name, got '${value}'`)
+    else if (!/^[A-Za-z_][\w ]*$/.test(value.trim())) throw new UsageError(`${key} must be a table or column name, got '${value}'`)
     else store.set(key as never, value.trim() as never)
     return {key, value: remove ? undefined : value.trim()}
   }
@@ -54,6 +84,12 @@ export function setConfigValue(configDir: string, key: string, value: string): {
     `unknown configuration key '${key}'`,
     'use a setting name such as DB_HOST (see `ident-amo config show`), fields.<key>.id, ident.tables.<Table> or ident.columns.<Table>.<Column>',
   )
+}
+
+/** The settings the config file holds a value for. */
+export function storedSettingNames(configDir: string): SettingName[] {
+  if (!existsSync(configFilePath(configDir))) return []
+  return Object.keys(openConfigFile(configDir).store).filter(isSettingName)
 }
 
 /** Saves several field ids at once (for `fields check --fix` and `fields create`). */
