@@ -79,7 +79,9 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
         process.exitCode = interrupts.exitCode
         return error.report
       }
-      if (error instanceof SyncAbortedError && !this.jsonEnabled()) this.log(renderSyncReport(error.report, contactUrl(config)))
+      // A run stopped before doing anything (401, missing fields…) shows the error only, not a table of zeros.
+      if (error instanceof SyncAbortedError && !this.jsonEnabled() && Object.values(error.report.counts).some((n) => n > 0))
+        this.log(renderSyncReport(error.report, contactUrl(config)))
       throw error
     } finally {
       await session.close()

@@ -2,7 +2,7 @@ import chalk from 'chalk'
 
 export {default as chalk} from 'chalk'
 export {Progress, startSpinner} from './progress.js'
-export {type Cell, displayWidth, renderPairs, renderTable, type TableOptions, terminalWidth} from './table.js'
+export {type Cell, displayWidth, renderPairs, renderTable, type TableOptions, terminalWidth, wrapText} from './table.js'
 
 export const mark = {
   ok: () => chalk.green('✓'),

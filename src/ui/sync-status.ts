@@ -29,7 +29,8 @@ export function recentRunsTable(runs: RunRecord[], maxWidth = terminalWidth()): 
       formatDateTime(r.startedAt).slice(0, 16),
       colourStatus(r.status),
       [
-        ...COUNTS.filter((c) => r.counts?.[c] !== undefined).map((c) => `${c} ${r.counts![c]}`),
+        // the counts that say something: what was read, and whatever happened to it
+        ...COUNTS.filter((c) => r.counts?.[c] !== undefined && (c === 'read' || r.counts[c] !== 0)).map((c) => `${c} ${r.counts![c]}`),
         ...(r.api?.requests === undefined ? [] : [`${r.api.requests} requests`]),
         ...(duration(r) ? [duration(r)] : []),
       ].join(', '),

@@ -32,15 +32,14 @@ export function displayWidth(text: string): number {
 }
 
 /**
- * A cli-table3 table as a string, fitted to `maxWidth`: as it is when it fits; a table of one row is
- * folded into several tables of fewer columns; longer tables get their widest columns wrapped, at word
- * boundaries where possible.
+ * A cli-table3 table as a string, fitted to `maxWidth`: as it is when it fits; else its widest columns
+ * wrapped at word boundaries; else, for a table of one row (a summary of many numbers), folded into
+ * several tables of fewer columns; else wrapped anywhere.
  */
 export function renderTable(head: string[], rows: Cell[][], options: TableOptions = {}): string {
   const cells = rows.map((row) => row.map(cellText))
   const maxWidth = options.maxWidth ?? terminalWidth()
   if (maxWidth === undefined || tableWidth(head, cells) <= maxWidth) return draw(head, cells)
-  if (cells.length === 1 && head.length > 1) return fold(head, cells[0]!, maxWidth)
   const natural = head.map((h, i) => Math.max(displayWidth(h), ...cells.map((row) => displayWidth(row[i] ?? ''))))
   const room = maxWidth - bordersAndPadding(head.length)
   const byWords = shrink(
@@ -49,6 +48,7 @@ export function renderTable(head: string[], rows: Cell[][], options: TableOption
     room,
   )
   if (byWords) return draw(head, cells, {widths: byWords, wordBoundary: true})
+  if (cells.length === 1 && head.length > 1) return fold(head, cells[0]!, maxWidth)
   const hard = shrink(
     natural,
     natural.map((w) => Math.min(w, 4)),
@@ -132,4 +132,25 @@ function draw(head: string[], rows: string[][], fit?: {widths: number[]; wordBou
   })
   for (const row of rows) table.push(row)
   return table.toString()
+}
+
+/**
+ * A long line of prose broken at spaces to fit `maxWidth` (the terminal's by default), continuation
+ * lines indented by `indent` spaces; unchanged when output is not a terminal.
+ */
+export function wrapText(text: string, options: {maxWidth?: number; indent?: number} = {}): string {
+  const maxWidth = options.maxWidth ?? terminalWidth()
+  if (maxWidth === undefined || displayWidth(text) <= maxWidth) return text
+  const pad = ' '.repeat(options.indent ?? 2)
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    const next = line === '' ? word : `${line} ${word}`
+    if (line !== '' && displayWidth(next) > maxWidth) {
+      lines.push(line)
+      line = pad + word
+    } else line = next
+  }
+  lines.push(line)
+  return lines.join('\n')
 }

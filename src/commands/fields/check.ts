@@ -5,7 +5,7 @@ import {BaseCommand} from '../../base-command.js'
 import {saveFieldIds} from '../../config/index.js'
 import {checkFields, type FieldsCheckJson, fieldsCheckJson} from '../../fields/index.js'
 import {fieldsTable} from '../../ui/fields.js'
-import {mark} from '../../ui/index.js'
+import {mark, terminalWidth, wrapText} from '../../ui/index.js'
 
 export default class FieldsCheck extends BaseCommand<typeof FieldsCheck> {
   static override summary = 'Check that every mapped contact field exists in amoCRM with the right type and options.'
@@ -30,7 +30,7 @@ export default class FieldsCheck extends BaseCommand<typeof FieldsCheck> {
     if (result.ok) this.log(`${mark.ok()} ${result.summary}`)
     else {
       process.exitCode = 1
-      this.logToStderr(`${mark.fail()} ${result.summary}`)
+      this.logToStderr(wrapText(`${mark.fail()} ${result.summary}`, {maxWidth: terminalWidth(process.stderr)}))
     }
     return fieldsCheckJson(result)
   }

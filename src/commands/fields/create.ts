@@ -3,7 +3,7 @@ import {BaseCommand} from '../../base-command.js'
 import {saveFieldIds} from '../../config/index.js'
 import {createMissingFields, type FieldsCheckJson, fieldsCheckJson} from '../../fields/index.js'
 import {fieldsTable} from '../../ui/fields.js'
-import {mark} from '../../ui/index.js'
+import {mark, terminalWidth, wrapText} from '../../ui/index.js'
 
 export interface FieldsCreateJson extends FieldsCheckJson {
   created: Array<{key: string; name: string; id: number; type: string}>
@@ -28,7 +28,7 @@ export default class FieldsCreate extends BaseCommand<typeof FieldsCreate> {
     if (result.ok) this.log(`${mark.ok()} ${result.summary}`)
     else {
       process.exitCode = 1
-      this.logToStderr(`${mark.fail()} ${result.summary}`)
+      this.logToStderr(wrapText(`${mark.fail()} ${result.summary}`, {maxWidth: terminalWidth(process.stderr)}))
     }
     return {...fieldsCheckJson(result), created: result.created}
   }

@@ -53,12 +53,14 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
 
     // Every time on screen is the clinic's (the zone of the deep times), whatever this computer's zone.
     this.timezone = timezone
-    const interrupts = trapInterrupts((signal) =>
-      this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`),
-    )
+    let spinner: ReturnType<typeof startSpinner> | undefined
+    const interrupts = trapInterrupts((signal) => {
+      spinner?.stop()
+      spinner = undefined
+      this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`)
+    })
 
     const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
-    let spinner: ReturnType<typeof startSpinner> | undefined
     let ticker: NodeJS.Timeout | undefined
     let passes = 0
     let pendingFailures = 0
@@ -94,7 +96,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
         const text = describeEvent(event, pendingFailures, timezone)
         if (event.type === 'pass_end') {
           passes++
-          lastPass = `${formatTime(new Date(), timezone)} done`
+          lastPass = formatTime(new Date(), timezone)
           logger.info({event: 'watch_pass', mode: event.mode, counts: event.report.counts}, 'watch pass done')
         }
         if (event.type === 'pass_error') {
@@ -107,7 +109,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
         if (tty) {
           if (event.type === 'pass_start') {
             spinner?.stop()
-            spinner = startSpinner(`${event.mode} pass running…`)
+            if (!interrupts.signal.aborted) spinner = startSpinner(`${event.mode} pass running…`)
           } else if (event.type === 'pass_end') {
             spinner?.succeed(this.stamped(text))
             spinner = undefined
@@ -117,7 +119,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
             this.logToStderr(event.fatal ? chalk.bgRed.white.bold(` ${this.stamped(text)} `) : chalk.yellow(this.stamped(text)))
           } else {
             spinner?.stop()
-            spinner = startSpinner(statusLine(watcher, lastPass, pendingFailures, timezone))
+            if (!interrupts.signal.aborted) spinner = startSpinner(statusLine(watcher, lastPass, pendingFailures, timezone))
           }
         } else if (event.type !== 'waiting') {
           this.line(text)
@@ -176,10 +178,16 @@ function describeEvent(event: WatchEvent, pendingFailures: number, timezone: str
   }
 }
 
+/** The spinner's line between passes, short enough for the terminal (the pass lines above carry the detail). */
 function statusLine(watcher: Watcher, last: string, pendingFailures: number, timezone: string): string {
   const inS = Math.max(0, Math.round((watcher.nextIncremental.getTime() - Date.now()) / 1000))
-  const deep = watcher.nextDeep ? formatDateTime(watcher.nextDeep, timezone).slice(0, 16) : 'none'
-  return `last pass ${last} | next: incremental in ${inS} s, deep ${deep} (${timezone}) | ${pendingFailures} failure(s) pending`
+  const now = formatDateTime(new Date(), timezone)
+  const deepAt = watcher.nextDeep ? formatDateTime(watcher.nextDeep, timezone) : undefined
+  // Today's deep pass by its time only; another day's with its month and day.
+  const deep = deepAt ? (deepAt.slice(0, 10) === now.slice(0, 10) ? deepAt.slice(11, 16) : deepAt.slice(5, 16)) : 'none'
+  const line = `last ${last} · next in ${inS} s · deep ${deep} ${timezone} · ${pendingFailures} pending`
+  const room = (process.stderr.columns || 80) - 3
+  return line.length <= room ? line : `${line.slice(0, room - 1)}…`
 }
 
 /** The account's timezone, asked of amoCRM (one request) when no earlier run cached it. */
