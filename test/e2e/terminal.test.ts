@@ -205,10 +205,12 @@ describe('e2e: on an 80-column terminal', function () {
  * return or "cursor to column 1"), so only what is drawn last on each line counts.
  */
 function expectNarrow(raw: string, columns: number): void {
+  // eslint-disable-next-line no-control-regex -- ESC [ G, "cursor to column 1", is what a redraw starts with
+  const lineStart = /\r|\x1b\[1?G/
   const lines = raw.split('\n').map((line) =>
     stripVTControlCharacters(
       line
-        .split(/\r|\x1b\[1?G/)
+        .split(lineStart)
         .filter((part) => stripVTControlCharacters(part) !== '')
         .at(-1) ?? '',
     ),
