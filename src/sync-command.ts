@@ -2,6 +2,7 @@ import type {Command} from '@oclif/core'
 
 import {BaseCommand, syncFlags} from './base-command.js'
 import {trapInterrupts} from './interrupts.js'
+import {describeIdentTarget} from './ident/index.js'
 import {preferSmallHeap} from './memory.js'
 import {runSync, type SyncProgress, SyncAbortedError, SyncInterruptedError} from './sync/engine.js'
 import {reportExitCode, type SyncReport} from './sync/report.js'
@@ -29,7 +30,16 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     const dryRun = flags['dry-run']
     const lock = syncLock(dirs.dataDir)
     if (!dryRun) lock.acquire(`ident-amo sync ${this.mode}`)
+    const progress = new Progress({
+      tty: Boolean(process.stderr.isTTY),
+      enabled: !this.jsonEnabled(),
+      write: (line) => this.logToStderr(line),
+    })
+    const title = `sync ${this.mode}${dryRun ? ' (dry run)' : ''}`
+    // Connecting may take the whole connect timeout: say where to, rather than leave the terminal blank.
+    progress.start(`${title}: connecting to ${describeIdentTarget(config)}…`)
     const session = await openSyncSession(config, dirs).catch((error) => {
+      progress.stop()
       lock.release()
       throw error
     })
@@ -41,13 +51,8 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       ),
     )
 
-    const progress = new Progress({
-      tty: Boolean(process.stderr.isTTY),
-      enabled: !this.jsonEnabled(),
-      write: (line) => this.logToStderr(line),
-    })
     const started = Date.now()
-    progress.start(`sync ${this.mode}${dryRun ? ' (dry run)' : ''}: reading…`)
+    progress.update(`${title}: reading…`, true)
     try {
       const report = await runSync(
         {mode: this.mode, dryRun, limit: flags.limit, batchSize: config.sync.batchSize},

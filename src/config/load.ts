@@ -244,6 +244,12 @@ function readStored(configDir: string): StoredConfig {
   }
 }
 
+/** Whether anything says where the IDENT database is: a first run has every DB_ setting at its default. */
+export function identConfigured(config: AppConfig): boolean {
+  const where: SettingName[] = ['DB_CLIENT', 'DB_HOST', 'DB_PORT', 'DB_INSTANCE', 'DB_NAME', 'DB_USER', 'DB_FILE']
+  return where.some((name) => config.values[name].source !== 'default' && config.values[name].source !== 'unset')
+}
+
 /** The amoCRM base URL: AMOCRM_BASE_URL, else `https://SUB.DOMAIN`. */
 export function amoBaseUrl(config: AppConfig): string {
   if (config.amocrm.baseUrl) return config.amocrm.baseUrl

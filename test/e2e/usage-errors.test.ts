@@ -1,3 +1,4 @@
+import {createSocket} from 'node:dgram'
 import {rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
@@ -5,6 +6,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {BIN, cliEnv, expectExit, parseJson, runCli, type TempHome, tempHome} from '../helpers/cli.js'
+import {startOnPty} from '../helpers/pty.js'
 
 interface JsonErrorDoc {
   error: {name: string; code: string; message: string; hint: string; exitCode: number}
@@ -117,6 +119,64 @@ describe('e2e: errors that say what to do', () => {
     const human = await cli(['config', 'show'])
     expectExit(human, 0)
     expect(human.stdout).to.match(/SYNC_INTERVAL_MINUTES\s+│ abc ✗ invalid/)
+  })
+
+  it('an amoCRM address that does not exist fails at once, naming the host and the setting to check', async () => {
+    // .invalid never resolves (RFC 2606): the name server answers "no such name" at once.
+    const result = await cli(['fields', 'check', '--json'], {
+      AMOCRM_SUBDOMAIN: 'no-such-clinic',
+      AMOCRM_DOMAIN: 'invalid',
+      AMOCRM_ACCESS_TOKEN: 'any-token',
+    })
+    expectExit(result, 1)
+    const error = jsonError(result)
+    expect(error).to.include({code: 'E_AMOCRM_ADDRESS', message: 'cannot find amoCRM at no-such-clinic.invalid: no such host name'})
+    expect(error.hint).to.include('AMOCRM_SUBDOMAIN')
+  })
+
+  it('no configuration at all: db check says so and points to config init', async () => {
+    const result = await cli(['db', 'check'])
+    expectExit(result, 1)
+    expect(unwrapped(result.stderr)).to.include('the IDENT database is not configured yet')
+    expect(unwrapped(result.stderr)).to.include('`ident-amo config init`')
+    expect(result.stderr).not.to.include('cannot reach')
+  })
+
+  it('DB_FILE pointing at a directory says so, and not to run db check', async () => {
+    const result = await cli(['db', 'check'], {DB_CLIENT: 'sqlite', DB_FILE: home.root})
+    expectExit(result, 1)
+    expect(unwrapped(result.stderr)).to.include(`DB_FILE points at the directory ${home.root}, not at a SQLite file`)
+    expect(result.stderr).not.to.include('db check')
+  })
+
+  it('a named instance whose SQL Server Browser does not answer: E_IDENT_INSTANCE about the Browser and UDP 1434, after one lookup', async () => {
+    // A SQL Server Browser that hears and never answers, on a loopback address of its own (UDP 1434).
+    const host = `127.0.${1 + Math.floor(Math.random() * 200)}.${2 + Math.floor(Math.random() * 250)}`
+    const browser = createSocket('udp4')
+    const lookups: Buffer[] = []
+    browser.on('message', (message) => lookups.push(message))
+    await new Promise<void>((resolve, reject) => {
+      browser.once('error', reject)
+      browser.bind(1434, host, resolve)
+    })
+    try {
+      const env = {DB_HOST: host, DB_INSTANCE: 'PZSQLSERVER', DB_USER: 'reader', DB_PASSWORD: 'x', DB_CONNECT_TIMEOUT_MS: '1000'}
+      const result = await cli(['db', 'check', '--json'], env)
+      expectExit(result, 1)
+      const error = jsonError(result)
+      expect(error.code).to.equal('E_IDENT_INSTANCE')
+      expect(error.message).to.include(`cannot find the SQL Server instance ${host}\\PZSQLSERVER`)
+      expect(error.hint).to.include('SQL Server Browser').and.include('UDP port 1434')
+      expect(lookups).to.have.length(1)
+      expect(lookups[0]![0]).to.equal(0x02)
+
+      // On a terminal, a spinner names the server while it connects.
+      const run = startOnPty(['db', 'check'], {env: {...home.env, ...env}, cwd: home.root})
+      expect((await run.exited).code).to.equal(1)
+      expect(run.text()).to.include(`connecting to SQL Server ${host}\\PZSQLSERVER (database PZ)…`)
+    } finally {
+      browser.close()
+    }
   })
 
   it('bin/run.js refuses a Node.js older than 22.20 and says what to install', async () => {
