@@ -66,6 +66,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    // `this.exit(code)`: an exit with a code chosen on purpose, not an error to report.
+    if (err instanceof Errors.ExitError) throw err
     if (isPromptCancelled(err)) {
       // Ctrl+C at a question: a person changed their mind. One line and the exit code of Ctrl+C.
       this.logToStderr('cancelled (Ctrl+C)')

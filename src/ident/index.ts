@@ -25,6 +25,7 @@ export {
   addPayment,
   addVisit,
   archivePatient,
+  DEFAULT_SAMPLE_SEED,
   generateClinic,
   localNow,
   touchPatient,

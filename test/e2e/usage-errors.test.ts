@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {BIN, cliEnv, expectExit, parseJson, runCli, type TempHome, tempHome} from '../helpers/cli.js'
+import {BIN, cliEnv, expectExit, parseJson, runCli, type TempHome, tempHome, unwrapped} from '../helpers/cli.js'
 import {startOnPty} from '../helpers/pty.js'
 
 interface JsonErrorDoc {
@@ -18,11 +18,6 @@ function jsonError(result: Awaited<ReturnType<typeof runCli>>): JsonErrorDoc['er
   expect(Object.keys(doc)).to.deep.equal(['error'])
   expect(Object.keys(doc.error).sort()).to.deep.equal(['code', 'exitCode', 'hint', 'message', 'name'])
   return doc.error
-}
-
-/** stderr with oclif's wrapping of long error lines (at 80 columns, each continued after " ›   ") undone. */
-function unwrapped(stderr: string): string {
-  return stderr.replaceAll(/ *\n ›\s+/g, ' ')
 }
 
 describe('e2e: usage errors', () => {

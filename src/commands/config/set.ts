@@ -26,7 +26,7 @@ export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
     if (key === 'AMOCRM_ACCESS_TOKEN')
       throw new UsageError(
         'AMOCRM_ACCESS_TOKEN is read from the environment only',
-        'store a long-lived token with `ident-amo auth login --token <token>`, or set AMOCRM_ACCESS_TOKEN in the environment or .env',
+        'store a long-lived token with `ident-amo auth login --token -` (it reads the token from standard input), or set AMOCRM_ACCESS_TOKEN in the environment or .env',
       )
     if (setting?.secret) {
       const store = await openSecretStore({configDir: this.config.configDir, dataDir: this.config.dataDir})

@@ -103,12 +103,15 @@ interface FamilyHead {
   phoneDigits: string
 }
 
+/** The seed of the sample clinic when none is given (`demo` and `demo seed` make the same clinic). */
+export const DEFAULT_SAMPLE_SEED = 1
+
 /**
  * Creates a realistic sample IDENT database in the SQLite flavour (ident-schema.md): deterministic for
  * a seed and a `now`; about 100,000 patients in seconds (one transaction, prepared statements).
  */
 export function generateClinic(options: GenerateClinicOptions): GeneratedClinic {
-  const seed = options.seed ?? 1
+  const seed = options.seed ?? DEFAULT_SAMPLE_SEED
   const now = options.now ?? localNow()
   const nowMs = naiveToMs(now)
   if (Number.isNaN(nowMs)) throw new Error(`now must be YYYY-MM-DD HH:MM:SS, got ${now}`)
