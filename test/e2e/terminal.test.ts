@@ -5,7 +5,7 @@ import {stripVTControlCharacters} from 'node:util'
 import {expect} from 'chai'
 
 import {SyncState} from '../../src/sync/state.js'
-import {expectExit, parseJson, waitFor} from '../helpers/cli.js'
+import {expectExit, parseJson, tempHome, waitFor} from '../helpers/cli.js'
 import {startOnPty} from '../helpers/pty.js'
 import {accountMismatches, type SyncFixture, syncFixture} from '../helpers/sync-fixture.js'
 import type {SyncReport} from '../../src/sync/report.js'
@@ -161,6 +161,38 @@ describe('e2e: Ctrl+C typed on a terminal', function () {
     } finally {
       await f.close()
     }
+  })
+})
+
+describe('e2e: config init on a terminal', function () {
+  this.timeout(120_000)
+
+  it('asks, saves, and reports the number of settings it actually wrote', async () => {
+    const home = tempHome()
+    const run = startOnPty(['config', 'init', '--insecure-storage'], {env: home.env, cwd: home.root})
+    const answer = async (question: string, keys: string) => {
+      await waitFor(() => run.text().includes(question), 60_000)
+      run.type(keys)
+    }
+    await answer('IDENT database', '\x1b[B\r') // ↓ to "SQLite file", Enter
+    await answer('SQLite file', 'clinic.sqlite\r')
+    await answer('amoCRM account', 'https://smile.amocrm.ru/\r')
+    await answer('Integration ID', 'client-uuid\r')
+    await answer('Integration secret key', 'client-secret\r')
+    await answer('Redirect URI', '\r')
+    const ended = await run.exited
+    expect(ended.code, run.text()).to.equal(0)
+    // DB_CLIENT, DB_FILE, AMOCRM_SUBDOMAIN, AMOCRM_CLIENT_ID, AMOCRM_REDIRECT_URI; the empty AMOCRM_DOMAIN
+    // and AMOCRM_BASE_URL were never in the file, so nothing was removed.
+    expect(run.text()).to.include(`Saved 5 setting(s) in ${path.join(home.configDir, 'config.json')} and AMOCRM_CLIENT_SECRET in file`)
+    const saved = JSON.parse(readFileSync(path.join(home.configDir, 'config.json'), 'utf8')) as Record<string, unknown>
+    expect(saved).to.include({
+      DB_CLIENT: 'sqlite',
+      DB_FILE: path.join(home.root, 'clinic.sqlite'),
+      AMOCRM_SUBDOMAIN: 'smile',
+      AMOCRM_CLIENT_ID: 'client-uuid',
+    })
+    expect(JSON.stringify(saved)).not.to.include('client-secret')
   })
 })
 
