@@ -24,7 +24,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f
 }
 
-interface WallTime {
+export interface WallTime {
   year: number
   month: number
   day: number
@@ -33,7 +33,8 @@ interface WallTime {
   second: number
 }
 
-function wallTime(epochMs: number, timeZone: string): WallTime {
+/** The calendar date and clock time an instant has in `timeZone`. */
+export function wallTime(epochMs: number, timeZone: string): WallTime {
   const parts: Record<string, string> = {}
   for (const p of formatterFor(timeZone).formatToParts(new Date(epochMs))) parts[p.type] = p.value
   let year = Number(parts.year)

@@ -1,27 +1,16 @@
+import {wallTime} from '../fields/index.js'
+
 /**
  * Times as people read them. Stored times are ISO instants (UTC); on screen they are shown in a named
  * zone — the clinic's for schedules, this computer's for logs of runs — and labelled with it whenever
  * the two may differ.
  */
 
-/** `2026-11-30 17:00` in `timeZone` (this computer's when omitted). */
-export function formatDateTime(when: Date | string, timeZone?: string): string {
-  const date = typeof when === 'string' ? new Date(when) : when
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  )
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`
+/** `2026-11-30 17:00:05` in `timeZone` (this computer's when omitted). */
+export function formatDateTime(when: Date | string, timeZone: string = localZone()): string {
+  const w = wallTime(new Date(when).getTime(), timeZone)
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`
 }
 
 /** `17:00:05` in `timeZone`. */
