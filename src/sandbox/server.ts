@@ -8,6 +8,7 @@ import {AppError} from '../errors.js'
 import {handleApi} from './api.js'
 import {ControllableClock, type SandboxClock} from './clock.js'
 import {handleControl} from './control.js'
+import {type DealSnapshot, DealStore, type SandboxDeals} from './deals.js'
 import {FaultQueue, type FaultKind, type FaultSpec} from './faults.js'
 import {
   BodyTooLargeError,
@@ -85,7 +86,13 @@ export interface SandboxStats {
   consecutive429s: number
   contacts: number
   deletedContacts: number
+  /** Contact custom fields. */
   fields: number
+  leads: number
+  deletedLeads: number
+  pipelines: number
+  lossReasons: number
+  leadFields: number
   clock: number
   faults: ReturnType<FaultQueue['pending']>
 }
@@ -95,6 +102,8 @@ export interface Sandbox {
   url: string
   port: number
   store: SandboxStore
+  /** Deals, pipelines, loss reasons and deal fields. */
+  deals: SandboxDeals
   clock: SandboxClock
   faults: {add(fault: FaultSpec): void; clear(): void}
   /** Every request except `/_sandbox/` control calls, in arrival order (answered 429s and faults included). */
@@ -129,6 +138,8 @@ export interface Sandbox {
 interface DataFile {
   version: 1
   store: StoreSnapshot
+  /** Absent in files written before the sandbox had deals: a fresh main pipeline then. */
+  deals?: DealSnapshot
   oauth: OAuthSnapshot
 }
 
@@ -141,6 +152,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 class SandboxServer {
   readonly clock: ControllableClock
   readonly store: ContactStore
+  readonly deals: DealStore
   readonly oauth: OAuthServer
   readonly faults = new FaultQueue()
   readonly traffic = new TrafficLog()
@@ -180,6 +192,8 @@ class SandboxServer {
       ],
     }
     this.store = new ContactStore(account, () => this.clock.seconds(), options.seedFields ?? true)
+    this.deals = new DealStore(this.store, () => this.clock.seconds())
+    this.store.leadIdsOfContact = (contactId) => this.deals.leadIdsOfContact(contactId)
     const clients = options.oauthClients ?? [
       {clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, redirectUri: SANDBOX_REDIRECT_URI},
     ]
@@ -188,6 +202,7 @@ class SandboxServer {
     this.onRequestDone = options.onRequest
     if (this.dataFile && existsSync(this.dataFile)) this.load(this.dataFile)
     this.store.onChange = () => this.save()
+    this.deals.onChange = () => this.save()
     this.http = createServer((req, res) => {
       this.onRequest(req, res).catch(() => {
         if (!res.headersSent) send(res, internalError())
@@ -226,6 +241,7 @@ class SandboxServer {
 
   reset(): void {
     this.store.reset()
+    this.deals.reset()
     this.oauth.reset()
     this.faults.clear()
     this.resetStats()
@@ -250,6 +266,11 @@ class SandboxServer {
       contacts: this.store.countContacts(),
       deletedContacts: this.store.countContacts({onlyDeleted: true}),
       fields: this.store.storedFields().length,
+      leads: this.deals.countLeads(),
+      deletedLeads: this.deals.countLeads({onlyDeleted: true}),
+      pipelines: this.deals.storedPipelines().length,
+      lossReasons: this.deals.storedLossReasons().length,
+      leadFields: this.store.storedFields('leads').length,
       clock: this.clock.now(),
       faults: this.faults.pending(),
     }
@@ -262,6 +283,7 @@ class SandboxServer {
       url: this.url,
       port: this.port,
       store: this.store,
+      deals: this.deals,
       clock: this.clock,
       faults: {add: (f) => this.faults.add(f), clear: () => this.faults.clear()},
       requests: this.traffic.requests,
@@ -303,6 +325,7 @@ class SandboxServer {
       data = JSON.parse(readFileSync(file, 'utf8')) as DataFile
       if (data?.version !== 1) throw new Error('unknown format version')
       this.store.restore(data.store)
+      if (data.deals) this.deals.restore(data.deals)
       this.oauth.restore(data.oauth ?? {access: [], refresh: [], revoked: []})
     } catch (error) {
       throw new AppError(`the sandbox data file ${file} cannot be read: ${(error as Error).message}`, {
@@ -316,7 +339,7 @@ class SandboxServer {
   /** Write to a temporary file, then rename: a crash never leaves half a file. */
   save(): void {
     if (!this.dataFile) return
-    const data: DataFile = {version: 1, store: this.store.snapshot(), oauth: this.oauth.snapshot()}
+    const data: DataFile = {version: 1, store: this.store.snapshot(), deals: this.deals.snapshot(), oauth: this.oauth.snapshot()}
     mkdirSync(path.dirname(this.dataFile), {recursive: true})
     const tmp = `${this.dataFile}.${process.pid}.tmp`
     writeFileSync(tmp, JSON.stringify(data))
@@ -375,7 +398,7 @@ class SandboxServer {
     let response: SandboxResponse
     try {
       response = handleApi(
-        {store: this.store, oauth: this.oauth, account: this.store.account, nowMs: () => this.clock.now()},
+        {store: this.store, deals: this.deals, oauth: this.oauth, account: this.store.account, nowMs: () => this.clock.now()},
         {method, url, base, body, contentType: req.headers['content-type'], token},
       )
       if (url.pathname === '/oauth2/access_token' && response.status === 200) this.save()

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../base-command.js'
-import {type AppConfig, SETTINGS, type SettingName, settingWarning} from '../../config/index.js'
+import {type AppConfig, type DealsConfig, dealSettingRows, SETTINGS, type SettingName, settingWarning} from '../../config/index.js'
 import {errorMessage} from '../../errors.js'
 import {openSecretStore} from '../../secrets/index.js'
 import {chalk, renderTable} from '../../ui/index.js'
@@ -17,6 +17,8 @@ export interface ConfigShowResult {
     warning?: string
   }>
   fields: Record<string, unknown>
+  /** The deals keys (`deals.*`, `fields.deal.*`) with their values and sources. */
+  deals: {settings: Array<{key: string; value: string; source: string}>; effective: Omit<DealsConfig, 'keysInFile'>}
   ident: unknown
 }
 
@@ -66,7 +68,22 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
         ),
       )
     }
-    return {configFile: config.paths.configFile, settings, fields: config.fields, ident: config.ident}
+    const dealRows = dealSettingRows(config.deals, config.dealFields)
+    this.log('')
+    this.log(
+      renderTable(
+        ['deals key', 'value', 'from'],
+        dealRows.map((r) => [r.key, r.value, r.source]),
+      ),
+    )
+    const {keysInFile: _keysInFile, ...effective} = config.deals
+    return {
+      configFile: config.paths.configFile,
+      settings,
+      fields: config.fields,
+      deals: {settings: dealRows, effective},
+      ident: config.ident,
+    }
   }
 
   /** Where each secret not given by the environment is kept: "OS keychain…" or "file …", or why that is unknown. */
