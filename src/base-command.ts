@@ -115,7 +115,7 @@ export function jsonError(err: Error & {oclif?: {exit?: number}}, commandId?: st
   const exitCode = err.oclif?.exit ?? 1
   const usage = exitCode === 2
   return {
-    name: err.name,
+    name: usage ? 'UsageError' : err.name,
     code: usage ? 'E_USAGE' : 'E_FATAL',
     // oclif appends "See more help with --help": the hint says it, with the command.
     message: err.message.replace(/\n*See more help with --help\s*$/, '').trim(),

@@ -170,8 +170,12 @@ describe('e2e: config init on a terminal', function () {
   it('asks, saves, and reports the number of settings it actually wrote', async () => {
     const home = tempHome()
     const run = startOnPty(['config', 'init', '--insecure-storage'], {env: home.env, cwd: home.root})
+    // Each question is looked for after the previous one: a choice of one ("SQLite file (sample / tests)")
+    // must not pass for the next question ("? SQLite file").
+    let seen = 0
     const answer = async (question: string, keys: string) => {
-      await waitFor(() => run.text().includes(question), 60_000)
+      await waitFor(() => run.text().indexOf(`? ${question}`, seen) >= 0, 60_000)
+      seen = run.text().indexOf(`? ${question}`, seen) + 1
       run.type(keys)
     }
     await answer('IDENT database', '\x1b[B\r') // ↓ to "SQLite file", Enter

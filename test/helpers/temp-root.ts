@@ -7,6 +7,6 @@ import path from 'node:path'
  * test, a helper, or a CLI the tests start (they inherit TMPDIR) — goes under one directory, removed
  * when the run ends, so that a test run leaves nothing behind in /tmp, killed children included.
  */
-const root = mkdtempSync(path.join(tmpdir(), 'ident-amo-test-run-'))
+const root = mkdtempSync(path.join(tmpdir(), 'ident-amo-run-'))
 process.env.TMPDIR = root
 process.on('exit', () => rmSync(root, {recursive: true, force: true}))
