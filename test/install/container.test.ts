@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {generateClinic, updatePatient} from '../../src/ident/index.js'
+import {generateClinic, updatePatient} from '../../src/sample/index.js'
 import {type Sandbox, SANDBOX_TOKEN, startSandbox} from '../../src/sandbox/index.js'
 import type {SyncReport} from '../../src/sync/report.js'
 import {READMES} from '../../scripts/docs/render.js'
