@@ -1,8 +1,8 @@
 import type {Command} from '@oclif/core'
 
 import {BaseCommand, syncFlags} from './base-command.js'
-import {amoBaseUrl} from './config/index.js'
 import {trapInterrupts} from './interrupts.js'
+import {describeIdentTarget} from './ident/index.js'
 import {preferSmallHeap} from './memory.js'
 import {
   type ContactStep,
@@ -15,6 +15,7 @@ import {
   type SyncReport,
 } from './sync/index.js'
 import {Progress} from './ui/index.js'
+import {contactUrl} from './ui/links.js'
 import {renderSyncReport} from './ui/sync-report.js'
 
 /**
@@ -31,6 +32,14 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     preferSmallHeap()
     const config = this.loadAppConfig({SYNC_BATCH_SIZE: flags['batch-size']})
     const dryRun = flags['dry-run']
+    const progress = new Progress({
+      tty: Boolean(process.stderr.isTTY),
+      enabled: !this.jsonEnabled(),
+      write: (line) => this.logToStderr(line),
+    })
+    const title = `sync ${this.mode}${dryRun ? ' (dry run)' : ''}`
+    // Connecting may take the whole connect timeout: say where to, rather than leave the terminal blank.
+    progress.start(`${title}: connecting to ${describeIdentTarget(config)}…`)
 
     // A second Ctrl+C quits at once: every confirmed batch is already recorded, nothing is half-written.
     const interrupts = trapInterrupts((signal) =>
@@ -39,13 +48,8 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       ),
     )
 
-    const progress = new Progress({
-      tty: Boolean(process.stderr.isTTY),
-      enabled: !this.jsonEnabled(),
-      write: (line) => this.logToStderr(line),
-    })
-    const started = Date.now()
-    progress.start(`sync ${this.mode}${dryRun ? ' (dry run)' : ''}: reading…`)
+    let started = Date.now()
+    let opened = false
     try {
       const {report} = await runPass(
         config,
@@ -57,6 +61,11 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
           batchSize: config.sync.batchSize,
           command: `ident-amo sync ${this.mode}`,
           signal: interrupts.signal,
+          onOpened: () => {
+            opened = true
+            started = Date.now()
+            progress.update(`${title}: reading…`, true)
+          },
           onProgress: (p) => progress.update(describeProgress(p, started)),
           onPlan:
             dryRun && !this.jsonEnabled()
@@ -73,14 +82,18 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       process.exitCode = reportExitCode(report)
       return report
     } catch (error) {
-      progress.fail(`sync ${this.mode} stopped`)
+      // Locked, or IDENT unreachable: the error says it all; a pass that began says it stopped.
+      if (opened) progress.fail(`sync ${this.mode} stopped`)
+      else progress.stop()
       if (error instanceof SyncInterruptedError) {
         this.log(renderSyncReport(error.report, contactUrl(config)))
         this.logToStderr('interrupted: state is saved; the next run continues from here')
         process.exitCode = interrupts.exitCode
         return error.report
       }
-      if (error instanceof SyncAbortedError && !this.jsonEnabled()) this.log(renderSyncReport(error.report, contactUrl(config)))
+      // A run stopped before doing anything (401, missing fields…) shows the error only, not a table of zeros.
+      if (error instanceof SyncAbortedError && !this.jsonEnabled() && Object.values(error.report.counts).some((n) => n > 0))
+        this.log(renderSyncReport(error.report, contactUrl(config)))
       throw error
     }
   }
@@ -97,15 +110,4 @@ function describeProgress(p: SyncProgress, started: number): string {
   if (p.phase === 'contacts') return `reading amoCRM contacts: ${p.contacts ?? 0}`
   if (p.phase === 'family') return 'reading IDENT phones (families)…'
   return `patients read ${p.read} (${Math.round(p.read / seconds)}/s), contacts written ${p.written}, API requests ${p.requests}`
-}
-
-/** `https://SUB.amocrm.ru/contacts/detail/ID` (or under AMOCRM_BASE_URL). */
-export function contactUrl(config: Parameters<typeof amoBaseUrl>[0]): (id: number) => string {
-  let base: string
-  try {
-    base = amoBaseUrl(config)
-  } catch {
-    base = 'https://<subdomain>.amocrm.ru'
-  }
-  return (id) => `${base}/contacts/detail/${id}`
 }

@@ -6,7 +6,6 @@ export {
   loginWithCode,
   loginWithToken,
   newState,
-  parseAccountAddress,
   parsePastedCode,
   startCallbackServer,
   verifyAccount,

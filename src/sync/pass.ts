@@ -14,6 +14,8 @@ export interface PassOptions extends Omit<SyncOptions, 'dryRun'>, Pick<SyncDeps,
   fullWithoutWatermark?: boolean
   /** The log to write to; by default the configured log file, opened for this pass. */
   logger?: Logger
+  /** Called once the lock is held and the session open (IDENT connected), before the sync starts. */
+  onOpened?: () => void
 }
 
 export interface PassResult {
@@ -34,6 +36,7 @@ export async function runPass(config: AppConfig, dirs: Dirs, options: PassOption
   try {
     const session = await openSyncSession(config, dirs, options.logger ? {logger: options.logger} : {})
     try {
+      options.onOpened?.()
       const noWatermark = options.mode === 'incremental' && options.fullWithoutWatermark && !(await session.state.getWatermark())
       const report = await runSync(
         {

@@ -3,7 +3,7 @@ import inquirer from 'inquirer'
 import open from 'open'
 
 import {BaseCommand} from '../../base-command.js'
-import {type AppConfig, amoBaseUrl, type SettingName, setConfigValue} from '../../config/index.js'
+import {type AppConfig, amoBaseUrl, parseAccountAddress, type SettingName, setConfigValue} from '../../config/index.js'
 import {UsageError} from '../../errors.js'
 import {
   consentUrl,
@@ -13,7 +13,6 @@ import {
   loginWithCode,
   loginWithToken,
   newState,
-  parseAccountAddress,
   parsePastedCode,
   startCallbackServer,
 } from '../../auth/index.js'
@@ -30,7 +29,6 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --subdomain clinic --client-id 0d1f… --no-browser',
     '<%= config.bin %> <%= command.id %> --code def50200…',
-    '<%= config.bin %> <%= command.id %> --subdomain clinic --token eyJ0eXAiOiJKV1Qi…',
     'cat token.txt | <%= config.bin %> <%= command.id %> --subdomain clinic --token -',
   ]
   static override flags = {
