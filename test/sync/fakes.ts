@@ -151,6 +151,14 @@ export async function fakeWorld(): Promise<FakeWorld> {
   return {amo, mapper, state, close}
 }
 
+/** A fresh fake world for each test of the calling `describe`, closed after it. */
+export function eachFakeWorld(): FakeWorld {
+  const world = {} as FakeWorld
+  beforeEach(async () => Object.assign(world, await fakeWorld()))
+  afterEach(async () => world.close())
+  return world
+}
+
 /** The fields tests' patient under this id, born after 1970 (amoCRM takes the date), with a phone of its own. */
 export function newPatient(id: number, overrides: Partial<Patient> = {}): Patient {
   return patient({id: String(id), birthday: '1985-03-04', mobilePhone: `8925${String(id).padStart(7, '0')}`, ...overrides})

@@ -3,29 +3,19 @@ import {expect} from 'chai'
 import type {Contact} from '../../src/amocrm/types.js'
 import type {Patient} from '../../src/ident/types.js'
 import {ContactIndex} from '../../src/sync/contacts/contact-index.js'
-import type {FieldsMapper} from '../../src/sync/contacts/fields-mapper.js'
 import {ContactMatcher, type FamilyPhones} from '../../src/sync/contacts/matcher.js'
-import type {LinkRecord, SyncState} from '../../src/sync/state.js'
+import type {LinkRecord} from '../../src/sync/state.js'
 import {patient} from '../fields/fixtures.js'
-import {type FakeAmo, type FakeWorld, fakeWorld} from './fakes.js'
+import {eachFakeWorld, type FakeAmo} from './fakes.js'
 
 const ANNA = patient({id: '2', surname: 'Петрова', name: 'Анна', patronymic: 'Олеговна', mobilePhone: '+7 926 123 45 67', email: null})
 const OLEG = patient({id: '3', surname: 'Петров', name: 'Олег', patronymic: 'Ильич', mobilePhone: '89261234567', email: null})
 const IVAN = patient({id: '1', mobilePhone: '8 (925) 111-22-33', email: null})
 
 describe('sync matcher (contacts)', () => {
-  let world: FakeWorld
-  let amo: FakeAmo
-  let mapper: FieldsMapper
-  let state: SyncState
+  const world = eachFakeWorld()
 
-  beforeEach(async () => {
-    world = await fakeWorld()
-    ;({amo, mapper, state} = world)
-  })
-  afterEach(async () => world.close())
-
-  const identId = (id: string) => ({field_id: mapper.resolved.ident_id!.id, values: [{value: id}]})
+  const identId = (id: string) => ({field_id: world.mapper.resolved.ident_id!.id, values: [{value: id}]})
   const phone = (...numbers: string[]) => ({field_code: 'PHONE', values: numbers.map((value) => ({value}))})
   const link = (patientId: string, contactId: number): LinkRecord => ({
     patientId,
@@ -39,19 +29,19 @@ describe('sync matcher (contacts)', () => {
   })
 
   function make(...contacts: Array<Parameters<FakeAmo['store']['createContacts']>[0][0]>): Contact[] {
-    return amo.store.createContacts(contacts)
+    return world.amo.store.createContacts(contacts)
   }
 
   function matcher(): ContactMatcher {
-    return new ContactMatcher(mapper, {api: async () => amo, state})
+    return new ContactMatcher(world.mapper, {api: async () => world.amo, state: world.state})
   }
 
-  const phonesOf = (p: Patient) => mapper.phones(mapper.desired(p))
+  const phonesOf = (p: Patient) => world.mapper.phones(world.mapper.desired(p))
   const single: FamilyPhones = () => 1
 
   describe('against the full index (sync full / deep)', () => {
     async function index(): Promise<ContactIndex> {
-      return ContactIndex.read(amo, {identId: (c) => mapper.identId(c), phones: (c) => mapper.contactPhones(c)})
+      return ContactIndex.read(world.amo, {identId: (c) => world.mapper.identId(c), phones: (c) => world.mapper.contactPhones(c)})
     }
 
     it('keeps a stored link whose contact still carries this patient id or none', async () => {
@@ -78,9 +68,9 @@ describe('sync matcher (contacts)', () => {
     })
 
     it('takes the oldest of several contacts with the patient id and reports the others as duplicates', async () => {
-      amo.nowS = 1000
+      world.amo.nowS = 1000
       const [oldest] = make({name: 'Иванов', custom_fields_values: [identId('1')]})
-      amo.nowS = 2000
+      world.amo.nowS = 2000
       const [newer] = make({name: 'Иванов 2', custom_fields_values: [identId('1')]})
       const m = matcher().inIndex(IVAN, phonesOf(IVAN), undefined, await index(), single)
       expect(m.contact?.id).to.equal(oldest!.id)
@@ -120,9 +110,9 @@ describe('sync matcher (contacts)', () => {
     it('sends nothing', async () => {
       make({name: 'Иванов', custom_fields_values: [identId('1')]})
       const idx = await index()
-      const before = amo.calls.length
+      const before = world.amo.calls.length
       matcher().inIndex(IVAN, phonesOf(IVAN), undefined, idx, single)
-      expect(amo.calls.length).to.equal(before)
+      expect(world.amo.calls.length).to.equal(before)
     })
   })
 
@@ -131,7 +121,7 @@ describe('sync matcher (contacts)', () => {
       const [contact] = make({name: 'Иванов', custom_fields_values: [identId('1')]})
       const m = await matcher().lookUp(IVAN, phonesOf(IVAN), link('1', contact!.id))
       expect(m).to.deep.include({via: 'link', deadLink: false})
-      expect(amo.calls.map((c) => c.method)).to.deep.equal(['get'])
+      expect(world.amo.calls.map((c) => c.method)).to.deep.equal(['get'])
     })
 
     it('searches by patient id when the linked contact was deleted, verifying each hit locally', async () => {
@@ -140,7 +130,7 @@ describe('sync matcher (contacts)', () => {
         {name: 'Похожий', custom_fields_values: [identId('11')]},
         {name: 'Иванов новый', custom_fields_values: [identId('1')]},
       )
-      amo.store.deleteContact(deleted!.id)
+      world.amo.store.deleteContact(deleted!.id)
       const m = await matcher().lookUp(IVAN, phonesOf(IVAN), link('1', deleted!.id))
       expect(m).to.deep.include({via: 'id_field', deadLink: true, duplicates: []})
       expect(m.contact?.id).to.equal(real!.id)
@@ -156,13 +146,13 @@ describe('sync matcher (contacts)', () => {
       expect(m).to.deep.include({via: 'phone', deadLink: false})
       expect(m.contact?.id).to.equal(right!.id)
       expect(m.contact?.id).to.not.equal(other!.id)
-      const queries = amo.calls.filter((c) => c.method === 'list').map((c) => c.query)
+      const queries = world.amo.calls.filter((c) => c.method === 'list').map((c) => c.query)
       expect(queries).to.deep.equal(['1', '9251112233'])
     })
 
     it('counts the family from the state: a phone written for another patient is claimed by name only', async () => {
       make({name: 'Петров Олег', first_name: 'Олег', last_name: 'Петров', custom_fields_values: [phone('+79261234567')]})
-      await state.recordWritten([{...link('3', 777), writtenPhones: ['+79261234567']}])
+      await world.state.recordWritten([{...link('3', 777), writtenPhones: ['+79261234567']}])
       expect((await matcher().lookUp(ANNA, phonesOf(ANNA), undefined)).contact).to.equal(null)
       expect((await matcher().lookUp(OLEG, phonesOf(OLEG), undefined)).via).to.equal('phone')
     })
