@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import Database from 'better-sqlite3'
 
+import {msToNaive, naiveToMs} from '../ident/time.js'
 import {type CraftedPatient, writeCraftedPatient} from './crafted.js'
 import {
   ARCHIVING_REASONS,
@@ -53,15 +54,6 @@ export interface GeneratedClinic {
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
-
-/** Naive local times are handled as UTC milliseconds: no DST or zone can shift them. */
-export function naiveToMs(naive: string): number {
-  return Date.parse(`${naive.replace(' ', 'T')}Z`)
-}
-
-export function msToNaive(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
-}
 
 /** The machine's local time as naive `YYYY-MM-DD HH:MM:SS` (what SQLite's `datetime('now','localtime')` says). */
 export function localNow(): string {
