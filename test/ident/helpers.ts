@@ -4,13 +4,18 @@ import path from 'node:path'
 
 import {type AppConfig, type IdentRenames, loadConfig} from '../../src/config/index.js'
 import {
+  IDENT_COLUMNS,
   type IdentReader,
+  type IdentTable,
   openIdent,
   type Patient,
   type ReadReceptionsOptions,
   type Reception,
+  READ_TABLES,
+  RECEPTION_COLUMNS,
   type ReceptionClock,
 } from '../../src/ident/index.js'
+import {type ExistingTables, resolveSchema} from '../../src/ident/schema.js'
 import {type ClinicShape, type CraftedPatient, generateClinic, type GeneratedClinic} from '../../src/sample/index.js'
 
 const created: string[] = []
@@ -36,6 +41,32 @@ export function sqliteConfig(file: string, ident: Partial<IdentRenames> = {}): A
   })
   config.ident = {tables: {...ident.tables}, columns: {...ident.columns}}
   return config
+}
+
+/**
+ * A schema where every table and column either reader reads exists under its own name, but for the
+ * `drop`ped ones (`Table.Column`, or a whole `Table`): what the pinned SQL Server statements compile against.
+ */
+export function schemaWith(options: {drop?: string[]} = {}) {
+  const existing: ExistingTables = new Map()
+  const columnsOf = (table: IdentTable) => [
+    ...new Set([
+      ...Object.keys((IDENT_COLUMNS as Record<string, object>)[table] ?? {}),
+      ...Object.keys((RECEPTION_COLUMNS as Record<string, object>)[table] ?? {}),
+    ]),
+  ]
+  for (const table of READ_TABLES) {
+    if (options.drop?.includes(table)) continue
+    const columns = columnsOf(table).filter((c) => !options.drop?.includes(`${table}.${c}`))
+    existing.set(table.toLowerCase(), {name: table, columns})
+  }
+  return resolveSchema(existing, {tables: {}, columns: {}})
+}
+
+/** A statement as SQL Server gets it: the text and the bound values. */
+export function compiled(q: {toSQL(): {toNative(): {sql: string; bindings: readonly unknown[]}}}) {
+  const {sql, bindings} = q.toSQL().toNative()
+  return {sql, bindings: [...bindings]}
 }
 
 export async function readAll(reader: IdentReader, options: Parameters<IdentReader['readPatients']>[0] = {}): Promise<Patient[]> {
