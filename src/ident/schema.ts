@@ -299,7 +299,8 @@ export const RECEPTION_VALUE_SOURCES: Readonly<Record<ReceptionValue, ValueSourc
   cancelReason: {requires: ['Receptions.ID_ReceptionCancelReasons', 'ReceptionCancelReasons.ID', 'ReceptionCancelReasons.Name']},
   cancelComment: {requires: ['Receptions.CancelReasonComment']},
   firstVisit: {requires: [...VISIT_FILTER, 'Receptions.PlanStart'], anyOf: ANY_VISIT_MARK},
-  changedAt: {requires: ['Receptions.ID'], optional: ['Receptions.DateTimeChanged', ...VISIT_MARKS, 'Receptions.ReceptionCanceled']},
+  // The latest of the change and status columns there are (what the incremental pass cannot see is said apart).
+  changedAt: {requires: ['Receptions.ID']},
 }
 
 export const RECEPTION_VALUES = Object.keys(RECEPTION_VALUE_SOURCES) as ReceptionValue[]
