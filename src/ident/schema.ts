@@ -81,25 +81,19 @@ export const IDENT_COLUMNS = {
  * only when deals are on. The patient's and the doctor's names come from Persons and Staffs as above.
  */
 export const RECEPTION_COLUMNS = {
+  // What the patients' visits read of a reception, its own core, and more.
   Receptions: {
+    ...IDENT_COLUMNS.Receptions,
     ID: 'core',
     ID_Patients: 'core',
     PlanStart: 'core',
     PlanEnd: 'confirmed',
-    ID_Staffs: 'confirmed',
-    PatientAppeared: 'confirmed',
-    ReceptionStarted: 'confirmed',
-    ReceptionEnded: 'confirmed',
-    CheckIssued: 'confirmed',
-    ReceptionCanceled: 'confirmed',
-    ID_ReceptionCancelReasons: 'confirmed',
     CancelReasonComment: 'confirmed',
     ID_Armchairs: 'confirmed',
-    DateTimeChanged: 'confirmed',
   },
   ReceptionCancelReasons: {ID: 'assumed', Name: 'assumed'},
   Armchairs: {ID: 'confirmed', NameArmchair: 'confirmed', ID_OwnCompanies: 'confirmed'},
-  OwnCompanies: {ID: 'assumed', Name: 'assumed'},
+  OwnCompanies: IDENT_COLUMNS.OwnCompanies,
   Orders: {
     ID: 'confirmed',
     ID_Receptions: 'confirmed',
@@ -107,7 +101,7 @@ export const RECEPTION_COLUMNS = {
     ID_OwnCompanies: 'confirmed',
     DateTimeChanged: 'confirmed',
   },
-  OrderPaymentsJournal: {ID_Orders: 'confirmed', AmountWithDiscount: 'confirmed'},
+  OrderPaymentsJournal: IDENT_COLUMNS.OrderPaymentsJournal,
   OrderServiceRelation: {ID_Orders: 'confirmed', ID_ServicePrices: 'confirmed', CountService: 'confirmed'},
   ServiceItemPrices: {ID: 'confirmed', ID_ServiceItems: 'confirmed'},
   ServiceItems: {ID: 'confirmed', Name: 'confirmed'},
@@ -361,43 +355,34 @@ export interface DoctorsReport {
   description: string
 }
 
-/** What exists in this IDENT and what it means for the patient values (plain data, for `db check --json`). */
-export interface IdentSchemaReport {
+/** What exists in this IDENT for one reader and what it means for its values (plain data, for `db check --json`). */
+export interface ReaderSchemaReport<V extends string> {
   tables: SchemaTableReport[]
   /** Missing columns that are needed (`Table.Column`, our names), including those of missing tables. */
   missing: ColumnRef[]
-  /** The subset of `missing` that is core (★): reading is impossible. */
+  /** The subset of `missing` that is core (★): this reader cannot read anything. */
   coreMissing: ColumnRef[]
-  /** Patient values that cannot be read here, and why. */
-  unavailable: Array<{value: PatientValue; missing: ColumnRef[]}>
+  /** Values that cannot be read here, and why. */
+  unavailable: Array<{value: V; missing: ColumnRef[]}>
   /** Values read without some of their optional columns (e.g. visits without doctor names). */
-  partial: Array<{value: PatientValue; missing: ColumnRef[]}>
-  doctors: DoctorsReport
+  partial: Array<{value: V; missing: ColumnRef[]}>
   /** Tables whose changes the incremental pass cannot see (no id or DateTimeChanged column). */
   undetectedChanges: IdentTable[]
-  /** One line per problem, for `db check` and to be logged once per run. */
+  /** One line per problem, for `db check` and to be logged once per run (the receptions' when deals are on). */
   warnings: string[]
+}
+
+/** The patient reader's report, with the reception reader's. */
+export interface IdentSchemaReport extends ReaderSchemaReport<PatientValue> {
+  doctors: DoctorsReport
   /** The same for the reception reader (appointments → deals), whether deals are on or not. */
   receptions: ReceptionSchemaReport
 }
 
-/** What exists for the reception reader and what it means for the deals (`db check`'s deals section). */
-export interface ReceptionSchemaReport {
-  tables: SchemaTableReport[]
-  /** Missing columns that are needed, including those of missing tables. */
-  missing: ColumnRef[]
-  /** The subset of `missing` that is core for receptions (★): deals cannot be turned on. */
-  coreMissing: ColumnRef[]
-  /** Reception values that cannot be read here, and why. */
-  unavailable: Array<{value: ReceptionValue; missing: ColumnRef[]}>
-  /** Values read without some of their optional columns (e.g. the stage without `CheckIssued`). */
-  partial: Array<{value: ReceptionValue; missing: ColumnRef[]}>
+/** The reception reader's report (`db check`'s deals section); its core columns stop only a clinic with deals on. */
+export interface ReceptionSchemaReport extends ReaderSchemaReport<ReceptionValue> {
   /** Deal fields (and the deal's price) that cannot be written here: every value they are made of is unavailable. */
   unavailableFields: DealValueKey[]
-  /** Tables whose changes to a reception the incremental pass cannot see (`Receptions`, `Orders`, `Persons`). */
-  undetectedChanges: IdentTable[]
-  /** One line per problem, for `db check` and to be logged once per run when deals are on. */
-  warnings: string[]
 }
 
 /** The schema resolved against one database: real names for our names, and what is available. */

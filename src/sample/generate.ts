@@ -465,7 +465,7 @@ function generateToday(
   catalogue: Catalogue,
 ): {receptions: number; orders: number} {
   const base = Math.floor(nowMs / MINUTE) * MINUTE
-  const at = (minutes: number) => msToNaive(base + minutes * MINUTE)
+  const at = (minutes: number) => base + minutes * MINUTE
   let receptions = 0
   let orders = 0
   for (let round = 0; round < todayRounds(patients); round++) {
@@ -475,42 +475,38 @@ function generateToday(
       const chairs = catalogue.chairs[branch - 1]
       const end = start + minutes
       const came = kind === 'paid' || kind === 'done' || kind === 'inChair' || kind === 'waiting'
-      const marks = {
+      const marks: VisitMarks = {
         // The waiting patient came a few minutes ago, before the planned start.
-        appeared: came ? Math.min(start - 5, -5) : null,
-        started: kind === 'paid' || kind === 'done' || kind === 'inChair' ? start : null,
-        ended: kind === 'paid' || kind === 'done' ? end : null,
-        checkIssued: kind === 'paid' ? end + 10 : null,
-        canceled: kind === 'cancelled' ? -180 : null,
+        appeared: came ? at(Math.min(start - 5, -5)) : null,
+        started: kind === 'paid' || kind === 'done' || kind === 'inChair' ? at(start) : null,
+        ended: kind === 'paid' || kind === 'done' ? at(end) : null,
+        checkIssued: kind === 'paid' ? at(end + 10) : null,
       }
-      const booked = -rng.int(1, 14) * 24 * 60
-      const latest = Math.max(booked, ...Object.values(marks).filter((m): m is number => m !== null))
+      const canceled = kind === 'cancelled' ? at(-180) : null
+      const booked = at(-rng.int(1, 14) * 24 * 60)
+      const latest = Math.max(booked, canceled ?? booked, ...Object.values(marks).filter((m): m is number => m !== null))
       const receptionId = writer.addReception({
         ID_Patients: patient,
         ID_Staffs: rng.pick(catalogue.doctors),
         ID_Armchairs: chairs ? rng.pick(chairs) : null,
-        PlanStart: at(start),
-        PlanEnd: at(end),
-        PatientAppeared: marks.appeared === null ? null : at(marks.appeared),
-        ReceptionStarted: marks.started === null ? null : at(marks.started),
-        ReceptionEnded: marks.ended === null ? null : at(marks.ended),
-        CheckIssued: marks.checkIssued === null ? null : at(marks.checkIssued),
-        ReceptionCanceled: marks.canceled === null ? null : at(marks.canceled),
+        PlanStart: msToNaive(at(start)),
+        PlanEnd: msToNaive(at(end)),
+        PatientAppeared: naiveOrNull(marks.appeared),
+        ReceptionStarted: naiveOrNull(marks.started),
+        ReceptionEnded: naiveOrNull(marks.ended),
+        CheckIssued: naiveOrNull(marks.checkIssued),
+        ReceptionCanceled: naiveOrNull(canceled),
         ID_ReceptionCancelReasons: kind === 'cancelled' && writer.shape === 'real' ? rng.int(1, CANCEL_REASONS.length) : null,
         CancelReasonComment: kind === 'cancelled' ? rng.pick(CANCEL_COMMENTS) : null,
-        DateTimeAdded: at(booked),
-        DateTimeChanged: at(latest),
+        DateTimeAdded: msToNaive(booked),
+        DateTimeChanged: msToNaive(latest),
       })
       receptions++
       if (kind !== 'paid') continue
       const {services, amount, withDiscount} = billOf(rng, catalogue, 0)
-      writer.addOrder(patient, receptionId, at(end + 10), branch, at(end + 10), {
-        amount,
-        amountWithDiscount: withDiscount,
-        debt: 0,
-        services,
-      })
-      writer.addPayment(patient, withDiscount, at(end + 12), branch, at(end + 12))
+      const [billedAt, paidAt] = [msToNaive(at(end + 10)), msToNaive(at(end + 12))]
+      writer.addOrder(patient, receptionId, billedAt, branch, billedAt, {amount, amountWithDiscount: withDiscount, debt: 0, services})
+      writer.addPayment(patient, withDiscount, paidAt, branch, paidAt)
       orders++
     }
   }

@@ -1,8 +1,11 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import Database from 'better-sqlite3'
+
 import {type AppConfig, type IdentRenames, loadConfig} from '../../src/config/index.js'
+import {AppError} from '../../src/errors.js'
 import {
   IDENT_COLUMNS,
   type IdentReader,
@@ -28,6 +31,27 @@ export function tempDir(prefix = 'ident-amo-ident-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix))
   created.push(dir)
   return dir
+}
+
+/** A copy of a clinic file with some DDL applied (the test's own connection; the reader never writes). */
+export function alteredCopy(source: string, ddl: string): string {
+  const file = path.join(tempDir(), 'altered.sqlite')
+  copyFileSync(source, file)
+  const db = new Database(file)
+  db.exec(ddl)
+  db.close()
+  return file
+}
+
+/** The AppError an action fails with (anything else fails the test). */
+export async function failure(action: () => Promise<unknown>): Promise<AppError> {
+  try {
+    await action()
+  } catch (error) {
+    if (error instanceof AppError) return error
+    throw error
+  }
+  throw new Error('did not fail')
 }
 
 /** A configuration that reads `file` with DB_CLIENT=sqlite, and optional renames. */

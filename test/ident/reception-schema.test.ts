@@ -1,37 +1,12 @@
-import {copyFileSync} from 'node:fs'
-import path from 'node:path'
-
-import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
 import type {AppConfig} from '../../src/config/index.js'
-import {AppError} from '../../src/errors.js'
 import {checkIdentDatabase, type IdentWarning, openIdent, type Reception} from '../../src/ident/index.js'
-import {BRANCH_MAIN, CRAFTED, craftedClinic, readAll, readReceptions, sqliteConfig, tempDir, withReader} from './helpers.js'
-
-/** A copy of the clinic with some DDL applied (the test's own connection; the reader never writes). */
-function alteredCopy(source: string, ddl: string): string {
-  const file = path.join(tempDir(), 'altered.sqlite')
-  copyFileSync(source, file)
-  const db = new Database(file)
-  db.exec(ddl)
-  db.close()
-  return file
-}
+import {alteredCopy, BRANCH_MAIN, CRAFTED, craftedClinic, failure, readAll, readReceptions, sqliteConfig, withReader} from './helpers.js'
 
 function withDeals(config: AppConfig): AppConfig {
   config.deals.enabled = true
   return config
-}
-
-async function failure(action: () => Promise<unknown>): Promise<AppError> {
-  try {
-    await action()
-  } catch (error) {
-    if (error instanceof AppError) return error
-    throw error
-  }
-  throw new Error('did not fail')
 }
 
 const DEALS = String(CRAFTED.deals!.id)

@@ -1,6 +1,5 @@
 import {expect} from 'chai'
 
-import {AppError} from '../../src/errors.js'
 import {DEAL_FIELD_KEYS, DEAL_STAGE_KEYS} from '../../src/fields/deal-catalogue.js'
 import {
   clinicNow,
@@ -16,6 +15,7 @@ import {
   CRAFTED,
   craftedClinic,
   DEALS_CLOCK,
+  failure,
   readReceptions,
   sqliteConfig,
   tempDir,
@@ -24,16 +24,6 @@ import {
 import {expectedReceptions} from './reception-oracle.js'
 
 const CLOCK = DEALS_CLOCK
-
-async function failure(action: () => Promise<unknown>): Promise<AppError> {
-  try {
-    await action()
-  } catch (error) {
-    if (error instanceof AppError) return error
-    throw error
-  }
-  throw new Error('did not fail')
-}
 
 const DEALS = String(CRAFTED.deals!.id)
 const FIRST = String(CRAFTED.firstVisits!.id)
