@@ -49,12 +49,20 @@ export function runCli(
   args: string[],
   options: {env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; input?: string} = {},
 ): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], {...options, cwd: options.cwd ?? tmpdir(), env: cliEnv(options.env ?? {})})
+}
+
+/**
+ * Runs a program to its end and collects its output (killed after timeoutMs, 120 s by default). It
+ * does not block this process: a sandbox served from the test keeps answering meanwhile.
+ */
+export function runProgram(
+  command: string,
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string} = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? tmpdir(),
-      env: cliEnv(options.env ?? {}),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
+    const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -112,4 +120,12 @@ export function expectExit(result: CliResult, code: number): void {
     throw new Error(
       `expected exit ${code}, got ${result.code} (signal ${result.signal})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
     )
+}
+
+/** oclif wraps error lines and prefixes them with ›: join them back for matching. */
+export function unwrapped(text: string): string {
+  return text
+    .replaceAll(/\s*›\s*/g, ' ')
+    .replaceAll(/\s+/g, ' ')
+    .replaceAll(/(\S)- (\S)/g, '$1-$2')
 }
