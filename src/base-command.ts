@@ -12,7 +12,13 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
-  static override baseFlags = {}
+  static override baseFlags = {
+    'allow-insecure-http': Flags.boolean({
+      description:
+        'let a plain http:// AMOCRM_BASE_URL reach another machine, unencrypted (AMOCRM_ALLOW_INSECURE_HTTP); only this machine otherwise',
+      helpGroup: 'GLOBAL',
+    }),
+  }
 
   protected flags!: CommandFlags<T>
   protected args!: CommandArgs<T>
@@ -32,7 +38,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Loads the configuration; `overrides` are values given as flags, by setting name. */
   protected loadAppConfig(overrides: Partial<Record<SettingName, string | number | boolean | undefined>> = {}): AppConfig {
-    return loadConfig({configDir: this.config.configDir, dataDir: this.config.dataDir, flags: overrides})
+    const insecure = (this.flags as {'allow-insecure-http'?: boolean})['allow-insecure-http']
+    return loadConfig({
+      configDir: this.config.configDir,
+      dataDir: this.config.dataDir,
+      flags: {...(insecure ? {AMOCRM_ALLOW_INSECURE_HTTP: true} : {}), ...overrides},
+    })
   }
 
   /** True when output goes to a terminal a person is watching (and not `--json`). */

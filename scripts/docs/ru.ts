@@ -41,8 +41,12 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
   AMOCRM_SUBDOMAIN: {en: 'account subdomain: `SUB` of `SUB.amocrm.ru`', ru: 'поддомен аккаунта: `SUB` в `SUB.amocrm.ru`'},
   AMOCRM_DOMAIN: {en: '`amocrm.ru`, or `kommo.com` for Kommo', ru: '`amocrm.ru` или `kommo.com` для Kommo'},
   AMOCRM_BASE_URL: {
-    en: 'full base URL overriding subdomain+domain (sandbox, proxies)',
-    ru: 'полный адрес вместо поддомена и домена (песочница, прокси)',
+    en: 'full base URL overriding subdomain+domain (sandbox, proxies); plain `http://` only to this machine (loopback)',
+    ru: 'полный адрес вместо поддомена и домена (песочница, прокси); простой `http://` — только к этому компьютеру (loopback)',
+  },
+  AMOCRM_ALLOW_INSECURE_HTTP: {
+    en: 'let a plain `http://` AMOCRM_BASE_URL reach another machine (the token and patient data travel unencrypted; warned on every run)',
+    ru: 'разрешить простой `http://` в AMOCRM_BASE_URL к другому компьютеру (токен и данные пациентов идут без шифрования; предупреждение при каждом запуске)',
   },
   AMOCRM_CLIENT_ID: {en: 'integration ID', ru: 'ID интеграции'},
   AMOCRM_CLIENT_SECRET: {

@@ -1,4 +1,14 @@
-export {amoBaseUrl, configFilePath, loadConfig, parseBoolean, readDotenv, validateSetting} from './load.js'
+export {
+  amoBaseUrl,
+  checkAmoTransport,
+  configFilePath,
+  configuredAmoBaseUrl,
+  isLoopbackHost,
+  loadConfig,
+  parseBoolean,
+  readDotenv,
+  validateSetting,
+} from './load.js'
 export type {AppConfig, FieldSetting, IdentRenames, LoadConfigOptions, SettingSource} from './load.js'
 export {readSecretStorageChoice, saveFieldIds, saveSecretStorageChoice, setConfigValue} from './file.js'
 export type {SecretStorageChoice} from './file.js'

@@ -80,7 +80,20 @@ export const SETTINGS = [
   {env: 'DB_FILE', kind: 'path', group: 'IDENT database', describe: 'path of the SQLite file when DB_CLIENT=sqlite'},
   {env: 'AMOCRM_SUBDOMAIN', kind: 'string', group: 'amoCRM', describe: 'account subdomain: `SUB` of `SUB.amocrm.ru`'},
   {env: 'AMOCRM_DOMAIN', kind: 'string', default: 'amocrm.ru', group: 'amoCRM', describe: '`amocrm.ru`, or `kommo.com` for Kommo'},
-  {env: 'AMOCRM_BASE_URL', kind: 'url', group: 'amoCRM', describe: 'full base URL overriding subdomain+domain (sandbox, proxies)'},
+  {
+    env: 'AMOCRM_BASE_URL',
+    kind: 'url',
+    group: 'amoCRM',
+    describe: 'full base URL overriding subdomain+domain (sandbox, proxies); plain `http://` only to this machine (loopback)',
+  },
+  {
+    env: 'AMOCRM_ALLOW_INSECURE_HTTP',
+    kind: 'boolean',
+    default: 'false',
+    group: 'amoCRM',
+    describe:
+      'let a plain `http://` AMOCRM_BASE_URL reach another machine (the token and patient data travel unencrypted; warned on every run)',
+  },
   {env: 'AMOCRM_CLIENT_ID', kind: 'string', group: 'amoCRM', describe: 'integration ID'},
   {
     env: 'AMOCRM_CLIENT_SECRET',

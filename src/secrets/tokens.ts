@@ -1,5 +1,5 @@
 import {AmoAuthError, type ApiStats, refreshAccessToken, type TokenProvider} from '../amocrm/index.js'
-import {type AppConfig, amoBaseUrl} from '../config/index.js'
+import {type AppConfig, checkAmoTransport, configuredAmoBaseUrl} from '../config/index.js'
 import {acquireTokenLock} from './lock.js'
 import {resolveClientSecret} from './resolve.js'
 import {openSecretStore} from './store.js'
@@ -214,12 +214,9 @@ function isInvalidGrant(error: unknown): boolean {
 
 /** Tokens obtained for one account must not be sent to another one the configuration now names. */
 function checkBaseUrl(config: AppConfig, tokens: StoredTokens): void {
-  let configured: string
-  try {
-    configured = amoBaseUrl(config)
-  } catch {
-    return // nothing configured: the tokens' own base URL is the account
-  }
+  const configured = configuredAmoBaseUrl(config)
+  // nothing configured: the tokens' own base URL is the account (and plain http is refused for it as well)
+  if (configured === undefined) return void checkAmoTransport(tokens.baseUrl, config.amocrm.allowInsecureHttp)
   if (normalizeBaseUrl(configured) !== normalizeBaseUrl(tokens.baseUrl))
     throw new AmoAuthError(`the stored amoCRM authorization is for ${tokens.baseUrl}, but the configuration points at ${configured}`, {
       hint: LOGIN_HINT,
