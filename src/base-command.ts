@@ -1,7 +1,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {type AppConfig, loadConfig, type SettingName} from './config/index.js'
-import {AppError} from './errors.js'
+import {AppError, terminalMessage} from './errors.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -55,10 +55,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (err instanceof AppError) {
       if (this.jsonEnabled()) {
         process.exitCode = err.exitCode
-        this.logJson({error: {name: err.name, code: err.code, message: err.message, hint: err.hint, exitCode: err.exitCode}})
+        this.logJson({error: {name: err.name, code: err.code, message: terminalMessage(err), hint: err.hint, exitCode: err.exitCode}})
         return
       }
-      const cliError = new Errors.CLIError(err.message, {
+      const cliError = new Errors.CLIError(terminalMessage(err), {
         exit: err.exitCode,
         code: err.code,
         ...(err.hint ? {suggestions: [err.hint]} : {}),

@@ -19,7 +19,7 @@ const ROUTES: Array<[string, string]> = [
   ['DELETE /_sandbox/contacts/:id', 'move a contact to the trash, as a CRM user deleting it'],
   ['POST /_sandbox/contacts/:id/restore', 'take a contact out of the trash'],
   ['POST /_sandbox/fields', 'create contact custom fields (array, API write form)'],
-  ['PATCH /_sandbox/settings', '{rateLimit?, latencyMs?, html429?, blockAfter429s?}'],
+  ['PATCH /_sandbox/settings', '{rateLimit?, latencyMs?, html429?, blockAfter429s?, refuseValues? (names and values refused, quoted)}'],
   ['POST /_sandbox/oauth/consent', '{consent: "approve" | "decline"}: how the consent page answers'],
   ['POST /_sandbox/oauth/tokens', '{clientId?}: a fresh OAuth token pair, skipping the consent page'],
   ['POST /_sandbox/tokens', '{token}: accept one more long-lived token'],
@@ -83,6 +83,7 @@ export function handleControl(s: SandboxServer, method: string, url: URL, rawBod
         if (num('latencyMs') !== undefined) s.settings.latencyMs = num('latencyMs')!
         if (num('blockAfter429s') !== undefined) s.settings.blockAfter429s = num('blockAfter429s')!
         if (typeof o.html429 === 'boolean') s.settings.html429 = o.html429
+        if (Array.isArray(o.refuseValues)) s.settings.refuseValues = o.refuseValues.filter((v): v is string => typeof v === 'string')
         return ok(s.settings)
       }
       case 'POST /_sandbox/oauth/consent': {

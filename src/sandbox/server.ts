@@ -56,6 +56,8 @@ export interface SandboxOptions {
   html429?: boolean
   /** After this many 429s in a row, every request gets the 403 HTML block page until reset/unblock. */
   blockAfter429s?: number
+  /** Names and field values the account refuses, with a validation text quoting them (as amoCRM's may). */
+  refuseValues?: string[]
   /** Load from this JSON file if present; save to it (atomically) after every change. */
   dataFile?: string
   /** Create PHONE, EMAIL and POSITION in a fresh account (default true). */
@@ -73,6 +75,8 @@ export interface SandboxSettings {
   html429: boolean
   /** 0 = never block. */
   blockAfter429s: number
+  /** Names and text values refused with `InvalidValue`, `The value "…" is not valid.` */
+  refuseValues: string[]
 }
 
 export interface SandboxStats {
@@ -165,6 +169,7 @@ class SandboxServer {
       latencyMs: Math.max(0, options.latencyMs ?? 0),
       html429: options.html429 ?? false,
       blockAfter429s: options.blockAfter429s ?? 0,
+      refuseValues: [...(options.refuseValues ?? [])],
     }
     this.clock = new ControllableClock(options.now)
     const account = {
@@ -188,6 +193,7 @@ class SandboxServer {
     this.onRequestDone = options.onRequest
     if (this.dataFile && existsSync(this.dataFile)) this.load(this.dataFile)
     this.store.onChange = () => this.save()
+    this.store.refuses = (value) => this.settings.refuseValues.includes(value)
     this.http = createServer((req, res) => {
       this.onRequest(req, res).catch(() => {
         if (!res.headersSent) send(res, internalError())

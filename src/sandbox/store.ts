@@ -155,6 +155,8 @@ export class ContactStore implements SandboxStore {
   baseUrl = 'http://127.0.0.1'
   /** Called after every change (the server saves the data file there). */
   onChange: () => void = () => {}
+  /** A name or text value the account refuses as such, with a text quoting it (the server's `refuseValues`). */
+  refuses: (value: string) => boolean = () => false
 
   constructor(
     readonly account: SandboxAccount,
@@ -382,7 +384,8 @@ export class ContactStore implements SandboxStore {
       const v = input[key]
       if (v === undefined || v === null) continue
       if (typeof v !== 'string') problems.push(problem.invalidType(key, 'string'))
-      else if ([...v].length > NAME_MAX_LENGTH) problems.push(problem.tooLong(key, NAME_MAX_LENGTH))
+      else if ([...v].length > NAME_MAX_LENGTH) problems.push(problem.tooLong(key, NAME_MAX_LENGTH, v))
+      else if (this.refuses(v)) problems.push(problem.invalidValue(key, v))
       else draft.scalars[key] = v
     }
     const userIds = new Set(this.account.users.map((u) => u.id))
@@ -407,7 +410,7 @@ export class ContactStore implements SandboxStore {
     }
     draft.fields = readCustomFieldsValues(
       input.custom_fields_values,
-      {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone},
+      {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone, refuses: this.refuses},
       problems,
     )
     const embedded = input._embedded
