@@ -2,6 +2,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {type AppConfig, loadConfig, type SettingName} from './config/index.js'
 import {AppError, terminalMessage} from './errors.js'
+import {localStorageError} from './local-files.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -51,7 +52,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return Boolean(process.stdout.isTTY) && !this.jsonEnabled()
   }
 
-  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+  protected override async catch(caught: Error & {exitCode?: number}): Promise<unknown> {
+    // A full disk or a read-only file system met anywhere (a lock file, the config) is said in plain words.
+    const err = localStorageError(caught) ?? caught
     if (err instanceof AppError) {
       if (this.jsonEnabled()) {
         process.exitCode = err.exitCode

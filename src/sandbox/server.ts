@@ -5,6 +5,7 @@ import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {AppError} from '../errors.js'
+import {PRIVATE_DIR_MODE, PRIVATE_FILE_MODE} from '../local-files.js'
 import {handleApi} from './api.js'
 import {ControllableClock, type SandboxClock} from './clock.js'
 import {handleControl} from './control.js'
@@ -319,13 +320,16 @@ class SandboxServer {
     }
   }
 
-  /** Write to a temporary file, then rename: a crash never leaves half a file. */
+  /**
+   * Write to a temporary file, then rename: a crash never leaves half a file. It holds tokens: 0600,
+   * in a directory made 0700 when the sandbox creates it.
+   */
   save(): void {
     if (!this.dataFile) return
     const data: DataFile = {version: 1, store: this.store.snapshot(), oauth: this.oauth.snapshot()}
-    mkdirSync(path.dirname(this.dataFile), {recursive: true})
+    mkdirSync(path.dirname(this.dataFile), {recursive: true, mode: PRIVATE_DIR_MODE})
     const tmp = `${this.dataFile}.${process.pid}.tmp`
-    writeFileSync(tmp, JSON.stringify(data))
+    writeFileSync(tmp, JSON.stringify(data), {mode: PRIVATE_FILE_MODE})
     renameSync(tmp, this.dataFile)
   }
 

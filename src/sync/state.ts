@@ -5,7 +5,7 @@ import path from 'node:path'
 import knexFactory, {type Knex} from 'knex'
 
 import {AppError} from '../errors.js'
-import {ensurePrivateDir, narrowFileMode, PRIVATE_FILE_MODE, readOrCreatePrivateFile} from '../local-files.js'
+import {ensurePrivateDir, localStorageError, narrowFileMode, PRIVATE_FILE_MODE, readOrCreatePrivateFile} from '../local-files.js'
 
 /**
  * The local state (product.md §4 "State"): SQLite in the data dir, never in the clinic's database.
@@ -209,9 +209,16 @@ export class SyncState {
   }
 
   static async open(dataDir: string): Promise<SyncState> {
-    prepareStateFiles(dataDir)
-    const key = readOrCreateStateKey(dataDir)
-    const knex = knexFactory({client: 'better-sqlite3', connection: {filename: stateFilePath(dataDir)}, useNullAsDefault: true})
+    const file = stateFilePath(dataDir)
+    const storageError = (error: unknown) => localStorageError(error, {where: file, what: 'the local state'})
+    let key: Buffer
+    try {
+      prepareStateFiles(dataDir)
+      key = readOrCreateStateKey(dataDir)
+    } catch (error) {
+      throw localStorageError(error, {what: 'the local state'}) ?? error
+    }
+    const knex = knexFactory({client: 'better-sqlite3', connection: {filename: file}, useNullAsDefault: true})
     const state = new SyncState(knex, key)
     try {
       await knex.raw('PRAGMA journal_mode = WAL')
@@ -227,12 +234,15 @@ export class SyncState {
       if (applied.includes('003_hash_written_values')) await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)')
     } catch (error) {
       await knex.destroy()
-      throw new AppError(`cannot open the local state ${stateFilePath(dataDir)}: ${(error as Error).message}`, {
-        hint: 'check that the data directory is writable (IDENT_AMO_DATA_DIR)',
-        code: 'E_STATE',
-      })
+      throw (
+        storageError(error) ??
+        new AppError(`cannot open the local state ${file}: ${(error as Error).message}`, {
+          hint: 'check that the data directory is writable (IDENT_AMO_DATA_DIR)',
+          code: 'E_STATE',
+        })
+      )
     }
-    return state
+    return withStorageErrors(state, storageError)
   }
 
   async close(): Promise<void> {
@@ -431,4 +441,26 @@ function toLink(row: LinkRow): LinkRecord {
     refusedFields: JSON.parse(row.refused_fields ?? '{}') as Record<string, string>,
     writtenAt: row.written_at,
   }
+}
+
+/**
+ * The state whose every method turns a full disk, a read-only file system or a damaged file into an
+ * error that says so (SQLite's own words are "database or disk is full", and which disk is unsaid).
+ */
+function withStorageErrors(state: SyncState, translate: (error: unknown) => AppError | undefined): SyncState {
+  return new Proxy(state, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver)
+      // the class's methods only: `knex` and `writtenValueKey` are handed out as they are
+      if (typeof value !== 'function' || property === 'constructor' || !Object.hasOwn(SyncState.prototype, property)) return value
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args)
+        return result instanceof Promise
+          ? result.catch((error: unknown) => {
+              throw translate(error) ?? error
+            })
+          : result
+      }
+    },
+  })
 }

@@ -1,4 +1,4 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -33,6 +33,11 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
       await sandbox.close()
       expect(readdirSync(path.dirname(file))).to.deep.equal(['sandbox.json'])
       expect(() => JSON.parse(readFileSync(file, 'utf8'))).to.not.throw()
+      if (process.platform !== 'win32') {
+        // it holds tokens: for the user alone
+        expect((statSync(file).mode & 0o777).toString(8)).to.equal('600')
+        expect((statSync(path.dirname(file)).mode & 0o777).toString(8)).to.equal('700')
+      }
 
       sandbox = await startSandbox({rateLimit: 0, dataFile: file})
       const c = await call<ContactBody>(sandbox, 'GET', `/api/v4/contacts/${firstId}`)
