@@ -93,6 +93,7 @@ export function emailsInText(raw: string | null | undefined): {emails: string[];
 }
 
 /** C0 and C1 control characters (NUL, ESC, DEL…) other than tab and line breaks. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g
 /** Bidirectional embeddings, overrides, isolates and marks (U+202E shows text backwards), and a stray BOM. */
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g

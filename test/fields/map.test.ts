@@ -102,6 +102,7 @@ describe('fields: patient → desired contact', () => {
     expect(field(d, 'email')!.value).to.deep.equal(['ivan@example.ru'])
     expect(field(d, 'phone')!.value).to.deep.equal(['+79251234567'])
     const sent = JSON.stringify(buildCreate(d))
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     expect(sent).to.not.match(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/)
   })
 
