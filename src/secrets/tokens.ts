@@ -57,7 +57,7 @@ export interface AppTokenProvider extends TokenProvider {
  * Tokens for the amoCRM client (product.md §3). AMOCRM_ACCESS_TOKEN from the environment is used as
  * is. Otherwise the stored tokens: a long-lived token as is; an OAuth access token is refreshed ahead
  * of its expiry and after a 401 — once per process however many callers ask (single flight), and one
- * process at a time (a lock in the data dir), writing the new pair to the store before using it.
+ * process at a time (a lock next to the tokens, in the config dir), writing the new pair to the store before using it.
  */
 export function createTokenProvider(options: TokenProviderOptions): AppTokenProvider {
   const token = options.config.amocrm.accessToken
@@ -122,7 +122,7 @@ class StoredTokenProvider implements AppTokenProvider {
   }
 
   private async refreshUnderLock(using: string, stats: ApiStats | undefined): Promise<string> {
-    const release = await acquireTokenLock(this.dirs.dataDir)
+    const release = await acquireTokenLock(this.dirs.configDir)
     try {
       // Whoever held the lock before us may have refreshed already: use theirs rather than burn ours.
       const stored = await this.readOrFail()
@@ -246,8 +246,8 @@ export async function readStoredTokens(store: SecretStore): Promise<StoredTokens
 }
 
 /** Replaces the stored tokens (after `auth login`), under the token lock so that no refresh overwrites them. */
-export async function saveStoredTokens(store: SecretStore, dataDir: string, tokens: StoredTokens): Promise<void> {
-  const release = await acquireTokenLock(dataDir)
+export async function saveStoredTokens(store: SecretStore, configDir: string, tokens: StoredTokens): Promise<void> {
+  const release = await acquireTokenLock(configDir)
   try {
     await store.set(SECRET_KEYS.tokens, JSON.stringify(tokens))
   } finally {
@@ -261,8 +261,8 @@ const defaultRefresh: RefreshTokens = async (request) => {
 }
 
 /** Removes the stored tokens (`auth logout`), under the token lock so that no refresh in flight writes them back. */
-export async function deleteStoredTokens(store: SecretStore, dataDir: string): Promise<boolean> {
-  const release = await acquireTokenLock(dataDir)
+export async function deleteStoredTokens(store: SecretStore, configDir: string): Promise<boolean> {
+  const release = await acquireTokenLock(configDir)
   try {
     return await store.delete(SECRET_KEYS.tokens)
   } finally {

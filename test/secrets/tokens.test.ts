@@ -17,7 +17,7 @@ import {
 } from '../../src/secrets/index.js'
 import {MemorySecretStore} from './helpers.js'
 
-const BASE_URL = 'http://sandbox.test'
+const BASE_URL = 'https://sandbox.test'
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0)
 const HOUR = 3600 * 1000
 
@@ -224,9 +224,9 @@ describe('token lifecycle', () => {
     expect(refreshCalls).to.have.length(0)
   })
 
-  it('takes over a lock left behind by a process that died while refreshing, and releases its own', async () => {
+  it('takes over a lock left behind (next to the tokens, in the config dir) by a process that died while refreshing, and releases its own', async () => {
     storeTokens({expiresAt: NOW - 1})
-    const lock = tokenLockPath(path.join(dir, 'data'))
+    const lock = tokenLockPath(path.join(dir, 'config'))
     mkdirSync(lock, {recursive: true})
     const longAgo = new Date(Date.now() - 120_000)
     utimesSync(lock, longAgo, longAgo)
