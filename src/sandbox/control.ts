@@ -1,3 +1,4 @@
+import {isLoopbackHost} from '../config/index.js'
 import {faultFromJson} from './faults.js'
 import {json, type SandboxResponse} from './http.js'
 import {SandboxValidationError} from './problems.js'
@@ -28,7 +29,38 @@ const ROUTES: Array<[string, string]> = [
   ['POST /_sandbox/reset', 'a fresh account: data, tokens, faults, stats, block and clock'],
 ]
 
-/** `/_sandbox/…`: no auth, not rate-limited, not recorded. */
+/**
+ * Why a control request is refused, if it is: the control API has no authentication, so it answers
+ * only what cannot come from a web page. A page's request reaching 127.0.0.1 through DNS rebinding
+ * carries its own host name in `Host` (only loopback names are accepted), and a page can send a POST
+ * without asking first only as a form or `text/plain` (changes take `Content-Type: application/json`).
+ */
+export function refusedControlRequest(
+  host: string | undefined,
+  method: string,
+  contentType: string | undefined,
+): SandboxResponse | undefined {
+  let hostname: string | undefined
+  try {
+    hostname = host ? new URL(`http://${host}`).hostname : undefined
+  } catch {
+    hostname = undefined
+  }
+  if (hostname === undefined || !isLoopbackHost(hostname))
+    return fail(
+      403,
+      `the control API answers only requests addressed to this machine (Host localhost, 127.0.0.1 or [::1]), not Host ${host === undefined ? '(none)' : JSON.stringify(host)}`,
+    )
+  const json = /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType ?? '')
+  if (method !== 'GET' && method !== 'HEAD' && !json)
+    return fail(
+      415,
+      `control requests that change something take a JSON body with Content-Type: application/json, not ${contentType ?? 'none'}`,
+    )
+  return undefined
+}
+
+/** `/_sandbox/…`: no auth, not rate-limited, not recorded; see `refusedControlRequest` for what it refuses. */
 export function handleControl(s: SandboxServer, method: string, url: URL, rawBody: string, base: string): SandboxResponse {
   let body: unknown
   try {

@@ -8,7 +8,7 @@ import {AppError} from '../errors.js'
 import {PRIVATE_DIR_MODE, PRIVATE_FILE_MODE} from '../local-files.js'
 import {handleApi} from './api.js'
 import {ControllableClock, type SandboxClock} from './clock.js'
-import {handleControl} from './control.js'
+import {handleControl, refusedControlRequest} from './control.js'
 import {FaultQueue, type FaultKind, type FaultSpec} from './faults.js'
 import {
   BodyTooLargeError,
@@ -342,6 +342,8 @@ class SandboxServer {
     const base = baseUrlOf(req, `127.0.0.1:${this.port}`)
 
     if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+      const refused = refusedControlRequest(req.headers.host, method, req.headers['content-type'])
+      if (refused) return send(res, refused)
       let body: string
       try {
         body = await readBody(req)

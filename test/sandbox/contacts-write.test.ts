@@ -202,7 +202,10 @@ describe('sandbox: writing contacts', () => {
     })
 
     it('refuses the values it is told to, quoting them as amoCRM may (refuseValues)', async () => {
-      const patched = await call(sandbox(), 'PATCH', '/_sandbox/settings', {body: {refuseValues: ['+79504425160', 'Отказной']}})
+      const patched = await call(sandbox(), 'PATCH', '/_sandbox/settings', {
+        body: {refuseValues: ['+79504425160', 'Отказной']},
+        token: null,
+      })
       expect(patched.status).to.equal(200)
       const res = await post([
         {name: 'fine', custom_fields_values: [{field_code: 'PHONE', values: [{value: '+79251234567'}]}]},

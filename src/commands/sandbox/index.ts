@@ -25,7 +25,7 @@ export interface SandboxCommandResult {
 
 export default class SandboxCommand extends BaseCommand<typeof SandboxCommand> {
   static override summary = 'Run the built-in amoCRM API v4 sandbox on this machine (loopback only).'
-  static override description = `A local emulation of the amoCRM API v4 parts ident-amo uses: contacts, contact custom fields, account, OAuth 2.0 (the consent page auto-approves), the 7 requests/second limit. It listens on 127.0.0.1 only and keeps its data in memory, or in --data FILE across runs. Point the tool at it with AMOCRM_BASE_URL and the printed long-lived token. /_sandbox/ on the same port is a control API (stats, fault injection, clock, seeding contacts, reset) for tests and integrators.
+  static override description = `A local emulation of the amoCRM API v4 parts ident-amo uses: contacts, contact custom fields, account, OAuth 2.0 (the consent page auto-approves), the 7 requests/second limit. It listens on 127.0.0.1 only and keeps its data in memory, or in --data FILE across runs. Point the tool at it with AMOCRM_BASE_URL and the printed long-lived token. /_sandbox/ on the same port is a control API (stats, fault injection, clock, seeding contacts, reset) for tests and integrators; it has no authentication, so it answers only requests addressed to this machine (Host localhost, 127.0.0.1 or [::1]) and takes changes only as JSON (Content-Type: application/json) — nothing a web page can send.
 
 Runs until Ctrl+C (exit code 130) or SIGTERM (exit code 0). With --json, one JSON document with the address and credentials is printed at start.`
   static override examples = [
