@@ -61,7 +61,10 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
     en: 'a long-lived token; when set, no stored token is used or refreshed',
     ru: 'долгосрочный токен; если задан, сохранённые токены не используются и не обновляются',
   },
-  AMOCRM_RATE_LIMIT: {en: 'requests per second to amoCRM', ru: 'запросов в секунду к amoCRM'},
+  AMOCRM_RATE_LIMIT: {
+    en: 'requests per second to amoCRM, shared by the processes of one account (counted in the config directory)',
+    ru: 'запросов в секунду к amoCRM, общих для всех процессов одного аккаунта (счёт ведётся в каталоге конфигурации)',
+  },
   SYNC_INTERVAL_MINUTES: {
     en: 'incremental interval in `sync watch` (decimals allowed)',
     ru: 'интервал инкрементальной синхронизации в `sync watch`, минут (можно дробное число)',

@@ -123,7 +123,7 @@ export const SETTINGS = [
     max: 50,
     default: '7',
     group: 'amoCRM',
-    describe: 'requests per second to amoCRM',
+    describe: 'requests per second to amoCRM, shared by the processes of one account (counted in the config directory)',
   },
   {
     env: 'SYNC_INTERVAL_MINUTES',
