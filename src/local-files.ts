@@ -29,7 +29,7 @@ function narrowMode(target: string, mode: number): void {
   if (process.platform === 'win32') return
   try {
     const stat = statSync(target)
-    // only what this tool keeps: never a device (LOG_FILE=/dev/stdout) or someone else's file
+    // only what this tool keeps: never a device (LOG_FILE=/dev/stderr) or someone else's file
     if (!stat.isFile() && !stat.isDirectory()) return
     if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) chmodSync(target, mode)
   } catch {

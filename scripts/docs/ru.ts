@@ -76,7 +76,10 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
   },
   SYNC_BATCH_SIZE: {en: 'contacts per write request (1–250)', ru: 'контактов в одном запросе записи (1–250)'},
   LOG_LEVEL: {en: 'log level', ru: 'уровень журнала'},
-  LOG_FILE: {en: 'log file (default `<dataDir>/logs/sync.log`)', ru: 'файл журнала (по умолчанию `<dataDir>/logs/sync.log`)'},
+  LOG_FILE: {
+    en: 'log file (default `<dataDir>/logs/sync.log`), or a device such as `/dev/stderr` (not rotated)',
+    ru: 'файл журнала (по умолчанию `<dataDir>/logs/sync.log`) или устройство, например `/dev/stderr` (без ротации)',
+  },
 }
 
 /** By field key (src/fields/catalogue.ts `value`, and `source` where it is not a table name). */

@@ -149,7 +149,12 @@ export const SETTINGS = [
     group: 'logs',
     describe: 'log level',
   },
-  {env: 'LOG_FILE', kind: 'path', group: 'logs', describe: 'log file (default `<dataDir>/logs/sync.log`)'},
+  {
+    env: 'LOG_FILE',
+    kind: 'path',
+    group: 'logs',
+    describe: 'log file (default `<dataDir>/logs/sync.log`), or a device such as `/dev/stderr` (not rotated)',
+  },
 ] as const satisfies readonly SettingDef[]
 
 export type SettingName = (typeof SETTINGS)[number]['env']

@@ -25,7 +25,7 @@ export interface FileLoggerOptions {
 /**
  * The sync log: JSON lines in `<dataDir>/logs/sync.log` (or LOG_FILE), rotated at 10 MB by
  * rotating-file-stream, rotated files older than 30 days removed; the directory it creates 0700, the
- * files 0600. LOG_FILE may also name a device or a pipe (`/dev/stdout`): written as is, not rotated.
+ * files 0600. LOG_FILE may also name a device or a pipe (`/dev/stderr`): written as is, not rotated.
  *
  * Logging never stops a sync: when the log cannot be written (a full disk, a read-only or missing
  * directory) its lines are dropped, stderr says so once, and the log is tried again a minute later.
