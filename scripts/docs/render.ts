@@ -1,7 +1,8 @@
 /**
  * The generated parts of the documentation, so that none of it can drift from the code:
  *
- * - the configuration table of both READMEs, from `SETTINGS` (src/config/settings.ts);
+ * - the configuration table of both READMEs, from `SETTINGS` (src/config/settings.ts), and the table
+ *   of the deals keys of the config file, from `DEAL_KEYS` (src/config/deals.ts);
  * - the "what is synced" table, from the field catalogue (`catalogueMarkdownTable()`);
  * - the command reference `docs/commands/*.md` and its index in both READMEs, from the commands
  *   themselves (`oclif readme --multi`, run on the built CLI).
@@ -13,9 +14,9 @@ import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileS
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {SETTINGS, type SettingDef} from '../../src/config/index.js'
+import {DEAL_KEYS, SETTINGS, type SettingDef} from '../../src/config/index.js'
 import {catalogueMarkdownTable} from '../../src/fields/docs.js'
-import {RU_FIELD_VALUES, RU_SETTINGS} from './ru.js'
+import {RU_DEAL_KEYS, RU_FIELD_VALUES, RU_SETTINGS} from './ru.js'
 
 export type DocLanguage = 'en' | 'ru'
 
@@ -60,6 +61,26 @@ export function settingsMarkdownTable(lang: DocLanguage): string {
   for (const setting of SETTINGS as readonly SettingDef[]) {
     const secret = setting.secret ? ' 🔑' : ''
     lines.push(`| \`${setting.env}\`${secret} | ${cell(settingMeaning(setting, lang))} | ${cell(defaultText(setting, lang))} |`)
+  }
+  return lines.join('\n')
+}
+
+/** The deals keys of the config file (`DEAL_KEYS`): key, meaning, default; Russian texts from `RU_DEAL_KEYS`. */
+export function dealKeysMarkdownTable(lang: DocLanguage): string {
+  const head = lang === 'ru' ? ['ключ', 'значение', 'по умолчанию'] : ['key', 'meaning', 'default']
+  const lines = [`| ${head.join(' | ')} |`, '|---|---|---|']
+  for (const def of DEAL_KEYS) {
+    let meaning = def.describe
+    let byDefault = def.default ?? ''
+    if (lang === 'ru') {
+      const ru = RU_DEAL_KEYS[def.key]
+      if (!ru) throw new Error(`no Russian description for ${def.key}: add it to scripts/docs/ru.ts`)
+      if (ru.en !== def.describe || (ru.default?.en ?? '') !== byDefault)
+        throw new Error(`the description or default of ${def.key} changed: update its Russian text and 'en' in scripts/docs/ru.ts`)
+      meaning = ru.ru
+      byDefault = ru.default?.ru ?? ''
+    }
+    lines.push(`| \`${def.key}\` | ${cell(meaning)} | ${cell(byDefault)} |`)
   }
   return lines.join('\n')
 }
@@ -122,9 +143,10 @@ export function replaceBlock(text: string, tag: string, body: string): string {
   return `${text.slice(0, start + open.length)}\n${body}\n${text.slice(stop)}`
 }
 
-/** A README with its settings and fields tables regenerated. */
+/** A README with its settings, deals keys and fields tables regenerated. */
 export function withGeneratedTables(text: string, lang: DocLanguage): string {
-  return replaceBlock(replaceBlock(text, 'settings', settingsMarkdownTable(lang)), 'fields', fieldsMarkdownTable(lang))
+  const settings = replaceBlock(text, 'settings', settingsMarkdownTable(lang))
+  return replaceBlock(replaceBlock(settings, 'dealsettings', dealKeysMarkdownTable(lang)), 'fields', fieldsMarkdownTable(lang))
 }
 
 /**

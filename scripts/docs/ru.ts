@@ -75,6 +75,18 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
     ru: 'часовой пояс клиники для расписания, возраста и дат (по умолчанию — пояс аккаунта, иначе системный)',
   },
   SYNC_BATCH_SIZE: {en: 'contacts per write request (1–250)', ru: 'контактов в одном запросе записи (1–250)'},
+  DEALS: {
+    en: 'appointments → deals: every IDENT reception in the window becomes an amoCRM deal (config key `deals.enabled`)',
+    ru: 'приёмы → сделки: каждый приём IDENT в окне становится сделкой amoCRM (ключ файла настроек `deals.enabled`)',
+  },
+  DEALS_HISTORY_DAYS: {
+    en: 'receptions from this many days back (and all future ones) become deals',
+    ru: 'сделками становятся приёмы за столько последних дней (и все будущие)',
+  },
+  DEALS_NO_SHOW_HOURS: {
+    en: 'hours after the planned end of a visit with no sign of the patient before the deal moves to "no show"',
+    ru: 'через сколько часов после планового окончания приёма без признаков визита сделка переходит в «Не пришёл»',
+  },
   LOG_LEVEL: {en: 'log level', ru: 'уровень журнала'},
   LOG_FILE: {
     en: 'log file (default `<dataDir>/logs/sync.log`), or a device such as `/dev/stderr` (not rotated)',
@@ -120,4 +132,43 @@ export const RU_FIELD_VALUES: Readonly<Record<string, Translation & {source?: Tr
   advance: {en: 'rubles, 2 decimals', ru: 'рубли, 2 знака после запятой', source: {en: 'balance', ru: 'баланс (см. ниже)'}},
   debt: {en: 'rubles, 2 decimals', ru: 'рубли, 2 знака после запятой', source: {en: 'balance', ru: 'баланс (см. ниже)'}},
   ident_id: {en: 'the patient id as a decimal string', ru: 'ID пациента десятичной строкой'},
+}
+
+/** By deals key (src/config/deals.ts `DEAL_KEYS`): the meaning and, where there is one, the default. */
+export const RU_DEAL_KEYS: Readonly<Record<string, Translation & {default?: Translation}>> = {
+  'deals.pipeline_id': {
+    en: 'id of the amoCRM pipeline of the deals (`fields create` makes «Приёмы IDENT» and saves it)',
+    ru: 'id воронки сделок в amoCRM (`fields create` создаёт «Приёмы IDENT» и сохраняет его)',
+  },
+  'deals.stages.<key>': {
+    en: 'id of the stage for each key: booked, came, done, paid, cancelled, no_show (`fields check --fix` finds them by name)',
+    ru: 'id этапа для каждого ключа: booked, came, done, paid, cancelled, no_show (`fields check --fix` находит их по названию)',
+    default: {en: 'paid `142`, cancelled `143`', ru: 'paid `142`, cancelled `143`'},
+  },
+  'deals.protected_stages': {
+    en: 'stage ids the tool never moves a deal out of, comma-separated',
+    ru: 'id этапов, из которых программа никогда не переносит сделку, через запятую',
+  },
+  'deals.claim': {
+    en: "a patient's first booking takes the open deal a manager made for the contact",
+    ru: 'первая запись пациента занимает открытую сделку, которую менеджер завёл на контакт',
+    default: {en: '`true`', ru: '`true`'},
+  },
+  'deals.claim_pipelines': {
+    en: 'pipeline ids where deals are claimed, comma-separated',
+    ru: 'id воронок, в которых занимаются сделки, через запятую',
+    default: {en: 'the deals pipeline', ru: 'воронка сделок'},
+  },
+  'deals.responsible_user_id': {
+    en: 'amoCRM user responsible for deals whose doctor has no user of their own',
+    ru: 'ответственный пользователь amoCRM для сделок, у врача которых нет своего пользователя',
+  },
+  'deals.users.<staff id>': {
+    en: 'amoCRM user id of an IDENT doctor (`Staffs.ID`)',
+    ru: 'id пользователя amoCRM для врача IDENT (`Staffs.ID`)',
+  },
+  'fields.deal.<key>.id': {
+    en: 'amoCRM id of a deal field (reception_id, start, end, doctor, chair, branch, services, ident_status, cancel_reason, first_visit); `fields.deal.<key> false` never sends it',
+    ru: 'id поля сделки в amoCRM (reception_id, start, end, doctor, chair, branch, services, ident_status, cancel_reason, first_visit); `fields.deal.<key> false` — никогда не отправлять его',
+  },
 }

@@ -1,4 +1,23 @@
-import type {Account, Contact, ContactWrite, ContactWriteResult, CustomFieldCreate, CustomFieldDef} from './types.js'
+import type {ListLeadsParams} from './leads.js'
+import type {
+  Account,
+  Contact,
+  ContactWrite,
+  ContactWriteResult,
+  CustomFieldCreate,
+  CustomFieldDef,
+  Lead,
+  LeadWrite,
+  LeadWriteResult,
+  LossReason,
+  LossReasonCreate,
+  Pipeline,
+  PipelineCreate,
+  PipelineStatus,
+  StatusCreate,
+} from './types.js'
+
+export type {ListLeadsParams} from './leads.js'
 
 export interface ListContactsParams {
   /** Fuzzy full-text search (amocrm-api-v4.md §3.6): every hit must be verified by the caller. */
@@ -42,5 +61,26 @@ export interface AmoApi {
   /** All contact custom fields (every page). */
   listCustomFields(): Promise<CustomFieldDef[]>
   createCustomFields(defs: CustomFieldCreate[]): Promise<CustomFieldDef[]>
+  /** Pages of deals (≤ 250 each), following `_links.next`; a 204 ends it. */
+  listLeads(params?: ListLeadsParams): AsyncGenerator<Lead[]>
+  /**
+   * Batch create (≤ 250), contacts linked through `_embedded.contacts`. Rejects like `createContacts`:
+   * `AmoValidationError` (nothing applied; also for amoCRM's "Invalid request body" answer) or
+   * `AmoOutcomeUnknownError` (reconcile before retrying).
+   */
+  createLeads(items: LeadWrite[]): Promise<LeadWriteResult[]>
+  /** Batch update (≤ 250, every element with `id`): stage, price, loss reason, fields; safe to retry. */
+  updateLeads(items: LeadWrite[]): Promise<LeadWriteResult[]>
+  /** Every pipeline with its stages (142/143 included). */
+  listPipelines(): Promise<Pipeline[]>
+  /** Creates pipelines with their stages; an unknown outcome must be reconciled (by name) before retrying. */
+  createPipelines(items: PipelineCreate[]): Promise<Pipeline[]>
+  /** Adds stages to an existing pipeline. */
+  createPipelineStatuses(pipelineId: number, items: StatusCreate[]): Promise<PipelineStatus[]>
+  listLossReasons(): Promise<LossReason[]>
+  createLossReasons(items: LossReasonCreate[]): Promise<LossReason[]>
+  /** All deal custom fields (every page). */
+  listLeadCustomFields(): Promise<CustomFieldDef[]>
+  createLeadCustomFields(defs: CustomFieldCreate[]): Promise<CustomFieldDef[]>
   readonly stats: ApiStats
 }

@@ -3,10 +3,35 @@ import type {Logger} from 'pino'
 import type {AmoApi, ApiStats, ListContactsParams} from './api.js'
 import {AmoHttpError, AmoInvalidRequestError, AmoOutcomeUnknownError, AmoValidationError} from './errors.js'
 import {AmoHttp, redactedPath, type HttpMethod, type HttpResponse} from './http.js'
+import {
+  checkLeadWrites,
+  checkPipelineCreates,
+  checkStatusCreates,
+  leadSearchParams,
+  type ListLeadsParams,
+  requestBodyProblems,
+} from './leads.js'
 import {DEFAULT_RATE_LIMIT, getSharedRateLimiter, type RateLimiter} from './rate-limiter.js'
 import {retryOptions, type RetryOptions} from './retry.js'
 import type {TokenProvider} from './tokens.js'
-import type {Account, Contact, ContactWrite, ContactWriteResult, CustomFieldCreate, CustomFieldDef, ValidationProblem} from './types.js'
+import type {
+  Account,
+  Contact,
+  ContactWrite,
+  ContactWriteResult,
+  CustomFieldCreate,
+  CustomFieldDef,
+  Lead,
+  LeadWrite,
+  LeadWriteResult,
+  LossReason,
+  LossReasonCreate,
+  Pipeline,
+  PipelineCreate,
+  PipelineStatus,
+  StatusCreate,
+  ValidationProblem,
+} from './types.js'
 
 /** amoCRM's limit for list pages and write batches. */
 export const MAX_BATCH = 250
@@ -110,13 +135,7 @@ export class AmoClient implements AmoApi {
   }
 
   async listCustomFields(): Promise<CustomFieldDef[]> {
-    const fields: CustomFieldDef[] = []
-    for await (const page of this.#pages<'custom_fields', CustomFieldDef>(
-      this.#url('/api/v4/contacts/custom_fields', new URLSearchParams({limit: String(MAX_BATCH)})),
-      'custom_fields',
-    ))
-      fields.push(...page)
-    return fields
+    return this.#all<'custom_fields', CustomFieldDef>('/api/v4/contacts/custom_fields', 'custom_fields')
   }
 
   async createCustomFields(defs: CustomFieldCreate[]): Promise<CustomFieldDef[]> {
@@ -126,6 +145,74 @@ export class AmoClient implements AmoApi {
       'custom_fields',
       defs,
     )
+  }
+
+  // ---- deals, pipelines, loss reasons, deal fields ------------------------------------------------
+
+  async *listLeads(params: ListLeadsParams = {}): AsyncGenerator<Lead[]> {
+    yield* this.#pages<'leads', Lead>(this.#url('/api/v4/leads', leadSearchParams(params, MAX_BATCH)), 'leads')
+  }
+
+  async createLeads(items: LeadWrite[]): Promise<LeadWriteResult[]> {
+    checkLeadWrites(items, 'create')
+    return this.#writeBatch<'leads', LeadWriteResult>('POST', '/api/v4/leads', 'leads', items)
+  }
+
+  async updateLeads(items: LeadWrite[]): Promise<LeadWriteResult[]> {
+    checkLeadWrites(items, 'update')
+    return this.#writeBatch<'leads', LeadWriteResult>('PATCH', '/api/v4/leads', 'leads', items)
+  }
+
+  async listPipelines(): Promise<Pipeline[]> {
+    return this.#all<'pipelines', Pipeline>('/api/v4/leads/pipelines', 'pipelines', false)
+  }
+
+  async createPipelines(items: PipelineCreate[]): Promise<Pipeline[]> {
+    checkPipelineCreates(items)
+    return this.#writeBatch<'pipelines', Pipeline & {request_id?: string}>('POST', '/api/v4/leads/pipelines', 'pipelines', items)
+  }
+
+  async createPipelineStatuses(pipelineId: number, items: StatusCreate[]): Promise<PipelineStatus[]> {
+    if (!Number.isInteger(pipelineId) || pipelineId <= 0)
+      throw new AmoInvalidRequestError(`a pipeline id must be a positive whole number, got ${pipelineId}`)
+    checkStatusCreates(items, `new stages of pipeline ${pipelineId}`)
+    return this.#writeBatch<'statuses', PipelineStatus & {request_id?: string}>(
+      'POST',
+      `/api/v4/leads/pipelines/${pipelineId}/statuses`,
+      'statuses',
+      items,
+    )
+  }
+
+  async listLossReasons(): Promise<LossReason[]> {
+    return this.#all<'loss_reasons', LossReason>('/api/v4/leads/loss_reasons', 'loss_reasons')
+  }
+
+  async createLossReasons(items: LossReasonCreate[]): Promise<LossReason[]> {
+    for (const [index, item] of items.entries())
+      if (typeof item.name !== 'string' || item.name.trim() === '') throw new AmoInvalidRequestError(`loss reason ${index} has no name`)
+    return this.#writeBatch<'loss_reasons', LossReason & {request_id?: string}>('POST', '/api/v4/leads/loss_reasons', 'loss_reasons', items)
+  }
+
+  async listLeadCustomFields(): Promise<CustomFieldDef[]> {
+    return this.#all<'custom_fields', CustomFieldDef>('/api/v4/leads/custom_fields', 'custom_fields')
+  }
+
+  async createLeadCustomFields(defs: CustomFieldCreate[]): Promise<CustomFieldDef[]> {
+    return this.#writeBatch<'custom_fields', CustomFieldDef & {request_id?: string}>(
+      'POST',
+      '/api/v4/leads/custom_fields',
+      'custom_fields',
+      defs,
+    )
+  }
+
+  /** Every page of a settings list (fields, loss reasons; pipelines are not paged). */
+  async #all<K extends string, T>(path: string, key: K, paged = true): Promise<T[]> {
+    const items: T[] = []
+    const url = this.#url(path, paged ? new URLSearchParams({limit: String(MAX_BATCH)}) : undefined)
+    for await (const page of this.#pages<K, T>(url, key)) items.push(...page)
+    return items
   }
 
   #url(path: string, searchParams?: URLSearchParams): string {
@@ -197,7 +284,11 @@ export class AmoClient implements AmoApi {
     const duplicate = requestIds.find((id, index) => requestIds.indexOf(id) !== index)
     if (duplicate !== undefined) throw new AmoInvalidRequestError(`request_id '${duplicate}' appears twice in one batch`)
     const where = `${method} ${path}`
-    const response = await this.#call(method, this.#url(path), {json: body})
+    const response = await this.#call(method, this.#url(path), {json: body}).catch((error: unknown) => {
+      // amoCRM's other refusal of a whole batch (PHP #88): by deal id or request_id, nothing applied
+      const problems = error instanceof AmoHttpError && error.status === 400 ? requestBodyProblems(error.body, body) : undefined
+      throw problems ? new AmoValidationError(problems, problemText(error instanceof AmoHttpError ? error.body : undefined)) : error
+    })
     const returned = (response.body as Page<K, R> | undefined)?._embedded?.[key]
     if (!Array.isArray(returned)) return this.#unreadable(method, `${where} answered ${response.status} without _embedded.${key}`)
     const byRequestId = new Map(returned.filter((r) => r && typeof r.request_id === 'string').map((r) => [r.request_id!, r]))

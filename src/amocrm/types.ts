@@ -128,3 +128,130 @@ export interface ValidationProblem {
   path: string
   detail: string
 }
+
+// ---- deals, pipelines, loss reasons (/api/v4/leads…) ------------------------------------------------
+
+/** A deal as `GET /api/v4/leads` returns it. */
+export interface Lead {
+  id: number
+  name: string
+  /** Whole rubles on amocrm.ru. */
+  price: number
+  responsible_user_id?: number
+  group_id?: number
+  status_id: number
+  pipeline_id: number
+  /** Set only while the deal is lost (143). */
+  loss_reason_id?: number | null
+  created_by?: number
+  updated_by?: number
+  /** Unix seconds, UTC. */
+  created_at: number
+  updated_at: number
+  /** When it entered 142/143; null while open. */
+  closed_at?: number | null
+  closest_task_at?: number | null
+  is_deleted?: boolean
+  custom_fields_values: ContactCustomFieldRead[] | null
+  account_id?: number
+  _links?: {self: {href: string}}
+  _embedded?: {
+    tags: Array<{id: number; name: string; color?: string | null}>
+    companies: Array<{id: number}>
+    /** With `with=contacts`. */
+    contacts?: Array<{id: number; is_main: boolean}>
+    /** With `with=loss_reason`, when the deal has one. */
+    loss_reason?: LossReason[]
+  }
+}
+
+export interface TagWrite {
+  id?: number
+  name?: string
+}
+
+/** An element of a deals batch create (no `id`) or update (`id` required). */
+export interface LeadWrite {
+  id?: number
+  request_id?: string
+  name?: string
+  /** A whole number ≥ 0. */
+  price?: number
+  pipeline_id?: number
+  status_id?: number
+  /** Only together with `status_id: 143`; null clears it. */
+  loss_reason_id?: number | null
+  responsible_user_id?: number
+  custom_fields_values?: ContactCustomFieldWrite[]
+  _embedded?: {
+    /** Creates only: the contacts the new deal is linked to. */
+    contacts?: Array<{id: number; is_main?: boolean}>
+    /** Replaces the deal's tags. */
+    tags?: TagWrite[]
+  }
+  tags_to_add?: TagWrite[]
+  tags_to_delete?: TagWrite[]
+}
+
+/** Result of a deals batch create or update, one per element, in request order. */
+export interface LeadWriteResult {
+  id: number
+  request_id: string
+  updated_at?: number
+}
+
+/** A stage of a pipeline. `type` 1 is the "unsorted" incoming stage; 142/143 are in every pipeline. */
+export interface PipelineStatus {
+  id: number
+  name: string
+  sort: number
+  is_editable: boolean
+  pipeline_id: number
+  color: string
+  type: number
+  account_id?: number
+}
+
+export interface Pipeline {
+  id: number
+  name: string
+  sort: number
+  is_main: boolean
+  is_unsorted_on: boolean
+  is_archive: boolean
+  account_id?: number
+  _embedded: {statuses: PipelineStatus[]}
+}
+
+/** A stage to create: in a new pipeline, or added to one (`/pipelines/{id}/statuses`). */
+export interface StatusCreate {
+  name: string
+  sort?: number
+  /** One of `STATUS_COLORS`. */
+  color?: string
+  request_id?: string
+}
+
+export interface PipelineCreate {
+  name: string
+  sort?: number
+  is_main?: boolean
+  is_unsorted_on?: boolean
+  request_id?: string
+  /** Stages can be given only here, when the pipeline is created (or added later, one request per pipeline). */
+  _embedded: {statuses: StatusCreate[]}
+}
+
+export interface LossReason {
+  id: number
+  name: string
+  sort: number
+  created_at?: number
+  updated_at?: number
+}
+
+export interface LossReasonCreate {
+  name: string
+  sort?: number
+  request_id?: string
+}

@@ -1,30 +1,44 @@
 import {existsSync} from 'node:fs'
 
 import {ConfigError, UsageError} from '../errors.js'
-import {configFilePath, isSettingName, openConfigFile, validateSetting} from './load.js'
-import {SETTING_BY_NAME} from './settings.js'
+import type {DealStageKey} from '../fields/deal-catalogue.js'
+import {dealConfigEntry} from './deals.js'
+import {configFilePath, openConfigFile, validateSetting} from './load.js'
+import {settingByKey} from './settings.js'
 
 /**
- * Writes one key of the config file, after validating it. Keys are setting names (`DB_HOST`),
- * `fields.<key>.id`, `fields.<key>` (`false` disables a field, `true` enables it again),
- * `ident.tables.<Table>` and `ident.columns.<Table>.<Column>` (renames for clinics whose IDENT differs).
- * An empty value removes the key. Secrets are refused here: they belong in the keychain.
+ * Writes one key of the config file, after validating it. Keys are setting names (`DB_HOST`, or the
+ * setting's file key such as `deals.enabled`), `fields.<key>.id`, `fields.<key>` (`false` disables a
+ * field, `true` enables it again), the deals keys (`deals.pipeline_id`, `deals.stages.<key>`, …,
+ * `fields.deal.<key>.id`; see deals.ts), `ident.tables.<Table>` and `ident.columns.<Table>.<Column>`
+ * (renames for clinics whose IDENT differs). An empty value removes the key. Secrets are refused here:
+ * they belong in the keychain.
  */
 export function setConfigValue(configDir: string, key: string, value: string): {key: string; value: unknown} {
   const store = openConfigFile(configDir)
   const remove = value === ''
-  if (isSettingName(key)) {
-    const setting = SETTING_BY_NAME.get(key)!
+  const setting = settingByKey(key)
+  if (setting) {
     if (setting.secret)
       throw new UsageError(`${key} is a secret and is not kept in the config file`, 'the command stores it in the keychain instead')
+    // one place in the file: the file key when the setting has one (DEALS → deals.enabled)
+    const path = setting.fileKey ?? setting.env
+    if (!remove) validateSetting(setting, value)
+    store.delete(setting.env as never)
     if (remove) {
-      store.delete(key)
+      store.delete(path as never)
       return {key, value: undefined}
     }
-    validateSetting(setting, value)
-    store.set(key, value.trim())
+    store.set(path as never, value.trim() as never)
     return {key, value: value.trim()}
   }
+  const deal = dealConfigEntry(key, value)
+  if (deal) {
+    setNested(store, deal.path, deal.value)
+    return {key, value: deal.value}
+  }
+  if (key === 'fields.deal')
+    throw new UsageError('fields.deal holds the deal fields', 'set one of them: fields.deal.<key>.id, or fields.deal.<key> false')
   const fieldId = /^fields\.([a-z_]+)\.id$/.exec(key)
   if (fieldId) {
     if (remove) {
@@ -52,14 +66,41 @@ export function setConfigValue(configDir: string, key: string, value: string): {
   }
   throw new UsageError(
     `unknown configuration key '${key}'`,
-    'use a setting name such as DB_HOST (see `ident-amo config show`), fields.<key>.id, ident.tables.<Table> or ident.columns.<Table>.<Column>',
+    'use a setting name such as DB_HOST (see `ident-amo config show`), fields.<key>.id, a deals key (deals.pipeline_id, deals.stages.<key>, …, fields.deal.<key>.id), ident.tables.<Table> or ident.columns.<Table>.<Column>',
   )
 }
 
-/** Saves several field ids at once (for `fields check --fix` and `fields create`). */
-export function saveFieldIds(configDir: string, ids: Record<string, number>): void {
+/**
+ * Sets (or, for undefined, removes) a dotted path by plain objects. conf's own dotted paths would make
+ * `deals.users.17` an array with 17 empty slots. An id for a field that was switched off (`false`)
+ * switches it back on.
+ */
+function setNested(store: ReturnType<typeof openConfigFile>, dotted: string, value: unknown): void {
+  const [top, ...rest] = dotted.split('.') as [string, ...string[]]
+  const root = structuredClone((store.get(top as never) as unknown) ?? {}) as Record<string, unknown>
+  let node = root
+  for (const part of rest.slice(0, -1)) {
+    const child = node[part]
+    node = node[part] = typeof child === 'object' && child !== null && !Array.isArray(child) ? (child as Record<string, unknown>) : {}
+  }
+  const last = rest.at(-1)!
+  if (value === undefined) delete node[last]
+  else node[last] = value
+  store.set(top as never, root as never)
+}
+
+/** Saves several field ids at once (for `fields check --fix` and `fields create`): contact fields, or deal fields (`fields.deal.<key>`). */
+export function saveFieldIds(configDir: string, ids: Record<string, number>, entity: 'contact' | 'deal' = 'contact'): void {
   const store = openConfigFile(configDir)
-  for (const [key, id] of Object.entries(ids)) store.set(`fields.${key}` as never, {id} as never)
+  const prefix = entity === 'deal' ? 'fields.deal.' : 'fields.'
+  for (const [key, id] of Object.entries(ids)) store.set(`${prefix}${key}` as never, {id} as never)
+}
+
+/** Saves the deals pipeline and the stages found or made in it (for `fields check --fix` and `fields create`). */
+export function saveDealStages(configDir: string, setup: {pipelineId: number; stages: Partial<Record<DealStageKey, number>>}): void {
+  const store = openConfigFile(configDir)
+  store.set('deals.pipeline_id' as never, setup.pipelineId as never)
+  for (const [key, id] of Object.entries(setup.stages)) if (id !== undefined) store.set(`deals.stages.${key}` as never, id as never)
 }
 
 /** Where secrets are kept: the OS keychain (default) or, once the user chose `--insecure-storage`, a 0600 file. */

@@ -6,7 +6,9 @@ import Conf from 'conf'
 import {parse as parseDotenv} from 'dotenv'
 
 import {ConfigError} from '../errors.js'
-import {SETTING_BY_NAME, SETTINGS, type SettingDef, type SettingName} from './settings.js'
+import type {DealFieldKey} from '../fields/deal-catalogue.js'
+import {type DealFieldSetting, type DealsConfig, readDealFields, readDealsConfig} from './deals.js'
+import {SETTINGS, type SettingDef, type SettingName} from './settings.js'
 
 export type SettingSource = 'flag' | 'env' | '.env' | 'file' | 'default' | 'unset'
 
@@ -57,7 +59,12 @@ export interface AppConfig {
     batchSize: number
   }
   log: {level: string; file: string}
+  /** Appointments → deals (DEALS*, `deals.*`). */
+  deals: DealsConfig
+  /** Contact fields: `fields.<key>`. */
   fields: Record<string, FieldSetting>
+  /** Deal fields: `fields.deal.<key>`. */
+  dealFields: Partial<Record<DealFieldKey, DealFieldSetting>>
   ident: IdentRenames
   paths: {configDir: string; dataDir: string; configFile: string}
   /** Every setting's effective raw value and where it came from (for `config show`). */
@@ -75,7 +82,8 @@ export interface LoadConfigOptions {
 }
 
 interface StoredConfig {
-  fields?: Record<string, FieldSetting>
+  fields?: Record<string, FieldSetting> & {deal?: unknown}
+  deals?: Record<string, unknown>
   ident?: Partial<IdentRenames>
   [setting: string]: unknown
 }
@@ -118,8 +126,7 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
     if (flag !== undefined && flag !== '') [value, source] = [String(flag), 'flag']
     else if (env[name] !== undefined && env[name] !== '') [value, source] = [env[name], 'env']
     else if (dotenv[name] !== undefined && dotenv[name] !== '') [value, source] = [dotenv[name], '.env']
-    else if (!('secret' in setting) && stored[name] !== undefined && stored[name] !== null && stored[name] !== '')
-      [value, source] = [String(stored[name]), 'file']
+    else if (!('secret' in setting) && storedValue(stored, setting) !== undefined) [value, source] = [storedValue(stored, setting)!, 'file']
     else if ('default' in setting) [value, source] = [setting.default, 'default']
     else [value, source] = [undefined, 'unset']
     if (value !== undefined) validateSetting(setting, value)
@@ -169,12 +176,28 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       level: v('LOG_LEVEL') ?? 'info',
       file: str('LOG_FILE') ? path.resolve(options.cwd ?? process.cwd(), str('LOG_FILE')!) : path.join(dataDir, 'logs', 'sync.log'),
     },
+    deals: readDealsConfig(stored.deals, {
+      enabled: bool('DEALS'),
+      historyDays: num('DEALS_HISTORY_DAYS'),
+      noShowHours: num('DEALS_NO_SHOW_HOURS'),
+    }),
     fields: validateFields(stored.fields ?? {}),
+    dealFields: readDealFields(stored.fields?.deal),
     ident: {tables: {...stored.ident?.tables}, columns: {...stored.ident?.columns}},
     paths: {configDir: options.configDir, dataDir, configFile: configFilePath(options.configDir)},
     values,
   }
   return config
+}
+
+/** A setting's value in the config file, under its name or its `fileKey` (`deals.enabled`); undefined when empty. */
+function storedValue(stored: StoredConfig, setting: SettingDef): string | undefined {
+  let value: unknown = stored[setting.env]
+  if ((value === undefined || value === null || value === '') && setting.fileKey)
+    value = setting.fileKey
+      .split('.')
+      .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), stored)
+  return value === undefined || value === null || value === '' ? undefined : String(value)
 }
 
 function readStored(configDir: string): StoredConfig {
@@ -341,6 +364,8 @@ function rangeText(setting: SettingDef): string {
 function validateFields(fields: Record<string, unknown>): Record<string, FieldSetting> {
   const out: Record<string, FieldSetting> = {}
   for (const [key, value] of Object.entries(fields)) {
+    // `fields.deal` holds the deal fields (readDealFields)
+    if (key === 'deal') continue
     if (value === false) {
       out[key] = false
       continue
@@ -356,8 +381,4 @@ function validateFields(fields: Record<string, unknown>): Record<string, FieldSe
     out[key] = id === undefined || id === null ? {} : {id: Number(id)}
   }
   return out
-}
-
-export function isSettingName(name: string): name is SettingName {
-  return SETTING_BY_NAME.has(name)
 }

@@ -20,7 +20,12 @@ export interface SettingDef {
   readonly positive?: boolean
   /** Kept in the OS keychain, never in the config file; masked by `config show`. */
   readonly secret?: boolean
-  readonly group: 'IDENT database' | 'amoCRM' | 'sync' | 'logs'
+  /**
+   * The setting's key in the config file and for `config set` when it is not the environment name
+   * (`deals.enabled` for DEALS); `config set` takes either.
+   */
+  readonly fileKey?: string
+  readonly group: 'IDENT database' | 'amoCRM' | 'sync' | 'deals' | 'logs'
 }
 
 export const SETTINGS = [
@@ -142,6 +147,32 @@ export const SETTINGS = [
   },
   {env: 'SYNC_BATCH_SIZE', kind: 'integer', min: 1, max: 250, default: '50', group: 'sync', describe: 'contacts per write request (1–250)'},
   {
+    env: 'DEALS',
+    kind: 'boolean',
+    default: 'off',
+    fileKey: 'deals.enabled',
+    group: 'deals',
+    describe: 'appointments → deals: every IDENT reception in the window becomes an amoCRM deal (config key `deals.enabled`)',
+  },
+  {
+    env: 'DEALS_HISTORY_DAYS',
+    kind: 'integer',
+    min: 0,
+    max: 3650,
+    default: '30',
+    group: 'deals',
+    describe: 'receptions from this many days back (and all future ones) become deals',
+  },
+  {
+    env: 'DEALS_NO_SHOW_HOURS',
+    kind: 'number',
+    min: 0,
+    max: 720,
+    default: '2',
+    group: 'deals',
+    describe: 'hours after the planned end of a visit with no sign of the patient before the deal moves to "no show"',
+  },
+  {
     env: 'LOG_LEVEL',
     kind: 'enum',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -160,5 +191,10 @@ export const SETTINGS = [
 export type SettingName = (typeof SETTINGS)[number]['env']
 
 export const SETTING_BY_NAME: ReadonlyMap<string, SettingDef> = new Map(SETTINGS.map((s) => [s.env, s as SettingDef]))
+
+/** A setting by its environment name or its config-file key (`DEALS` or `deals.enabled`). */
+export function settingByKey(key: string): SettingDef | undefined {
+  return SETTING_BY_NAME.get(key) ?? (SETTINGS as readonly SettingDef[]).find((s) => s.fileKey === key)
+}
 
 export const SECRET_SETTINGS = SETTINGS.filter((s) => 'secret' in s && s.secret).map((s) => s.env)

@@ -11,6 +11,18 @@ export {
 } from './catalogue.js'
 export type {FieldSpec} from './catalogue.js'
 export {fieldsUnavailableWith} from './availability.js'
+export {
+  DEAL_FIELD_CATALOGUE,
+  DEAL_FIELD_KEYS,
+  DEAL_PIPELINE_NAME,
+  DEAL_STAGE_KEYS,
+  DEAL_STAGES,
+  DEAL_TAG,
+  DEFAULT_LOSS_REASON,
+  isDealFieldKey,
+  isDealStageKey,
+} from './deal-catalogue.js'
+export type {DealFieldKey, DealFieldSpec, DealStageKey, DealStageSpec} from './deal-catalogue.js'
 export {checkFields, createMissingFields} from './check.js'
 export {catalogueMarkdownTable} from './docs.js'
 export type {FieldsCheckResult, FieldsCreateResult, SaveIdsOption} from './check.js'

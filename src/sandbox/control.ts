@@ -1,7 +1,7 @@
 import {isLoopbackHost} from '../config/index.js'
 import {faultFromJson} from './faults.js'
 import {json, type SandboxResponse} from './http.js'
-import {SandboxValidationError} from './problems.js'
+import {SandboxRequestBodyError, SandboxValidationError} from './problems.js'
 import type {SandboxServer} from './server.js'
 
 /** What `GET /_sandbox/` lists: the in-process controls, over HTTP, for another process. */
@@ -20,6 +20,17 @@ const ROUTES: Array<[string, string]> = [
   ['DELETE /_sandbox/contacts/:id', 'move a contact to the trash, as a CRM user deleting it'],
   ['POST /_sandbox/contacts/:id/restore', 'take a contact out of the trash'],
   ['POST /_sandbox/fields', 'create contact custom fields (array, API write form)'],
+  ['GET /_sandbox/leads', 'every deal in the API read form with its contacts and loss reason (?deleted=include|only)'],
+  ['POST /_sandbox/leads', 'create deals as a CRM manager would (a deal or an array, API write form, _embedded.contacts links)'],
+  ['PATCH /_sandbox/leads', 'edit deals as a CRM manager would (array, each with id; per-field replacement)'],
+  ['POST /_sandbox/leads/:id/move', '{status_id, pipeline_id?, loss_reason_id?}: a manager drags the deal to a stage'],
+  ['DELETE /_sandbox/leads/:id', 'move a deal to the trash, as a CRM user deleting it'],
+  ['POST /_sandbox/leads/:id/restore', 'take a deal out of the trash'],
+  ['GET /_sandbox/leads/pipelines', 'every pipeline with its stages'],
+  ['POST /_sandbox/leads/pipelines', 'create pipelines with their stages (array, API write form)'],
+  ['GET /_sandbox/leads/loss_reasons', 'every loss reason'],
+  ['POST /_sandbox/leads/loss_reasons', 'create loss reasons (array, API write form)'],
+  ['POST /_sandbox/leads/fields', 'create deal custom fields (array, API write form)'],
   ['PATCH /_sandbox/settings', '{rateLimit?, latencyMs?, html429?, blockAfter429s?, refuseValues? (names and values refused, quoted)}'],
   ['POST /_sandbox/oauth/consent', '{consent: "approve" | "decline"}: how the consent page answers'],
   ['POST /_sandbox/oauth/tokens', '{clientId?}: a fresh OAuth token pair, skipping the consent page'],
@@ -108,6 +119,24 @@ export function handleControl(s: SandboxServer, method: string, url: URL, rawBod
         return ok(s.store.updateContacts((Array.isArray(body) ? body : [body]) as never[]))
       case 'POST /_sandbox/fields':
         return ok(s.store.createFields((Array.isArray(body) ? body : [body]) as never[]))
+      case 'GET /_sandbox/leads': {
+        const deleted = url.searchParams.get('deleted')
+        return ok(s.deals.listLeads({includeDeleted: deleted === 'include', onlyDeleted: deleted === 'only'}))
+      }
+      case 'POST /_sandbox/leads':
+        return ok(s.deals.createLeads(list(body)))
+      case 'PATCH /_sandbox/leads':
+        return ok(s.deals.updateLeads(list(body)))
+      case 'GET /_sandbox/leads/pipelines':
+        return ok(s.deals.listPipelines())
+      case 'POST /_sandbox/leads/pipelines':
+        return ok(s.deals.createPipelines(list(body)))
+      case 'GET /_sandbox/leads/loss_reasons':
+        return ok(s.deals.listLossReasons())
+      case 'POST /_sandbox/leads/loss_reasons':
+        return ok(s.deals.createLossReasons(list(body)))
+      case 'POST /_sandbox/leads/fields':
+        return ok(s.deals.createFields(list(body)))
       case 'PATCH /_sandbox/settings': {
         const o = (body ?? {}) as Record<string, unknown>
         const num = (k: string) => (typeof o[k] === 'number' && (o[k] as number) >= 0 ? (o[k] as number) : undefined)
@@ -151,12 +180,30 @@ export function handleControl(s: SandboxServer, method: string, url: URL, rawBod
       return s.store.deleteContact(Number(one[1])) ? ok({ok: true}) : fail(404, `no live contact ${one[1]}`)
     if (one && method === 'POST' && one[2])
       return s.store.restoreContact(Number(one[1])) ? ok({ok: true}) : fail(404, `no deleted contact ${one[1]}`)
+    const lead = /^\/_sandbox\/leads\/(\d+)(\/restore|\/move)?$/.exec(path)
+    if (lead && method === 'DELETE' && !lead[2])
+      return s.deals.deleteLead(Number(lead[1])) ? ok({ok: true}) : fail(404, `no live deal ${lead[1]}`)
+    if (lead && method === 'POST' && lead[2] === '/restore')
+      return s.deals.restoreLead(Number(lead[1])) ? ok({ok: true}) : fail(404, `no deleted deal ${lead[1]}`)
+    if (lead && method === 'POST' && lead[2] === '/move') {
+      const to = (body ?? {}) as Record<string, unknown>
+      if (typeof to.status_id !== 'number') return fail(400, 'send {"status_id": N} (and "pipeline_id", "loss_reason_id" when needed)')
+      if (!s.deals.getLead(Number(lead[1]))) return fail(404, `no live deal ${lead[1]}`)
+      return ok(s.deals.moveLead(Number(lead[1]), to as never))
+    }
     return fail(404, `no control route ${route}; GET /_sandbox lists them`)
   } catch (error) {
     if (error instanceof SandboxValidationError)
       return json(400, {error: 'validation failed', 'validation-errors': error.errors}, 'application/json')
+    if (error instanceof SandboxRequestBodyError)
+      return json(400, {error: 'invalid request body', errors: error.errors}, 'application/json')
     return fail(400, (error as Error).message)
   }
+}
+
+/** A body that is one element or an array of them. */
+function list(body: unknown): never[] {
+  return (Array.isArray(body) ? body : [body]) as never[]
 }
 
 function ok(body: unknown): SandboxResponse {

@@ -2,8 +2,9 @@ import type {CustomFieldDef, ValidationProblem} from '../amocrm/types.js'
 import {isInt, isPlainObject, problem} from './problems.js'
 
 /**
- * Contact custom-field definitions (amocrm-api-v4.md §4). Types the sandbox can hold values of;
- * the exotic ones (smart_address, legal_entity, file, …) are refused at creation.
+ * Custom-field definitions of contacts and deals (amocrm-api-v4.md §4; deal fields have the same
+ * shapes and types). Types the sandbox can hold values of; the exotic ones (smart_address, legal_entity, file,
+ * …) are refused at creation, and so is `multitext` on deals (contacts and companies only, §4.3).
  */
 export const FIELD_TYPES = [
   'text',
@@ -22,6 +23,9 @@ export const FIELD_TYPES = [
 ] as const
 export type FieldType = (typeof FIELD_TYPES)[number]
 
+/** Whose fields: `/api/v4/contacts/custom_fields` or `/api/v4/leads/custom_fields`. */
+export type FieldEntity = 'contacts' | 'leads'
+
 /** Types whose values pick from `enums`. */
 export const ENUM_TYPES: ReadonlySet<string> = new Set(['select', 'multiselect', 'radiobutton', 'multitext'])
 
@@ -33,6 +37,7 @@ export interface StoredEnum {
 
 export interface StoredField {
   id: number
+  entity_type: FieldEntity
   name: string
   type: FieldType
   code: string | null
@@ -67,12 +72,12 @@ export function renderField(field: StoredField, accountId: number, base: string)
     required_statuses: field.required_statuses.map((s) => ({...s})),
     is_deletable: field.is_deletable,
     is_predefined: field.is_predefined,
-    entity_type: 'contacts',
+    entity_type: field.entity_type,
     remind: field.remind,
     triggers: [],
     currency: null,
     hidden_statuses: [],
-    _links: {self: {href: `${base}/api/v4/contacts/custom_fields/${field.id}`}},
+    _links: {self: {href: `${base}/api/v4/${field.entity_type}/custom_fields/${field.id}`}},
   }
 }
 
@@ -90,8 +95,13 @@ export interface FieldDraft {
 
 const REMIND = new Set(['never', 'day', 'week', 'month'])
 
-/** Checks one element of `POST /api/v4/contacts/custom_fields`; `codesInUse` grows as the batch is read. */
-export function validateFieldDraft(input: unknown, codesInUse: Set<string>, problems: ValidationProblem[]): FieldDraft | undefined {
+/** Checks one element of `POST /api/v4/{entity}/custom_fields`; `codesInUse` grows as the batch is read. */
+export function validateFieldDraft(
+  input: unknown,
+  entity: FieldEntity,
+  codesInUse: Set<string>,
+  problems: ValidationProblem[],
+): FieldDraft | undefined {
   if (!isPlainObject(input)) {
     problems.push(problem.invalidType('', 'array'))
     return undefined
@@ -100,7 +110,8 @@ export function validateFieldDraft(input: unknown, codesInUse: Set<string>, prob
   const {type, name, code, sort, is_api_only: apiOnly, enums, group_id: groupId, required_statuses: requiredStatuses, remind} = input
   if (type === undefined || type === null || type === '') problems.push(problem.notBlank('type'))
   else if (typeof type !== 'string') problems.push(problem.invalidType('type', 'string'))
-  else if (!(FIELD_TYPES as readonly string[]).includes(type)) problems.push(problem.notSupportedChoice('type'))
+  else if (!(FIELD_TYPES as readonly string[]).includes(type) || (type === 'multitext' && entity === 'leads'))
+    problems.push(problem.notSupportedChoice('type'))
   if (name === undefined || name === null || (typeof name === 'string' && name.trim() === '')) problems.push(problem.notBlank('name'))
   else if (typeof name !== 'string') problems.push(problem.invalidType('name', 'string'))
   else if (name.length > 255) problems.push(problem.tooLong('name', 255))

@@ -86,3 +86,19 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function isInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value)
 }
+
+/**
+ * A batch refused in amoCRM's other 400 shape, `{"errors": {"<key>": "<text>"}, …, "detail": "Invalid
+ * request body"}` (captured in amocrm-api-php #88 for a loss reason on a deal that is not lost). The
+ * key is the deal's id on an update and, as the sandbox's choice, the request_id on a create.
+ */
+export class SandboxRequestBodyError extends Error {
+  constructor(readonly errors: Record<string, string>) {
+    super(
+      `invalid request body: ${Object.entries(errors)
+        .map(([k, v]) => `[${k}] ${v}`)
+        .join('; ')}`,
+    )
+    this.name = 'SandboxRequestBodyError'
+  }
+}

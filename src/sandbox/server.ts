@@ -9,6 +9,7 @@ import {PRIVATE_DIR_MODE, PRIVATE_FILE_MODE} from '../local-files.js'
 import {handleApi} from './api.js'
 import {ControllableClock, type SandboxClock} from './clock.js'
 import {handleControl, refusedControlRequest} from './control.js'
+import {type DealSnapshot, DealStore, type SandboxDeals} from './deals.js'
 import {FaultQueue, type FaultKind, type FaultSpec} from './faults.js'
 import {
   BodyTooLargeError,
@@ -90,7 +91,13 @@ export interface SandboxStats {
   consecutive429s: number
   contacts: number
   deletedContacts: number
+  /** Contact custom fields. */
   fields: number
+  leads: number
+  deletedLeads: number
+  pipelines: number
+  lossReasons: number
+  leadFields: number
   clock: number
   faults: ReturnType<FaultQueue['pending']>
 }
@@ -100,6 +107,8 @@ export interface Sandbox {
   url: string
   port: number
   store: SandboxStore
+  /** Deals, pipelines, loss reasons and deal fields. */
+  deals: SandboxDeals
   clock: SandboxClock
   faults: {add(fault: FaultSpec): void; clear(): void}
   /** Every request except `/_sandbox/` control calls, in arrival order (answered 429s and faults included). */
@@ -134,6 +143,8 @@ export interface Sandbox {
 interface DataFile {
   version: 1
   store: StoreSnapshot
+  /** Absent in files written before the sandbox had deals: a fresh main pipeline then. */
+  deals?: DealSnapshot
   oauth: OAuthSnapshot
 }
 
@@ -146,6 +157,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 class SandboxServer {
   readonly clock: ControllableClock
   readonly store: ContactStore
+  readonly deals: DealStore
   readonly oauth: OAuthServer
   readonly faults = new FaultQueue()
   readonly traffic = new TrafficLog()
@@ -186,6 +198,8 @@ class SandboxServer {
       ],
     }
     this.store = new ContactStore(account, () => this.clock.seconds(), options.seedFields ?? true)
+    this.deals = new DealStore(this.store, () => this.clock.seconds())
+    this.store.leadIdsOfContact = (contactId) => this.deals.leadIdsOfContact(contactId)
     const clients = options.oauthClients ?? [
       {clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, redirectUri: SANDBOX_REDIRECT_URI},
     ]
@@ -195,6 +209,7 @@ class SandboxServer {
     if (this.dataFile && existsSync(this.dataFile)) this.load(this.dataFile)
     this.store.onChange = () => this.save()
     this.store.refuses = (value) => this.settings.refuseValues.includes(value)
+    this.deals.onChange = () => this.save()
     this.http = createServer((req, res) => {
       this.onRequest(req, res).catch(() => {
         if (!res.headersSent) send(res, internalError())
@@ -233,6 +248,7 @@ class SandboxServer {
 
   reset(): void {
     this.store.reset()
+    this.deals.reset()
     this.oauth.reset()
     this.faults.clear()
     this.resetStats()
@@ -257,6 +273,11 @@ class SandboxServer {
       contacts: this.store.countContacts(),
       deletedContacts: this.store.countContacts({onlyDeleted: true}),
       fields: this.store.storedFields().length,
+      leads: this.deals.countLeads(),
+      deletedLeads: this.deals.countLeads({onlyDeleted: true}),
+      pipelines: this.deals.storedPipelines().length,
+      lossReasons: this.deals.storedLossReasons().length,
+      leadFields: this.store.storedFields('leads').length,
       clock: this.clock.now(),
       faults: this.faults.pending(),
     }
@@ -269,6 +290,7 @@ class SandboxServer {
       url: this.url,
       port: this.port,
       store: this.store,
+      deals: this.deals,
       clock: this.clock,
       faults: {add: (f) => this.faults.add(f), clear: () => this.faults.clear()},
       requests: this.traffic.requests,
@@ -310,6 +332,7 @@ class SandboxServer {
       data = JSON.parse(readFileSync(file, 'utf8')) as DataFile
       if (data?.version !== 1) throw new Error('unknown format version')
       this.store.restore(data.store)
+      if (data.deals) this.deals.restore(data.deals)
       this.oauth.restore(data.oauth ?? {access: [], refresh: [], revoked: []})
     } catch (error) {
       throw new AppError(`the sandbox data file ${file} cannot be read: ${(error as Error).message}`, {
@@ -326,7 +349,7 @@ class SandboxServer {
    */
   save(): void {
     if (!this.dataFile) return
-    const data: DataFile = {version: 1, store: this.store.snapshot(), oauth: this.oauth.snapshot()}
+    const data: DataFile = {version: 1, store: this.store.snapshot(), deals: this.deals.snapshot(), oauth: this.oauth.snapshot()}
     mkdirSync(path.dirname(this.dataFile), {recursive: true, mode: PRIVATE_DIR_MODE})
     const tmp = `${this.dataFile}.${process.pid}.tmp`
     writeFileSync(tmp, JSON.stringify(data), {mode: PRIVATE_FILE_MODE})
@@ -387,7 +410,7 @@ class SandboxServer {
     let response: SandboxResponse
     try {
       response = handleApi(
-        {store: this.store, oauth: this.oauth, account: this.store.account, nowMs: () => this.clock.now()},
+        {store: this.store, deals: this.deals, oauth: this.oauth, account: this.store.account, nowMs: () => this.clock.now()},
         {method, url, base, body, contentType: req.headers['content-type'], token},
       )
       if (url.pathname === '/oauth2/access_token' && response.status === 200) this.save()

@@ -1,7 +1,26 @@
 import type {Contact, ContactWrite, CustomFieldCreate, CustomFieldDef, ValidationProblem} from '../amocrm/types.js'
-import {type FieldDraft, PREDEFINED_FIELDS, renderField, type StoredField, validateFieldDraft} from './fields.js'
-import {type ElementProblems, isInt, isPlainObject, problem, SandboxValidationError} from './problems.js'
-import {type FieldValuesUpdate, readCustomFieldsValues, type StoredValue} from './values.js'
+import {
+  type Actor,
+  actorId,
+  applyFields,
+  type ListQuery,
+  queryEntities,
+  renderFieldValues,
+  type StoredFieldValues,
+  type StoredTag,
+  type TagChanges,
+  pickEntities,
+  readNames,
+  readTimes,
+  readUpdateTarget,
+  readUserIds,
+  setTrashed,
+  TagSet,
+  validateBatch,
+} from './entities.js'
+import {type FieldDraft, type FieldEntity, PREDEFINED_FIELDS, renderField, type StoredField, validateFieldDraft} from './fields.js'
+import {isPlainObject, problem} from './problems.js'
+import {type FieldValuesUpdate, readCustomFieldsValues} from './values.js'
 
 export interface SandboxUser {
   id: number
@@ -28,7 +47,6 @@ const FIRST_CONTACT_ID = 10_000_001
 const FIRST_FIELD_ID = 800_001
 const FIRST_ENUM_ID = 600_001
 const FIRST_TAG_ID = 400_001
-const NAME_MAX_LENGTH = 255
 
 export interface StoredContact {
   id: number
@@ -44,14 +62,8 @@ export interface StoredContact {
   closest_task_at: number | null
   is_deleted: boolean
   is_unsorted: boolean
-  custom_fields: Array<{field_id: number; values: StoredValue[]}>
+  custom_fields: StoredFieldValues
   tag_ids: number[]
-}
-
-interface StoredTag {
-  id: number
-  name: string
-  color: string | null
 }
 
 export interface StoreSnapshot {
@@ -62,29 +74,10 @@ export interface StoreSnapshot {
   tags: StoredTag[]
 }
 
-/** Who writes: the API (as the current user) or a manager in the CRM's UI. */
-export type Actor = 'api' | 'manager'
+export type {Actor, ListQuery, TimeRange} from './entities.js'
 
-export interface TimeRange {
-  from?: number
-  to?: number
-  /** A single value: exact equality (§3.7). */
-  eq?: number
-}
-
-export interface ContactQuery {
-  query?: string
-  ids?: number[]
-  names?: string[]
-  responsibleUserIds?: number[]
-  createdBy?: number[]
-  updatedBy?: number[]
-  createdAt?: TimeRange
-  updatedAt?: TimeRange
-  order?: {field: 'id' | 'updated_at' | 'created_at'; direction: 'asc' | 'desc'}
-  /** `with=only_deleted`: the trash instead of the live contacts. */
-  onlyDeleted?: boolean
-}
+/** `GET /api/v4/contacts` filters: the shared ones. */
+export type ContactQuery = ListQuery
 
 export interface WriteOutcome {
   contact: StoredContact
@@ -118,11 +111,6 @@ export interface SandboxStore {
   createFields(defs: CustomFieldCreate[]): CustomFieldDef[]
 }
 
-interface TagRef {
-  id?: number
-  name?: string
-}
-
 interface ContactDraft {
   requestId: string
   id: number | undefined
@@ -141,22 +129,22 @@ interface ContactDraft {
     >
   >
   fields: FieldValuesUpdate[]
-  tagsReplace: TagRef[] | undefined
-  tagsAdd: TagRef[]
-  tagsRemove: TagRef[]
+  tags: TagChanges
 }
 
 export class ContactStore implements SandboxStore {
   private fields: StoredField[] = []
   private contacts = new Map<number, StoredContact>()
-  private tags: StoredTag[] = []
-  private next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID, tag: FIRST_TAG_ID}
+  private tags = new TagSet([], FIRST_TAG_ID)
+  private next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID}
   /** Base URL for links in what the in-process face returns (HTTP answers use the request's host). */
   baseUrl = 'http://127.0.0.1'
   /** Called after every change (the server saves the data file there). */
   onChange: () => void = () => {}
   /** A name or text value the account refuses as such, with a text quoting it (the server's `refuseValues`). */
   refuses: (value: string) => boolean = () => false
+  /** The live deals linked to a contact, for `with=leads` (the server wires the deal store in). */
+  leadIdsOfContact: (contactId: number) => number[] = () => []
 
   constructor(
     readonly account: SandboxAccount,
@@ -169,8 +157,8 @@ export class ContactStore implements SandboxStore {
   reset(): void {
     this.fields = []
     this.contacts = new Map()
-    this.tags = []
-    this.next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID, tag: FIRST_TAG_ID}
+    this.tags = new TagSet([], FIRST_TAG_ID)
+    this.next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID}
     if (this.seedFields)
       for (const f of PREDEFINED_FIELDS)
         this.insertField(
@@ -185,6 +173,7 @@ export class ContactStore implements SandboxStore {
             required_statuses: [],
             remind: null,
           },
+          'contacts',
           true,
         )
   }
@@ -192,58 +181,53 @@ export class ContactStore implements SandboxStore {
   snapshot(): StoreSnapshot {
     return {
       version: 1,
-      next: {...this.next},
+      next: {...this.next, tag: this.tags.nextId},
       fields: structuredClone(this.fields),
       contacts: structuredClone([...this.contacts.values()]),
-      tags: structuredClone(this.tags),
+      tags: structuredClone(this.tags.tags),
     }
   }
 
   restore(snapshot: StoreSnapshot): void {
     if (snapshot?.version !== 1 || !Array.isArray(snapshot.fields) || !Array.isArray(snapshot.contacts))
       throw new Error('not a sandbox data snapshot (version 1)')
-    this.fields = structuredClone(snapshot.fields)
+    // data files written before deals knew only contact fields
+    this.fields = structuredClone(snapshot.fields).map((f) => ({...f, entity_type: f.entity_type ?? 'contacts'}))
     this.contacts = new Map(snapshot.contacts.map((c) => [c.id, structuredClone(c)]))
-    this.tags = structuredClone(snapshot.tags ?? [])
-    this.next = {...snapshot.next}
+    const {tag, ...next} = snapshot.next
+    this.tags = new TagSet(structuredClone(snapshot.tags ?? []), tag)
+    this.next = next
   }
 
   // ---- fields -------------------------------------------------------------------------------------
 
-  storedFields(): StoredField[] {
-    return [...this.fields].sort((a, b) => a.sort - b.sort || a.id - b.id)
+  /** One entity's fields (contacts unless told): ids are unique across entities, as in amoCRM. */
+  storedFields(entity: FieldEntity = 'contacts'): StoredField[] {
+    return this.fields.filter((f) => f.entity_type === entity).sort((a, b) => a.sort - b.sort || a.id - b.id)
   }
 
-  fieldById(id: number): StoredField | undefined {
-    return this.fields.find((f) => f.id === id)
+  fieldById(id: number, entity: FieldEntity = 'contacts'): StoredField | undefined {
+    return this.fields.find((f) => f.id === id && f.entity_type === entity)
   }
 
-  fieldByCode(code: string): StoredField | undefined {
-    return this.fields.find((f) => f.code !== null && f.code === code)
+  fieldByCode(code: string, entity: FieldEntity = 'contacts'): StoredField | undefined {
+    return this.fields.find((f) => f.code !== null && f.code === code && f.entity_type === entity)
   }
 
-  /** `POST /api/v4/contacts/custom_fields`: all or nothing. */
-  addFields(items: unknown[]): Array<{field: StoredField; requestId: string}> {
-    const codes = new Set(this.fields.flatMap((f) => (f.code ? [f.code] : [])))
-    const errors: ElementProblems[] = []
-    const drafts: Array<{draft: FieldDraft; requestId: string}> = []
-    items.forEach((item, i) => {
-      const problems: ValidationProblem[] = []
-      const requestId = readRequestId(item, i, problems)
-      const draft = validateFieldDraft(item, codes, problems)
-      if (problems.length > 0 || !draft) errors.push({request_id: requestId, errors: problems})
-      else drafts.push({draft, requestId})
-    })
-    if (errors.length > 0) throw new SandboxValidationError(errors)
-    const created = drafts.map(({draft, requestId}) => ({field: this.insertField(draft, false), requestId}))
+  /** `POST /api/v4/{contacts|leads}/custom_fields`: all or nothing. */
+  addFields(items: unknown[], entity: FieldEntity = 'contacts'): Array<{field: StoredField; requestId: string}> {
+    const codes = new Set(this.storedFields(entity).flatMap((f) => (f.code ? [f.code] : [])))
+    const drafts = validateBatch(items, (item, problems) => validateFieldDraft(item, entity, codes, problems))
+    const created = drafts.map(({draft, requestId}) => ({field: this.insertField(draft, entity, false), requestId}))
     this.onChange()
     return created
   }
 
-  private insertField(draft: FieldDraft, predefined: boolean): StoredField {
-    const maxSort = Math.max(0, ...this.fields.map((f) => f.sort))
+  private insertField(draft: FieldDraft, entity: FieldEntity, predefined: boolean): StoredField {
+    const maxSort = Math.max(0, ...this.storedFields(entity).map((f) => f.sort))
     const field: StoredField = {
       id: this.next.field++,
+      entity_type: entity,
       name: draft.name,
       type: draft.type,
       code: draft.code,
@@ -288,8 +272,8 @@ export class ContactStore implements SandboxStore {
         custom_fields: [],
         tag_ids: [],
       }
-      applyFields(contact, d.fields)
-      this.applyTags(contact, d)
+      applyFields(contact.custom_fields, d.fields)
+      contact.tag_ids = this.tags.apply(contact.tag_ids, d.tags)
       this.contacts.set(contact.id, contact)
       return {contact, requestId: d.requestId}
     })
@@ -315,8 +299,8 @@ export class ContactStore implements SandboxStore {
       if (s.closest_task_at !== undefined) contact.closest_task_at = s.closest_task_at
       contact.updated_by = s.updated_by ?? userId
       contact.updated_at = s.updated_at ?? now
-      applyFields(contact, d.fields)
-      this.applyTags(contact, d)
+      applyFields(contact.custom_fields, d.fields)
+      contact.tag_ids = this.tags.apply(contact.tag_ids, d.tags)
       return {contact, requestId: d.requestId}
     })
     this.onChange()
@@ -324,140 +308,52 @@ export class ContactStore implements SandboxStore {
   }
 
   deleteContact(id: number): boolean {
-    const c = this.contacts.get(id)
-    if (!c || c.is_deleted) return false
-    c.is_deleted = true
-    c.updated_at = this.nowSeconds()
-    c.updated_by = this.account.managerUserId
-    this.onChange()
-    return true
+    return this.trash(id, true)
   }
 
   restoreContact(id: number): boolean {
-    const c = this.contacts.get(id)
-    if (!c?.is_deleted) return false
-    c.is_deleted = false
-    c.updated_at = this.nowSeconds()
-    c.updated_by = this.account.managerUserId
-    this.onChange()
-    return true
+    return this.trash(id, false)
+  }
+
+  private trash(id: number, deleted: boolean): boolean {
+    const changed = setTrashed(this.contacts.get(id), deleted, this.nowSeconds(), this.account.managerUserId)
+    if (changed) this.onChange()
+    return changed
   }
 
   private actorId(actor: Actor): number {
-    return actor === 'api' ? this.account.currentUserId : this.account.managerUserId
+    return actorId(this.account, actor)
   }
 
   private validateAll(items: unknown[], mode: 'create' | 'update', forceId?: number): ContactDraft[] {
-    const errors: ElementProblems[] = []
-    const drafts: ContactDraft[] = []
-    items.forEach((item, i) => {
-      const problems: ValidationProblem[] = []
-      const draft = this.validateContact(item, i, mode, forceId, problems)
-      if (problems.length > 0) errors.push({request_id: draft.requestId, errors: problems})
-      else drafts.push(draft)
-    })
-    if (errors.length > 0) throw new SandboxValidationError(errors)
-    return drafts
+    return validateBatch(items, (item, problems, _index, requestId) => this.validateContact(item, requestId, mode, forceId, problems)).map(
+      (d) => d.draft,
+    )
   }
 
   private validateContact(
     input: unknown,
-    index: number,
+    requestId: string,
     mode: 'create' | 'update',
     forceId: number | undefined,
     problems: ValidationProblem[],
   ): ContactDraft {
-    const requestId = readRequestId(input, index, problems)
-    const draft: ContactDraft = {requestId, id: undefined, scalars: {}, fields: [], tagsReplace: undefined, tagsAdd: [], tagsRemove: []}
+    const draft: ContactDraft = {requestId, id: undefined, scalars: {}, fields: [], tags: {replace: undefined, add: [], remove: []}}
     if (!isPlainObject(input)) {
       problems.push(problem.invalidType('', 'array'))
       return draft
     }
-    if (mode === 'update') {
-      const id = forceId ?? input.id
-      if (id === undefined || id === null) problems.push(problem.notBlank('id'))
-      else if (!isInt(id)) problems.push(problem.invalidType('id', 'int'))
-      else if (!this.contacts.get(id) || this.contacts.get(id)!.is_deleted) problems.push(problem.notSupportedChoice('id'))
-      else draft.id = id
-    }
-    for (const key of ['name', 'first_name', 'last_name'] as const) {
-      const v = input[key]
-      if (v === undefined || v === null) continue
-      if (typeof v !== 'string') problems.push(problem.invalidType(key, 'string'))
-      else if ([...v].length > NAME_MAX_LENGTH) problems.push(problem.tooLong(key, NAME_MAX_LENGTH, v))
-      else if (this.refuses(v)) problems.push(problem.invalidValue(key, v))
-      else draft.scalars[key] = v
-    }
-    const userIds = new Set(this.account.users.map((u) => u.id))
-    for (const key of ['responsible_user_id', 'created_by', 'updated_by'] as const) {
-      const v = input[key]
-      if (v === undefined || v === null) continue
-      if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
-      // 0 is "the system / a robot" for the authorship keys, never a responsible user (§3.5).
-      else if (!userIds.has(v) && !(v === 0 && key !== 'responsible_user_id')) problems.push(problem.notSupportedChoice(key))
-      else draft.scalars[key] = v
-    }
-    for (const key of ['created_at', 'updated_at', 'closest_task_at'] as const) {
-      const v = input[key]
-      if (v === undefined || v === null) {
-        // null clears the closest task; elsewhere it means "not given", like an absent key.
-        if (v === null && key === 'closest_task_at') draft.scalars.closest_task_at = null
-        continue
-      }
-      if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
-      else if (v < 0) problems.push(problem.notNegative(key))
-      else draft.scalars[key] = v
-    }
+    if (mode === 'update') draft.id = readUpdateTarget(forceId ?? input.id, (id) => this.contacts.get(id), problems)?.id
+    readNames(input, ['name', 'first_name', 'last_name'], draft.scalars, problems, this.refuses)
+    readUserIds(input, new Set(this.account.users.map((u) => u.id)), draft.scalars, problems)
+    readTimes(input, ['created_at', 'updated_at', 'closest_task_at'], draft.scalars, problems, ['closest_task_at'])
     draft.fields = readCustomFieldsValues(
       input.custom_fields_values,
       {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone, refuses: this.refuses},
       problems,
     )
-    const embedded = input._embedded
-    if (isPlainObject(embedded) && embedded.tags !== undefined && embedded.tags !== null)
-      draft.tagsReplace = this.readTagRefs(embedded.tags, '_embedded.tags', problems)
-    if (input.tags_to_add !== undefined && input.tags_to_add !== null)
-      draft.tagsAdd = this.readTagRefs(input.tags_to_add, 'tags_to_add', problems)
-    if (input.tags_to_delete !== undefined && input.tags_to_delete !== null)
-      draft.tagsRemove = this.readTagRefs(input.tags_to_delete, 'tags_to_delete', problems)
+    draft.tags = this.tags.readChanges(input, problems)
     return draft
-  }
-
-  private readTagRefs(input: unknown, at: string, problems: ValidationProblem[]): TagRef[] {
-    if (!Array.isArray(input)) {
-      problems.push(problem.invalidType(at, 'array'))
-      return []
-    }
-    const refs: TagRef[] = []
-    input.forEach((t, i) => {
-      if (!isPlainObject(t)) return void problems.push(problem.invalidType(`${at}.${i}`, 'array'))
-      if (t.id !== undefined && t.id !== null) {
-        if (!isInt(t.id)) return void problems.push(problem.invalidType(`${at}.${i}.id`, 'int'))
-        if (!this.tags.some((x) => x.id === t.id)) return void problems.push(problem.notSupportedChoice(`${at}.${i}.id`))
-        return void refs.push({id: t.id})
-      }
-      if (typeof t.name === 'string' && t.name.trim() !== '') return void refs.push({name: t.name.trim()})
-      problems.push(problem.notBlank(`${at}.${i}.name`))
-    })
-    return refs
-  }
-
-  private tagIdOf(ref: TagRef, create: boolean): number | undefined {
-    if (ref.id !== undefined) return ref.id
-    const name = ref.name!
-    const found = this.tags.find((t) => t.name.toLowerCase() === name.toLowerCase())
-    if (found || !create) return found?.id
-    const tag = {id: this.next.tag++, name, color: null}
-    this.tags.push(tag)
-    return tag.id
-  }
-
-  private applyTags(contact: StoredContact, d: ContactDraft): void {
-    let ids = [...contact.tag_ids]
-    if (d.tagsReplace) ids = d.tagsReplace.map((r) => this.tagIdOf(r, true)!)
-    for (const r of d.tagsAdd) ids.push(this.tagIdOf(r, true)!)
-    const remove = new Set(d.tagsRemove.map((r) => this.tagIdOf(r, false)))
-    contact.tag_ids = [...new Set(ids)].filter((id) => !remove.has(id))
   }
 
   // ---- contacts: reads ----------------------------------------------------------------------------
@@ -467,47 +363,18 @@ export class ContactStore implements SandboxStore {
   }
 
   queryContacts(q: ContactQuery): StoredContact[] {
-    const ids = q.ids ? new Set(q.ids) : undefined
-    const names = q.names ? new Set(q.names.map((n) => n.toLowerCase())) : undefined
-    const search = q.query && q.query.trim() !== '' ? searchMatcher(q.query) : undefined
-    const out: StoredContact[] = []
-    for (const c of this.contacts.values()) {
-      if (c.is_deleted !== Boolean(q.onlyDeleted)) continue
-      if (ids && !ids.has(c.id)) continue
-      if (names && !names.has(c.name.toLowerCase())) continue
-      if (q.responsibleUserIds && !q.responsibleUserIds.includes(c.responsible_user_id)) continue
-      if (q.createdBy && !q.createdBy.includes(c.created_by)) continue
-      if (q.updatedBy && !q.updatedBy.includes(c.updated_by)) continue
-      if (q.createdAt && !inRange(c.created_at, q.createdAt)) continue
-      if (q.updatedAt && !inRange(c.updated_at, q.updatedAt)) continue
-      if (search && !search(c)) continue
-      out.push(c)
-    }
-    const {field, direction} = q.order ?? {field: 'id', direction: 'asc'}
-    const sign = direction === 'desc' ? -1 : 1
-    return out.sort((a, b) => sign * (a[field] - b[field] || a.id - b.id))
+    return queryEntities(this.contacts.values(), q, (c) => [c.name, c.first_name, c.last_name])
   }
 
   /** The API's read form of a contact (§3.1). */
   renderContact(c: StoredContact, base: string, withs: ReadonlySet<string> = new Set()): Contact {
-    const values = c.custom_fields.flatMap((cf) => {
-      const field = this.fieldById(cf.field_id)
-      if (!field || cf.values.length === 0) return []
-      return [
-        {
-          field_id: field.id,
-          field_name: field.name,
-          field_code: field.code,
-          field_type: field.type,
-          values: cf.values.map((v) => ({...v})),
-        },
-      ]
-    })
     const embedded: Record<string, unknown> = {
-      tags: c.tag_ids.flatMap((id) => this.tags.filter((t) => t.id === id).map((t) => ({id: t.id, name: t.name, color: t.color}))),
+      tags: this.tags.render(c.tag_ids),
       companies: [],
     }
-    for (const w of ['leads', 'customers', 'catalog_elements']) if (withs.has(w)) embedded[w] = []
+    for (const w of ['customers', 'catalog_elements']) if (withs.has(w)) embedded[w] = []
+    if (withs.has('leads'))
+      embedded.leads = this.leadIdsOfContact(c.id).map((id) => ({id, _links: {self: {href: `${base}/api/v4/leads/${id}`}}}))
     return {
       id: c.id,
       name: c.name,
@@ -522,7 +389,7 @@ export class ContactStore implements SandboxStore {
       closest_task_at: c.closest_task_at,
       is_deleted: c.is_deleted,
       is_unsorted: c.is_unsorted,
-      custom_fields_values: values.length > 0 ? values : null,
+      custom_fields_values: renderFieldValues(c.custom_fields, (id) => this.fieldById(id)),
       account_id: this.account.id,
       _links: {self: {href: `${base}/api/v4/contacts/${c.id}`}},
       _embedded: embedded as NonNullable<Contact['_embedded']>,
@@ -554,9 +421,7 @@ export class ContactStore implements SandboxStore {
   }
 
   private pick(options: {includeDeleted?: boolean; onlyDeleted?: boolean}): StoredContact[] {
-    return [...this.contacts.values()]
-      .filter((c) => (options.onlyDeleted ? c.is_deleted : options.includeDeleted || !c.is_deleted))
-      .sort((a, b) => a.id - b.id)
+    return pickEntities(this.contacts.values(), options)
   }
 
   listFields(): CustomFieldDef[] {
@@ -575,56 +440,4 @@ export class ContactStore implements SandboxStore {
 
 function composeName(first: string, last: string): string {
   return [first, last].filter((s) => s !== '').join(' ')
-}
-
-function readRequestId(input: unknown, index: number, problems: ValidationProblem[]): string {
-  const raw = isPlainObject(input) ? input.request_id : undefined
-  if (raw === undefined || raw === null) return String(index)
-  if (typeof raw === 'string') return raw
-  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw)
-  problems.push(problem.invalidType('request_id', 'string'))
-  return String(index)
-}
-
-/** Per-field replacement (§3.4): a listed field's values are replaced whole; an empty list clears it. */
-function applyFields(contact: StoredContact, updates: FieldValuesUpdate[]): void {
-  for (const u of updates) {
-    const i = contact.custom_fields.findIndex((cf) => cf.field_id === u.fieldId)
-    if (u.values.length === 0) {
-      if (i >= 0) contact.custom_fields.splice(i, 1)
-    } else if (i >= 0) contact.custom_fields[i] = {field_id: u.fieldId, values: u.values}
-    else contact.custom_fields.push({field_id: u.fieldId, values: u.values})
-  }
-}
-
-function inRange(v: number, r: TimeRange): boolean {
-  if (r.eq !== undefined && v !== r.eq) return false
-  if (r.from !== undefined && v < r.from) return false
-  if (r.to !== undefined && v > r.to) return false
-  return true
-}
-
-const PHONE_LIKE = /^[\d\s()+\-.]+$/
-const MIN_PHONE_DIGITS = 5
-
-/**
- * `query` as §3.6 suggests: case-insensitive substring over the names and every custom-field value;
- * a phone-like query also matches on digits only, by its last 10 digits (so `89251234567` finds
- * `+7 (925) 123-45-67`). Deliberately as fuzzy as the real search: callers must verify hits.
- */
-function searchMatcher(query: string): (c: StoredContact) => boolean {
-  const needle = query.trim().toLowerCase()
-  const digits = needle.replace(/\D/g, '')
-  const phoneNeedle = PHONE_LIKE.test(needle) && digits.length >= MIN_PHONE_DIGITS ? digits.slice(-10) : undefined
-  return (c) => {
-    for (const text of [c.name, c.first_name, c.last_name]) if (text.toLowerCase().includes(needle)) return true
-    for (const cf of c.custom_fields)
-      for (const v of cf.values) {
-        if (typeof v.value === 'boolean') continue
-        const text = String(v.value)
-        if (text.toLowerCase().includes(needle)) return true
-        if (phoneNeedle && text.replace(/\D/g, '').includes(phoneNeedle)) return true
-      }
-    return false
-  }
 }

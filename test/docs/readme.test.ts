@@ -3,11 +3,12 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {SETTINGS, type SettingDef} from '../../src/config/index.js'
+import {DEAL_KEYS, SETTINGS, type SettingDef} from '../../src/config/index.js'
 import {FIELD_CATALOGUE} from '../../src/fields/catalogue.js'
 import {catalogueMarkdownTable} from '../../src/fields/docs.js'
 import {
   COMMANDS_DIR,
+  dealKeysMarkdownTable,
   fieldsMarkdownTable,
   generatedBlock,
   READMES,
@@ -49,10 +50,20 @@ describe('docs: the READMEs say what the code does', () => {
     })
   }
 
+  for (const {file, lang} of READMES) {
+    it(`${file}'s deals keys table lists every key of DEAL_KEYS with its default`, () => {
+      const block = generatedBlock(readme(file), 'dealsettings')
+      expect(block, `the <!-- dealsettings --> block of ${file}`).to.equal(dealKeysMarkdownTable(lang))
+      const rows = block!.split('\n').slice(2)
+      expect(rows.map((r) => r.split(' | ')[0])).to.deep.equal(DEAL_KEYS.map((k) => `| \`${k.key}\``))
+    })
+  }
+
   it('the Russian tables translate the current English texts (a changed description needs a new translation)', () => {
     // renderDocs/settingsMarkdownTable throw when a translation is missing or was made for another text
     expect(() => settingsMarkdownTable('ru')).not.to.throw()
     expect(() => fieldsMarkdownTable('ru')).not.to.throw()
+    expect(() => dealKeysMarkdownTable('ru')).not.to.throw()
   })
 
   it('the generated docs (tables, command reference in docs/commands) are up to date: run `npm run readme` when this fails', function () {

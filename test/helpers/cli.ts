@@ -33,7 +33,7 @@ export interface CliResult {
 }
 
 /** Environment variables of the developer's shell that would change what the CLI does. */
-const SCRUB = /^(DB_|AMOCRM_|SYNC_|LOG_|IDENT_AMO_)/
+const SCRUB = /^(DB_|AMOCRM_|SYNC_|LOG_|IDENT_AMO_|DEALS)/
 
 export function cliEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}

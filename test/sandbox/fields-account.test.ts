@@ -114,7 +114,7 @@ describe('sandbox: custom fields and account', () => {
   })
 
   it('answers unknown paths 404 and wrong methods 405, as problem+json', async () => {
-    const missing = await call(sandbox(), 'GET', '/api/v4/leads')
+    const missing = await call(sandbox(), 'GET', '/api/v4/companies')
     expect(missing.status).to.equal(404)
     expect(missing.headers.get('content-type')).to.match(/^application\/problem\+json/)
     expect((await call(sandbox(), 'DELETE', '/api/v4/contacts/1')).status).to.equal(405)

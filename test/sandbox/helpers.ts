@@ -85,3 +85,71 @@ export function fieldId(sandbox: Sandbox, codeOrName: string): number {
   if (!f) throw new Error(`no field ${codeOrName}`)
   return f.id
 }
+
+export interface LeadBody {
+  id: number
+  name: string
+  price: number
+  status_id: number
+  pipeline_id: number
+  loss_reason_id: number | null
+  responsible_user_id: number
+  created_by: number
+  updated_by: number
+  created_at: number
+  updated_at: number
+  closed_at: number | null
+  is_deleted: boolean
+  custom_fields_values: ContactBody['custom_fields_values']
+  _links: {self: {href: string}}
+  _embedded: {
+    tags: Array<{id: number; name: string}>
+    companies: unknown[]
+    contacts?: Array<{id: number; is_main: boolean; _links: {self: {href: string}}}>
+    loss_reason?: Array<{id: number; name: string}>
+  }
+}
+
+export interface LeadListBody {
+  _page: number
+  _links: {self: {href: string}; next?: {href: string}; prev?: {href: string}}
+  _embedded: {leads: LeadBody[]}
+}
+
+export interface StatusBody {
+  id: number
+  name: string
+  sort: number
+  type: number
+  color: string
+  is_editable: boolean
+  pipeline_id: number
+}
+
+export interface PipelineBody {
+  id: number
+  name: string
+  sort: number
+  is_main: boolean
+  is_unsorted_on: boolean
+  request_id?: string
+  _embedded: {statuses: StatusBody[]}
+}
+
+/** A pipeline with the given stages of its own, made through the API; its stage ids by name. */
+export async function makePipeline(
+  sandbox: Sandbox,
+  name: string,
+  stages: string[],
+): Promise<{id: number; stage: Record<string, number>; unsorted: number}> {
+  const res = await call<{_embedded: {pipelines: PipelineBody[]}}>(sandbox, 'POST', '/api/v4/leads/pipelines', {
+    body: [{name, _embedded: {statuses: stages.map((s) => ({name: s}))}}],
+  })
+  if (res.status !== 200) throw new Error(`pipeline not created: ${res.text}`)
+  const p = res.body._embedded.pipelines[0]!
+  return {
+    id: p.id,
+    stage: Object.fromEntries(p._embedded.statuses.map((s) => [s.name, s.id])),
+    unsorted: p._embedded.statuses.find((s) => s.type === 1)!.id,
+  }
+}

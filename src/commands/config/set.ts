@@ -8,7 +8,7 @@ import {openSecretStore} from '../../secrets/index.js'
 
 export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
   static override summary = 'Set one configuration value (secrets go to the keychain).'
-  static override description = `KEY is a setting name (see \`config show\`), fields.<key>.id, fields.<key> (false disables a field), ident.tables.<Table> or ident.columns.<Table>.<Column> (renames for clinics whose IDENT differs). An empty VALUE removes the key. DB_PASSWORD and AMOCRM_CLIENT_SECRET are stored in the OS keychain, never in the config file: leave their VALUE out to type it at a hidden prompt (or pipe it in), out of the shell history.`
+  static override description = `KEY is a setting name (see \`config show\`), fields.<key>.id, fields.<key> (false disables a field), a deals key (deals.enabled, deals.pipeline_id, deals.stages.<key>, deals.protected_stages, deals.claim, deals.claim_pipelines, deals.responsible_user_id, deals.users.<staff id>, fields.deal.<key>.id), ident.tables.<Table> or ident.columns.<Table>.<Column> (renames for clinics whose IDENT differs). An empty VALUE removes the key. DB_PASSWORD and AMOCRM_CLIENT_SECRET are stored in the OS keychain, never in the config file: leave their VALUE out to type it at a hidden prompt (or pipe it in), out of the shell history.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> DB_HOST 192.168.1.10',
     '<%= config.bin %> <%= command.id %> DB_PASSWORD',
@@ -16,6 +16,7 @@ export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
     '<%= config.bin %> <%= command.id %> fields.age.id 123456',
     '<%= config.bin %> <%= command.id %> ident.columns.Persons.MobilePhone CellPhone',
     '<%= config.bin %> <%= command.id %> fields.inn false',
+    '<%= config.bin %> <%= command.id %> deals.stages.no_show 61234567',
   ]
   static override args = {
     key: Args.string({required: true, description: 'setting name or dotted key'}),

@@ -1,11 +1,13 @@
 import {BaseCommand} from '../../base-command.js'
-import {SETTINGS} from '../../config/index.js'
+import {type DealsConfig, dealSettingRows, SETTINGS} from '../../config/index.js'
 import {renderTable} from '../../ui/index.js'
 
 export interface ConfigShowResult {
   configFile: string
   settings: Array<{name: string; value: string | null; source: string; secret: boolean}>
   fields: Record<string, unknown>
+  /** The deals keys (`deals.*`, `fields.deal.*`) with their values and sources. */
+  deals: {settings: Array<{key: string; value: string; source: string}>; effective: Omit<DealsConfig, 'keysInFile'>}
   ident: unknown
 }
 
@@ -39,7 +41,22 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
         ),
       )
     }
-    return {configFile: config.paths.configFile, settings, fields: config.fields, ident: config.ident}
+    const dealRows = dealSettingRows(config.deals, config.dealFields)
+    this.log('')
+    this.log(
+      renderTable(
+        ['deals key', 'value', 'from'],
+        dealRows.map((r) => [r.key, r.value, r.source]),
+      ),
+    )
+    const {keysInFile: _keysInFile, ...effective} = config.deals
+    return {
+      configFile: config.paths.configFile,
+      settings,
+      fields: config.fields,
+      deals: {settings: dealRows, effective},
+      ident: config.ident,
+    }
   }
 }
 
