@@ -56,6 +56,7 @@ export class RateLimiter {
   #shared: SendLedger | undefined
   /** A shared ledger is being asked: nothing else is granted meanwhile (order is kept). */
   #asking = false
+  #sharingFailed = false
   readonly #warn: (text: string) => void
 
   constructor(options: RateLimiterOptions) {
@@ -87,9 +88,12 @@ export class RateLimiter {
     return this.#shared
   }
 
-  /** Counts the other processes' sends too from now on (a no-op when a ledger is already shared). */
+  /**
+   * Counts the other processes' sends too from now on: a no-op when a ledger is already shared, or
+   * when sharing failed before (said once; a long-running watch does not say it again every pass).
+   */
   shareWith(ledger: SendLedger): void {
-    this.#shared ??= ledger
+    if (!this.#sharingFailed) this.#shared ??= ledger
   }
 
   /** Resolves when the caller may send one request; the send is counted from that moment. */
@@ -144,6 +148,7 @@ export class RateLimiter {
         (error: unknown) => {
           this.#asking = false
           this.#shared = undefined
+          this.#sharingFailed = true
           this.#warn(
             `Warning: cannot share the amoCRM rate limit with other ident-amo processes through ${ledger.describe} (${errorMessage(error)}); this process keeps to it on its own`,
           )

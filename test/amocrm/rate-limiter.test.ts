@@ -226,5 +226,8 @@ describe('amocrm/FileSendLedger: the window the processes of one account share',
     expect(notices).to.have.length(1)
     expect(notices[0]).to.include('cannot share the amoCRM rate limit').and.include('keeps to it on its own')
     expect(limiter.shared).to.equal(undefined)
+    // the next client of a long-running watch does not share (and warn) again
+    limiter.shareWith(new FileSendLedger(path.join(blocked, 'ratelimit.json')))
+    expect(limiter.shared).to.equal(undefined)
   })
 })
