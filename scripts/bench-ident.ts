@@ -14,7 +14,8 @@ import path from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {loadConfig} from '../src/config/index.js'
-import {generateClinic, openIdent} from '../src/ident/index.js'
+import {openIdent} from '../src/ident/index.js'
+import {generateClinic} from '../src/sample/index.js'
 
 const {values} = parseArgs({
   options: {
@@ -36,7 +37,8 @@ if (values['generate-only']) {
 
 const dir = path.join(tmpdir(), 'ident-amo-bench')
 mkdirSync(dir, {recursive: true})
-const file = path.join(dir, `clinic-${patients}-seed${seed}.sqlite`)
+// Named after the sample's shape: a file cached by an older generator (another shape) is not reused.
+const file = path.join(dir, `clinic-real-shape-${patients}-seed${seed}.sqlite`)
 if (values.fresh || !existsSync(file)) {
   console.log(`generating ${patients.toLocaleString('en')} patients into ${file} …`)
   const child = spawnSync(

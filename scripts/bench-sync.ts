@@ -15,7 +15,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {generateClinic, updatePatient} from '../src/ident/index.js'
+import {generateClinic, updatePatient} from '../src/sample/index.js'
 import {SANDBOX_TOKEN, startSandbox} from '../src/sandbox/index.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')

@@ -163,12 +163,16 @@ function formatSnils(raw: string): string {
   return `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6, 9)} ${digits.slice(9)}`
 }
 
-function birthdayOf(ctx: FormatContext, key: FieldKey): string | null | undefined | 'invalid' {
+/**
+ * The birthday both `age` and `birthday` come from. One that is not a date leaves both as amoCRM holds
+ * them (never cleared), with one warning for the two (`mapPatient` drops the repeat).
+ */
+function birthdayOf(ctx: FormatContext): string | null | undefined | 'invalid' {
   const b = ctx.patient.birthday
   if (b === undefined || b === null) return b
-  if (nonEmpty(b) === null) return null
-  if (!parseIsoDate(b)) {
-    ctx.warn('birthday_invalid', `Persons.Birthday is not a valid date; ${key === 'age' ? 'the age' : 'the birthday'} is not written`)
+  if (typeof b === 'string' && nonEmpty(b) === null) return null
+  if (typeof b !== 'string' || !parseIsoDate(b)) {
+    ctx.warn('birthday_invalid', 'Persons.Birthday is not a date; the birthday and age in amoCRM are left as they are')
     return 'invalid'
   }
   return b.trim().slice(0, 10)
@@ -214,7 +218,7 @@ export const FIELD_CATALOGUE: readonly FieldSpec[] = [
     value: 'whole years on the day of the sync, clinic timezone',
     source: 'Persons.Birthday',
     format(ctx) {
-      const b = birthdayOf(ctx, 'age')
+      const b = birthdayOf(ctx)
       if (b === undefined) return UNAVAILABLE
       if (b === null) return CLEAR
       if (b === 'invalid') return SKIP
@@ -297,7 +301,7 @@ export const FIELD_CATALOGUE: readonly FieldSpec[] = [
     value: 'RFC 3339 midnight in the account timezone with that day’s real offset (`1961-04-12T00:00:00+03:00`)',
     source: 'Persons.Birthday',
     format(ctx) {
-      const b = birthdayOf(ctx, 'birthday')
+      const b = birthdayOf(ctx)
       if (b === undefined) return UNAVAILABLE
       if (b === null) return CLEAR
       if (b === 'invalid') return SKIP

@@ -97,7 +97,11 @@ export function mapPatient(patient: Patient, resolved: ResolvedFields, options: 
       skipped.push({key: spec.key, reason: 'disabled_or_missing'})
       continue
     }
-    const warn = (code: MappingWarning['code'], detail: string) => warnings.push({patientId: patient.id, field: spec.key, code, detail})
+    // Fields that share a source (age and birthday) would say the same thing twice: once is enough.
+    const warn = (code: MappingWarning['code'], detail: string) => {
+      if (!warnings.some((w) => w.code === code && w.detail === detail))
+        warnings.push({patientId: patient.id, field: spec.key, code, detail})
+    }
     let formatted
     try {
       formatted = spec.format({patient, field, accountTimezone: options.accountTimezone, today, warn})

@@ -1,5 +1,5 @@
 import type {AppConfig} from '../config/index.js'
-import {inspectIdent, readerFor, type WritePermission} from './reader.js'
+import {inspectIdent, type PatientScan, readerFor, type WritePermission} from './reader.js'
 import type {IdentSchemaReport, IdentTable} from './schema.js'
 
 /** What `db check` reports (also its `--json`). */
@@ -11,6 +11,8 @@ export interface DbCheckReport extends IdentSchemaReport {
   clock: string
   counts: Partial<Record<IdentTable, number>>
   write: WritePermission
+  /** Every patient's id and birthday read once: birthdays that parse, ids that repeat. Null without the core columns. */
+  scan: PatientScan | null
 }
 
 /**
@@ -26,6 +28,7 @@ export async function checkIdentDatabase(config: AppConfig, options: {password?:
     const counts = await reader.tableCounts()
     const write = await reader.checkWritePermission()
     const report = resolved.report
+    const scan = report.coreMissing.length === 0 ? await reader.scanPatients() : null
     const warnings = [...report.warnings]
     // A SQLite sample file is the user's own: only a SQL Server login that can write is worth a warning.
     if (write.canWrite && reader.dialect === 'mssql')
@@ -38,6 +41,7 @@ export async function checkIdentDatabase(config: AppConfig, options: {password?:
       clock,
       counts,
       write,
+      scan,
       ...report,
       warnings,
     }

@@ -1,7 +1,7 @@
 import type {Knex} from 'knex'
 
 import type {IdentDialect} from './connection.js'
-import {CHANGE_SOURCES, type ColumnOf, type IdentTable, IDENT_TABLES, type ResolvedSchema} from './schema.js'
+import {CHANGE_SOURCES, type ColumnOf, type ColumnRef, type IdentTable, IDENT_TABLES, type ResolvedSchema, VISIT_MARKS} from './schema.js'
 import {MAX_VISITS_READ} from './types.js'
 
 /**
@@ -53,6 +53,11 @@ export interface PatientRow {
   patientChanged?: unknown
   personChanged?: unknown
   receptionsChanged?: unknown
+  appearedChanged?: unknown
+  startedChanged?: unknown
+  endedChanged?: unknown
+  checkIssuedChanged?: unknown
+  canceledChanged?: unknown
   paymentsChanged?: unknown
   ordersChanged?: unknown
 }
@@ -63,6 +68,21 @@ export interface VisitRow {
   doctorSurname?: unknown
   doctorName?: unknown
   doctorPatronymic?: unknown
+}
+
+/** Row keys of the latest status datetime of a patient's receptions, per column: part of "changed". */
+export const STATUS_CHANGED_KEYS = {
+  'Receptions.PatientAppeared': 'appearedChanged',
+  'Receptions.ReceptionStarted': 'startedChanged',
+  'Receptions.ReceptionEnded': 'endedChanged',
+  'Receptions.CheckIssued': 'checkIssuedChanged',
+  'Receptions.ReceptionCanceled': 'canceledChanged',
+} as const satisfies Partial<Record<ColumnRef, keyof PatientRow>>
+
+/** A row of the patient scan of `db check`: the id, and the raw birthday when the column exists. */
+export interface PatientScanRow {
+  id: number
+  birthday?: unknown
 }
 
 /** Direct columns: the value, its table alias, table and column, the row key. */
@@ -132,24 +152,31 @@ export class IdentQueries {
 
     const countVisits = schema.available('totalVisits')
     const receptionsChanged = this.has('Receptions', 'ID_Patients', 'DateTimeChanged')
+    const statusColumns = receptionsChanged
+      ? (Object.keys(STATUS_CHANGED_KEYS) as Array<keyof typeof STATUS_CHANGED_KEYS>).filter((ref) => schema.has(ref))
+      : []
     if (countVisits || receptionsChanged) {
       const rv = knex
         .from({r: this.t('Receptions')})
         .select({pid: this.c('r', 'Receptions', 'ID_Patients')})
         .groupBy(this.c('r', 'Receptions', 'ID_Patients'))
-      if (countVisits)
+      if (countVisits) {
+        const marks = this.visitMarks('r')
         rv.select(
-          knex.raw('count(case when ?? is not null and ?? is null and ?? is null then 1 end) as ??', [
-            this.c('r', 'Receptions', 'PatientAppeared'),
+          knex.raw(`count(case when (${marks.map(() => '?? is not null').join(' or ')}) and ?? is null and ?? is null then 1 end) as ??`, [
+            ...marks,
             this.c('r', 'Receptions', 'ReceptionCanceled'),
             this.c('r', 'Receptions', 'ID_ReceptionCancelReasons'),
             'visitCount',
           ]),
         )
+      }
       if (receptionsChanged) rv.max({changed: this.c('r', 'Receptions', 'DateTimeChanged')})
+      for (const ref of statusColumns) rv.max({[STATUS_CHANGED_KEYS[ref]]: this.ref('r', ref)})
       q.leftJoin(rv.as('rv'), 'rv.pid', this.c('pa', 'Patients', 'ID_Persons'))
       if (countVisits) q.select({visitCount: 'rv.visitCount'})
       if (receptionsChanged) q.select({receptionsChanged: 'rv.changed'})
+      for (const ref of statusColumns) q.select({[STATUS_CHANGED_KEYS[ref]]: `rv.${STATUS_CHANGED_KEYS[ref]}`})
     }
 
     const balance = schema.available('balance')
@@ -210,7 +237,7 @@ export class IdentQueries {
   }
 
   /**
-   * The visits (ident-schema.md "visit"), at most `MAX_VISITS_READ` per patient, newest first, with
+   * The visits (docs/ident-schema.md "visit"), at most `MAX_VISITS_READ` per patient, newest first, with
    * the doctor's name parts — in patient id order so that they merge with the patient stream.
    */
   visitRows(selection: PatientSelection = {}): Knex.QueryBuilder {
@@ -224,37 +251,67 @@ export class IdentQueries {
       .select(
         knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [pid, ...order, 'rn']),
       )
-      .whereNotNull(this.c('r', 'Receptions', 'PatientAppeared'))
+      .where((w) => {
+        for (const mark of this.visitMarks('r')) w.orWhereNotNull(mark)
+      })
       .whereNull(this.c('r', 'Receptions', 'ReceptionCanceled'))
       .whereNull(this.c('r', 'Receptions', 'ID_ReceptionCancelReasons'))
-    const doctorParts = (
-      [
-        ['doctorSurname', 'SurName'],
-        ['doctorName', 'Name'],
-        ['doctorPatronymic', 'Patronymic'],
-      ] as const
-    ).filter(([, column]) => this.has('Staffs', column))
-    const doctors = this.has('Receptions', 'ID_Staffs') && this.has('Staffs', 'ID') && doctorParts.length > 0
-    if (doctors) {
-      inner.leftJoin({s: this.t('Staffs')}, this.c('s', 'Staffs', 'ID'), this.c('r', 'Receptions', 'ID_Staffs'))
-      for (const [key, column] of doctorParts) inner.select({[key]: this.c('s', 'Staffs', column)})
-    }
+    const doctorKeys = this.joinDoctors(inner)
     if (selection.limit !== undefined) inner.whereIn(pid, this.limitedPatientIds(selection))
     else this.filter(inner, pid, selection)
 
     return knex
       .from(inner.as('v'))
-      .select(['v.pid', 'v.at', ...(doctors ? doctorParts.map(([key]) => `v.${key}`) : [])])
+      .select(['v.pid', 'v.at', ...doctorKeys.map((key) => `v.${key}`)])
       .where('v.rn', '<=', MAX_VISITS_READ)
       .orderBy([{column: 'v.pid'}, {column: 'v.rn'}])
   }
 
-  /** How many patients a selection holds (for progress). */
+  /**
+   * Joins the doctor of each reception (alias `d`) from the source this database has — the Persons
+   * row of `Staffs.ID_Persons`, or Staffs' own name columns — and selects the name parts it holds.
+   */
+  private joinDoctors(receptions: Knex.QueryBuilder): string[] {
+    const source = this.schema.doctorSource
+    if (!source) return []
+    const staffId = this.c('r', 'Receptions', 'ID_Staffs')
+    const parts = (
+      [
+        ['doctorSurname', 0],
+        ['doctorName', 1],
+        ['doctorPatronymic', 2],
+      ] as const
+    ).filter(([, i]) => this.schema.has(source.names[i]))
+    if (source.from === 'Persons') receptions.leftJoin({d: this.t('Persons')}, this.c('d', 'Persons', 'ID'), staffId)
+    else receptions.leftJoin({d: this.t('Staffs')}, this.c('d', 'Staffs', 'ID'), staffId)
+    for (const [key, i] of parts) receptions.select({[key]: this.ref('d', source.names[i])})
+    return parts.map(([key]) => key)
+  }
+
+  /** The visit marks this database has (docs/ident-schema.md "visit"), qualified by `alias`. */
+  private visitMarks(alias: string): string[] {
+    return VISIT_MARKS.filter((ref) => this.schema.has(ref)).map((ref) => this.ref(alias, ref))
+  }
+
+  /** `alias.RealColumn` of a `Table.Column` reference that exists. */
+  private ref(alias: string, ref: ColumnRef): string {
+    const [table, column] = ref.split('.') as [IdentTable, string]
+    return this.c(alias, table, column as ColumnOf<typeof table>)
+  }
+
+  /** How many patients a selection holds (for progress); a patient whose row is repeated counts once. */
   countPatients(selection: PatientSelection = {}): Knex.QueryBuilder {
-    const q = this.patientsFrom().count({n: '*'})
+    const q = this.patientsFrom().countDistinct({n: this.c('pa', 'Patients', 'ID_Persons')})
     this.filter(q, this.c('pa', 'Patients', 'ID_Persons'), selection)
     if (selection.limit === undefined) return q
     return this.knex.from(this.patientIds(selection).limit(selection.limit).as('x')).count({n: '*'})
+  }
+
+  /** Every patient's id and raw birthday (when the column exists), in id order: what `db check` parses and counts. */
+  patientScan(): Knex.QueryBuilder {
+    const q = this.patientsFrom().select({id: this.c('pa', 'Patients', 'ID_Persons')})
+    if (this.has('Persons', 'Birthday')) q.select({birthday: this.c('pe', 'Persons', 'Birthday')})
+    return q.orderBy(this.c('pa', 'Patients', 'ID_Persons'))
   }
 
   /** The database's own clock as naive local `YYYY-MM-DD HH:MM:SS` (the incremental watermark). */
@@ -304,19 +361,22 @@ export class IdentQueries {
   }
 
   /**
-   * Ids of patients with a row changed at or after `since` (ident-schema.md "changed since W"): a
-   * UNION of one indexable range condition per table, not an OR across joins.
+   * Ids of patients with a row changed at or after `since` (docs/ident-schema.md "changed since W"): a
+   * UNION of one statement per table, each a range condition on its change columns, not an OR across joins.
    */
   changedSince(since: string): Knex.QueryBuilder {
     // SQL Server reads `YYYY-MM-DD hh:mm:ss` as year-day-month under a Russian login (DATEFORMAT dmy);
     // the ISO 8601 `T` form is read the same way under every language setting.
     const value = this.dialect === 'mssql' ? since.replace(' ', 'T') : since
     const parts = CHANGE_SOURCES.filter((s) => this.schema.has(s.id, s.changed)).map((s) => {
-      const column = (ref: string) => this.schema.column(s.table, ref.split('.')[1] as ColumnOf<typeof s.table>)!
-      return this.knex
-        .from(this.t(s.table))
-        .select({pid: column(s.id)})
-        .where(column(s.changed), '>=', value)
+      const column = (ref: ColumnRef) => this.schema.column(s.table, ref.split('.')[1] as ColumnOf<typeof s.table>)!
+      const changed = [s.changed, ...s.statuses.filter((ref) => this.schema.has(ref))]
+      const q = this.knex.from(this.t(s.table)).select({pid: column(s.id)})
+      return changed.length === 1
+        ? q.where(column(s.changed), '>=', value)
+        : q.where((w) => {
+            for (const ref of changed) w.orWhere(column(ref), '>=', value)
+          })
     })
     const [first, ...rest] = parts
     return rest.length > 0 ? first!.union(rest) : first!
@@ -353,14 +413,14 @@ export function introspectionQuery(knex: Knex, dialect: IdentDialect, tableNames
   if (dialect === 'mssql')
     return knex
       .from({c: 'INFORMATION_SCHEMA.COLUMNS'})
-      .select({tableSchema: 'c.TABLE_SCHEMA', tableName: 'c.TABLE_NAME', columnName: 'c.COLUMN_NAME'})
+      .select({tableSchema: 'c.TABLE_SCHEMA', tableName: 'c.TABLE_NAME', columnName: 'c.COLUMN_NAME', dataType: 'c.DATA_TYPE'})
       .whereRaw('?? = db_name()', ['c.TABLE_CATALOG'])
       .where((w) => w.whereRaw('?? = schema_name()', ['c.TABLE_SCHEMA']).orWhere('c.TABLE_SCHEMA', 'dbo'))
       .whereIn('c.TABLE_NAME', [...tableNames])
       .orderByRaw('case when ?? = schema_name() then 0 else 1 end', ['c.TABLE_SCHEMA'])
       .orderBy(['c.TABLE_NAME', 'c.ORDINAL_POSITION'])
   return knex.raw(
-    "select m.name as tableName, p.name as columnName from sqlite_master as m join pragma_table_info(m.name) as p where m.type in ('table', 'view') order by m.name, p.cid",
+    "select m.name as tableName, p.name as columnName, p.type as dataType from sqlite_master as m join pragma_table_info(m.name) as p where m.type in ('table', 'view') order by m.name, p.cid",
   )
 }
 

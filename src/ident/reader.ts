@@ -2,8 +2,16 @@ import type {AppConfig} from '../config/index.js'
 import {UsageError} from '../errors.js'
 import {connectIdent, type IdentConnection, type IdentDialect, type Row} from './connection.js'
 import {identErrorFrom} from './errors.js'
-import {IdentQueries, introspectionQuery, type PatientRow, type PatientSelection, type VisitRow, wantedTableNames} from './queries.js'
-import {patientFromRow, visitFromRow} from './rows.js'
+import {
+  IdentQueries,
+  introspectionQuery,
+  type PatientRow,
+  type PatientScanRow,
+  type PatientSelection,
+  type VisitRow,
+  wantedTableNames,
+} from './queries.js'
+import {parseBirthday, patientFromRow, visitFromRow} from './rows.js'
 import {
   type ExistingTables,
   type IdentSchemaReport,
@@ -30,6 +38,26 @@ export interface WritePermission {
   granted: string[]
 }
 
+/** Something odd about one patient's rows, said once per reader (a reader serves one run or pass). */
+export interface IdentWarning {
+  code: 'duplicate_patient_row'
+  patientId: string
+  /** For the log: the patient id only, never a value. */
+  message: string
+}
+
+/** What `db check` finds by reading every patient's id and birthday (ids only, never the values). */
+export interface PatientScan {
+  patients: number
+  /** Patient ids the database returns more than once (a view that repeats rows): the first row is read. */
+  repeated: {count: number; examples: string[]}
+  /** Null when there is no Birthday column. */
+  birthday: {type: string | null; values: number; parsed: number; unparseable: number; examples: string[]} | null
+}
+
+/** How many example patient ids a scan keeps. */
+const SCAN_EXAMPLES = 3
+
 /** Ids per statement when reading by id: SQL Server accepts at most 2,100 parameters. */
 const IDS_PER_QUERY = 1000
 
@@ -41,6 +69,9 @@ export class IdentReader {
   readonly schema: IdentSchemaReport
   readonly dialect: IdentDialect
   private readonly queries: IdentQueries
+  private readonly warningListeners = new Set<(warning: IdentWarning) => void>()
+  /** `code:patient` of the warnings already given: a run that reads the patients twice says each once. */
+  private readonly warned = new Set<string>()
 
   constructor(
     private readonly connection: IdentConnection,
@@ -122,8 +153,56 @@ export class IdentReader {
     return this.connection.onQuery(listener)
   }
 
+  /** Per-patient problems found while reading (patient ids only); returns a function that stops listening. */
+  onWarning(listener: (warning: IdentWarning) => void): () => void {
+    this.warningListeners.add(listener)
+    return () => {
+      this.warningListeners.delete(listener)
+    }
+  }
+
+  /** Reads every patient's id and birthday once (one statement) and counts what parses and what repeats. */
+  async scanPatients(): Promise<PatientScan> {
+    const column = this.schema.tables.find((t) => t.table === 'Persons')?.columns.find((c) => c.column === 'Birthday')
+    const birthday = column?.present ? {type: column.type, values: 0, parsed: 0, unparseable: 0, examples: [] as string[]} : null
+    const repeated = {count: 0, examples: [] as string[]}
+    let patients = 0
+    let previous: string | undefined
+    let lastRepeated: string | undefined
+    for await (const row of this.connection.rows<PatientScanRow & Row>(this.queries.patientScan())) {
+      const id = String(row.id)
+      if (id === previous) {
+        if (lastRepeated !== id) {
+          lastRepeated = id
+          repeated.count++
+          if (repeated.examples.length < SCAN_EXAMPLES) repeated.examples.push(id)
+        }
+        continue
+      }
+      previous = id
+      patients++
+      if (!birthday) continue
+      const parsed = parseBirthday(row.birthday)
+      if (parsed === null) continue
+      birthday.values++
+      if (typeof parsed === 'string') birthday.parsed++
+      else {
+        birthday.unparseable++
+        if (birthday.examples.length < SCAN_EXAMPLES) birthday.examples.push(id)
+      }
+    }
+    return {patients, repeated, birthday}
+  }
+
   async close(): Promise<void> {
     await this.connection.close()
+  }
+
+  private warn(code: IdentWarning['code'], patientId: string, message: string): void {
+    const key = `${code}:${patientId}`
+    if (this.warned.has(key)) return
+    this.warned.add(key)
+    for (const listener of this.warningListeners) listener({code, patientId, message})
   }
 
   private async *readSelection(selection: PatientSelection): AsyncGenerator<Patient> {
@@ -135,9 +214,22 @@ export class IdentReader {
       const [firstPatient, firstVisit] = await Promise.all([patientRows.next(), visitRows?.next()])
       let nextPatient = firstPatient
       let pendingVisit = firstVisit
+      let previousId: number | undefined
       while (!nextPatient.done) {
         const row = nextPatient.value
         const id = Number(row.id)
+        // Rows come in id order, so a repeated row (e.g. a view that repeats rows) follows the first:
+        // the first wins, the repeat is said and skipped — never two contacts, never a batch with one id twice.
+        if (id === previousId) {
+          this.warn(
+            'duplicate_patient_row',
+            String(row.id),
+            `IDENT returned patient ${row.id} more than once (a table or view that repeats rows?); the first row is used`,
+          )
+          nextPatient = await patientRows.next()
+          continue
+        }
+        previousId = id
         let history: Visit[] | undefined
         if (visitRows) {
           history = []
@@ -180,7 +272,7 @@ export async function inspectIdent(
 ): Promise<{connection: IdentConnection; resolved: ResolvedSchema}> {
   const connection = connectIdent(config, options)
   try {
-    const rows = await connection.all<{tableSchema?: string; tableName: string; columnName: string}>(
+    const rows = await connection.all<{tableSchema?: string; tableName: string; columnName: string; dataType?: string | null}>(
       introspectionQuery(connection.knex, connection.dialect, wantedTableNames(config.ident)),
     )
     const existing: ExistingTables = new Map()
@@ -190,8 +282,9 @@ export async function inspectIdent(
       // A table found in the default schema wins over the same name in dbo (rows come in that order).
       if (schemaOf.has(key) && schemaOf.get(key) !== row.tableSchema) continue
       schemaOf.set(key, row.tableSchema)
-      const table = existing.get(key) ?? {name: row.tableName, columns: []}
+      const table = existing.get(key) ?? {name: row.tableName, columns: [], types: {}}
       table.columns.push(row.columnName)
+      if (row.dataType) table.types![row.columnName] = row.dataType
       existing.set(key, table)
     }
     return {connection, resolved: resolveSchema(existing, config.ident)}

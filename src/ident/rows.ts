@@ -1,9 +1,9 @@
-import type {PatientRow, VisitRow} from './queries.js'
+import {type PatientRow, STATUS_CHANGED_KEYS, type VisitRow} from './queries.js'
 import type {ResolvedSchema} from './schema.js'
-import type {Patient, Visit} from './types.js'
+import {type Patient, UNPARSEABLE, type Unparseable, type Visit} from './types.js'
 
 /**
- * Row → Patient: the derived values of ident-schema.md, with naive local times whichever driver
+ * Row → Patient: the derived values of docs/ident-schema.md, with naive local times whichever driver
  * returned them (tedious: `Date` whose UTC fields hold the naive value; SQLite: text).
  */
 export function patientFromRow(row: PatientRow, visits: Visit[] | undefined, schema: ResolvedSchema): Patient {
@@ -12,7 +12,14 @@ export function patientFromRow(row: PatientRow, visits: Visit[] | undefined, sch
   const balance = schema.available('balance')
     ? roundKopecks(toNumber(row.initialBalance) + toNumber(row.paid) - toNumber(row.billed))
     : undefined
-  const changed = [row.patientChanged, row.personChanged, row.receptionsChanged, row.paymentsChanged, row.ordersChanged]
+  const changed = [
+    row.patientChanged,
+    row.personChanged,
+    row.receptionsChanged,
+    ...Object.values(STATUS_CHANGED_KEYS).map((key) => row[key]),
+    row.paymentsChanged,
+    row.ordersChanged,
+  ]
     .map(naiveDateTime)
     .filter((x): x is string => x !== null)
     .sort()
@@ -25,7 +32,7 @@ export function patientFromRow(row: PatientRow, visits: Visit[] | undefined, sch
     mobilePhone: has('mobilePhone') ? text(row.mobilePhone) : undefined,
     email: has('email') ? text(row.email) : undefined,
     sex: has('sex') ? integerOrNull(row.sex) : undefined,
-    birthday: has('birthday') ? naiveDate(row.birthday) : undefined,
+    birthday: has('birthday') ? parseBirthday(row.birthday) : undefined,
     inn: has('inn') ? text(row.inn) : undefined,
     snils: has('snils') ? text(row.snils) : undefined,
     patientNumber: has('patientNumber') ? text(row.patientNumber) : undefined,
@@ -84,6 +91,34 @@ export function naiveDateTime(value: unknown): string | null {
 /** `YYYY-MM-DD`. */
 export function naiveDate(value: unknown): string | null {
   return naiveDateTime(value)?.slice(0, 10) ?? null
+}
+
+/**
+ * `Persons.Birthday` as `YYYY-MM-DD` whatever IDENT keeps it as: a `date`/`datetime` column (a
+ * tedious `Date`), ISO text (`1961-04-12`, with or without a time), or `ДД.ММ.ГГГГ` text as real
+ * IDENT does; surrounding spaces are ignored. Empty → null; anything else, or a day that does not
+ * exist (`31.02.1990`), → `UNPARSEABLE`. The rules live here, not in SQL (no TRY_CONVERT): one place,
+ * the same for every database.
+ */
+export function parseBirthday(value: unknown): string | Unparseable | null {
+  if (value === null || value === undefined) return null
+  if (value instanceof Date) return naiveDate(value) ?? UNPARSEABLE
+  if (typeof value !== 'string') return UNPARSEABLE
+  const s = value.trim()
+  if (s === '') return null
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/.exec(s)
+  if (iso) return calendarDate(Number(iso[1]), Number(iso[2]), Number(iso[3])) ?? UNPARSEABLE
+  const russian = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(s)
+  if (russian) return calendarDate(Number(russian[3]), Number(russian[2]), Number(russian[1])) ?? UNPARSEABLE
+  return UNPARSEABLE
+}
+
+/** `YYYY-MM-DD` when the day exists in the calendar. */
+function calendarDate(year: number, month: number, day: number): string | null {
+  const d = new Date(Date.UTC(year, month - 1, day))
+  d.setUTCFullYear(year)
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`
 }
 
 /** Half away from zero, to the kopeck; never `-0`. */

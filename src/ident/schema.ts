@@ -3,14 +3,14 @@ import {AppError, ConfigError} from '../errors.js'
 import type {Patient} from './types.js'
 
 /**
- * How sure we are that a column exists in a real IDENT (ident-schema.md): `core` (★) columns are
+ * How sure we are that a column exists in a real IDENT (docs/ident-schema.md): `core` (★) columns are
  * required — without them there is no patient to read; `confirmed` ones were seen in real databases;
  * `assumed` ones are our best knowledge. A missing non-core column makes the values that depend on it
  * unavailable (`undefined`), never a crash.
  */
 export type ColumnStatus = 'core' | 'confirmed' | 'assumed'
 
-/** Every table and column the reader uses, with its status (ident-schema.md "Tables"). */
+/** Every table and column the reader uses, with its status (docs/ident-schema.md "Tables"). */
 export const IDENT_COLUMNS = {
   Persons: {
     ID: 'core',
@@ -18,10 +18,10 @@ export const IDENT_COLUMNS = {
     Name: 'core',
     Patronymic: 'confirmed',
     Phone: 'confirmed',
-    MobilePhone: 'assumed',
+    MobilePhone: 'confirmed',
     Email: 'assumed',
     Sex: 'assumed',
-    Birthday: 'assumed',
+    Birthday: 'confirmed',
     INN: 'assumed',
     SNILS: 'assumed',
     DateTimeChanged: 'assumed',
@@ -38,7 +38,9 @@ export const IDENT_COLUMNS = {
     DateTimeChanged: 'core',
   },
   ArchivingReasons: {ID: 'assumed', Name: 'assumed'},
-  Staffs: {ID: 'confirmed', SurName: 'assumed', Name: 'assumed', Patronymic: 'assumed'},
+  // Real IDENT: Staffs(ID_Persons, …), the doctor named by Persons. The older assumption — Staffs keyed
+  // by ID with name columns of its own — is still read when that is what a database has.
+  Staffs: {ID_Persons: 'confirmed', ID: 'assumed', SurName: 'assumed', Name: 'assumed', Patronymic: 'assumed'},
   OwnCompanies: {ID: 'assumed', Name: 'assumed'},
   Receptions: {
     ID: 'confirmed',
@@ -46,6 +48,9 @@ export const IDENT_COLUMNS = {
     ID_Staffs: 'confirmed',
     PlanStart: 'confirmed',
     PatientAppeared: 'confirmed',
+    ReceptionStarted: 'confirmed',
+    ReceptionEnded: 'confirmed',
+    CheckIssued: 'confirmed',
     ReceptionCanceled: 'confirmed',
     ID_ReceptionCancelReasons: 'confirmed',
     DateTimeChanged: 'confirmed',
@@ -88,12 +93,17 @@ export interface ValueSource {
   optional?: readonly ColumnRef[]
 }
 
-const VISIT_FILTER: ColumnRef[] = [
-  'Receptions.ID_Patients',
+/** A reception counts only when not cancelled either way. */
+const NOT_CANCELLED: ColumnRef[] = ['Receptions.ReceptionCanceled', 'Receptions.ID_ReceptionCancelReasons']
+/** Any of these set makes a reception a visit (staff do not always press "пришёл"); a missing one narrows the rule. */
+export const VISIT_MARKS = [
   'Receptions.PatientAppeared',
-  'Receptions.ReceptionCanceled',
-  'Receptions.ID_ReceptionCancelReasons',
-]
+  'Receptions.ReceptionStarted',
+  'Receptions.ReceptionEnded',
+  'Receptions.CheckIssued',
+] as const satisfies readonly ColumnRef[]
+const VISIT_FILTER: ColumnRef[] = ['Receptions.ID_Patients', ...NOT_CANCELLED]
+const ANY_VISIT_MARK = VISIT_MARKS.map((mark) => [mark])
 const BALANCE: ColumnRef[] = [
   'Patients.InitialBalance',
   'PaymentsIn.ID_Patients',
@@ -103,14 +113,40 @@ const BALANCE: ColumnRef[] = [
   'OrderPaymentsJournal.ID_Orders',
   'OrderPaymentsJournal.AmountWithDiscount',
 ]
-/** Where a patient's rows may have changed (ident-schema.md "changed since W"). */
+/**
+ * Where a patient's rows may have changed (docs/ident-schema.md "changed since W"): each table's
+ * `DateTimeChanged`, and for receptions also the status datetimes, which IDENT may set without
+ * touching `DateTimeChanged`.
+ */
 export const CHANGE_SOURCES = [
-  {table: 'Patients', id: 'Patients.ID_Persons', changed: 'Patients.DateTimeChanged'},
-  {table: 'Persons', id: 'Persons.ID', changed: 'Persons.DateTimeChanged'},
-  {table: 'Receptions', id: 'Receptions.ID_Patients', changed: 'Receptions.DateTimeChanged'},
-  {table: 'PaymentsIn', id: 'PaymentsIn.ID_Patients', changed: 'PaymentsIn.DateTimeChanged'},
-  {table: 'Orders', id: 'Orders.ID_Patients', changed: 'Orders.DateTimeChanged'},
-] as const satisfies ReadonlyArray<{table: IdentTable; id: ColumnRef; changed: ColumnRef}>
+  {table: 'Patients', id: 'Patients.ID_Persons', changed: 'Patients.DateTimeChanged', statuses: []},
+  {table: 'Persons', id: 'Persons.ID', changed: 'Persons.DateTimeChanged', statuses: []},
+  {
+    table: 'Receptions',
+    id: 'Receptions.ID_Patients',
+    changed: 'Receptions.DateTimeChanged',
+    statuses: [...VISIT_MARKS, 'Receptions.ReceptionCanceled'],
+  },
+  {table: 'PaymentsIn', id: 'PaymentsIn.ID_Patients', changed: 'PaymentsIn.DateTimeChanged', statuses: []},
+  {table: 'Orders', id: 'Orders.ID_Patients', changed: 'Orders.DateTimeChanged', statuses: []},
+] as const satisfies ReadonlyArray<{table: IdentTable; id: ColumnRef; changed: ColumnRef; statuses: readonly ColumnRef[]}>
+
+/** Where a reception's doctor is named, in order of preference (docs/ident-schema.md "doctor"). */
+export const DOCTOR_SOURCES = [
+  {
+    from: 'Persons',
+    // Receptions.ID_Staffs holds Staffs.ID_Persons: the doctor is that Persons row.
+    link: ['Receptions.ID_Staffs', 'Staffs.ID_Persons'],
+    names: ['Persons.SurName', 'Persons.Name', 'Persons.Patronymic'],
+  },
+  {
+    from: 'Staffs',
+    link: ['Receptions.ID_Staffs', 'Staffs.ID'],
+    names: ['Staffs.SurName', 'Staffs.Name', 'Staffs.Patronymic'],
+  },
+] as const satisfies ReadonlyArray<{from: IdentTable; link: readonly ColumnRef[]; names: readonly ColumnRef[]}>
+
+export type DoctorSource = (typeof DOCTOR_SOURCES)[number]
 
 /**
  * The one source of truth for which IDENT columns each patient value comes from: the reader selects
@@ -135,11 +171,9 @@ export const PATIENT_VALUE_SOURCES: Readonly<Record<PatientValue, ValueSource>> 
   smsRejection: {requires: ['Patients.SMSRejection']},
   archived: {requires: ['Patients.ID_ArchivingReasons']},
   archiveReason: {requires: ['Patients.ID_ArchivingReasons', 'ArchivingReasons.ID', 'ArchivingReasons.Name']},
-  visits: {
-    requires: [...VISIT_FILTER, 'Receptions.PlanStart'],
-    optional: ['Receptions.ID', 'Receptions.ID_Staffs', 'Staffs.ID', 'Staffs.SurName', 'Staffs.Name', 'Staffs.Patronymic'],
-  },
-  totalVisits: {requires: VISIT_FILTER},
+  // The doctors' names are optional too; where they come from is decided by `DOCTOR_SOURCES`.
+  visits: {requires: [...VISIT_FILTER, 'Receptions.PlanStart'], anyOf: ANY_VISIT_MARK, optional: ['Receptions.ID']},
+  totalVisits: {requires: VISIT_FILTER, anyOf: ANY_VISIT_MARK},
   branch: {
     requires: ['OwnCompanies.ID', 'OwnCompanies.Name'],
     anyOf: [
@@ -152,13 +186,17 @@ export const PATIENT_VALUE_SOURCES: Readonly<Record<PatientValue, ValueSource>> 
   advance: {requires: BALANCE},
   debt: {requires: BALANCE},
   discount: {requires: ['DiscountCards.ID_Patients', 'DiscountCards.DiscountPercent', 'DiscountCards.DateTimeChanged']},
+  // The status columns count too when present; without them only their own column warnings are said.
   changedAt: {requires: ['Patients.DateTimeChanged'], optional: CHANGE_SOURCES.flatMap((s) => [s.id, s.changed])},
 }
 
 export const PATIENT_VALUES = Object.keys(PATIENT_VALUE_SOURCES) as PatientValue[]
 
-/** What introspection found: table name (any case) → its real name and real column names. */
-export type ExistingTables = Map<string, {name: string; columns: string[]}>
+/**
+ * What introspection found: table name (any case) → its real name, real column names and, when the
+ * database says, their types (`nvarchar`, `date`, SQLite's declared `TEXT`, …) by real column name.
+ */
+export type ExistingTables = Map<string, {name: string; columns: string[]; types?: Record<string, string>}>
 
 export interface SchemaColumnReport {
   column: string
@@ -167,6 +205,10 @@ export interface SchemaColumnReport {
   /** The name looked for in this database (differs from `column` when renamed in the config). */
   name: string
   renamed: boolean
+  /** The column's type in this database when known (e.g. `nvarchar`, `date`, `TEXT`). */
+  type: string | null
+  /** False for the columns of the doctor source this database does not use (their absence is no problem). */
+  needed: boolean
 }
 
 export interface SchemaTableReport {
@@ -177,10 +219,18 @@ export interface SchemaTableReport {
   columns: SchemaColumnReport[]
 }
 
+/** Where the doctors' names come from in this database. */
+export interface DoctorsReport {
+  /** `Persons`: the Persons row of `Staffs.ID_Persons`; `Staffs`: Staffs' own name columns; null: no names. */
+  from: DoctorSource['from'] | null
+  /** One line for people (`db check`). */
+  description: string
+}
+
 /** What exists in this IDENT and what it means for the patient values (plain data, for `db check --json`). */
 export interface IdentSchemaReport {
   tables: SchemaTableReport[]
-  /** Missing columns (`Table.Column`, our names), including those of missing tables. */
+  /** Missing columns that are needed (`Table.Column`, our names), including those of missing tables. */
   missing: ColumnRef[]
   /** The subset of `missing` that is core (★): reading is impossible. */
   coreMissing: ColumnRef[]
@@ -188,6 +238,7 @@ export interface IdentSchemaReport {
   unavailable: Array<{value: PatientValue; missing: ColumnRef[]}>
   /** Values read without some of their optional columns (e.g. visits without doctor names). */
   partial: Array<{value: PatientValue; missing: ColumnRef[]}>
+  doctors: DoctorsReport
   /** Tables whose changes the incremental pass cannot see (no id or DateTimeChanged column). */
   undetectedChanges: IdentTable[]
   /** One line per problem, for `db check` and to be logged once per run. */
@@ -199,6 +250,8 @@ export class ResolvedSchema {
   constructor(
     readonly report: IdentSchemaReport,
     private readonly names: Map<string, string>,
+    /** The doctor source this database supports, if any. */
+    readonly doctorSource: DoctorSource | undefined,
   ) {}
 
   /** The real name of one of our tables. */
@@ -250,23 +303,55 @@ export function validateRenames(renames: IdentRenames): void {
 export function resolveSchema(existing: ExistingTables, renames: IdentRenames): ResolvedSchema {
   validateRenames(renames)
   const names = new Map<string, string>()
+  const found = new Map<IdentTable, {table?: {name: string; columns: string[]; types?: Record<string, string>}; wanted: string}>()
+  for (const table of IDENT_TABLES) {
+    const wanted = renames.tables[table]?.trim() || table
+    const match = existing.get(wanted.toLowerCase())
+    names.set(table, match?.name ?? wanted)
+    found.set(table, {table: match, wanted})
+    const columnsFound = new Map((match?.columns ?? []).map((c) => [c.toLowerCase(), c]))
+    for (const column of Object.keys(IDENT_COLUMNS[table])) {
+      const real = columnsFound.get((renames.columns[table]?.[column]?.trim() || column).toLowerCase())
+      if (real) names.set(`${table}.${column}`, real)
+    }
+  }
+  const exists = (ref: ColumnRef) => names.has(ref)
+
+  const doctorSource = DOCTOR_SOURCES.find((source) => source.link.every(exists) && source.names.some(exists))
+  // The columns only the other doctor source would read are not needed here.
+  const notNeeded = new Set<ColumnRef>(
+    doctorSource
+      ? DOCTOR_SOURCES.filter((s) => s !== doctorSource)
+          .flatMap((s) => [...s.link, ...s.names])
+          .filter(
+            (ref) =>
+              !(doctorSource.link as readonly ColumnRef[]).includes(ref) && !(doctorSource.names as readonly ColumnRef[]).includes(ref),
+          )
+      : [],
+  )
+
   const tables: SchemaTableReport[] = []
   const missing: ColumnRef[] = []
   for (const table of IDENT_TABLES) {
-    const wanted = renames.tables[table]?.trim() || table
-    const found = existing.get(wanted.toLowerCase())
-    if (found) names.set(table, found.name)
-    else names.set(table, wanted)
-    const columnsFound = new Map((found?.columns ?? []).map((c) => [c.toLowerCase(), c]))
+    const {table: match, wanted} = found.get(table)!
     const columns: SchemaColumnReport[] = []
     for (const [column, status] of Object.entries(IDENT_COLUMNS[table]) as Array<[string, ColumnStatus]>) {
+      const ref = `${table}.${column}` as ColumnRef
       const wantedColumn = renames.columns[table]?.[column]?.trim() || column
-      const real = columnsFound.get(wantedColumn.toLowerCase())
-      if (real) names.set(`${table}.${column}`, real)
-      else missing.push(`${table}.${column}` as ColumnRef)
-      columns.push({column, status, present: real !== undefined, name: real ?? wantedColumn, renamed: wantedColumn !== column})
+      const real = names.get(ref)
+      const needed = !notNeeded.has(ref)
+      if (!real && needed) missing.push(ref)
+      columns.push({
+        column,
+        status,
+        present: real !== undefined,
+        name: real ?? wantedColumn,
+        renamed: wantedColumn !== column,
+        type: (real && match?.types?.[real]) || null,
+        needed,
+      })
     }
-    tables.push({table, present: found !== undefined, name: found?.name ?? wanted, renamed: wanted !== table, columns})
+    tables.push({table, present: match !== undefined, name: match?.name ?? wanted, renamed: wanted !== table, columns})
   }
 
   const missingSet = new Set<string>(missing)
@@ -283,9 +368,22 @@ export function resolveSchema(existing: ExistingTables, renames: IdentRenames): 
       continue
     }
     const lackingOptional = [...absent(source.optional ?? []), ...groups.flatMap((g) => absent(g))]
+    if (value === 'visits') lackingOptional.push(...(doctorSource ? absent(doctorSource.names) : absent(DOCTOR_SOURCES[0].link)))
     if (lackingOptional.length > 0) partial.push({value, missing: lackingOptional})
   }
   const undetectedChanges = CHANGE_SOURCES.filter((s) => absent([s.id, s.changed]).length > 0).map((s) => s.table)
+  const doctors: DoctorsReport = doctorSource
+    ? {
+        from: doctorSource.from,
+        description:
+          doctorSource.from === 'Persons'
+            ? `doctors' names come from Persons: Receptions.ID_Staffs is Staffs.ID_Persons`
+            : `doctors' names come from Staffs' own name columns: Receptions.ID_Staffs is Staffs.ID (Staffs has no ID_Persons)`,
+      }
+    : {
+        from: null,
+        description: `the visit history has no doctors' names: neither Staffs.ID_Persons nor Staffs.ID with name columns, or no Receptions.ID_Staffs`,
+      }
 
   const coreMissing = missing.filter((ref) => columnStatus(ref) === 'core')
   const warnings: string[] = []
@@ -293,16 +391,18 @@ export function resolveSchema(existing: ExistingTables, renames: IdentRenames): 
     if (!t.present) warnings.push(`table ${t.name}${t.renamed ? ` (our ${t.table})` : ''} does not exist`)
     else
       for (const c of t.columns)
-        if (!c.present) warnings.push(`column ${t.name}.${c.name}${c.renamed ? ` (our ${t.table}.${c.column})` : ''} does not exist`)
+        if (!c.present && c.needed)
+          warnings.push(`column ${t.name}.${c.name}${c.renamed ? ` (our ${t.table}.${c.column})` : ''} does not exist`)
   }
   for (const u of unavailable) warnings.push(`${u.value} is unavailable (no ${u.missing.join(', ')}): its field is never sent`)
   for (const p of partial) warnings.push(`${p.value} is read without ${p.missing.join(', ')}`)
+  if (!doctorSource && !unavailable.some((u) => u.value === 'visits')) warnings.push(doctors.description)
   if (undetectedChanges.length > 0)
     warnings.push(
       `changes made only in ${undetectedChanges.join(', ')} are not seen by the incremental pass (the deep pass still sees them)`,
     )
 
-  return new ResolvedSchema({tables, missing, coreMissing, unavailable, partial, undetectedChanges, warnings}, names)
+  return new ResolvedSchema({tables, missing, coreMissing, unavailable, partial, doctors, undetectedChanges, warnings}, names, doctorSource)
 }
 
 export function columnStatus(ref: ColumnRef): ColumnStatus {

@@ -1,5 +1,5 @@
 /**
- * A patient as the IDENT reader delivers it: derived values already computed (ident-schema.md
+ * A patient as the IDENT reader delivers it: derived values already computed (docs/ident-schema.md
  * "Derived values"), datetimes as naive local clinic time strings.
  *
  * Value convention for everything that does not come from a core (★) column:
@@ -19,8 +19,11 @@ export interface Patient {
   email: string | null | undefined
   /** 1 male, 2 female, anything else unknown. */
   sex: number | null | undefined
-  /** `YYYY-MM-DD`. */
-  birthday: string | null | undefined
+  /**
+   * `YYYY-MM-DD`, read from a date column, ISO text or `ДД.ММ.ГГГГ` text; `UNPARSEABLE` when
+   * `Persons.Birthday` holds something else (amoCRM's birthday and age are then left as they are).
+   */
+  birthday: string | Unparseable | null | undefined
   inn: string | null | undefined
   snils: string | null | undefined
   patientNumber: string | null | undefined
@@ -49,6 +52,13 @@ export interface Patient {
   /** Latest `DateTimeChanged` over the patient's rows (naive local), for diagnostics. */
   changedAt: string | null
 }
+
+/** A value IDENT holds that is not what the column should hold; the value itself is not kept. */
+export interface Unparseable {
+  unparseable: true
+}
+
+export const UNPARSEABLE: Unparseable = Object.freeze({unparseable: true})
 
 export interface Visit {
   /** `Receptions.PlanStart`, naive local `YYYY-MM-DD HH:MM:SS`. */

@@ -33,6 +33,8 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
     reader = await openIdent(config, {password: await resolveDbPassword(config)})
     // Missing assumed columns are said once per run, not once per patient.
     for (const warning of reader.schema.warnings) logger.warn({event: 'ident_schema'}, warning)
+    // Odd rows (a patient id returned twice) are said once per run, with the patient id only.
+    reader.onWarning((w) => logger.warn({event: 'ident_row', code: w.code, patientId: w.patientId}, w.message))
   } catch (error) {
     await state.close()
     await fileLogger?.close()

@@ -413,6 +413,16 @@ export class SyncState {
       })
   }
 
+  /** When the newest pass over the clinic (full, incremental or deep) ran to its end, `ok` or `partial`. */
+  async lastPassFinishedAt(): Promise<string | undefined> {
+    const row = await this.knex('runs')
+      .whereIn('mode', ['full', 'incremental', 'deep'])
+      .whereIn('status', ['ok', 'partial'])
+      .orderBy('id', 'desc')
+      .first('finished_at')
+    return (row?.finished_at as string | null | undefined) ?? undefined
+  }
+
   async recentRuns(limit = 10): Promise<RunRecord[]> {
     const rows = await this.knex('runs').select().orderBy('id', 'desc').limit(limit)
     return rows.map((r: Record<string, unknown>) => ({

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
 import type {DbCheckReport} from '../../src/ident/index.js'
-import {generateClinic} from '../../src/ident/index.js'
+import {generateClinic} from '../../src/sample/index.js'
 import {parseJson, runCli, type TempHome, tempHome} from '../helpers/cli.js'
 
 /** oclif wraps error lines and prefixes them with ›: join them back for matching. */
@@ -51,6 +51,52 @@ describe('e2e: db check (built CLI)', () => {
     expect(result.stdout).to.include('ready to read 120 patients')
   })
 
+  it('says how many birthdays parse, naming a few patients whose birthday does not (ids only), and where doctors come from', async () => {
+    const file = alteredCopy(
+      'birthdays.sqlite',
+      "UPDATE Persons SET Birthday = '12.04.1961' WHERE ID IN (SELECT ID_Persons FROM Patients); " +
+        "UPDATE Persons SET Birthday = ' 1961-04-12 ' WHERE ID = 2; UPDATE Persons SET Birthday = '' WHERE ID = 3; " +
+        "UPDATE Persons SET Birthday = '31.02.1985' WHERE ID = 17; UPDATE Persons SET Birthday = 'нет' WHERE ID = 5;",
+    )
+    const result = await runCli(['db', 'check'], {env: sqliteEnv(file), cwd: home.root})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('Birthday TEXT: 117 of 119 parse (2 unparseable, e.g. patients 5, 17)')
+    expect(result.stdout).to.include("✓ doctors' names come from Persons: Receptions.ID_Staffs is Staffs.ID_Persons")
+    expect(result.stdout).to.match(/·\s*│\s*Staffs\.SurName\s*│\s*assumed\s*│\s*missing, not needed \(doctors from Persons\)/)
+    expect(result.stdout).not.to.include('31.02.1985')
+    expect(result.stdout).not.to.include('нет')
+    const report = parseJson<DbCheckReport>(await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root}))
+    expect(report.scan!.birthday).to.deep.equal({type: 'TEXT', values: 119, parsed: 117, unparseable: 2, examples: ['5', '17']})
+  })
+
+  it('checks a clinic in the old shape: doctors from Staffs, birthdays as dates, exit 0', async () => {
+    const old = generateClinic({patients: 50, seed: 9, file: path.join(home.root, 'old.sqlite'), shape: 'old'}).file
+    const result = await runCli(['db', 'check'], {env: sqliteEnv(old), cwd: home.root})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.include("✓ doctors' names come from Staffs' own name columns")
+    expect(result.stdout).to.match(/·\s*│\s*Staffs\.ID_Persons\s*│\s*confirmed\s*│\s*missing, not needed \(doctors from Staffs\)/)
+    expect(result.stdout).to.match(/!\s*│\s*Receptions\.CheckIssued\s*│\s*confirmed\s*│\s*missing/)
+    expect(result.stdout).to.match(/✓ Birthday TEXT: [\d,]+ of [\d,]+ parse\n/)
+    expect(result.stdout).to.include('ready to read 50 patients')
+  })
+
+  it('says which patient ids a renamed view returns twice, and still exits 0', async () => {
+    const file = alteredCopy(
+      'repeated.sqlite',
+      'CREATE VIEW PatientsTwice AS SELECT * FROM Patients UNION ALL SELECT * FROM Patients WHERE ID_Persons = 11;',
+    )
+    const set = await runCli(['config', 'set', 'ident.tables.Patients', 'PatientsTwice'], {env: home.env, cwd: home.root})
+    expect(set.code, set.stderr).to.equal(0)
+    try {
+      const twice = await runCli(['db', 'check'], {env: sqliteEnv(file), cwd: home.root})
+      expect(twice.code, twice.stderr).to.equal(0)
+      expect(twice.stdout).to.include('! 1 patient id is returned more than once (e.g. patient 11): the first row is read')
+      expect(twice.stdout).to.include('ready to read 120 patients')
+    } finally {
+      await runCli(['config', 'set', 'ident.tables.Patients', ''], {env: home.env, cwd: home.root})
+    }
+  })
+
   it('takes DB_FILE relative to the working directory, as from .env', async () => {
     const result = await runCli(['db', 'check', '--json'], {
       env: {...home.env, DB_CLIENT: 'sqlite', DB_FILE: 'clinic.sqlite'},
@@ -79,7 +125,18 @@ describe('e2e: db check (built CLI)', () => {
       'OrderPaymentsJournal',
       'DiscountCards',
     ])
-    expect(report.tables[0]!.columns[0]).to.deep.equal({column: 'ID', status: 'core', present: true, name: 'ID', renamed: false})
+    expect(report.tables[0]!.columns[0]).to.deep.equal({
+      column: 'ID',
+      status: 'core',
+      present: true,
+      name: 'ID',
+      renamed: false,
+      type: 'INTEGER',
+      needed: true,
+    })
+    expect(report.doctors.from).to.equal('Persons')
+    expect(report.scan!.patients).to.equal(120)
+    expect(report.scan!.repeated).to.deep.equal({count: 0, examples: []})
     expect(report.missing).to.deep.equal([])
     expect(report.unavailable).to.deep.equal([])
     expect(report.counts.Patients).to.equal(120)
@@ -113,10 +170,12 @@ describe('e2e: db check (built CLI)', () => {
       expect(report.unavailable).to.deep.equal([])
       expect(report.tables[0]!.columns.find((c) => c.column === 'MobilePhone')).to.deep.equal({
         column: 'MobilePhone',
-        status: 'assumed',
+        status: 'confirmed',
         present: true,
         name: 'CellPhone',
         renamed: true,
+        type: 'TEXT',
+        needed: true,
       })
     } finally {
       await runCli(['config', 'set', 'ident.columns.Persons.MobilePhone', ''], {env: home.env, cwd: home.root})
@@ -189,8 +248,15 @@ describe('e2e: demo seed (built CLI)', () => {
     const again = await runCli(['demo', 'seed', '--patients', '10', '--out', 'clinic.sqlite'], {env: home.env, cwd: home.root})
     expect(again.code).to.equal(2)
     expect(unwrapped(again.stderr)).to.include('already exists')
-    const forced = await runCli(['demo', 'seed', '--patients', '10', '--out', 'clinic.sqlite', '--force'], {env: home.env, cwd: home.root})
+    const forced = await runCli(['demo', 'seed', '--patients', '10', '--out', 'clinic.sqlite', '--force', '--shape', 'old'], {
+      env: home.env,
+      cwd: home.root,
+    })
     expect(forced.code, forced.stderr).to.equal(0)
+    const old = parseJson<DbCheckReport>(
+      await runCli(['db', 'check', '--json'], {env: {...home.env, DB_CLIENT: 'sqlite', DB_FILE: 'clinic.sqlite'}, cwd: home.root}),
+    )
+    expect([old.doctors.from, check.doctors.from]).to.deep.equal(['Staffs', 'Persons'])
     rmSync(home.root, {recursive: true, force: true})
   })
 })

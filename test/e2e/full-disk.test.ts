@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 
 import {expect} from 'chai'
 
-import {updatePatient} from '../../src/ident/index.js'
+import {updatePatient} from '../../src/sample/index.js'
 import type {SyncReport} from '../../src/sync/report.js'
 import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
 import {accountMismatches, contactsByPatient, type SyncFixture, syncFixture} from '../helpers/sync-fixture.js'

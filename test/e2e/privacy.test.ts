@@ -33,7 +33,7 @@ function personalData(patients: Patient[]): Array<{patientId: string; what: stri
     }
     add('e-mail', p.email ? normalizeEmail(p.email) : null)
     // a birthday equal to today's date would match every timestamp written today
-    if (p.birthday && p.birthday !== today) {
+    if (typeof p.birthday === 'string' && p.birthday !== today) {
       add('birthday', p.birthday)
       add('birthday', p.birthday.split('-').reverse().join('.'))
     }

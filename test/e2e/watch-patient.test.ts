@@ -2,7 +2,7 @@ import {renameSync} from 'node:fs'
 
 import {expect} from 'chai'
 
-import {updatePatient} from '../../src/ident/index.js'
+import {updatePatient} from '../../src/sample/index.js'
 import {SyncState} from '../../src/sync/state.js'
 import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
 import {accountMismatches, contactsByPatient, mapperFor, type SyncFixture, syncFixture} from '../helpers/sync-fixture.js'

@@ -9,7 +9,7 @@ import {
   formatVisitHistory,
   mapPatient,
 } from '../../src/fields/index.js'
-import type {Visit} from '../../src/ident/types.js'
+import {UNPARSEABLE, type Visit} from '../../src/ident/types.js'
 import {accountDefs, MOSCOW, patient, resolvedFor} from './fixtures.js'
 
 function field(desired: DesiredContact, key: string) {
@@ -198,18 +198,23 @@ describe('fields: patient → desired contact', () => {
       expect(field(utc, 'age')!.values).to.deep.equal([{value: 63}])
     })
 
-    it('clears age and birthday when the birthday is empty; a bad date is not sent', () => {
+    it('clears age and birthday when the birthday is empty; a bad date leaves both alone, with one warning', () => {
       const empty = mapPatient(patient({birthday: null}), resolved, MOSCOW)
       expect(field(empty, 'age')!.values).to.equal(null)
       expect(field(empty, 'birthday')!.values).to.equal(null)
       const bad = mapPatient(patient({birthday: '1961-02-30'}), resolved, MOSCOW)
       expect(field(bad, 'age')).to.equal(undefined)
       expect(field(bad, 'birthday')).to.equal(undefined)
-      expect(bad.warnings.map((w) => [w.field, w.code])).to.deep.equal([
-        ['age', 'birthday_invalid'],
-        ['birthday', 'birthday_invalid'],
-      ])
+      expect(bad.warnings.map((w) => [w.field, w.code])).to.deep.equal([['age', 'birthday_invalid']])
       expect(bad.skipped).to.deep.include({key: 'birthday', reason: 'bad_data'})
+      // What the reader gives for a Persons.Birthday that is not a date: the same, never a clear.
+      const unparseable = mapPatient(patient({birthday: UNPARSEABLE}), resolved, MOSCOW)
+      expect(unparseable.fields.map((f) => f.key)).not.to.include.members(['age', 'birthday'])
+      expect(unparseable.skipped).to.deep.include.members([
+        {key: 'age', reason: 'bad_data'},
+        {key: 'birthday', reason: 'bad_data'},
+      ])
+      expect(unparseable.warnings.map((w) => w.code)).to.deep.equal(['birthday_invalid'])
     })
   })
 

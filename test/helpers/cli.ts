@@ -49,12 +49,20 @@ export function runCli(
   args: string[],
   options: {env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; input?: string} = {},
 ): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], {...options, cwd: options.cwd ?? tmpdir(), env: cliEnv(options.env ?? {})})
+}
+
+/**
+ * Runs a program to its end and collects its output (killed after timeoutMs, 120 s by default). It
+ * does not block this process: a sandbox served from the test keeps answering meanwhile.
+ */
+export function runProgram(
+  command: string,
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string} = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? tmpdir(),
-      env: cliEnv(options.env ?? {}),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
+    const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
 import {
@@ -7,9 +8,10 @@ import {
   addVisit,
   archivePatient,
   generateClinic,
+  setReceptionStatus,
   touchPatient,
   updatePatient,
-} from '../../src/ident/index.js'
+} from '../../src/sample/index.js'
 import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 describe('ident reader: changed since a watermark', () => {
@@ -51,6 +53,45 @@ describe('ident reader: changed since a watermark', () => {
       const later = await reader.readDatabaseClock()
       expect(await readAll(reader, {since: later})).to.have.length(0)
     })
+  })
+
+  it('returns a patient whose reception only got a status datetime (IDENT left DateTimeChanged as it was)', async () => {
+    const {file} = generateClinic({patients: 200, seed: 12, file: `${tempDir()}/clinic.sqlite`})
+    const db = new Database(file, {readonly: true})
+    // Receptions in the past with no mark and not cancelled: no-shows, as far as IDENT knows yet.
+    const noShows = db
+      .prepare(
+        `SELECT MIN(ID) AS ID, ID_Patients, MIN(PlanStart) AS PlanStart FROM Receptions
+         WHERE PlanStart < datetime('now', 'localtime', '-1 day') AND PatientAppeared IS NULL AND ReceptionStarted IS NULL
+         AND ReceptionEnded IS NULL AND CheckIssued IS NULL AND ReceptionCanceled IS NULL AND ID_ReceptionCancelReasons IS NULL
+         GROUP BY ID_Patients ORDER BY ID_Patients LIMIT 3`,
+      )
+      .all() as Array<{ID: number; ID_Patients: number; PlanStart: string}>
+    db.close()
+    expect(noShows).to.have.length(3)
+    const config = sqliteConfig(file)
+    const before = await withReader(config, async (reader) => ({
+      clock: await reader.readDatabaseClock(),
+      patients: new Map((await readAll(reader)).map((p) => [p.id, p])),
+    }))
+    const [started, ended, canceled] = noShows as [(typeof noShows)[0], (typeof noShows)[0], (typeof noShows)[0]]
+    setReceptionStatus(file, started.ID, {started: true})
+    setReceptionStatus(file, ended.ID, {ended: true, checkIssued: true})
+    setReceptionStatus(file, canceled.ID, {canceled: true})
+
+    const changed = await withReader(config, (r) => readAll(r, {since: before.clock}))
+    // Three patients (one reception each), whatever their DateTimeChanged says.
+    expect(changed.map((p) => Number(p.id))).to.deep.equal(noShows.map((r) => r.ID_Patients))
+    const byId = new Map(changed.map((p) => [p.id, p]))
+    const was = (r: {ID_Patients: number}) => before.patients.get(String(r.ID_Patients))!
+    const now = (r: {ID_Patients: number}) => byId.get(String(r.ID_Patients))!
+    // Started or ended: now a visit, in the history. Cancelled: still none, but read again.
+    for (const r of [started, ended]) {
+      expect(now(r).totalVisits).to.equal(was(r).totalVisits! + 1)
+      expect(now(r).visits!.map((v) => v.at)).to.include(r.PlanStart)
+    }
+    expect(now(canceled).totalVisits).to.equal(was(canceled).totalVisits)
+    for (const p of changed) expect(p.changedAt! >= before.clock, p.id).to.equal(true)
   })
 
   it('accepts a watermark with a T or fractions of a second, refuses anything else', async () => {

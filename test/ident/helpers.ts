@@ -3,14 +3,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {type AppConfig, type IdentRenames, loadConfig} from '../../src/config/index.js'
-import {
-  type CraftedPatient,
-  generateClinic,
-  type GeneratedClinic,
-  type IdentReader,
-  openIdent,
-  type Patient,
-} from '../../src/ident/index.js'
+import {type IdentReader, openIdent, type Patient} from '../../src/ident/index.js'
+import {type ClinicShape, type CraftedPatient, generateClinic, type GeneratedClinic} from '../../src/sample/index.js'
 
 const created: string[] = []
 process.once('exit', () => {
@@ -57,6 +51,8 @@ export const CLINIC_NOW = '2026-03-15 12:00:00'
 
 const BELOVA = ['Белова', 'Ирина', 'Сергеевна'] as const
 const KIM = ['Ким', 'Андрей', null] as const
+/** Not one of the sample's doctors: created by the crafted rows (a Persons and a Staffs row, or a Staffs row). */
+const NOVIKOV = ['Новиков', 'Олег', 'Петрович'] as const
 export const BRANCH_MAIN = 'Стоматология «Улыбка» на Тверской'
 export const BRANCH_KHIMKI = 'Филиал Химки'
 export const BRANCH_BUTOVO = 'Филиал Бутово'
@@ -185,6 +181,29 @@ export const CRAFTED: Record<string, CraftedPatient & {id: number}> = {
   },
   emptyNames: {id: 9011, surName: '', name: '   ', patronymic: null, phone: 'нет', changedAt: '2026-03-09 09:00:00'},
   spaces: {id: 9012, surName: '  Иванов ', name: 'Иван', patronymic: ' Иванович', email: '', changedAt: '2026-03-09 09:30:00'},
+  marks: {
+    id: 9014,
+    surName: 'Отметкин',
+    name: 'Марк',
+    changedAt: '2025-01-01 09:00:00',
+    // Real shape: any of the four marks makes a visit unless cancelled. The old shape has only
+    // PatientAppeared, so there only 04-04 is a visit.
+    receptions: [
+      {planStart: '2025-04-01 10:00:00', started: true, ended: '2025-04-01 10:40:00', doctor: KIM, changedAt: '2025-04-01 10:40:00'},
+      {planStart: '2025-04-02 10:00:00', ended: true, doctor: NOVIKOV, changedAt: '2025-04-02 10:50:00'},
+      {planStart: '2025-04-03 10:00:00', checkIssued: '2025-04-03 11:00:00', doctor: KIM, changedAt: '2025-04-03 11:00:00'},
+      {planStart: '2025-04-04 10:00:00', appeared: true, doctor: BELOVA, changedAt: '2025-04-04 10:30:00'},
+      {planStart: '2025-04-05 10:00:00', started: true, canceledAt: '2025-04-05 09:00:00', doctor: KIM, changedAt: '2025-04-05 09:00:00'},
+      // A status set later than any DateTimeChanged of the patient's rows: the latest change.
+      {planStart: '2025-04-06 10:00:00', ended: '2025-04-08 09:00:00', cancelReason: 1, doctor: KIM, changedAt: '2025-04-06 11:00:00'},
+      {planStart: '2025-04-07 10:00:00', doctor: BELOVA, changedAt: '2025-04-06 12:00:00'},
+    ],
+  },
+  textBirthday: {id: 9015, surName: 'Текстова', name: 'Дарья', birthday: ' 05.06.1977 ', changedAt: '2026-03-09 10:00:00'},
+  shortBirthday: {id: 9016, surName: 'Краткий', name: 'Кирилл', birthday: '1.2.2003', changedAt: '2026-03-09 10:00:00'},
+  badBirthday: {id: 9017, surName: 'Ошибкин', name: 'Олег', birthday: '31.02.1985', changedAt: '2026-03-09 10:00:00'},
+  wordBirthday: {id: 9018, surName: 'Словов', name: 'Семён', birthday: 'не помнит', changedAt: '2026-03-09 10:00:00'},
+  blankBirthday: {id: 9019, surName: 'Пустова', name: 'Полина', birthday: '   ', changedAt: '2026-03-09 10:00:00'},
   naiveTimes: {
     id: 9013,
     surName: 'Часовой',
@@ -196,7 +215,7 @@ export const CRAFTED: Record<string, CraftedPatient & {id: number}> = {
   },
 }
 
-/** A generated clinic of `patients` random patients plus the crafted ones. */
-export function craftedClinic(patients = 200, file = path.join(tempDir(), 'clinic.sqlite')): GeneratedClinic {
-  return generateClinic({patients, seed: 42, file, now: CLINIC_NOW, crafted: Object.values(CRAFTED)})
+/** A generated clinic of `patients` random patients plus the crafted ones, in the real shape unless told. */
+export function craftedClinic(patients = 200, file = path.join(tempDir(), 'clinic.sqlite'), shape: ClinicShape = 'real'): GeneratedClinic {
+  return generateClinic({patients, seed: 42, file, now: CLINIC_NOW, crafted: Object.values(CRAFTED), shape})
 }

@@ -1,20 +1,44 @@
 import Database from 'better-sqlite3'
 
-import type {Patient} from '../../src/ident/index.js'
+import {type Patient, UNPARSEABLE} from '../../src/ident/index.js'
 
 type Row = Record<string, unknown>
 
 /**
+ * `Persons.Birthday` as docs/ident-schema.md says, written out plainly: ISO (a time may follow) or
+ * `Д.М.ГГГГ`/`ДД.ММ.ГГГГ` text, spaces around ignored, a day that exists; empty → null.
+ */
+export function expectedBirthday(raw: unknown): Patient['birthday'] {
+  if (raw === null || raw === undefined) return null
+  const text = String(raw).trim()
+  if (text === '') return null
+  let y: number, m: number, d: number
+  const iso = text.match(/^(\d{4})-(\d\d)-(\d\d)([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?$/)
+  const dotted = text.match(/^(\d\d?)\.(\d\d?)\.(\d{4})$/)
+  if (iso) [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])]
+  else if (dotted) [y, m, d] = [Number(dotted[3]), Number(dotted[2]), Number(dotted[1])]
+  else return UNPARSEABLE
+  const daysInMonth = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth[m - 1]!) return UNPARSEABLE
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`
+}
+
+/**
  * An independent, deliberately plain computation of every patient value straight from the SQLite
- * tables, following ident-schema.md line by line (loops in JS instead of SQL), to check the reader's
- * set-based queries against.
+ * tables, following docs/ident-schema.md line by line (loops in JS instead of SQL), to check the
+ * reader's set-based queries against. Either shape: the doctor is the Persons row of
+ * `Staffs.ID_Persons` when Staffs has that column, else the Staffs row itself; a visit is any of the
+ * four marks this file has, not cancelled.
  */
 export function expectedPatients(file: string, maxVisits: number): Patient[] {
   const db = new Database(file, {readonly: true})
   const all = (sql: string) => db.prepare(sql).all() as Row[]
   const persons = new Map(all('SELECT * FROM Persons').map((r) => [r.ID as number, r]))
   const patients = all('SELECT * FROM Patients')
-  const staffs = new Map(all('SELECT * FROM Staffs').map((r) => [r.ID as number, r]))
+  const staffColumns = all('PRAGMA table_info(Staffs)').map((c) => c.name as string)
+  const staffs = staffColumns.includes('ID_Persons')
+    ? new Map(all('SELECT * FROM Staffs').map((r) => [r.ID_Persons as number, persons.get(r.ID_Persons as number)!]))
+    : new Map(all('SELECT * FROM Staffs').map((r) => [r.ID as number, r]))
   const companies = new Map(all('SELECT * FROM OwnCompanies').map((r) => [r.ID as number, r.Name as string]))
   const reasons = new Map(all('SELECT * FROM ArchivingReasons').map((r) => [r.ID as number, r.Name as string]))
   const journal = new Map<number, number>()
@@ -53,7 +77,9 @@ export function expectedPatients(file: string, maxVisits: number): Patient[] {
     const person = persons.get(id)
     if (!person) continue
     const rs = receptions.get(id) ?? []
-    const visits = rs.filter((r) => r.PatientAppeared !== null && r.ReceptionCanceled === null && r.ID_ReceptionCancelReasons === null)
+    const marked = (r: Row) =>
+      [r.PatientAppeared, r.ReceptionStarted, r.ReceptionEnded, r.CheckIssued].some((mark) => mark !== null && mark !== undefined)
+    const visits = rs.filter((r) => marked(r) && r.ReceptionCanceled === null && r.ID_ReceptionCancelReasons === null)
     const os = orders.get(id) ?? []
     const ps = payments.get(id) ?? []
     const lastOrder = os.filter((o) => o.ID_OwnCompanies !== null).sort(desc('DateTimeOrder', 'ID'))[0]
@@ -76,7 +102,14 @@ export function expectedPatients(file: string, maxVisits: number): Patient[] {
     const changes = [
       p.DateTimeChanged,
       person.DateTimeChanged,
-      ...rs.map((r) => r.DateTimeChanged),
+      ...rs.flatMap((r) => [
+        r.DateTimeChanged,
+        r.PatientAppeared,
+        r.ReceptionStarted,
+        r.ReceptionEnded,
+        r.CheckIssued,
+        r.ReceptionCanceled,
+      ]),
       ...ps.map((x) => x.DateTimeChanged),
       ...os.map((o) => o.DateTimeChanged),
     ]
@@ -91,7 +124,7 @@ export function expectedPatients(file: string, maxVisits: number): Patient[] {
       mobilePhone: str(person.MobilePhone),
       email: str(person.Email),
       sex: (person.Sex as number | null) ?? null,
-      birthday: (person.Birthday as string | null) ?? null,
+      birthday: expectedBirthday(person.Birthday),
       inn: str(person.INN),
       snils: str(person.SNILS),
       patientNumber: str(p.PatientNumber),

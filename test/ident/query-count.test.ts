@@ -2,7 +2,8 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {generateClinic, type IdentReader} from '../../src/ident/index.js'
+import {type IdentReader} from '../../src/ident/index.js'
+import {generateClinic} from '../../src/sample/index.js'
 import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 /** The statements one read costs, counted on knex's `query` event. */

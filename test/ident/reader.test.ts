@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
-import {MAX_VISITS_READ, type Patient} from '../../src/ident/index.js'
-import {naiveDateTime, roundKopecks} from '../../src/ident/rows.js'
+import {MAX_VISITS_READ, type Patient, UNPARSEABLE} from '../../src/ident/index.js'
+import {naiveDateTime, parseBirthday, roundKopecks} from '../../src/ident/rows.js'
 import {BRANCH_KHIMKI, CRAFTED, craftedClinic, readAll, sqliteConfig, withReader} from './helpers.js'
 import {expectedPatients} from './oracle.js'
 
@@ -90,6 +90,29 @@ describe('ident reader: derived values', () => {
     expect(p.changedAt).to.equal('2026-03-04 10:00:00')
   })
 
+  it('counts a reception with any of the four marks as a visit unless cancelled, doctors named from Persons', () => {
+    const p = crafted('marks')
+    expect(p.totalVisits).to.equal(4)
+    expect(p.visits).to.deep.equal([
+      {at: '2025-04-04 10:00:00', doctor: 'Белова И. С.'},
+      {at: '2025-04-03 10:00:00', doctor: 'Ким А.'},
+      {at: '2025-04-02 10:00:00', doctor: 'Новиков О. П.'},
+      {at: '2025-04-01 10:00:00', doctor: 'Ким А.'},
+    ])
+    // The latest change is a status datetime that no DateTimeChanged reflects.
+    expect(p.changedAt).to.equal('2025-04-08 09:00:00')
+  })
+
+  it('reads birthdays kept as text ДД.ММ.ГГГГ (spaces around, one-digit parts), ISO; marks the rest unparseable', () => {
+    expect(crafted('oldBirthday').birthday).to.equal('1961-04-12')
+    expect(crafted('textBirthday').birthday).to.equal('1977-06-05')
+    expect(crafted('shortBirthday').birthday).to.equal('2003-02-01')
+    expect(crafted('badBirthday').birthday).to.deep.equal(UNPARSEABLE)
+    expect(crafted('wordBirthday').birthday).to.deep.equal(UNPARSEABLE)
+    expect(crafted('blankBirthday').birthday).to.equal(null)
+    expect(crafted('familyFather').birthday).to.equal(null)
+  })
+
   it('turns a negative balance into a debt, to the kopeck', () => {
     // −500 + 5000.55 − 9000 (billed with discount, not the 10000 before it)
     expect(crafted('debtor')).to.include({balance: -4499.45, debt: 4499.45, advance: 0, branch: BRANCH_KHIMKI})
@@ -173,7 +196,73 @@ describe('ident reader: derived values', () => {
   })
 })
 
+describe('ident reader: a clinic in the old shape (birthday a date, doctors named in Staffs, one visit mark)', () => {
+  let file: string
+  let patients: Map<string, Patient>
+
+  before(async () => {
+    file = craftedClinic(200, undefined, 'old').file
+    patients = new Map((await withReader(sqliteConfig(file), (r) => readAll(r))).map((p) => [p.id, p]))
+  })
+
+  it('names the doctors from Staffs and counts only PatientAppeared as a visit (the only mark there is)', () => {
+    const p = patients.get(String(CRAFTED.marks!.id))!
+    expect(p.totalVisits).to.equal(1)
+    expect(p.visits).to.deep.equal([{at: '2025-04-04 10:00:00', doctor: 'Белова И. С.'}])
+    expect(patients.get(String(CRAFTED.visits!.id))!.visits).to.deep.equal([
+      {at: '2025-02-10 11:30:00', doctor: 'Ким А.'},
+      {at: '2025-01-10 10:00:00', doctor: 'Белова И. С.'},
+    ])
+    expect(patients.get(String(CRAFTED.oldBirthday!.id))!.birthday).to.equal('1961-04-12')
+  })
+
+  it('matches an independent computation of every value for every patient', () => {
+    const expected = expectedPatients(file, MAX_VISITS_READ)
+    expect(expected).to.have.length(patients.size)
+    // The generated birthdays of this shape are dates: only the crafted bad ones are unparseable.
+    expect(expected.filter((p) => typeof p.birthday === 'object' && p.birthday !== null).map((p) => p.id)).to.deep.equal([
+      String(CRAFTED.badBirthday!.id),
+      String(CRAFTED.wordBirthday!.id),
+    ])
+    for (const want of expected) expect(patients.get(want.id), `patient ${want.id}`).to.deep.equal(want)
+  })
+})
+
 describe('ident reader: value conversion', () => {
+  it('parses a birthday from a date column, ISO text or ДД.ММ.ГГГГ text; empty is null; anything else unparseable', () => {
+    // tedious gives a `date`/`datetime` column as a Date whose UTC fields hold the stored value.
+    expect(parseBirthday(new Date(Date.UTC(1961, 3, 12)))).to.equal('1961-04-12')
+    expect(parseBirthday(new Date(Date.UTC(1990, 0, 31, 0, 0, 0)))).to.equal('1990-01-31')
+    expect(parseBirthday(new Date(Number.NaN))).to.deep.equal(UNPARSEABLE)
+    for (const [raw, want] of [
+      ['12.04.1961', '1961-04-12'],
+      [' 12.04.1961 ', '1961-04-12'],
+      ['\t29.02.2000\n', '2000-02-29'],
+      ['1.2.2003', '2003-02-01'],
+      ['1961-04-12', '1961-04-12'],
+      ['1961-04-12 00:00:00', '1961-04-12'],
+      ['1961-04-12T00:00:00.000', '1961-04-12'],
+      ['', null],
+      ['   ', null],
+    ] as const)
+      expect(parseBirthday(raw), JSON.stringify(raw)).to.equal(want)
+    expect(parseBirthday(null)).to.equal(null)
+    for (const raw of [
+      '31.02.1985',
+      '29.02.1900',
+      '00.00.0000',
+      '15.13.1990',
+      '12/05/1980',
+      '1985',
+      '01.01.19',
+      '12.04.1961г',
+      'нет',
+      '1961-4-12',
+    ])
+      expect(parseBirthday(raw), raw).to.deep.equal(UNPARSEABLE)
+    expect(parseBirthday(19610412)).to.deep.equal(UNPARSEABLE)
+  })
+
   it('reads a tedious Date by its UTC fields, whatever the process time zone', () => {
     const saved = process.env.TZ
     try {

@@ -4,7 +4,8 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
-import {generateClinic, IDENT_COLUMNS, IDENT_TABLES} from '../../src/ident/index.js'
+import {IDENT_COLUMNS, IDENT_TABLES} from '../../src/ident/index.js'
+import {generateClinic, STAFF_PERSON_IDS_FROM} from '../../src/sample/index.js'
 import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 const NOW = '2026-06-01 12:00:00'
@@ -37,11 +38,17 @@ describe('sample clinic generator', () => {
     expect(dump(other)).not.to.equal(dump(file))
   })
 
-  it('has every table and column of the reference schema, typed as the SQLite flavour says', () => {
+  it('has every table and column the reader reads in the real shape, typed as the SQLite flavour says', () => {
+    const columnsOf = (table: string) => new Set(rows<{name: string}>(`PRAGMA table_info(${table})`).map((c) => c.name))
     for (const table of IDENT_TABLES) {
-      const columns = new Set(rows<{name: string}>(`PRAGMA table_info(${table})`).map((c) => c.name))
-      for (const column of Object.keys(IDENT_COLUMNS[table])) expect(columns.has(column), `${table}.${column}`).to.equal(true)
+      const columns = columnsOf(table)
+      for (const column of Object.keys(IDENT_COLUMNS[table])) {
+        // Real IDENT: Staffs(ID_Persons, Archive), the doctors' names in Persons.
+        const expected = table !== 'Staffs' || column === 'ID_Persons'
+        expect(columns.has(column), `${table}.${column}`).to.equal(expected)
+      }
     }
+    expect([...columnsOf('Staffs')]).to.deep.equal(['ID_Persons', 'Archive'])
     const types = new Map(rows<{name: string; type: string}>('PRAGMA table_info(Patients)').map((c) => [c.name, c.type]))
     expect([types.get('ID_Persons'), types.get('InitialBalance'), types.get('FirstVisit'), types.get('SMSRejection')]).to.deep.equal([
       'INTEGER',
@@ -49,16 +56,79 @@ describe('sample clinic generator', () => {
       'TEXT',
       'INTEGER',
     ])
+    for (const column of ['PlanStart', 'PatientAppeared', 'ReceptionStarted', 'ReceptionEnded', 'CheckIssued', 'ReceptionCanceled'])
+      expect(
+        count(
+          `SELECT COUNT(*) AS n FROM Receptions WHERE ${column} IS NOT NULL AND ${column} NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'`,
+        ),
+        column,
+      ).to.equal(0)
+  })
+
+  it('keeps birthdays as text ДД.ММ.ГГГГ like real IDENT: a few with spaces around, a few that are no date at all', () => {
+    const dotted = "'[0-3][0-9].[01][0-9].[12][0-9][0-9][0-9]'"
+    const all = count("SELECT COUNT(*) AS n FROM Persons p JOIN Patients pa ON pa.ID_Persons = p.ID WHERE TRIM(Birthday) <> ''")
+    expect(count(`SELECT COUNT(*) AS n FROM Persons WHERE Birthday GLOB ${dotted}`) / all).to.be.greaterThan(0.95)
+    expect(count(`SELECT COUNT(*) AS n FROM Persons WHERE Birthday <> TRIM(Birthday) AND TRIM(Birthday) GLOB ${dotted}`)).to.be.greaterThan(
+      5,
+    )
+    expect(count(`SELECT COUNT(*) AS n FROM Persons WHERE TRIM(Birthday) <> '' AND TRIM(Birthday) NOT GLOB ${dotted}`)).to.be.within(1, 30)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Birthday = ''")).to.be.greaterThan(3)
+  })
+
+  it('names the doctors in Persons through Staffs.ID_Persons; they are no patients', () => {
+    const doctors = rows<{ID: number; SurName: string}>('SELECT p.ID, p.SurName FROM Staffs s JOIN Persons p ON p.ID = s.ID_Persons')
+    expect(doctors).to.have.length(12)
+    expect(doctors.map((d) => d.ID).every((id) => id >= STAFF_PERSON_IDS_FROM)).to.equal(true)
+    expect(count('SELECT COUNT(*) AS n FROM Patients WHERE ID_Persons IN (SELECT ID_Persons FROM Staffs)')).to.equal(0)
+    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE ID_Staffs NOT IN (SELECT ID_Persons FROM Staffs)')).to.equal(0)
+  })
+
+  it('marks visits as staff do: some without "пришёл", with only a start, an end or a bill', () => {
+    const visit = 'ReceptionCanceled IS NULL AND ID_ReceptionCancelReasons IS NULL'
     expect(
       count(
-        "SELECT COUNT(*) AS n FROM Receptions WHERE PlanStart NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'",
+        `SELECT COUNT(*) AS n FROM Receptions WHERE ${visit} AND PatientAppeared IS NULL AND (ReceptionStarted IS NOT NULL OR ReceptionEnded IS NOT NULL)`,
       ),
-    ).to.equal(0)
+    ).to.be.greaterThan(200)
     expect(
       count(
-        "SELECT COUNT(*) AS n FROM Persons WHERE Birthday IS NOT NULL AND Birthday NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'",
+        `SELECT COUNT(*) AS n FROM Receptions WHERE ${visit} AND CheckIssued IS NOT NULL AND PatientAppeared IS NULL AND ReceptionStarted IS NULL AND ReceptionEnded IS NULL`,
+      ),
+    ).to.be.greaterThan(20)
+    // A bill is issued for a reception that has an order; every order belongs to a reception.
+    expect(
+      count(
+        'SELECT COUNT(*) AS n FROM Receptions r WHERE CheckIssued IS NOT NULL AND NOT EXISTS (SELECT 1 FROM Orders o WHERE o.ID_Receptions = r.ID)',
       ),
     ).to.equal(0)
+    expect(count('SELECT COUNT(*) AS n FROM Orders WHERE ID_Receptions IS NULL')).to.equal(0)
+  })
+
+  it('has what deals will read: cancel reasons, chairs of branches, services on every bill adding up to it', () => {
+    expect(count('SELECT COUNT(*) AS n FROM ReceptionCancelReasons')).to.equal(4)
+    expect(
+      count('SELECT COUNT(*) AS n FROM Receptions WHERE ID_ReceptionCancelReasons NOT IN (SELECT ID FROM ReceptionCancelReasons)'),
+    ).to.equal(0)
+    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE CancelReasonComment IS NOT NULL')).to.be.greaterThan(20)
+    expect(count('SELECT COUNT(DISTINCT ID_OwnCompanies) AS n FROM Armchairs')).to.equal(3)
+    expect(count('SELECT COUNT(*) AS n FROM Receptions WHERE ID_Armchairs NOT IN (SELECT ID FROM Armchairs)')).to.equal(0)
+    expect(
+      count(`SELECT COUNT(*) AS n FROM Receptions WHERE PlanStart > '${NOW}' AND PlanStart < date('${NOW}', '+30 days')`),
+    ).to.be.greaterThan(50)
+    const bills = rows<{amount: number; withDiscount: number; gross: number; discounts: number; lines: number}>(`
+      SELECT j.Amount AS amount, j.AmountWithDiscount AS withDiscount, SUM(p.Price * s.CountService) AS gross,
+             SUM(s.DiscountSum) AS discounts, COUNT(*) AS lines
+      FROM Orders o JOIN OrderPaymentsJournal j ON j.ID_Orders = o.ID
+      JOIN OrderServiceRelation s ON s.ID_Orders = o.ID JOIN ServiceItemPrices p ON p.ID = s.ID_ServicePrices
+      GROUP BY o.ID`)
+    expect(bills).to.have.length(count('SELECT COUNT(*) AS n FROM Orders'))
+    for (const b of bills) {
+      expect(b.gross).to.be.closeTo(b.amount, 0.001)
+      expect(b.amount - b.discounts).to.be.closeTo(b.withDiscount, 0.011)
+    }
+    expect(bills.filter((b) => b.discounts > 0).length).to.be.greaterThan(50)
+    expect(count('SELECT COUNT(*) AS n FROM ServiceItems')).to.equal(count('SELECT COUNT(*) AS n FROM ServiceItemPrices'))
   })
 
   it('has Russian names with ё, hyphenated surnames, empty parts and one patient with no name at all', () => {
@@ -98,7 +168,7 @@ describe('sample clinic generator', () => {
     expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Email = UPPER(Email) AND Email LIKE '%@%'")).to.be.greaterThan(10)
     expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Email = ''")).to.be.greaterThan(10)
     expect(count('SELECT COUNT(DISTINCT COALESCE(Sex, -1)) AS n FROM Persons')).to.equal(4)
-    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE Birthday < '1970-01-01'")).to.be.greaterThan(300)
+    expect(count("SELECT COUNT(*) AS n FROM Persons WHERE SUBSTR(TRIM(Birthday), 7, 4) < '1970'")).to.be.greaterThan(300)
     expect(count('SELECT COUNT(*) AS n FROM Persons WHERE Birthday IS NULL')).to.be.greaterThan(20)
     expect(
       count("SELECT COUNT(*) AS n FROM Persons WHERE SNILS GLOB '[0-9][0-9][0-9]-[0-9][0-9][0-9]-[0-9][0-9][0-9] [0-9][0-9]'"),
@@ -132,6 +202,26 @@ describe('sample clinic generator', () => {
     expect(patients.filter((p) => p.advance! > 0).length).to.be.greaterThan(50)
     expect(patients.filter((p) => p.discount! > 0).length).to.be.greaterThan(200)
     expect(new Set(patients.map((p) => p.branch)).size).to.equal(4)
+  })
+
+  it('in the old shape: birthdays as dates, doctors named in Staffs, PatientAppeared the only mark', () => {
+    const old = new Database(
+      generateClinic({patients: 300, seed: 1, file: path.join(tempDir(), 'old.sqlite'), now: NOW, shape: 'old'}).file,
+      {readonly: true},
+    )
+    try {
+      const columns = (table: string) => (old.prepare(`PRAGMA table_info(${table})`).all() as Array<{name: string}>).map((c) => c.name)
+      expect(columns('Staffs')).to.deep.equal(['ID', 'SurName', 'Name', 'Patronymic'])
+      expect(columns('Receptions')).not.to.include.members(['ReceptionStarted'])
+      expect(columns('Receptions')).not.to.include.members(['CheckIssued'])
+      const birthdays = old.prepare('SELECT Birthday FROM Persons WHERE Birthday IS NOT NULL').all() as Array<{Birthday: string}>
+      expect(birthdays.length).to.be.greaterThan(250)
+      for (const {Birthday} of birthdays) expect(Birthday).to.match(/^\d{4}-\d{2}-\d{2}$/)
+      expect((old.prepare('SELECT COUNT(*) AS n FROM Staffs').get() as {n: number}).n).to.equal(12)
+      expect((old.prepare('SELECT COUNT(*) AS n FROM Persons WHERE ID >= ?').get(STAFF_PERSON_IDS_FROM) as {n: number}).n).to.equal(0)
+    } finally {
+      old.close()
+    }
   })
 
   it('adds crafted patients after the random ones', () => {

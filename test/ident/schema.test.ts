@@ -38,11 +38,21 @@ describe('ident schema: introspection and renames', () => {
     original = await withReader(sqliteConfig(source), (r) => readAll(r))
   })
 
-  it('finds everything in the sample clinic', async () => {
+  it('finds everything in the sample clinic (real shape): doctors named from Persons, no Staffs name columns needed', async () => {
     await withReader(sqliteConfig(source), async (reader) => {
       expect(reader.schema.missing).to.deep.equal([])
       expect(reader.schema.unavailable).to.deep.equal([])
+      expect(reader.schema.partial).to.deep.equal([])
       expect(reader.schema.warnings).to.deep.equal([])
+      expect(reader.schema.doctors.from).to.equal('Persons')
+      const staffs = reader.schema.tables.find((t) => t.table === 'Staffs')!
+      expect(staffs.columns.map((c) => [c.column, c.present, c.needed])).to.deep.equal([
+        ['ID_Persons', true, true],
+        ['ID', false, false],
+        ['SurName', false, false],
+        ['Name', false, false],
+        ['Patronymic', false, false],
+      ])
     })
   })
 
@@ -67,23 +77,65 @@ describe('ident schema: introspection and renames', () => {
     }
   })
 
-  it('db check lists what is missing and which values become unavailable', async () => {
-    const file = alteredCopy(source, 'ALTER TABLE Persons DROP COLUMN Email; ALTER TABLE Staffs DROP COLUMN Patronymic;')
+  it('db check lists what is missing and which values become unavailable; a missing visit mark narrows the rule', async () => {
+    const file = alteredCopy(source, 'ALTER TABLE Persons DROP COLUMN Email; ALTER TABLE Receptions DROP COLUMN CheckIssued;')
     const report = await checkIdentDatabase(sqliteConfig(file))
     expect(report.ok).to.equal(true)
     const persons = report.tables.find((t) => t.table === 'Persons')!
     expect(persons.columns.find((c) => c.column === 'Email')).to.include({present: false, status: 'assumed'})
-    expect(persons.columns.find((c) => c.column === 'Phone')).to.include({present: true, status: 'confirmed'})
+    expect(persons.columns.find((c) => c.column === 'Phone')).to.include({present: true, status: 'confirmed', type: 'TEXT'})
     expect(report.unavailable).to.deep.equal([{value: 'email', missing: ['Persons.Email']}])
-    // Visits are still read, with the doctors' initials from what is left.
-    expect(report.partial).to.deep.equal([{value: 'visits', missing: ['Staffs.Patronymic']}])
+    expect(report.partial).to.deep.equal([
+      {value: 'visits', missing: ['Receptions.CheckIssued']},
+      {value: 'totalVisits', missing: ['Receptions.CheckIssued']},
+    ])
     expect(report.counts.Patients).to.equal(original.length)
     expect(report.clock).to.match(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/)
+    // The reception marked only by its bill is no longer a visit.
+    const marks = await withReader(sqliteConfig(file), (r) => r.readPatient(String(CRAFTED.marks!.id)))
+    expect(marks!.totalVisits).to.equal(3)
+    expect(marks!.visits!.map((v) => v.at)).to.deep.equal(['2025-04-04 10:00:00', '2025-04-02 10:00:00', '2025-04-01 10:00:00'])
+  })
+
+  it('db check counts the birthdays that parse and names a few patients whose birthday does not', async () => {
+    const report = await checkIdentDatabase(sqliteConfig(source))
+    const birthday = report.scan!.birthday!
+    expect(birthday.type).to.equal('TEXT')
+    expect(birthday.values).to.equal(birthday.parsed + birthday.unparseable)
+    const unparseable = original.filter((p) => typeof p.birthday === 'object' && p.birthday !== null).map((p) => p.id)
+    expect(birthday.unparseable).to.equal(unparseable.length)
+    expect(birthday.parsed).to.equal(original.filter((p) => typeof p.birthday === 'string').length)
+    expect(birthday.examples).to.deep.equal(unparseable.slice(0, 3))
+    expect(unparseable).to.include.members([String(CRAFTED.badBirthday!.id), String(CRAFTED.wordBirthday!.id)])
+  })
+
+  it('reads doctors named in Staffs in the old shape, and what is left of their names', async () => {
+    const old = craftedClinic(20, path.join(tempDir(), 'old.sqlite'), 'old').file
+    const file = alteredCopy(old, 'ALTER TABLE Staffs DROP COLUMN Patronymic;')
+    const report = await checkIdentDatabase(sqliteConfig(file))
+    expect(report.doctors.from).to.equal('Staffs')
+    expect(report.tables.find((t) => t.table === 'Staffs')!.columns.find((c) => c.column === 'ID_Persons')).to.include({
+      present: false,
+      needed: false,
+    })
+    expect(report.partial.find((p) => p.value === 'visits')!.missing).to.include('Staffs.Patronymic')
     const visits = await withReader(sqliteConfig(file), (r) => r.readPatient(String(CRAFTED.visits!.id)))
     expect(visits!.visits).to.deep.equal([
       {at: '2025-02-10 11:30:00', doctor: 'Ким А.'},
       {at: '2025-01-10 10:00:00', doctor: 'Белова И.'},
     ])
+  })
+
+  it('reads Staffs.ID_Persons under another name through the config; without it the history has no doctors', async () => {
+    const file = alteredCopy(source, 'ALTER TABLE Staffs RENAME COLUMN ID_Persons TO PersonID;')
+    const without = await withReader(sqliteConfig(file), async (reader) => {
+      expect(reader.schema.doctors.from).to.equal(null)
+      expect(reader.schema.warnings).to.include(reader.schema.doctors.description)
+      return reader.readPatient(String(CRAFTED.marks!.id))
+    })
+    expect(without!.visits!.map((v) => v.doctor)).to.deep.equal([null, null, null, null])
+    const renamed = await withReader(sqliteConfig(file, {columns: {Staffs: {ID_Persons: 'PersonID'}}}), (r) => readAll(r))
+    expect(renamed).to.deep.equal(original)
   })
 
   it('stops with a clear error naming a missing core column and how to rename it', async () => {

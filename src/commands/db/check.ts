@@ -7,7 +7,7 @@ import {chalk, mark, renderPairs, renderTable} from '../../ui/index.js'
 
 export default class DbCheck extends BaseCommand<typeof DbCheck> {
   static override summary = 'Check the IDENT database: connection, tables and columns, what is unavailable.'
-  static override description = `Connects to IDENT read-only (SQL Server, or a SQLite file with DB_CLIENT=sqlite) and checks every table and column ident-amo reads: present or missing, and under which name when the config renames it (ident.tables.<Table>, ident.columns.<Table>.<Column>). Lists the patient values — hence the amoCRM fields — that are unavailable because a column is missing, the row counts of the main tables and the database clock (the incremental watermark), and warns when the login could write. Exits 1 when the server cannot be reached, the login fails, the database or file does not exist, or a core (★) column is missing.`
+  static override description = `Connects to IDENT read-only (SQL Server, or a SQLite file with DB_CLIENT=sqlite) and checks every table and column ident-amo reads: present or missing, and under which name when the config renames it (ident.tables.<Table>, ident.columns.<Table>.<Column>). Lists the patient values — hence the amoCRM fields — that are unavailable because a column is missing, says where the doctors' names come from (Persons through Staffs.ID_Persons, or Staffs' own name columns), reads every patient's birthday to count how many parse (naming a few patient ids whose birthday does not, never the values) and patient ids returned more than once, shows the row counts of the main tables and the database clock (the incremental watermark), and warns when the login could write. Exits 1 when the server cannot be reached, the login fails, the database or file does not exist, or a core (★) column is missing; unparseable birthdays and repeated rows are warnings (exit 0).`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     'DB_CLIENT=sqlite DB_FILE=clinic.sqlite <%= config.bin %> <%= command.id %>',
@@ -52,17 +52,19 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
       for (const column of table.columns) {
         const name = `${table.name}.${column.name}`
         const ours = `${table.table}.${column.column}`
+        const where = column.present
+          ? name === ours
+            ? ''
+            : name
+          : table.present
+            ? `missing${column.renamed ? ` (looked for ${name})` : ''}`
+            : `table ${table.name} missing`
         rows.push([
-          column.present ? mark.ok() : column.status === 'core' ? mark.fail() : mark.warn(),
+          column.present ? mark.ok() : !column.needed ? chalk.dim('·') : column.status === 'core' ? mark.fail() : mark.warn(),
           ours,
           column.status === 'core' ? 'core ★' : column.status,
-          column.present
-            ? name === ours
-              ? ''
-              : name
-            : table.present
-              ? `missing${column.renamed ? ` (looked for ${name})` : ''}`
-              : `table ${table.name} missing`,
+          // The other doctor source's columns: their absence is no problem.
+          column.needed ? where : `${where ? `${where}, ` : ''}not needed (doctors from ${report.doctors.from})`,
         ])
       }
     }
@@ -87,20 +89,49 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
     }
 
     this.log('')
+    for (const [ok, line] of describeRows(report)) this.log(`${ok ? mark.ok() : mark.warn()} ${line}`)
+
+    this.log('')
     this.log(
       renderTable(
         ['table', 'rows'],
         report.tables.filter((t) => t.present).map((t) => [t.name, report.counts[t.table] ?? '']),
       ),
     )
-    const warnings = report.warnings.filter((w) => !/^(column|table) .* does not exist$/.test(w))
+    // Missing columns are in the table above, the doctors' source in the lines before it.
+    const warnings = report.warnings.filter((w) => !/^(column|table) .* does not exist$/.test(w) && w !== report.doctors.description)
     if (warnings.length > 0) {
       this.log('')
       for (const w of warnings) this.log(`${mark.warn()} ${w}`)
     }
     if (report.ok) {
       this.log('')
-      this.log(`${mark.ok()} ready to read ${report.counts.Patients ?? 0} patients`)
+      this.log(`${mark.ok()} ready to read ${report.scan?.patients ?? report.counts.Patients ?? 0} patients`)
     }
   }
+}
+
+/** What reading the rows found: where doctors' names come from, birthdays that parse, repeated ids (patient ids only). */
+function describeRows(report: DbCheckReport): Array<[boolean, string]> {
+  const lines: Array<[boolean, string]> = [[report.doctors.from !== null, report.doctors.description]]
+  const count = (n: number) => n.toLocaleString('en-US')
+  const patients = (ids: string[]) => `e.g. patient${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`
+  const birthday = report.scan?.birthday
+  if (birthday) {
+    const label = `Birthday${birthday.type ? ` ${birthday.type}` : ''}`
+    if (birthday.values === 0) lines.push([true, `${label}: no values`])
+    else if (birthday.unparseable === 0) lines.push([true, `${label}: ${count(birthday.parsed)} of ${count(birthday.values)} parse`])
+    else
+      lines.push([
+        false,
+        `${label}: ${count(birthday.parsed)} of ${count(birthday.values)} parse (${count(birthday.unparseable)} unparseable, ${patients(birthday.examples)}); amoCRM's birthday and age of those are left as they are`,
+      ])
+  }
+  const repeated = report.scan?.repeated
+  if (repeated && repeated.count > 0)
+    lines.push([
+      false,
+      `${count(repeated.count)} patient id${repeated.count > 1 ? 's are' : ' is'} returned more than once (${patients(repeated.examples)}): the first row is read; check renamed tables and views`,
+    ])
+  return lines
 }

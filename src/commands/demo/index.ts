@@ -8,8 +8,16 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {loadConfig} from '../../config/index.js'
 import {AppError} from '../../errors.js'
-import {normalizePhone} from '../../fields/index.js'
-import {addPatient, addPayment, addVisit, archivePatient, generateClinic, openIdent, updatePatient} from '../../ident/index.js'
+import {
+  addPatient,
+  addPayment,
+  addVisit,
+  archivePatient,
+  countSyncedContacts,
+  findInterestingPatient,
+  generateClinic,
+  updatePatient,
+} from '../../sample/index.js'
 import {type Sandbox, SANDBOX_TOKEN, startSandbox} from '../../sandbox/index.js'
 import {chalk, formatDuration} from '../../ui/index.js'
 
@@ -80,7 +88,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
       const patients = clinic.counts.patients
       const contacts = countSyncedContacts(sandbox)
 
-      const interesting = await findInterestingPatient(env, dir)
+      const interesting = await findInterestingPatient(loadConfig({configDir: home.configDir, dataDir: home.dataDir, env, cwd: dir}))
       if (interesting) {
         this.step(5, `one patient side by side: ${interesting.why}`)
         await this.runOwn(['patient', 'test', '--patient-id', interesting.id, '--dry-run'], env, dir)
@@ -96,7 +104,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
         name: 'Алёна',
         patronymic: 'Игоревна',
         mobilePhone: '8 (916) 555-44-33',
-        birthday: '1992-07-14',
+        birthday: '14.07.1992',
       })
       await this.runOwn(['sync', 'incremental'], env, dir)
 
@@ -182,46 +190,5 @@ export default class Demo extends BaseCommand<typeof Demo> {
       process.once('SIGINT', () => resolve())
       process.once('SIGTERM', () => resolve())
     })
-  }
-}
-
-function countSyncedContacts(sandbox: Sandbox): number {
-  const identField = sandbox.store.listFields().find((f) => f.name === 'ID пациента IDENT')
-  if (!identField) return 0
-  const seen = new Set<string>()
-  for (const contact of sandbox.store.listContacts()) {
-    const value = contact.custom_fields_values?.find((cf) => cf.field_id === identField.id)?.values[0]?.value
-    if (value !== undefined && value !== '') seen.add(String(value))
-  }
-  return seen.size
-}
-
-/** A patient worth looking at: one who shares a phone with family and owes money. */
-async function findInterestingPatient(env: Record<string, string>, cwd: string): Promise<{id: string; why: string} | undefined> {
-  const config = loadConfig({configDir: env.IDENT_AMO_CONFIG_DIR!, dataDir: env.IDENT_AMO_DATA_DIR!, env, cwd})
-  const reader = await openIdent(config)
-  try {
-    const byPhone = new Map<string, string[]>()
-    const debtors = new Map<string, number>()
-    for await (const p of reader.readPatients()) {
-      for (const raw of [p.mobilePhone, p.phone]) {
-        const phone = normalizePhone(raw ?? null)?.e164
-        if (phone) byPhone.set(phone, [...(byPhone.get(phone) ?? []), p.id])
-      }
-      if ((p.debt ?? 0) > 0) debtors.set(p.id, p.debt!)
-    }
-    for (const ids of byPhone.values()) {
-      if (ids.length < 2) continue
-      const debtor = ids.find((id) => debtors.has(id))
-      if (debtor)
-        return {
-          id: debtor,
-          why: `patient ${debtor} shares a phone with ${ids.length - 1} family member(s) and owes ${debtors.get(debtor)!.toFixed(2)} ₽`,
-        }
-    }
-    const [first] = debtors
-    return first ? {id: first[0], why: `patient ${first[0]} owes ${first[1].toFixed(2)} ₽`} : undefined
-  } finally {
-    await reader.close()
   }
 }

@@ -5,7 +5,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../errors.js'
-import {generateClinic, type GeneratedClinic} from '../../ident/index.js'
+import {type ClinicShape, generateClinic, type GeneratedClinic} from '../../sample/index.js'
 import {formatDuration, renderTable} from '../../ui/index.js'
 
 export interface DemoSeedResult extends GeneratedClinic {
@@ -14,7 +14,7 @@ export interface DemoSeedResult extends GeneratedClinic {
 
 export default class DemoSeed extends BaseCommand<typeof DemoSeed> {
   static override summary = 'Create a sample IDENT database (SQLite) with realistic patients.'
-  static override description = `Writes a sample clinic in IDENT's schema to a SQLite file: Russian names (ё, hyphenated surnames, missing parts), families sharing a phone, phones typed in every common format (and some garbage), emails, birthdays before 1970, archived patients, past, future and cancelled appointments, payments, bills, debts and advances, discount cards, long comments. The same --seed gives the same clinic. Read it with DB_CLIENT=sqlite DB_FILE=<file>.`
+  static override description = `Writes a sample clinic in IDENT's schema to a SQLite file: Russian names (ё, hyphenated surnames, missing parts), families sharing a phone, phones typed in every common format (and some garbage), emails, birthdays before 1970 kept as text ДД.ММ.ГГГГ as real IDENT does (a few are no date at all), doctors who are Persons, archived patients, past, future and cancelled appointments (some visits marked only as started, ended or billed), chairs, services on bills, payments, debts and advances, discount cards, long comments. --shape old writes the shape this tool first assumed instead (birthdays as dates, doctors named in Staffs, PatientAppeared the only visit mark). The same --seed gives the same clinic. Read it with DB_CLIENT=sqlite DB_FILE=<file>.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --patients 2000 --out clinic.sqlite',
     '<%= config.bin %> <%= command.id %> --patients 100000 --out big.sqlite --seed 7 --force',
@@ -24,6 +24,11 @@ export default class DemoSeed extends BaseCommand<typeof DemoSeed> {
     out: Flags.string({description: 'the SQLite file to create', default: 'clinic.sqlite'}),
     seed: Flags.integer({description: 'random seed (same seed, same clinic)', default: 1}),
     force: Flags.boolean({description: 'replace the file if it exists'}),
+    shape: Flags.string({
+      description: 'real: as real IDENT databases are; old: birthdays as dates and doctors named in Staffs',
+      options: ['real', 'old'],
+      default: 'real',
+    }),
   }
 
   async run(): Promise<DemoSeedResult> {
@@ -31,7 +36,7 @@ export default class DemoSeed extends BaseCommand<typeof DemoSeed> {
     if (existsSync(file) && !this.flags.force)
       throw new UsageError(`${file} already exists`, 'pass --force to replace it, or choose another --out')
     const started = Date.now()
-    const clinic = generateClinic({patients: this.flags.patients, seed: this.flags.seed, file})
+    const clinic = generateClinic({patients: this.flags.patients, seed: this.flags.seed, file, shape: this.flags.shape as ClinicShape})
     const durationMs = Date.now() - started
     this.log(
       renderTable(

@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
+import {AppError} from '../../errors.js'
+import {type WatchHealth, watchHealth} from '../../sync/health.js'
 import {syncLock, watchLock} from '../../sync/lock.js'
 import {type FailureRecord, type RunRecord, SyncState} from '../../sync/state.js'
 import {chalk, formatDuration, renderPairs, renderTable} from '../../ui/index.js'
@@ -11,18 +13,25 @@ export interface SyncStatusResult {
   runs: RunRecord[]
   pendingFailures: FailureRecord[]
   running: {sync: {pid: number; since: string} | null; watch: {pid: number; since: string} | null}
+  health: WatchHealth
 }
 
 export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
   static override summary = 'Show the last runs, pending failures, the watermark and the number of linked patients.'
   static override description =
-    'Read from the local state only (no IDENT or amoCRM access): when each recent sync ran, its mode, counts and outcome; the patients that failed and will be retried by the next run; the incremental watermark; and whether a sync or a watcher is running now.'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --runs 30 --json']
+    'Read from the local state only (no IDENT or amoCRM access): when each recent sync ran, its mode, counts and outcome; the patients that failed and will be retried by the next run; the incremental watermark; and whether a sync or a watcher is running now. --check exits 1 when no pass has finished or started for three sync intervals (SYNC_INTERVAL_MINUTES): the health check of the container image.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --runs 30 --json',
+    '<%= config.bin %> <%= command.id %> --check',
+  ]
   static override flags = {
     runs: Flags.integer({description: 'how many recent runs to show', default: 10, min: 1}),
+    check: Flags.boolean({description: 'exit 1 when no pass has finished or started for three sync intervals (a health check)'}),
   }
 
   async run(): Promise<SyncStatusResult> {
+    const config = this.loadAppConfig()
     const state = await SyncState.open(this.config.dataDir)
     try {
       const sync = syncLock(this.config.dataDir).holder()
@@ -33,7 +42,14 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
         runs: await state.recentRuns(this.flags.runs),
         pendingFailures: await state.pendingFailures(),
         running: {sync: sync ? {pid: sync.pid, since: sync.since} : null, watch: watch ? {pid: watch.pid, since: watch.since} : null},
+        health: watchHealth({
+          lastPassAt: await state.lastPassFinishedAt(),
+          passRunningSince: sync?.since,
+          intervalMinutes: config.sync.intervalMinutes,
+          now: new Date(),
+        }),
       }
+      const {health} = result
       this.log(
         renderPairs([
           ['linked patients', result.links],
@@ -41,6 +57,7 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
           ['pending failures', result.pendingFailures.length],
           ['sync running', sync ? `process ${sync.pid} since ${sync.since}` : 'no'],
           ['watcher running', watch ? `process ${watch.pid} since ${watch.since}` : 'no'],
+          ['last finished pass', health.lastPassAt ?? 'none yet'],
         ]),
       )
       if (result.runs.length > 0) {
@@ -80,6 +97,11 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
           ),
         )
       }
+      if (this.flags.check && !health.healthy)
+        throw new AppError(
+          `no sync pass has finished or started in the last ${health.staleAfterMinutes} min (three intervals of ${health.intervalMinutes} min); last pass: ${health.lastPassAt ?? 'none'}`,
+          {code: 'E_STALE', hint: "is `ident-amo sync watch` running? see its output and the log's watch_pass_failed lines"},
+        )
       return result
     } finally {
       await state.close()

@@ -6,7 +6,10 @@ import Database from 'better-sqlite3'
 import {type CraftedPatient, writeCraftedPatient} from './crafted.js'
 import {
   ARCHIVING_REASONS,
+  ARMCHAIRS,
   BRANCHES,
+  CANCEL_COMMENTS,
+  CANCEL_REASONS,
   DOCTORS,
   EMAIL_DOMAINS,
   FEMALE_NAMES,
@@ -15,12 +18,13 @@ import {
   longComment,
   MALE_NAMES,
   PATRONYMICS,
+  SERVICES,
   SHORT_COMMENTS,
   SURNAMES,
   translit,
 } from './names.js'
 import {Random} from './random.js'
-import {CLINIC_DDL, CLINIC_INDEXES, ClinicWriter} from './writer.js'
+import {CLINIC_DDL, CLINIC_INDEXES, type ClinicShape, ClinicWriter, type ServiceLine} from './writer.js'
 
 export interface GenerateClinicOptions {
   /** How many random patients (ids 1…N). */
@@ -32,12 +36,15 @@ export interface GenerateClinicOptions {
   now?: string
   /** Hand-written patients added after the random ones (ids N+1… unless given). */
   crafted?: CraftedPatient[]
+  /** As real IDENT databases are (default), or as this tool first assumed (see `ClinicShape`). */
+  shape?: ClinicShape
 }
 
 export interface GeneratedClinic {
   file: string
   now: string
   seed: number
+  shape: ClinicShape
   /** Ids of the crafted patients, in the order given. */
   craftedIds: number[]
   counts: {patients: number; receptions: number; payments: number; orders: number; discountCards: number; staffs: number; branches: number}
@@ -103,9 +110,17 @@ interface FamilyHead {
   phoneDigits: string
 }
 
+/** What one clinic's reference rows got as ids (doctors, chairs by branch, the price list). */
+interface Catalogue {
+  doctors: number[]
+  chairs: number[][]
+  prices: Array<{id: number; price: number}>
+}
+
 /**
- * Creates a realistic sample IDENT database in the SQLite flavour (ident-schema.md): deterministic for
- * a seed and a `now`; about 100,000 patients in seconds (one transaction, prepared statements).
+ * Creates a realistic sample IDENT database in the SQLite flavour (docs/ident-schema.md), in the
+ * real shape unless told otherwise: deterministic for a seed, a `now` and a shape; about 100,000
+ * patients in seconds (one transaction, prepared statements).
  */
 export function generateClinic(options: GenerateClinicOptions): GeneratedClinic {
   const seed = options.seed ?? 1
@@ -117,21 +132,27 @@ export function generateClinic(options: GenerateClinicOptions): GeneratedClinic 
   const temp = `${file}.${process.pid}.tmp`
   rmSync(temp, {force: true})
   const db = new Database(temp)
+  const shape = options.shape ?? 'real'
   const counts = {patients: 0, receptions: 0, payments: 0, orders: 0, discountCards: 0, staffs: DOCTORS.length, branches: BRANCHES.length}
   const craftedIds: number[] = []
   try {
     db.pragma('journal_mode = OFF')
     db.pragma('synchronous = OFF')
-    db.exec(CLINIC_DDL)
+    db.exec(CLINIC_DDL[shape])
     const writer = new ClinicWriter(db)
     const rng = new Random(seed)
     db.transaction(() => {
-      for (const name of BRANCHES) writer.referenceId('OwnCompanies', name)
+      const branches = BRANCHES.map((name) => writer.referenceId('OwnCompanies', name))
       for (const name of ARCHIVING_REASONS) writer.referenceId('ArchivingReasons', name)
-      for (const doctor of DOCTORS) writer.referenceId('Staffs', doctor)
+      const catalogue: Catalogue = {doctors: DOCTORS.map((doctor) => writer.doctorId(doctor)), chairs: [], prices: []}
+      if (shape === 'real') {
+        for (const name of CANCEL_REASONS) writer.referenceId('ReceptionCancelReasons', name)
+        catalogue.chairs = ARMCHAIRS.map((names, i) => names.map((name) => writer.addArmchair(name, branches[i]!)))
+        catalogue.prices = SERVICES.map(([name, price]) => ({id: writer.addService(name, price), price}))
+      }
       const recent: FamilyHead[] = []
       for (let id = 1; id <= options.patients; id++) {
-        const made = generatePatient(writer, rng, id, nowMs, recent)
+        const made = generatePatient(writer, rng, id, nowMs, recent, catalogue)
         counts.receptions += made.receptions
         counts.payments += made.payments
         counts.orders += made.orders
@@ -156,7 +177,7 @@ export function generateClinic(options: GenerateClinicOptions): GeneratedClinic 
   if (existsSync(file)) rmSync(file)
   for (const suffix of ['-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, {force: true})
   renameSync(temp, file)
-  return {file, now, seed, craftedIds, counts}
+  return {file, now, seed, shape, craftedIds, counts}
 }
 
 function generatePatient(
@@ -165,7 +186,9 @@ function generatePatient(
   id: number,
   nowMs: number,
   recent: FamilyHead[],
+  catalogue: Catalogue,
 ): {receptions: number; payments: number; orders: number; cards: number} {
+  const real = writer.shape === 'real'
   const family = recent.length > 0 && rng.chance(0.06) ? rng.pick(recent) : undefined
   const female = rng.chance(0.55)
   const sex = rng.weighted<number | null>([
@@ -231,7 +254,19 @@ function generatePatient(
     [[2001, 2022], 22],
     [null, 4],
   ])
-  const birthday = birthYear ? msToNaive(Date.UTC(rng.int(birthYear[0], birthYear[1]), 0, 1) + rng.int(0, 364) * DAY).slice(0, 10) : null
+  const birthDate = birthYear ? msToNaive(Date.UTC(rng.int(birthYear[0], birthYear[1]), 0, 1) + rng.int(0, 364) * DAY).slice(0, 10) : null
+  // Real IDENT keeps text: a few values are not dates at all, a few carry spaces around them.
+  const birthdayRoll = rng.next()
+  const birthday =
+    birthDate === null
+      ? real && birthdayRoll < 0.1
+        ? ''
+        : null
+      : real && birthdayRoll < 0.004
+        ? rng.pick(BAD_BIRTHDAYS)
+        : real && birthdayRoll < 0.015
+          ? ` ${writer.birthdayText(birthDate)} `
+          : writer.birthdayText(birthDate)
   const inn = rng.chance(0.3) ? rng.pick(['77', '50', '78', '16']) + rng.digits(10) : rng.chance(0.05) ? '' : null
   const snilsDigits = rng.digits(11)
   const snils = rng.chance(0.4)
@@ -284,27 +319,53 @@ function generatePatient(
         ? 'canceledAt'
         : 'planned'
     const came = status === 'came' || status === 'cameButReason'
-    const appeared = came ? start - rng.int(0, 15) * MINUTE : null
+    const branch = rng.chance(0.85) ? homeBranch : rng.int(1, BRANCHES.length)
+    const billed = status === 'came' && rng.chance(0.75)
+    const orderAt = clampPast(start + rng.int(30, 90) * MINUTE)
+    // Staff do not always press "пришёл": in the real shape a visit may carry only its start, end or bill.
+    const marks = came ? visitMarks(rng, real, start, end, billed ? orderAt : null, clampPast) : NO_MARKS
     const canceledAt = status === 'canceledAt' || status === 'canceledBoth' ? clampPast(start - rng.int(1, 72) * HOUR) : null
     const reason = status === 'canceledReason' || status === 'canceledBoth' || status === 'cameButReason' ? rng.int(1, 4) : null
     const changed = inPast ? clampPast(start + rng.int(10, 300) * MINUTE) : nowMs - rng.int(1, 30 * 24) * HOUR
+    const chairs = catalogue.chairs[branch - 1]
     const receptionId = writer.addReception({
       ID_Patients: id,
-      ID_Staffs: rng.int(1, DOCTORS.length),
+      ID_Staffs: rng.pick(catalogue.doctors),
+      ID_Armchairs: chairs ? rng.pick(chairs) : null,
       PlanStart: msToNaive(start),
       PlanEnd: msToNaive(end),
-      PatientAppeared: appeared === null ? null : msToNaive(appeared),
-      ReceptionCanceled: canceledAt === null ? null : msToNaive(canceledAt),
+      PatientAppeared: naiveOrNull(marks.appeared),
+      ReceptionStarted: naiveOrNull(marks.started),
+      ReceptionEnded: naiveOrNull(marks.ended),
+      CheckIssued: naiveOrNull(marks.checkIssued),
+      ReceptionCanceled: naiveOrNull(canceledAt),
       ID_ReceptionCancelReasons: reason,
+      CancelReasonComment: (canceledAt !== null || reason !== null) && rng.chance(0.3) ? rng.pick(CANCEL_COMMENTS) : null,
+      DateTimeAdded: msToNaive(Math.min(start, nowMs) - rng.int(1, 30) * DAY),
       DateTimeChanged: msToNaive(changed),
     })
     if (status !== 'came') continue
-    if (firstAppeared === undefined || appeared! < firstAppeared) firstAppeared = appeared!
-    if (!rng.chance(0.75)) continue
-    const branch = rng.chance(0.85) ? homeBranch : rng.int(1, BRANCHES.length)
-    const orderAt = clampPast(start + rng.int(30, 90) * MINUTE)
-    const amount = 500 * rng.int(3, 120)
-    const withDiscount = Math.round(amount * (100 - discount)) / 100
+    const cameAt = marks.appeared ?? marks.started ?? marks.ended ?? marks.checkIssued!
+    if (firstAppeared === undefined || cameAt < firstAppeared) firstAppeared = cameAt
+    if (!billed) continue
+    const services: ServiceLine[] = []
+    let amount = 0
+    let withDiscount = 0
+    if (catalogue.prices.length > 0) {
+      for (let line = rng.int(1, 3); line > 0; line--) {
+        const {id: priceId, price} = rng.pick(catalogue.prices)
+        const count = rng.chance(0.8) ? 1 : rng.int(2, 4)
+        const gross = price * count
+        const discountSum = Math.round(gross * discount) / 100
+        services.push({priceId, count, discountSum})
+        amount += gross
+        withDiscount += gross - discountSum
+      }
+      withDiscount = Math.round(withDiscount * 100) / 100
+    } else {
+      amount = 500 * rng.int(3, 120)
+      withDiscount = Math.round(amount * (100 - discount)) / 100
+    }
     const mode = rng.weighted<'full' | 'partial' | 'none' | 'over' | 'split'>([
       ['full', 80],
       ['partial', 8],
@@ -324,6 +385,7 @@ function generatePatient(
       amount,
       amountWithDiscount: withDiscount,
       debt: Math.max(Math.round((withDiscount - paid) * 100) / 100, 0),
+      services,
     })
     orders++
     const payAt = clampPast(orderAt + rng.int(0, 10) * MINUTE)
@@ -389,4 +451,50 @@ function generatePatient(
     DateTimeChanged: msToNaive(patientChanged),
   })
   return {receptions, payments, orders, cards: cards.length}
+}
+
+/** Not dates at all, or days that do not exist: what a hand-typed text column collects over the years. */
+const BAD_BIRTHDAYS = ['00.00.0000', '31.02.1985', '1985', 'не помнит', '12/05/1980', '15.13.1990', '01.01.19'] as const
+
+interface VisitMarks {
+  appeared: number | null
+  started: number | null
+  ended: number | null
+  checkIssued: number | null
+}
+
+const NO_MARKS: VisitMarks = {appeared: null, started: null, ended: null, checkIssued: null}
+
+/**
+ * The status datetimes of a visit. The old shape has only `PatientAppeared`; in the real shape most
+ * visits have all of them, some lack "пришёл" (started/ended only), and a few have just one mark.
+ */
+function visitMarks(
+  rng: Random,
+  real: boolean,
+  start: number,
+  end: number,
+  billedAt: number | null,
+  clampPast: (ms: number) => number,
+): VisitMarks {
+  const appeared = clampPast(start - rng.int(0, 15) * MINUTE)
+  if (!real) return {...NO_MARKS, appeared}
+  const started = clampPast(start + rng.int(0, 10) * MINUTE)
+  const ended = clampPast(end + rng.int(-10, 15) * MINUTE)
+  const style = rng.weighted<'all' | 'noAppeared' | 'endedOnly' | 'appearedOnly' | 'billOnly'>([
+    ['all', 70],
+    ['noAppeared', 15],
+    ['endedOnly', 5],
+    ['appearedOnly', 5],
+    ['billOnly', 5],
+  ])
+  if (style === 'billOnly' && billedAt !== null) return {...NO_MARKS, checkIssued: billedAt}
+  if (style === 'appearedOnly') return {...NO_MARKS, appeared, checkIssued: billedAt}
+  if (style === 'endedOnly') return {...NO_MARKS, ended, checkIssued: billedAt}
+  if (style === 'noAppeared') return {appeared: null, started, ended, checkIssued: billedAt}
+  return {appeared, started, ended, checkIssued: billedAt}
+}
+
+function naiveOrNull(ms: number | null): string | null {
+  return ms === null ? null : msToNaive(ms)
 }

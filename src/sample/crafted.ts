@@ -11,7 +11,7 @@ export interface CraftedPatient {
   mobilePhone?: string | null
   email?: string | null
   sex?: number | null
-  /** `YYYY-MM-DD`. */
+  /** Written as given to `Persons.Birthday` (`ДД.ММ.ГГГГ`, `YYYY-MM-DD`, or anything else on purpose). */
   birthday?: string | null
   inn?: string | null
   snils?: string | null
@@ -35,13 +35,19 @@ export interface CraftedPatient {
 export interface CraftedReception {
   /** `YYYY-MM-DD HH:MM:SS`. */
   planStart: string
-  /** `true`: came at `planStart`; a time: came then; absent/false: did not come (yet). */
+  /** `PatientAppeared` — `true`: at `planStart`; a time: then; absent/false: not set. */
   appeared?: boolean | string
+  /** `ReceptionStarted`, like `appeared` (not written in the old shape, which lacks the column). */
+  started?: boolean | string
+  /** `ReceptionEnded`, like `appeared` (not in the old shape). */
+  ended?: boolean | string
+  /** `CheckIssued`, like `appeared` (not in the old shape). */
+  checkIssued?: boolean | string
   /** `ReceptionCanceled`. */
   canceledAt?: string
   /** `ID_ReceptionCancelReasons`. */
   cancelReason?: number
-  /** [surname, name, patronymic]; the Staffs row is created when new. */
+  /** [surname, name, patronymic]; the doctor (a Persons and a Staffs row, or a Staffs row) is created when new. */
   doctor?: readonly [string, string | null, string | null]
   changedAt?: string
 }
@@ -101,12 +107,16 @@ export function writeCraftedPatient(writer: ClinicWriter, patient: CraftedPatien
 }
 
 export function writeCraftedReception(writer: ClinicWriter, patientId: number, r: CraftedReception, now: string): number {
+  const mark = (value: boolean | string | undefined) => (value === true ? r.planStart : typeof value === 'string' ? value : null)
   return writer.addReception({
     ID_Patients: patientId,
-    ID_Staffs: r.doctor ? writer.referenceId('Staffs', r.doctor) : null,
+    ID_Staffs: r.doctor ? writer.doctorId(r.doctor) : null,
     PlanStart: r.planStart,
     PlanEnd: null,
-    PatientAppeared: r.appeared === true ? r.planStart : typeof r.appeared === 'string' ? r.appeared : null,
+    PatientAppeared: mark(r.appeared),
+    ReceptionStarted: mark(r.started),
+    ReceptionEnded: mark(r.ended),
+    CheckIssued: mark(r.checkIssued),
     ReceptionCanceled: r.canceledAt ?? null,
     ID_ReceptionCancelReasons: r.cancelReason ?? null,
     DateTimeChanged: r.changedAt ?? now,

@@ -31,8 +31,7 @@ function withClinic<T>(file: string, action: (writer: ClinicWriter, now: string)
 /** Adds a patient (all of its rows); returns its id (the next free one unless given). */
 export function addPatient(file: string, patient: CraftedPatient): number {
   return withClinic(file, (writer, now) => {
-    const id = patient.id ?? (writer.db.prepare('SELECT COALESCE(MAX(ID), 0) + 1 AS id FROM Persons').get() as {id: number}).id
-    return writeCraftedPatient(writer, patient, id, now)
+    return writeCraftedPatient(writer, patient, patient.id ?? writer.nextPatientId(), now)
   })
 }
 
@@ -68,15 +67,40 @@ export function updatePatient(
 /** Adds a reception (by default a visit that took place now with the first doctor); returns its id. */
 export function addVisit(file: string, id: number, reception: Partial<CraftedReception> = {}): number {
   return withClinic(file, (writer, now) => {
-    const doctor = reception.doctor ?? firstDoctor(writer)
+    const doctor = reception.doctor ?? writer.firstDoctor()
     return writeCraftedReception(writer, id, {planStart: now, appeared: true, ...reception, doctor}, now)
   })
 }
 
-function firstDoctor(writer: ClinicWriter): CraftedReception['doctor'] {
-  const row = writer.db.prepare('SELECT SurName, Name, Patronymic FROM Staffs ORDER BY ID LIMIT 1').get() as
-    {SurName: string; Name: string | null; Patronymic: string | null} | undefined
-  return row ? [row.SurName, row.Name, row.Patronymic] : undefined
+/** The status datetimes a reception may get at the desk, each `true` (now) or a time. */
+export interface ReceptionStatus {
+  appeared?: true | string
+  started?: true | string
+  ended?: true | string
+  checkIssued?: true | string
+  canceled?: true | string
+}
+
+const STATUS_COLUMNS = {
+  appeared: 'PatientAppeared',
+  started: 'ReceptionStarted',
+  ended: 'ReceptionEnded',
+  checkIssued: 'CheckIssued',
+  canceled: 'ReceptionCanceled',
+} as const
+
+/**
+ * Sets status datetimes of a reception as IDENT may: **without** touching its `DateTimeChanged` (a
+ * real-database integrator saw exactly this), so only the status columns say it changed.
+ */
+export function setReceptionStatus(file: string, receptionId: number, status: ReceptionStatus): void {
+  withClinic(file, (writer, now) => {
+    const entries = Object.entries(status) as Array<[keyof ReceptionStatus, true | string]>
+    if (entries.length === 0) return
+    const sql = `UPDATE Receptions SET ${entries.map(([key]) => `${STATUS_COLUMNS[key]} = @${key}`).join(', ')} WHERE ID = @__id`
+    const values = Object.fromEntries(entries.map(([key, value]) => [key, value === true ? now : value]))
+    if (writer.db.prepare(sql).run({...values, __id: receptionId}).changes === 0) throw new Error(`no reception ${receptionId}`)
+  })
 }
 
 /** Adds a payment received now (unless `at` is given). */

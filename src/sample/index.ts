@@ -1,0 +1,8 @@
+export {generateClinic, localNow} from './generate.js'
+export type {GenerateClinicOptions, GeneratedClinic} from './generate.js'
+export type {CraftedOrder, CraftedPatient, CraftedPayment, CraftedReception} from './crafted.js'
+export {addOrder, addPatient, addPayment, addVisit, archivePatient, setReceptionStatus, touchPatient, updatePatient} from './edits.js'
+export type {ReceptionStatus} from './edits.js'
+export type {ClinicShape} from './writer.js'
+export {STAFF_PERSON_IDS_FROM} from './writer.js'
+export {countSyncedContacts, findInterestingPatient} from './tour.js'
