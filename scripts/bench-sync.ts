@@ -2,7 +2,7 @@
  * `npm run bench`: what a first import and the incremental passes cost against the sandbox held to
  * amoCRM's limits (7 requests/second, 50 ms added to every answer).
  *
- *   N patients (default 20,000; BENCH_PATIENTS) → `sync full --batch-size 250`, then `sync incremental`
+ *   N patients (default 20,000; BENCH_PATIENTS) → `sync full --batch-size 250` (BENCH_BATCH), then `sync incremental`
  *   with nothing changed, then with 100 patients changed. For each: requests sent, the theoretical
  *   minimum, wall time, patients/s and the CLI's peak RSS, next to the original design's cost
  *   (3 requests per patient at 7 requests/second).
@@ -20,7 +20,7 @@ import {SANDBOX_TOKEN, startSandbox} from '../src/sandbox/index.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_PATIENTS ?? 20_000)
-const BATCH = 250
+const BATCH = Number(process.env.BENCH_BATCH ?? 250)
 const RATE = 7
 const LATENCY_MS = 50
 

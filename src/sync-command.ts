@@ -1,8 +1,8 @@
 import type {Command} from '@oclif/core'
 
 import {BaseCommand, syncFlags} from './base-command.js'
-import {amoBaseUrl} from './config/index.js'
 import {trapInterrupts} from './interrupts.js'
+import {describeIdentTarget} from './ident/index.js'
 import {preferSmallHeap} from './memory.js'
 import {runSync, type SyncProgress, SyncAbortedError, SyncInterruptedError} from './sync/engine.js'
 import {reportExitCode, type SyncReport} from './sync/report.js'
@@ -10,6 +10,7 @@ import {openSyncSession} from './sync/session.js'
 import {syncLock} from './sync/lock.js'
 import type {RunMode} from './sync/state.js'
 import {Progress} from './ui/index.js'
+import {contactUrl} from './ui/links.js'
 import {renderSyncReport} from './ui/sync-report.js'
 
 /**
@@ -29,7 +30,16 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     const dryRun = flags['dry-run']
     const lock = syncLock(dirs.dataDir)
     if (!dryRun) lock.acquire(`ident-amo sync ${this.mode}`)
+    const progress = new Progress({
+      tty: Boolean(process.stderr.isTTY),
+      enabled: !this.jsonEnabled(),
+      write: (line) => this.logToStderr(line),
+    })
+    const title = `sync ${this.mode}${dryRun ? ' (dry run)' : ''}`
+    // Connecting may take the whole connect timeout: say where to, rather than leave the terminal blank.
+    progress.start(`${title}: connecting to ${describeIdentTarget(config)}…`)
     const session = await openSyncSession(config, dirs).catch((error) => {
+      progress.stop()
       lock.release()
       throw error
     })
@@ -41,13 +51,8 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       ),
     )
 
-    const progress = new Progress({
-      tty: Boolean(process.stderr.isTTY),
-      enabled: !this.jsonEnabled(),
-      write: (line) => this.logToStderr(line),
-    })
     const started = Date.now()
-    progress.start(`sync ${this.mode}${dryRun ? ' (dry run)' : ''}: reading…`)
+    progress.update(`${title}: reading…`, true)
     try {
       const report = await runSync(
         {mode: this.mode, dryRun, limit: flags.limit, batchSize: config.sync.batchSize},
@@ -79,7 +84,9 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
         process.exitCode = interrupts.exitCode
         return error.report
       }
-      if (error instanceof SyncAbortedError && !this.jsonEnabled()) this.log(renderSyncReport(error.report, contactUrl(config)))
+      // A run stopped before doing anything (401, missing fields…) shows the error only, not a table of zeros.
+      if (error instanceof SyncAbortedError && !this.jsonEnabled() && Object.values(error.report.counts).some((n) => n > 0))
+        this.log(renderSyncReport(error.report, contactUrl(config)))
       throw error
     } finally {
       await session.close()
@@ -93,15 +100,4 @@ function describeProgress(p: SyncProgress, started: number): string {
   if (p.phase === 'contacts') return `reading amoCRM contacts: ${p.contacts ?? 0}`
   if (p.phase === 'family') return 'reading IDENT phones (families)…'
   return `patients read ${p.read} (${Math.round(p.read / seconds)}/s), contacts written ${p.written}, API requests ${p.requests}`
-}
-
-/** `https://SUB.amocrm.ru/contacts/detail/ID` (or under AMOCRM_BASE_URL). */
-export function contactUrl(config: Parameters<typeof amoBaseUrl>[0]): (id: number) => string {
-  let base: string
-  try {
-    base = amoBaseUrl(config)
-  } catch {
-    base = 'https://<subdomain>.amocrm.ru'
-  }
-  return (id) => `${base}/contacts/detail/${id}`
 }

@@ -40,6 +40,20 @@ export class AmoAuthError extends AmoFatalError {
   }
 }
 
+/**
+ * The amoCRM host name does not exist (ENOTFOUND): a wrong address in the configuration, which no
+ * retry can cure, so it is reported at once.
+ */
+export class AmoAddressError extends AmoFatalError {
+  constructor(host: string, cause?: unknown) {
+    super(`cannot find amoCRM at ${host}: no such host name`, {
+      code: 'E_AMOCRM_ADDRESS',
+      hint: 'check AMOCRM_SUBDOMAIN (clinic of clinic.amocrm.ru), AMOCRM_DOMAIN and AMOCRM_BASE_URL: `ident-amo config show` lists them',
+      cause,
+    })
+  }
+}
+
 /** 402: the account's subscription is unpaid. */
 export class AmoPaymentRequiredError extends AmoFatalError {
   constructor() {

@@ -3,6 +3,7 @@ import type {Logger} from 'pino'
 
 import type {ApiStats} from './api.js'
 import {
+  AmoAddressError,
   AmoAuthError,
   AmoBlockedError,
   AmoOutcomeUnknownError,
@@ -139,6 +140,7 @@ export class AmoHttp {
           })
         reason = `no answer within ${this.#options.timeoutMs} ms`
       } else {
+        if (errorCodes(attempt.error).includes('ENOTFOUND')) throw new AmoAddressError(new URL(request.url).host, attempt.error)
         if (!request.repeatable && !attempt.notSent)
           throw new AmoOutcomeUnknownError(
             `${where}: the connection failed after the request was sent (${networkReason(attempt.error)}); it may have been applied`,

@@ -1,10 +1,22 @@
 import {existsSync} from 'node:fs'
+import path from 'node:path'
 
 import {ConfigError, UsageError} from '../errors.js'
 import type {DealStageKey} from '../fields/deal-catalogue.js'
+import {parseAccountAddress} from './account.js'
 import {dealConfigEntry} from './deals.js'
-import {configFilePath, openConfigFile, validateSetting} from './load.js'
-import {settingByKey} from './settings.js'
+import {configFilePath, openConfigFile, settingWarning, validateSetting} from './load.js'
+import {SETTING_BY_NAME, settingByKey, type SettingName} from './settings.js'
+
+export interface SetConfigResult {
+  key: string
+  /** The value stored (normalised), undefined when the key was removed. */
+  value: unknown
+  /** Another setting the value changed as well (the domain of an account address). */
+  also?: {key: SettingName; value: string | undefined}
+  /** Stored, but probably not what the user wants (e.g. a rate amoCRM blocks). */
+  warning?: string
+}
 
 /**
  * Writes one key of the config file, after validating it. Keys are setting names (`DB_HOST`, or the
@@ -12,9 +24,19 @@ import {settingByKey} from './settings.js'
  * field, `true` enables it again), the deals keys (`deals.pipeline_id`, `deals.stages.<key>`, …,
  * `fields.deal.<key>.id`; see deals.ts), `ident.tables.<Table>` and `ident.columns.<Table>.<Column>`
  * (renames for clinics whose IDENT differs). An empty value removes the key. Secrets are refused here:
- * they belong in the keychain.
+ * they belong in the keychain. Paths are stored absolute (relative to `cwd`), an account address as its
+ * subdomain and domain. The value was typed on the command line, so a bad one is a usage error (exit 2).
  */
-export function setConfigValue(configDir: string, key: string, value: string): {key: string; value: unknown} {
+export function setConfigValue(configDir: string, key: string, value: string, options: {cwd?: string} = {}): SetConfigResult {
+  try {
+    return setValue(configDir, key, value, options.cwd ?? process.cwd())
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message, error.hint ?? '`ident-amo config show` lists the settings')
+    throw error
+  }
+}
+
+function setValue(configDir: string, key: string, value: string, cwd: string): SetConfigResult {
   const store = openConfigFile(configDir)
   const remove = value === ''
   const setting = settingByKey(key)
@@ -22,15 +44,26 @@ export function setConfigValue(configDir: string, key: string, value: string): {
     if (setting.secret)
       throw new UsageError(`${key} is a secret and is not kept in the config file`, 'the command stores it in the keychain instead')
     // one place in the file: the file key when the setting has one (DEALS → deals.enabled)
-    const path = setting.fileKey ?? setting.env
+    const fileKey = setting.fileKey ?? setting.env
     if (!remove) validateSetting(setting, value)
     store.delete(setting.env as never)
     if (remove) {
-      store.delete(path as never)
+      store.delete(fileKey as never)
       return {key, value: undefined}
     }
-    store.set(path as never, value.trim() as never)
-    return {key, value: value.trim()}
+    if (setting.env === 'AMOCRM_SUBDOMAIN') {
+      // `https://clinic.kommo.com/` as `auth login --subdomain` takes it: subdomain `clinic`, domain `kommo.com`.
+      const account = parseAccountAddress(value)
+      store.set(fileKey as never, account.AMOCRM_SUBDOMAIN as never)
+      if (!account.AMOCRM_DOMAIN) return {key, value: account.AMOCRM_SUBDOMAIN}
+      if (account.AMOCRM_DOMAIN === 'amocrm.ru') store.delete('AMOCRM_DOMAIN' as never)
+      else store.set('AMOCRM_DOMAIN' as never, account.AMOCRM_DOMAIN as never)
+      return {key, value: account.AMOCRM_SUBDOMAIN, also: {key: 'AMOCRM_DOMAIN', value: account.AMOCRM_DOMAIN}}
+    }
+    const stored = setting.kind === 'path' ? path.resolve(cwd, value.trim()) : value.trim()
+    store.set(fileKey as never, stored as never)
+    const warning = settingWarning(setting.env as SettingName, stored)
+    return {key, value: stored, ...(warning ? {warning} : {})}
   }
   const deal = dealConfigEntry(key, value)
   if (deal) {
@@ -87,6 +120,12 @@ function setNested(store: ReturnType<typeof openConfigFile>, dotted: string, val
   if (value === undefined) delete node[last]
   else node[last] = value
   store.set(top as never, root as never)
+}
+
+/** The settings the config file holds a value for. */
+export function storedSettingNames(configDir: string): SettingName[] {
+  if (!existsSync(configFilePath(configDir))) return []
+  return Object.keys(openConfigFile(configDir).store).filter((key): key is SettingName => SETTING_BY_NAME.has(key))
 }
 
 /** Saves several field ids at once (for `fields check --fix` and `fields create`): contact fields, or deal fields (`fields.deal.<key>`). */

@@ -5,7 +5,7 @@ import path from 'node:path'
 import Conf from 'conf'
 import {parse as parseDotenv} from 'dotenv'
 
-import {ConfigError} from '../errors.js'
+import {AppError, ConfigError, UsageError} from '../errors.js'
 import type {DealFieldKey} from '../fields/deal-catalogue.js'
 import {type DealFieldSetting, type DealsConfig, readDealFields, readDealsConfig} from './deals.js'
 import {SETTINGS, type SettingDef, type SettingName} from './settings.js'
@@ -67,8 +67,11 @@ export interface AppConfig {
   dealFields: Partial<Record<DealFieldKey, DealFieldSetting>>
   ident: IdentRenames
   paths: {configDir: string; dataDir: string; configFile: string}
-  /** Every setting's effective raw value and where it came from (for `config show`). */
-  values: Record<SettingName, {value: string | undefined; source: SettingSource}>
+  /**
+   * Every setting's raw value and where it came from (for `config show`); `invalid` says what is wrong
+   * with a value a lenient load let through (the default was used in its place).
+   */
+  values: Record<SettingName, {value: string | undefined; source: SettingSource; invalid?: string}>
 }
 
 export interface LoadConfigOptions {
@@ -79,6 +82,13 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv
   /** Values given on the command line, by setting name; they win over everything. */
   flags?: Partial<Record<SettingName, string | number | boolean | undefined>>
+  /** The flag each of `flags` was given as (`--interval`), for messages. */
+  flagNames?: Partial<Record<SettingName, string>>
+  /**
+   * Do not stop at an invalid value: note it in `values` and use the default instead (`config show`
+   * must run to show what is wrong).
+   */
+  lenient?: boolean
 }
 
 interface StoredConfig {
@@ -118,6 +128,7 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
   const stored = existsSync(configFilePath(options.configDir)) ? readStored(options.configDir) : {}
 
   const values = {} as AppConfig['values']
+  const effective = {} as Record<SettingName, string | undefined>
   for (const setting of SETTINGS) {
     const name = setting.env
     const flag = options.flags?.[name]
@@ -129,11 +140,21 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
     else if (!('secret' in setting) && storedValue(stored, setting) !== undefined) [value, source] = [storedValue(stored, setting)!, 'file']
     else if ('default' in setting) [value, source] = [setting.default, 'default']
     else [value, source] = [undefined, 'unset']
-    if (value !== undefined) validateSetting(setting, value)
     values[name] = {value, source}
+    effective[name] = value
+    if (value === undefined) continue
+    try {
+      validateSetting(setting, value)
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      const located = invalidValueError(error, name, source, options)
+      if (!options.lenient) throw located
+      values[name].invalid = located.message
+      effective[name] = 'default' in setting ? setting.default : undefined
+    }
   }
 
-  const v = (name: SettingName): string | undefined => values[name].value
+  const v = (name: SettingName): string | undefined => effective[name]
   const str = (name: SettingName): string | undefined => v(name)?.trim() || undefined
   const num = (name: SettingName): number => Number(v(name))
   const bool = (name: SettingName): boolean => parseBoolean(v(name) ?? 'false') ?? false
@@ -200,6 +221,45 @@ function storedValue(stored: StoredConfig, setting: SettingDef): string | undefi
   return value === undefined || value === null || value === '' ? undefined : String(value)
 }
 
+/**
+ * The error for an invalid value, saying where it came from: a flag is a usage error (exit 2); the
+ * environment, `.env` or the config file a configuration error with the way to correct it there.
+ */
+function invalidValueError(error: ConfigError, name: SettingName, source: SettingSource, options: LoadConfigOptions): AppError {
+  switch (source) {
+    case 'flag': {
+      const flag = options.flagNames?.[name]
+      return new UsageError(
+        flag ? error.message.replace(name, flag) : `${error.message} (given on the command line)`,
+        '`--help` shows what the flag takes',
+      )
+    }
+    case 'env':
+      return new ConfigError(
+        `${error.message} (from the environment)`,
+        `correct ${name} in the environment (or \`unset ${name}\` to use the config file and defaults)`,
+      )
+    case '.env': {
+      const file = path.join(options.cwd ?? process.cwd(), '.env')
+      return new ConfigError(`${error.message} (from ${file})`, `correct or remove the ${name} line of ${file}`)
+    }
+    case 'file':
+      return new ConfigError(
+        `${error.message} (from the config file ${configFilePath(options.configDir)})`,
+        `set it again with \`ident-amo config set ${name} <value>\`, or remove it with \`ident-amo config set ${name} ""\``,
+      )
+    default:
+      return error
+  }
+}
+
+/** A valid value that is probably not what the user wants, in words; undefined when there is none. */
+export function settingWarning(name: SettingName, value: string): string | undefined {
+  if (name === 'AMOCRM_RATE_LIMIT' && Number(value) > 7)
+    return `AMOCRM_RATE_LIMIT ${value} is above amoCRM's limit of 7 requests per second: amoCRM blocks integrations that exceed it (403); more is for the built-in sandbox or a proxy only`
+  return undefined
+}
+
 function readStored(configDir: string): StoredConfig {
   try {
     return openConfigFile(configDir).store
@@ -209,6 +269,12 @@ function readStored(configDir: string): StoredConfig {
       'fix the file by hand or remove it and run `ident-amo config init`',
     )
   }
+}
+
+/** Whether anything says where the IDENT database is: a first run has every DB_ setting at its default. */
+export function identConfigured(config: AppConfig): boolean {
+  const where: SettingName[] = ['DB_CLIENT', 'DB_HOST', 'DB_PORT', 'DB_INSTANCE', 'DB_NAME', 'DB_USER', 'DB_FILE']
+  return where.some((name) => config.values[name].source !== 'default' && config.values[name].source !== 'unset')
 }
 
 /**

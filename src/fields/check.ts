@@ -24,6 +24,45 @@ export interface FieldsCreateResult extends FieldsCheckResult {
   created: Array<{key: FieldKey; name: string; id: number; type: string}>
 }
 
+/** The `--json` document of `fields check` (and the base of `fields create`'s). */
+export interface FieldsCheckJson {
+  ok: boolean
+  summary: string
+  saved: Record<string, number>
+  fields: Array<{
+    key: string
+    name: string
+    id: number | null
+    type: string | null
+    enabled: boolean
+    ok: boolean
+    /** What is wrong, in words. */
+    problem: string | null
+    /** not_found | configured_id_not_found | wrong_type | missing_options. */
+    problemCode: string | null
+    fix: string | null
+  }>
+}
+
+export function fieldsCheckJson(result: FieldsCheckResult): FieldsCheckJson {
+  return {
+    ok: result.ok,
+    summary: result.summary,
+    saved: result.saved as Record<string, number>,
+    fields: result.fields.map((f) => ({
+      key: f.key,
+      name: f.name,
+      id: f.id,
+      type: f.type,
+      enabled: f.enabled,
+      ok: f.ok,
+      problem: f.message,
+      problemCode: f.problem,
+      fix: f.fix,
+    })),
+  }
+}
+
 function summarize(resolution: FieldResolution): string {
   const enabled = resolution.fields.filter((f) => f.enabled)
   const bad = enabled.filter((f) => !f.ok)

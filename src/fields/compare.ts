@@ -8,7 +8,7 @@ import type {
   CustomFieldValueRead,
   CustomFieldValueWrite,
 } from '../amocrm/types.js'
-import {amoDateToIso, russianDate} from './dates.js'
+import {amoDateToIso, amoRefusesDate, russianDate} from './dates.js'
 import type {DesiredContact, DesiredField} from './map.js'
 import {foldText, normalizeEmail, normalizePhone} from './normalize.js'
 import type {FieldKey, ResolvedFields} from './types.js'
@@ -47,6 +47,8 @@ export interface FieldDiff {
   actual: string
   /** Equal means no write. */
   equal: boolean
+  /** amoCRM cannot hold the desired value (a date before 1970): the contact is without it, and stays so. */
+  refused?: 'before_1970'
 }
 
 interface Comparison extends FieldDiff {
@@ -213,11 +215,13 @@ function compareField(
     case 'date': {
       const actual = v === undefined ? null : amoDateToIso(v.value, options.accountTimezone)
       const desired = typeof field.value === 'string' ? field.value : null
+      const empty = v === undefined || plainText(v.value) === ''
       return {
         ...base,
         desired: desired === null ? '' : russianDate(desired),
         actual: actual === null ? plainText(v?.value) : russianDate(actual),
-        equal: actual === desired && !(actual === null && v !== undefined && plainText(v.value) !== ''),
+        equal: actual === desired && !(actual === null && !empty),
+        ...(desired !== null && empty && amoRefusesDate(desired) ? {refused: 'before_1970' as const} : {}),
         write: desired === null ? clear : set,
       }
     }

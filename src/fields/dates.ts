@@ -24,7 +24,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f
 }
 
-interface WallTime {
+export interface WallTime {
   year: number
   month: number
   day: number
@@ -33,7 +33,8 @@ interface WallTime {
   second: number
 }
 
-function wallTime(epochMs: number, timeZone: string): WallTime {
+/** The calendar date and clock time an instant has in `timeZone`. */
+export function wallTime(epochMs: number, timeZone: string): WallTime {
   const parts: Record<string, string> = {}
   for (const p of formatterFor(timeZone).formatToParts(new Date(epochMs))) parts[p.type] = p.value
   let year = Number(parts.year)
@@ -137,6 +138,15 @@ export function wholeYears(birthday: string, today: string): number | null {
   let years = t[0] - b[0]
   if (t[1] < b[1] || (t[1] === b[1] && t[2] < b[2])) years -= 1
   return years < 0 ? null : years
+}
+
+/**
+ * amoCRM keeps a date as unix seconds and refuses a negative one: a date before 1970 (the birthday of
+ * an older patient) cannot be stored, so a contact is written without it.
+ */
+export function amoRefusesDate(date: string): boolean {
+  const ymd = parseIsoDate(date)
+  return ymd !== null && ymd[0] < 1970
 }
 
 /** `YYYY-MM-DD` → `ДД.ММ.ГГГГ`. */

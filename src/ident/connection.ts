@@ -1,4 +1,4 @@
-import {accessSync, constants, existsSync} from 'node:fs'
+import {accessSync, constants, existsSync, statSync} from 'node:fs'
 
 import type BetterSqlite3 from 'better-sqlite3'
 import knexFactory, {type Knex} from 'knex'
@@ -105,6 +105,12 @@ export function connectIdent(config: AppConfig, options: {password?: string} = {
         `the SQLite file ${db.file} does not exist`,
         'check DB_FILE, or create a sample clinic with `ident-amo demo seed --out clinic.sqlite`',
       )
+    if (statSync(db.file).isDirectory())
+      throw new IdentError(
+        'E_IDENT_NO_FILE',
+        `DB_FILE points at the directory ${db.file}, not at a SQLite file`,
+        'set DB_FILE to the .sqlite file itself (`ident-amo config set DB_FILE <file>`)',
+      )
     const knex = knexFactory({
       client: 'better-sqlite3',
       connection: {filename: db.file, options: {readonly: true}},
@@ -127,7 +133,7 @@ export function connectIdent(config: AppConfig, options: {password?: string} = {
     return new IdentConnection('sqlite', knex, {client: 'sqlite', server: db.file, database: db.file, file: db.file})
   }
 
-  const server = db.instance ? `${db.host}\\${db.instance}` : `${db.host}:${db.port}`
+  const server = sqlServerName(db)
   const password = options.password ?? db.password
   const ntlm = Boolean(db.domain)
   const knex = knexFactory({
@@ -167,6 +173,18 @@ export function connectIdent(config: AppConfig, options: {password?: string} = {
     instance: db.instance,
     requestTimeoutMs: db.requestTimeoutMs,
   })
+}
+
+/** `host\\INSTANCE` or `host:port`, as people write a SQL Server's address. */
+function sqlServerName(db: AppConfig['db']): string {
+  return db.instance ? `${db.host}\\${db.instance}` : `${db.host}:${db.port}`
+}
+
+/** What the configuration points at, for "connecting to …": `SQL Server host\\PZSQLSERVER (database PZ)` or `SQLite file …`. */
+export function describeIdentTarget(config: AppConfig): string {
+  return config.db.client === 'sqlite'
+    ? `SQLite file ${config.db.file ?? '(DB_FILE not set)'}`
+    : `SQL Server ${sqlServerName(config.db)} (database ${config.db.name})`
 }
 
 /** The reader never writes: a statement that is not a SELECT (or WITH … SELECT) never leaves here. */

@@ -107,6 +107,15 @@ export function identErrorFrom(error: unknown, target: ConnectTarget): AppError 
       "check DB_HOST and DB_INSTANCE, that the SQL Server Browser service runs and UDP 1434 is open; or give the instance's TCP port in DB_PORT and leave DB_INSTANCE empty",
       error,
     )
+  // With a named instance the connect timer runs from the SQL Server Browser lookup (UDP 1434), which
+  // waits the whole timeout when nothing answers: that silence is the usual cause, not the network.
+  if (e.code === 'ETIMEOUT' && target.instance && /^Failed to connect to .*\\/.test(message))
+    return new IdentError(
+      'E_IDENT_INSTANCE',
+      `cannot find the SQL Server instance ${target.server}: the SQL Server Browser did not answer (${message})`,
+      "the SQL Server Browser service must run on the server and UDP port 1434 be open in its firewall (and the instance's TCP port); or give the instance's fixed TCP port in DB_PORT and leave DB_INSTANCE empty",
+      error,
+    )
   if (/certificate|self[- ]signed|SSL|TLS/i.test(text) && (e.code === 'ESOCKET' || e.code === 'EENCRYPT'))
     return new IdentError(
       'E_IDENT_TLS',

@@ -4,6 +4,7 @@ export {IdentReader, normalizeWatermark, openIdent} from './reader.js'
 export type {IdentWarning, PatientScan, ReadPatientsOptions, WritePermission} from './reader.js'
 export {checkIdentDatabase} from './check.js'
 export type {DbCheckReport} from './check.js'
+export {describeIdentTarget} from './connection.js'
 export {IdentError} from './errors.js'
 export type {IdentErrorCode} from './errors.js'
 export {

@@ -110,6 +110,9 @@ interface FamilyHead {
   phoneDigits: string
 }
 
+/** The seed of the sample clinic when none is given (`demo` and `demo seed` make the same clinic). */
+export const DEFAULT_SAMPLE_SEED = 1
+
 /** What one clinic's reference rows got as ids (doctors, chairs by branch, the price list). */
 interface Catalogue {
   doctors: number[]
@@ -123,7 +126,7 @@ interface Catalogue {
  * patients in seconds (one transaction, prepared statements).
  */
 export function generateClinic(options: GenerateClinicOptions): GeneratedClinic {
-  const seed = options.seed ?? 1
+  const seed = options.seed ?? DEFAULT_SAMPLE_SEED
   const now = options.now ?? localNow()
   const nowMs = naiveToMs(now)
   if (Number.isNaN(nowMs)) throw new Error(`now must be YYYY-MM-DD HH:MM:SS, got ${now}`)

@@ -1,4 +1,4 @@
-export {generateClinic, localNow} from './generate.js'
+export {DEFAULT_SAMPLE_SEED, generateClinic, localNow} from './generate.js'
 export type {GenerateClinicOptions, GeneratedClinic} from './generate.js'
 export type {CraftedOrder, CraftedPatient, CraftedPayment, CraftedReception} from './crafted.js'
 export {addOrder, addPatient, addPayment, addVisit, archivePatient, setReceptionStatus, touchPatient, updatePatient} from './edits.js'

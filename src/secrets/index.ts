@@ -23,5 +23,3 @@ export {
 export type {AuthorizationCallback, CallbackServer, CodeLoginOptions, LoginOutcome, LoginResult} from './login.js'
 export {readAuthStatus} from './status.js'
 export type {AuthStatus} from './status.js'
-export {applyConfigInit, currentInitAnswers, planConfigInit} from './setup.js'
-export type {InitAnswers, InitPlan} from './setup.js'

@@ -11,9 +11,11 @@ import {
   type OAuthTokens,
   staticTokenProvider,
 } from '../amocrm/index.js'
-import type {AppConfig, SettingName} from '../config/index.js'
+import type {AppConfig} from '../config/index.js'
 import {AppError, errorMessage, UsageError} from '../errors.js'
 import {saveStoredTokens} from './tokens.js'
+
+export {parseAccountAddress} from '../config/index.js'
 import type {SecretStore, StoredTokens} from './types.js'
 
 /** How long `auth login` waits for the browser by default. */
@@ -98,25 +100,6 @@ function loginResult(account: Account, tokens: StoredTokens, store: SecretStore)
 /** The consent page link for this login. */
 export function consentUrl(config: Pick<AppConfig, 'amocrm'>, clientId: string, state: string): string {
   return buildAuthorizeUrl({baseUrl: consentBaseUrl(config), clientId, state})
-}
-
-/**
- * What the user typed for the account: `clinic`, `clinic.amocrm.ru`, `clinic.kommo.com` or an address
- * `https://clinic.amocrm.ru/…`, as settings.
- */
-export function parseAccountAddress(text: string): Partial<Record<Extract<SettingName, 'AMOCRM_SUBDOMAIN' | 'AMOCRM_DOMAIN'>, string>> {
-  const host = text
-    .trim()
-    .toLowerCase()
-    .replace(/^https?:\/\//, '')
-    .replace(/[/?#].*$/, '')
-  const match = /^([a-z\d][a-z\d-]*)(?:\.([a-z\d-]+(?:\.[a-z\d-]+)+))?$/.exec(host)
-  if (!match)
-    throw new UsageError(
-      `'${text}' is not an amoCRM account`,
-      'give the subdomain (`clinic` of clinic.amocrm.ru) or the full host (clinic.kommo.com)',
-    )
-  return match[2] ? {AMOCRM_SUBDOMAIN: match[1]!, AMOCRM_DOMAIN: match[2]} : {AMOCRM_SUBDOMAIN: match[1]!}
 }
 
 /** `GET /api/v4/account` with a token not yet stored: a token is saved only once amoCRM accepts it. */

@@ -63,7 +63,8 @@ export async function inspectPatient(session: SyncSession, patientId: string): P
     previous: {phone: link?.writtenPhones ?? [], email: link?.writtenEmails ?? []},
     writtenKey: session.state.writtenValueKey,
   })
-  const equal = fields.every((f) => f.equal)
+  // A value amoCRM cannot hold (a birthday before 1970) is not a difference a sync could remove.
+  const equal = fields.every((f) => f.equal || f.refused)
   const action = !contact ? 'create' : equal ? (match === 'link' ? 'unchanged' : 'link') : match === 'link' ? 'update' : 'link'
   return {patient, desired, contact, match, duplicates, fields, action, warnings: mapper.warnings(desired)}
 }

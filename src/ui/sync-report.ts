@@ -24,7 +24,6 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
           formatDuration(report.durationMs),
         ],
       ],
-      {wordWrap: false},
     ),
   )
   const refusals = report.failures.filter((f) => f.reason === 'field_refused')
@@ -36,24 +35,29 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
       renderTable(
         ['patient', 'reason', 'detail'],
         shown.map((f) => [f.patientId, f.reason, f.detail]),
-        {colWidths: [12, 18, 80]},
       ),
     )
     if (problems.length > shown.length) lines.push(`… and ${problems.length - shown.length} more (see --json or the log)`)
   }
   if (refusals.length > 0) {
-    // Refused values are many and alike (amoCRM takes no birthday before 1970): one line per field.
-    const byField = new Map<string, string[]>()
+    // Refused values are many and alike (amoCRM takes no birthday before 1970): one line per field and reason.
+    const byField = new Map<string, {why: string; ids: string[]}>()
     for (const r of refusals) {
       const field = /the field '([^']+)'/.exec(r.detail)?.[1] ?? 'field'
-      byField.set(field, [...(byField.get(field) ?? []), r.patientId])
+      const why = refusalReason(r.detail)
+      const key = `${field}\u0000${why}`
+      byField.set(key, {why, ids: [...(byField.get(key)?.ids ?? []), r.patientId]})
     }
-    lines.push('', chalk.bold('values amoCRM refused (the contacts were written without them)'))
+    lines.push('', chalk.bold('values amoCRM refused'))
     lines.push(
       renderTable(
-        ['field', 'patients', 'e.g.'],
-        [...byField].map(([field, ids]) => [field, ids.length, ids.slice(0, 8).join(', ') + (ids.length > 8 ? ', …' : '')]),
-        {wordWrap: false},
+        ['field', 'patients', 'why', 'e.g.'],
+        [...byField].map(([key, {why, ids}]) => [
+          key.split('\u0000')[0],
+          ids.length,
+          why,
+          ids.slice(0, 5).join(', ') + (ids.length > 5 ? ', …' : ''),
+        ]),
       ),
     )
   }
@@ -69,11 +73,17 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
       renderTable(
         ['patient', 'contacts'],
         shown.map((d) => [d.patientId, d.contactIds.map((id) => contactUrl(id)).join('\n')]),
-        {wordWrap: false},
       ),
     )
     if (report.duplicates.length > shown.length) lines.push(`… and ${report.duplicates.length - shown.length} more (see --json)`)
   }
   if (report.watermark) lines.push('', `watermark: ${report.watermark}`)
   return lines.join('\n')
+}
+
+/** Why amoCRM refused a value, in words: its validation details are codes and paths. */
+function refusalReason(detail: string): string {
+  if (/before 1970|GreaterThanOrEqual/i.test(detail))
+    return 'amoCRM does not store dates before 1970, so the contact was written without it'
+  return detail.replace(/^amoCRM refused the field '[^']+', the contact was written without it: /, '')
 }

@@ -5,7 +5,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {dealSettingRows, loadConfig, saveDealStages, saveFieldIds, setConfigValue} from '../../src/config/index.js'
-import {ConfigError, UsageError} from '../../src/errors.js'
+import {UsageError} from '../../src/errors.js'
 import {DEAL_FIELD_KEYS, DEAL_STAGE_KEYS, DEAL_STAGES} from '../../src/fields/index.js'
 import {STATUS_COLORS} from '../../src/amocrm/leads.js'
 
@@ -74,9 +74,11 @@ describe('config: deals settings', () => {
 
   it('refuses bad DEALS values with the setting named', () => {
     const d = dirs()
-    expect(thrown(() => loadConfig({...d, env: {DEALS: 'sometimes'}})).message).to.equal("DEALS must be true or false, got 'sometimes'")
+    expect(thrown(() => loadConfig({...d, env: {DEALS: 'sometimes'}})).message).to.equal(
+      "DEALS must be true or false, got 'sometimes' (from the environment)",
+    )
     expect(thrown(() => loadConfig({...d, env: {DEALS_HISTORY_DAYS: '-1'}})).message).to.equal(
-      "DEALS_HISTORY_DAYS must be a whole number from 0 to 3650, got '-1'",
+      "DEALS_HISTORY_DAYS must be a whole number from 0 to 3650, got '-1' (from the environment)",
     )
     expect(thrown(() => setConfigValue(d.configDir, 'DEALS_NO_SHOW_HOURS', 'two')).message).to.equal(
       "DEALS_NO_SHOW_HOURS must be a number from 0 to 720, got 'two'",
@@ -134,10 +136,11 @@ describe('config: deals settings', () => {
   it('config set refuses bad keys and values with messages that say what to use', () => {
     const d = dirs()
     const refusal = (key: string, value: string) => thrown(() => setConfigValue(d.configDir, key, value))
+    // typed on the command line: usage errors (exit 2)
     const stage = refusal('deals.stages.arrived', '61')
-    expect(stage).to.be.instanceOf(ConfigError)
+    expect(stage).to.be.instanceOf(UsageError)
     expect(stage.message).to.equal("deals.stages.arrived: 'arrived' is not a stage key")
-    expect((stage as ConfigError).hint).to.equal(`use one of ${DEAL_STAGE_KEYS.join(', ')}`)
+    expect((stage as UsageError).hint).to.equal(`use one of ${DEAL_STAGE_KEYS.join(', ')}`)
     expect(refusal('deals.pipeline_id', 'Приёмы').message).to.equal(
       "deals.pipeline_id must be an amoCRM id (a positive whole number), got 'Приёмы'",
     )
@@ -148,7 +151,7 @@ describe('config: deals settings', () => {
     expect(refusal('deals.claim', 'maybe').message).to.equal("deals.claim must be true or false, got 'maybe'")
     expect(refusal('deals.users.Иванов', '5').message).to.equal("deals.users.Иванов: 'Иванов' is not an IDENT doctor id")
     expect(refusal('fields.deal.room.id', '5').message).to.equal('fields.deal.room is not a deal field')
-    expect((refusal('fields.deal.room.id', '5') as ConfigError).hint).to.equal(`use one of ${DEAL_FIELD_KEYS.join(', ')}`)
+    expect((refusal('fields.deal.room.id', '5') as UsageError).hint).to.equal(`use one of ${DEAL_FIELD_KEYS.join(', ')}`)
     expect(refusal('deals.pipeline', '5').message).to.equal("unknown configuration key 'deals.pipeline'")
     expect(refusal('fields.deal', 'false')).to.be.instanceOf(UsageError)
   })

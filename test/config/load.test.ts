@@ -79,6 +79,41 @@ describe('config: precedence and validation', () => {
     for (const [env, message] of cases) expect(() => loadConfig({...d, env}), JSON.stringify(env)).to.throw(ConfigError, message)
   })
 
+  it('names where a bad value came from, and how to correct it there', () => {
+    const d = dirs()
+    expect(() => loadConfig({...d, env: {SYNC_INTERVAL_MINUTES: 'abc'}}))
+      .to.throw(ConfigError, "SYNC_INTERVAL_MINUTES must be a number, got 'abc' (from the environment)")
+      .with.property('hint')
+      .that.includes('unset SYNC_INTERVAL_MINUTES')
+    writeFileSync(path.join(d.root, '.env'), 'SYNC_INTERVAL_MINUTES=abc\n')
+    expect(() => loadConfig({...d, env: {}}))
+      .to.throw(ConfigError, `(from ${path.join(d.root, '.env')})`)
+      .with.property('hint')
+      .that.includes(`SYNC_INTERVAL_MINUTES line of ${path.join(d.root, '.env')}`)
+    const elsewhere = dirs()
+    setConfigValue(elsewhere.configDir, 'SYNC_INTERVAL_MINUTES', '3')
+    writeFileSync(path.join(elsewhere.configDir, 'config.json'), JSON.stringify({SYNC_INTERVAL_MINUTES: 'abc'}))
+    expect(() => loadConfig({...elsewhere, env: {}}))
+      .to.throw(ConfigError, `(from the config file ${path.join(elsewhere.configDir, 'config.json')})`)
+      .with.property('hint')
+      .that.includes('ident-amo config set SYNC_INTERVAL_MINUTES')
+  })
+
+  it('a bad value given as a flag is a usage error (exit 2) naming the flag', () => {
+    const d = dirs()
+    expect(() => loadConfig({...d, env: {}, flags: {SYNC_INTERVAL_MINUTES: '0'}, flagNames: {SYNC_INTERVAL_MINUTES: '--interval'}}))
+      .to.throw(UsageError, "--interval must be a number greater than 0, got '0'")
+      .with.property('exitCode', 2)
+  })
+
+  it('leniently, marks a bad value and uses the default in its place', () => {
+    const d = dirs()
+    const config = loadConfig({...d, env: {SYNC_INTERVAL_MINUTES: 'abc'}, lenient: true})
+    expect(config.values.SYNC_INTERVAL_MINUTES).to.deep.include({value: 'abc', source: 'env'})
+    expect(config.values.SYNC_INTERVAL_MINUTES.invalid).to.include('must be a number')
+    expect(config.sync.intervalMinutes).to.equal(2)
+  })
+
   it('accepts decimals for the watch interval and single-digit hours in deep times', () => {
     const d = dirs()
     const config = loadConfig({...d, env: {SYNC_INTERVAL_MINUTES: '0.05', SYNC_DEEP_TIMES: '8:00, 20:30'}})
@@ -162,7 +197,10 @@ describe('config file', () => {
   it('validates values before writing them and keeps the old value on error', () => {
     const d = dirs()
     setConfigValue(d.configDir, 'DB_PORT', '1444')
-    expect(() => setConfigValue(d.configDir, 'DB_PORT', 'abc')).to.throw(ConfigError, "DB_PORT must be a port number, got 'abc'")
+    // typed on the command line: a usage error (exit 2)
+    expect(() => setConfigValue(d.configDir, 'DB_PORT', 'abc'))
+      .to.throw(UsageError, "DB_PORT must be a port number, got 'abc'")
+      .with.property('exitCode', 2)
     expect(loadConfig({...d, env: {}}).db.port).to.equal(1444)
   })
 
@@ -177,8 +215,35 @@ describe('config file', () => {
     expect(config.fields.inn).to.equal(false)
     expect(config.ident.columns.Persons?.MobilePhone).to.equal('CellPhone')
     expect(config.ident.tables.DiscountCards).to.equal('Cards')
-    expect(() => setConfigValue(d.configDir, 'fields.age.id', 'x')).to.throw(ConfigError, 'fields.age.id must be a positive whole number')
+    expect(() => setConfigValue(d.configDir, 'fields.age.id', 'x')).to.throw(UsageError, 'fields.age.id must be a positive whole number')
     expect(() => setConfigValue(d.configDir, 'NO_SUCH_KEY', '1')).to.throw(UsageError, "unknown configuration key 'NO_SUCH_KEY'")
+  })
+
+  it('stores a path absolute, relative to where the command ran, like config init', () => {
+    const d = dirs()
+    expect(setConfigValue(d.configDir, 'DB_FILE', './x.sqlite', {cwd: d.root}).value).to.equal(path.join(d.root, 'x.sqlite'))
+    const config = loadConfig({...d, cwd: tmpdir(), env: {}})
+    expect(config.db.file).to.equal(path.join(d.root, 'x.sqlite'))
+  })
+
+  it('stores an account address typed as AMOCRM_SUBDOMAIN as its subdomain and domain, as auth login --subdomain does', () => {
+    const d = dirs()
+    expect(setConfigValue(d.configDir, 'AMOCRM_SUBDOMAIN', 'https://clinic.kommo.com/')).to.deep.include({
+      value: 'clinic',
+      also: {key: 'AMOCRM_DOMAIN', value: 'kommo.com'},
+    })
+    expect(amoBaseUrl(loadConfig({...d, env: {}}))).to.equal('https://clinic.kommo.com')
+    setConfigValue(d.configDir, 'AMOCRM_SUBDOMAIN', 'https://smile.amocrm.ru/leads/')
+    expect(amoBaseUrl(loadConfig({...d, env: {}}))).to.equal('https://smile.amocrm.ru')
+    setConfigValue(d.configDir, 'AMOCRM_SUBDOMAIN', 'dental')
+    expect(amoBaseUrl(loadConfig({...d, env: {}}))).to.equal('https://dental.amocrm.ru')
+    expect(() => setConfigValue(d.configDir, 'AMOCRM_SUBDOMAIN', 'not an address')).to.throw(UsageError, 'is not an amoCRM account')
+  })
+
+  it('warns that a rate above 7 requests per second gets the integration blocked', () => {
+    const d = dirs()
+    expect(setConfigValue(d.configDir, 'AMOCRM_RATE_LIMIT', '7').warning).to.equal(undefined)
+    expect(setConfigValue(d.configDir, 'AMOCRM_RATE_LIMIT', '12').warning).to.match(/above amoCRM's limit of 7 .* blocks integrations/)
   })
 
   it('reports a damaged config file clearly', () => {

@@ -140,6 +140,15 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
     })
     expect(shown.token.kind).to.equal('oauth')
     expect(shown.storage.backend).to.equal(keychainSkip ? 'file' : 'keychain')
+    // for people: the expiry in this computer's time, labelled with its zone
+    const human = await cli(['auth', 'status'], {TZ: 'Asia/Vladivostok'})
+    expect(human.code, human.stderr).to.equal(0)
+    const expiresLocal = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'Asia/Vladivostok',
+      dateStyle: 'short',
+      timeStyle: 'short',
+    }).format(new Date(shown.token.expiresAt!))
+    expect(human.stdout).to.include(`${expiresLocal} Asia/Vladivostok (in 24 h)`)
     const tokenCalls = sandbox.apiRequestCount({method: 'POST', pathPrefix: '/oauth2/access_token'})
 
     // a day later amoCRM refuses the access token: status refreshes it and still works

@@ -17,7 +17,7 @@ describe('e2e: deals settings through config set / show', () => {
   })
   afterEach(() => rmSync(home.root, {recursive: true, force: true}))
 
-  it('sets deals keys, shows them with their sources (table and JSON), and exits 1 with a clear message on a bad one', async () => {
+  it('sets deals keys, shows them with their sources (table and JSON), and exits 2 (a usage error) with a clear message on a bad one', async () => {
     for (const [key, value] of [
       ['DEALS', 'on'],
       ['deals.pipeline_id', '7000123'],
@@ -28,7 +28,7 @@ describe('e2e: deals settings through config set / show', () => {
       expect(set.code, `${key}: ${set.stderr}`).to.equal(0)
     }
     const bad = await runCli(['config', 'set', 'deals.stages.arrived', '61'], {env: home.env})
-    expect(bad.code).to.equal(1)
+    expect(bad.code).to.equal(2)
     expect(bad.stderr)
       .to.include("deals.stages.arrived: 'arrived' is not a stage key")
       .and.include('booked, came, done, paid, cancelled, no_show')

@@ -1,4 +1,4 @@
-import {existsSync, rmSync} from 'node:fs'
+import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {expect} from 'chai'
@@ -33,9 +33,9 @@ describe('e2e: config set / show / path', () => {
   })
   afterEach(() => rmSync(home.root, {recursive: true, force: true}))
 
-  it('validates, stores and shows a value with where it came from; exit 1 on a bad value', async () => {
+  it('validates, stores and shows a value with where it came from; exit 2 on a bad value', async () => {
     const bad = await runCli(['config', 'set', 'DB_PORT', 'abc'], {env: home.env})
-    expect(bad.code).to.equal(1)
+    expect(bad.code).to.equal(2)
     expect(bad.stderr).to.include("DB_PORT must be a port number, got 'abc'")
     expect((await runCli(['config', 'set', 'DB_HOST', 'clinic-server'], {env: home.env})).code).to.equal(0)
     const shown = parseJson<{settings: Array<{name: string; value: string | null; source: string}>}>(
@@ -48,11 +48,23 @@ describe('e2e: config set / show / path', () => {
     expect(paths).to.include({configFile: path.join(home.configDir, 'config.json'), dataDir: home.dataDir})
   })
 
-  it('masks secrets in config show and refuses to store AMOCRM_ACCESS_TOKEN anywhere', async () => {
-    const shown = parseJson<{settings: Array<{name: string; value: string | null}>}>(
-      await runCli(['config', 'show', '--json'], {env: {...home.env, DB_PASSWORD: 'very-secret-password'}}),
+  it('never shows a secret in config show, only where it is; refuses to store AMOCRM_ACCESS_TOKEN anywhere', async () => {
+    const result = await runCli(['config', 'show', '--json'], {env: {...home.env, DB_PASSWORD: 'very-secret-password'}})
+    const shown = parseJson<{settings: Array<{name: string; value: string | null; source: string}>}>(result)
+    expect(shown.settings.find((s) => s.name === 'DB_PASSWORD')).to.include({value: 'set', source: 'env'})
+    expect(result.stdout).not.to.include('word')
+    // kept in the secret store (here the 0600 file chosen once with --insecure-storage): "set", and which store
+    writeFileSync(path.join(home.configDir, 'config.json'), JSON.stringify({secretStorage: 'file'}))
+    expect((await runCli(['config', 'set', 'AMOCRM_CLIENT_SECRET', 'client-secret-value'], {env: home.env})).code).to.equal(0)
+    const after = await runCli(['config', 'show', '--json'], {env: home.env})
+    const secret = parseJson<{settings: Array<{name: string; value: string | null; source: string}>}>(after).settings.find(
+      (s) => s.name === 'AMOCRM_CLIENT_SECRET',
     )
-    expect(shown.settings.find((s) => s.name === 'DB_PASSWORD')!.value).to.equal('****word')
+    expect(secret).to.deep.include({
+      value: 'set',
+      source: `file ${path.join(home.configDir, 'secrets.json')} (insecure: plain text, mode 0600)`,
+    })
+    expect(after.stdout).not.to.include('client-secret-value')
     const refused = await runCli(['config', 'set', 'AMOCRM_ACCESS_TOKEN', 'abc'], {env: home.env})
     expect(refused.code).to.equal(2)
     expect(refused.stderr).to.include('auth login --token')

@@ -7,14 +7,7 @@ import {expect} from 'chai'
 
 import type {DbCheckReport} from '../../src/ident/index.js'
 import {generateClinic} from '../../src/sample/index.js'
-import {parseJson, runCli, type TempHome, tempHome} from '../helpers/cli.js'
-
-/** oclif wraps error lines and prefixes them with ›: join them back for matching. */
-const unwrapped = (text: string) =>
-  text
-    .replaceAll(/\s*›\s*/g, ' ')
-    .replaceAll(/\s+/g, ' ')
-    .replaceAll(/(\S)- (\S)/g, '$1-$2')
+import {parseJson, runCli, type TempHome, tempHome, unwrapped} from '../helpers/cli.js'
 
 interface ErrorJson {
   error: {code: string; message: string; hint?: string; exitCode: number}

@@ -3,24 +3,12 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
+import type {FieldsCheckJson} from '../../src/fields/index.js'
 import {type Sandbox, SANDBOX_TOKEN, startSandbox} from '../../src/sandbox/index.js'
 import {parseJson, runCli, tempHome, type TempHome} from '../helpers/cli.js'
 
-interface CheckJson {
-  ok: boolean
-  summary: string
-  saved: Record<string, number>
-  fields: Array<{
-    key: string
-    name: string
-    id: number | null
-    type: string | null
-    ok: boolean
-    problem: string | null
-    fix: string | null
-  }>
-  created?: Array<{key: string; id: number}>
-}
+/** `fields check --json`; `fields create --json` adds what it created. */
+type CheckJson = FieldsCheckJson & {created?: Array<{key: string; id: number}>}
 
 /** Runs the built CLI (`npm run build` first) against an in-process sandbox. */
 describe('fields check / fields create (built CLI against the sandbox)', function () {

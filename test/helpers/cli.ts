@@ -121,3 +121,11 @@ export function expectExit(result: CliResult, code: number): void {
       `expected exit ${code}, got ${result.code} (signal ${result.signal})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`,
     )
 }
+
+/** oclif wraps error lines and prefixes them with ›: join them back for matching. */
+export function unwrapped(text: string): string {
+  return text
+    .replaceAll(/\s*›\s*/g, ' ')
+    .replaceAll(/\s+/g, ' ')
+    .replaceAll(/(\S)- (\S)/g, '$1-$2')
+}

@@ -50,7 +50,7 @@ describe('ident-amo sandbox (built CLI, e2e)', function () {
     ).to.equal('refused')
   })
 
-  it('with --json prints one JSON document at start, keeps --data across runs, exits 0 on SIGTERM', async () => {
+  it('with --json prints one JSON document at start, keeps --data across runs, exits 143 on SIGTERM like every other command', async () => {
     const data = path.join(dir, 'sandbox.json')
     const run = async (check: (url: string) => Promise<void>) => {
       const cli = startCli(['sandbox', '--port', '0', '--json', '--data', data], {cwd: dir})
@@ -69,7 +69,7 @@ describe('ident-amo sandbox (built CLI, e2e)', function () {
         cli.child.kill('SIGTERM')
       }
       const done = await cli.exited
-      expect(done.code, done.stderr).to.equal(0)
+      expect(done.code, done.stderr).to.equal(143)
       expect(JSON.parse(done.stdout)).to.deep.equal(info)
       return info!
     }

@@ -33,7 +33,6 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --subdomain clinic --client-id 0d1f… --no-browser',
     '<%= config.bin %> <%= command.id %> --code def50200…',
-    '<%= config.bin %> <%= command.id %> --subdomain clinic --token eyJ0eXAiOiJKV1Qi…',
     'cat token.txt | <%= config.bin %> <%= command.id %> --subdomain clinic --token -',
   ]
   static override flags = {

@@ -1,6 +1,7 @@
 import {BaseCommand} from '../../base-command.js'
 import {type AuthStatus, readAuthStatus} from '../../secrets/index.js'
 import {renderPairs} from '../../ui/index.js'
+import {formatDateTime, localZone} from '../../ui/time.js'
 
 export default class AuthStatusCommand extends BaseCommand<typeof AuthStatusCommand> {
   static override summary = 'Show which amoCRM account the tool is logged in to, the token and where it is stored.'
@@ -20,7 +21,12 @@ export default class AuthStatusCommand extends BaseCommand<typeof AuthStatusComm
         ['address', status.baseUrl],
         ['timezone', status.account.timezone ?? 'unknown'],
         ['token', kind],
-        ['expires', status.token.expiresAt ? `${status.token.expiresAt} (${relative(status.token.expiresAt)})` : 'unknown'],
+        [
+          'expires',
+          status.token.expiresAt
+            ? `${formatDateTime(status.token.expiresAt).slice(0, 16)} ${localZone()} (${relative(status.token.expiresAt)})`
+            : 'unknown',
+        ],
         ['secrets in', status.storage.description],
       ]),
     )

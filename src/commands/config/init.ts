@@ -2,14 +2,24 @@ import {Flags} from '@oclif/core'
 import inquirer from 'inquirer'
 
 import {BaseCommand} from '../../base-command.js'
-import {SETTING_BY_NAME, validateSetting} from '../../config/index.js'
+import {
+  applyConfigInit,
+  currentInitAnswers,
+  type InitAnswers,
+  type InitWritten,
+  planConfigInit,
+  SETTING_BY_NAME,
+  validateSetting,
+} from '../../config/index.js'
 import {AppError, errorMessage, UsageError} from '../../errors.js'
-import {applyConfigInit, currentInitAnswers, type InitAnswers, openSecretStore, planConfigInit, SECRET_KEYS} from '../../secrets/index.js'
+import {openSecretStore, SECRET_KEYS} from '../../secrets/index.js'
 
 export interface ConfigInitResult {
   configFile: string
-  /** Settings written to (or removed from) the config file. */
+  /** Settings given a value in the config file. */
   settings: string[]
+  /** Settings the answers made meaningless, removed from the config file. */
+  removed: string[]
   /** Secrets written to the secret store. */
   secrets: string[]
   storage: string
@@ -121,7 +131,7 @@ export default class ConfigInit extends BaseCommand<typeof ConfigInit> {
       validate: valid('AMOCRM_REDIRECT_URI'),
     })
 
-    let written: {settings: string[]; secrets: string[]}
+    let written: InitWritten
     try {
       written = await applyConfigInit(planConfigInit(a), {configDir: this.config.configDir, store})
     } catch (error) {
@@ -130,7 +140,7 @@ export default class ConfigInit extends BaseCommand<typeof ConfigInit> {
     }
     const overridden = written.settings.filter((name) => ['env', '.env'].includes(config.values[name as keyof typeof config.values].source))
     this.log(
-      `Saved ${written.settings.length} settings in ${config.paths.configFile}${written.secrets.length > 0 ? ` and ${written.secrets.join(', ')} in ${store.describe()}` : ''}.`,
+      `Saved ${written.settings.length} setting(s) in ${config.paths.configFile}${written.removed.length > 0 ? ` (removed ${written.removed.join(', ')})` : ''}${written.secrets.length > 0 ? ` and ${written.secrets.join(', ')} in ${store.describe()}` : ''}.`,
     )
     if (overridden.length > 0)
       this.warn(
@@ -144,6 +154,7 @@ export default class ConfigInit extends BaseCommand<typeof ConfigInit> {
     return {
       configFile: config.paths.configFile,
       settings: written.settings,
+      removed: written.removed,
       secrets: written.secrets,
       storage: store.describe(),
       overriddenByEnvironment: overridden,

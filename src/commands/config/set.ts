@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import inquirer from 'inquirer'
 
 import {BaseCommand} from '../../base-command.js'
-import {SETTING_BY_NAME, setConfigValue} from '../../config/index.js'
+import {SETTING_BY_NAME, type SetConfigResult, setConfigValue} from '../../config/index.js'
 import {UsageError} from '../../errors.js'
 import {openSecretStore} from '../../secrets/index.js'
 
@@ -24,13 +24,13 @@ export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
   }
   static override flags = {}
 
-  async run(): Promise<{key: string; value: unknown; stored: 'config file' | 'keychain'}> {
+  async run(): Promise<SetConfigResult & {stored: 'config file' | 'keychain'}> {
     const {key} = this.args
     const setting = SETTING_BY_NAME.get(key)
     if (key === 'AMOCRM_ACCESS_TOKEN')
       throw new UsageError(
         'AMOCRM_ACCESS_TOKEN is read from the environment only',
-        'store a long-lived token with `ident-amo auth login --token <token>`, or set AMOCRM_ACCESS_TOKEN in the environment or .env',
+        'store a long-lived token with `ident-amo auth login --token -` (it reads the token from standard input), or set AMOCRM_ACCESS_TOKEN in the environment or .env',
       )
     if (setting?.secret) {
       const store = await openSecretStore({configDir: this.config.configDir, dataDir: this.config.dataDir})
@@ -48,6 +48,8 @@ export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
       throw new UsageError(`no VALUE for ${key}`, `run \`ident-amo config set ${key} VALUE\` ("" removes it)`)
     const result = setConfigValue(this.config.configDir, key, this.args.value)
     this.log(result.value === undefined ? `${key} removed` : `${key} = ${JSON.stringify(result.value)}`)
+    if (result.also) this.log(`${result.also.key} = ${JSON.stringify(result.also.value)}`)
+    if (result.warning) this.warn(result.warning)
     return {...result, stored: 'config file'}
   }
 }

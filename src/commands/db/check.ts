@@ -1,9 +1,17 @@
 import {BaseCommand} from '../../base-command.js'
-import type {AppConfig} from '../../config/index.js'
+import {type AppConfig, identConfigured} from '../../config/index.js'
+import {ConfigError} from '../../errors.js'
 import {FIELD_SPEC, fieldsUnavailableWith} from '../../fields/index.js'
-import {checkIdentDatabase, type DbCheckReport, missingCoreError, PATIENT_VALUE_SOURCES} from '../../ident/index.js'
+import {
+  checkIdentDatabase,
+  type DbCheckReport,
+  describeIdentTarget,
+  IdentError,
+  missingCoreError,
+  PATIENT_VALUE_SOURCES,
+} from '../../ident/index.js'
 import {openSecretStore, SECRET_KEYS} from '../../secrets/index.js'
-import {chalk, mark, renderPairs, renderTable} from '../../ui/index.js'
+import {chalk, mark, renderPairs, renderTable, startSpinner} from '../../ui/index.js'
 
 export default class DbCheck extends BaseCommand<typeof DbCheck> {
   static override summary = 'Check the IDENT database: connection, tables and columns, what is unavailable.'
@@ -17,7 +25,23 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
 
   async run(): Promise<DbCheckReport & {unavailableFields: Array<{key: string; name: string}>}> {
     const config = this.loadAppConfig()
-    const report = await checkIdentDatabase(config, {password: await this.dbPassword(config)})
+    if (!identConfigured(config))
+      throw new ConfigError(
+        'the IDENT database is not configured yet',
+        'run `ident-amo config init` (or `ident-amo config set DB_HOST …`); to try the tool on a sample clinic: `ident-amo demo`',
+      )
+    const password = await this.dbPassword(config)
+    // Connecting can take the whole connect timeout: say where to, rather than leave the terminal blank.
+    const spinner =
+      Boolean(process.stderr.isTTY) && !this.jsonEnabled() ? startSpinner(`connecting to ${describeIdentTarget(config)}…`) : undefined
+    let report: DbCheckReport
+    try {
+      report = await checkIdentDatabase(config, {password})
+    } catch (error) {
+      throw withoutDbCheckHint(error)
+    } finally {
+      spinner?.stop()
+    }
     const unavailableFields = fieldsUnavailableWith(report.unavailable.map((u) => u.value)).map((key) => ({
       key,
       name: FIELD_SPEC[key].name,
@@ -109,6 +133,16 @@ export default class DbCheck extends BaseCommand<typeof DbCheck> {
       this.log(`${mark.ok()} ready to read ${report.scan?.patients ?? report.counts.Patients ?? 0} patients`)
     }
   }
+}
+
+/** An error whose hint says to run `db check` is no help from `db check` itself: point at the database instead. */
+function withoutDbCheckHint(error: unknown): unknown {
+  if (!(error instanceof IdentError) || !error.hint?.includes('db check')) return error
+  const hint =
+    error.code === 'E_IDENT_QUERY'
+      ? 'the database answered with an error: check that DB_FILE (or DB_NAME) is an IDENT database and the login may read it (db_datareader)'
+      : 'check the DB_ settings (`ident-amo config show`)'
+  return new IdentError(error.code, error.message, hint, error)
 }
 
 /** What reading the rows found: where doctors' names come from, birthdays that parse, repeated ids (patient ids only). */

@@ -1,5 +1,5 @@
-import {spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync} from 'node:fs'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -14,6 +14,7 @@ import {
   addVisit,
   archivePatient,
   countSyncedContacts,
+  DEFAULT_SAMPLE_SEED,
   findInterestingPatient,
   generateClinic,
   updatePatient,
@@ -37,7 +38,7 @@ export interface DemoResult {
  */
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = 'A guided tour on a sample clinic and the built-in amoCRM sandbox: no account, SQL Server or network needed.'
-  static override description = `Generates a sample IDENT database (about 2,000 patients) in a temporary directory, starts the built-in amoCRM sandbox (7 requests per second, like amoCRM), then runs the real commands one after another: fields create, sync full (with its progress and summary), patient test for a patient with a family phone and a debt, a few edits in IDENT followed by sync incremental, and sync status. It ends with the steps for a real clinic. Your own configuration and state are not touched: the tour uses its own directory. --keep leaves the sandbox running so that you can try other commands against it.`
+  static override description = `Generates a sample IDENT database (about 2,000 patients) in a temporary directory, starts the built-in amoCRM sandbox (7 requests per second, like amoCRM), then runs the real commands one after another: fields create, sync full (with its progress and summary), patient test for a patient with a family phone and a debt, a few edits in IDENT followed by sync incremental, and sync status. It ends with the steps for a real clinic. Your own configuration and state are not touched: the tour uses its own temporary directory, removed when it ends (also on Ctrl+C). --keep keeps the directory and leaves the sandbox running so that you can try other commands against it.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --patients 500 --keep',
@@ -48,13 +49,25 @@ export default class Demo extends BaseCommand<typeof Demo> {
     dir: Flags.string({
       description: 'where to put the sample clinic, the configuration and the state (default: a new temporary directory)',
     }),
-    keep: Flags.boolean({description: 'keep the sandbox running at the end (Ctrl+C stops it)'}),
-    seed: Flags.integer({description: 'random seed of the sample clinic', default: 2026}),
+    keep: Flags.boolean({description: 'keep the directory, and the sandbox running at the end (Ctrl+C stops it)'}),
+    seed: Flags.integer({description: 'random seed of the sample clinic', default: DEFAULT_SAMPLE_SEED}),
   }
 
   async run(): Promise<DemoResult> {
     const started = Date.now()
     const dir = this.flags.dir ? path.resolve(this.flags.dir) : mkdtempSync(path.join(tmpdir(), 'ident-amo-demo-'))
+    // A directory the tour made for itself goes when the tour ends, however it ends; one given with --dir stays.
+    const removeDir = () => {
+      if (!this.flags.dir && !this.flags.keep) rmSync(dir, {recursive: true, force: true})
+    }
+    process.once('exit', removeDir)
+    // Ctrl+C reaches the step running in the foreground too; `kill` reaches only this process: pass it on.
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.stoppedBy ??= signal
+      this.child?.kill(signal)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     const home = {configDir: path.join(dir, 'config'), dataDir: path.join(dir, 'data')}
     mkdirSync(home.configDir, {recursive: true})
     mkdirSync(home.dataDir, {recursive: true})
@@ -80,6 +93,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
 
     let result: DemoResult | undefined
     try {
+      this.throwIfStopped()
       this.step(3, 'create the mapped contact fields in the account')
       await this.runOwn(['fields', 'create'], env, dir)
 
@@ -134,11 +148,31 @@ export default class Demo extends BaseCommand<typeof Demo> {
       if (!allSynced)
         throw new AppError('the demo did not sync every sample patient', {hint: `look at ${path.join(home.dataDir, 'logs', 'sync.log')}`})
 
-      if (this.flags.keep) await this.keepRunning(sandbox, env)
+      if (this.flags.keep) {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+        await this.keepRunning(sandbox, env, dir)
+      }
       return result
+    } catch (error) {
+      if (this.stoppedBy) {
+        this.logToStderr(`demo stopped (${this.stoppedBy === 'SIGINT' ? 'Ctrl+C' : this.stoppedBy})`)
+        this.exit(this.stoppedBy === 'SIGINT' ? 130 : 143)
+      }
+      throw error
     } finally {
       await sandbox.close()
+      removeDir()
     }
+  }
+
+  /** The signal that stopped the tour, if one did. */
+  private stoppedBy: NodeJS.Signals | undefined
+  /** The step running now. */
+  private child: ChildProcess | undefined
+
+  private throwIfStopped(): void {
+    if (this.stoppedBy) throw new AppError(`stopped by ${this.stoppedBy}`)
   }
 
   private step(n: number, text: string): void {
@@ -150,18 +184,20 @@ export default class Demo extends BaseCommand<typeof Demo> {
   private runOwn(args: string[], env: Record<string, string>, cwd: string): Promise<void> {
     const bin = path.join(this.config.root, 'bin', 'run.js')
     this.log(chalk.dim(`$ ${this.config.bin} ${args.join(' ')}`))
+    this.throwIfStopped()
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [bin, ...args], {
         cwd,
         env: {...process.env, ...env},
         stdio: ['ignore', this.jsonEnabled() ? 'ignore' : 'inherit', 'inherit'],
       })
+      this.child = child
       child.on('error', reject)
-      child.on('close', (code) =>
-        code === 0
-          ? resolve()
-          : reject(new AppError(`\`${this.config.bin} ${args.join(' ')}\` failed with exit code ${code}`, {hint: 'see its message above'})),
-      )
+      child.on('close', (code) => {
+        this.child = undefined
+        if (code === 0 && !this.stoppedBy) resolve()
+        else reject(new AppError(`\`${this.config.bin} ${args.join(' ')}\` failed with exit code ${code}`, {hint: 'see its message above'}))
+      })
     })
   }
 
@@ -180,8 +216,9 @@ export default class Demo extends BaseCommand<typeof Demo> {
     for (const [cmd, what] of steps) this.log(`  ${chalk.cyan(cmd.padEnd(34))} ${what}`)
   }
 
-  private async keepRunning(sandbox: Sandbox, env: Record<string, string>): Promise<void> {
+  private async keepRunning(sandbox: Sandbox, env: Record<string, string>, dir: string): Promise<void> {
     this.log('')
+    this.log(chalk.bold(`The sample clinic, configuration and state stay in ${dir} (remove it when done).`))
     this.log(chalk.bold(`The sandbox keeps running at ${sandbox.url} — try other commands against it in another terminal:`))
     for (const [k, v] of Object.entries(env)) this.log(`  export ${k}=${v}`)
     this.log(`  ${this.config.bin} patient test --patient-id 5`)

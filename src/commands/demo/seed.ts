@@ -5,7 +5,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../errors.js'
-import {type ClinicShape, generateClinic, type GeneratedClinic} from '../../sample/index.js'
+import {type ClinicShape, DEFAULT_SAMPLE_SEED, generateClinic, type GeneratedClinic} from '../../sample/index.js'
 import {formatDuration, renderTable} from '../../ui/index.js'
 
 export interface DemoSeedResult extends GeneratedClinic {
@@ -22,7 +22,10 @@ export default class DemoSeed extends BaseCommand<typeof DemoSeed> {
   static override flags = {
     patients: Flags.integer({description: 'how many patients', default: 2000, min: 1, max: 1_000_000}),
     out: Flags.string({description: 'the SQLite file to create', default: 'clinic.sqlite'}),
-    seed: Flags.integer({description: 'random seed (same seed, same clinic)', default: 1}),
+    seed: Flags.integer({
+      description: 'random seed (same seed, same clinic; the default makes the clinic of `demo`)',
+      default: DEFAULT_SAMPLE_SEED,
+    }),
     force: Flags.boolean({description: 'replace the file if it exists'}),
     shape: Flags.string({
       description: 'real: as real IDENT databases are; old: birthdays as dates and doctors named in Staffs',

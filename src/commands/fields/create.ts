@@ -1,9 +1,9 @@
 import {connectAmo} from '../../amo-connection.js'
 import {BaseCommand} from '../../base-command.js'
 import {saveFieldIds} from '../../config/index.js'
-import {createMissingFields} from '../../fields/index.js'
-import {mark} from '../../ui/index.js'
-import {fieldsJson, fieldsTable, type FieldsCheckJson} from './check.js'
+import {createMissingFields, type FieldsCheckJson, fieldsCheckJson} from '../../fields/index.js'
+import {fieldsTable} from '../../ui/fields.js'
+import {mark, terminalWidth, wrapText} from '../../ui/index.js'
 
 export interface FieldsCreateJson extends FieldsCheckJson {
   created: Array<{key: string; name: string; id: number; type: string}>
@@ -28,8 +28,8 @@ export default class FieldsCreate extends BaseCommand<typeof FieldsCreate> {
     if (result.ok) this.log(`${mark.ok()} ${result.summary}`)
     else {
       process.exitCode = 1
-      this.logToStderr(`${mark.fail()} ${result.summary}`)
+      this.logToStderr(wrapText(`${mark.fail()} ${result.summary}`, {maxWidth: terminalWidth(process.stderr)}))
     }
-    return {...fieldsJson(result), created: result.created}
+    return {...fieldsCheckJson(result), created: result.created}
   }
 }

@@ -2,20 +2,21 @@ import {Flags} from '@oclif/core'
 import inquirer from 'inquirer'
 
 import {BaseCommand} from '../../base-command.js'
-import {contactUrl} from '../../sync-command.js'
 import {runSync} from '../../sync/engine.js'
 import {syncLock} from '../../sync/lock.js'
 import {inspectPatient} from '../../sync/patient.js'
 import type {SyncReport} from '../../sync/report.js'
 import {openSyncSession} from '../../sync/session.js'
-import {chalk, mark, renderTable} from '../../ui/index.js'
+import {chalk} from '../../ui/index.js'
+import {contactUrl} from '../../ui/links.js'
+import {patientFieldsTable} from '../../ui/patient.js'
 import {renderSyncReport} from '../../ui/sync-report.js'
 
 export interface PatientTestResult {
   patientId: string
   contactId: number | null
   match: 'link' | 'id_field' | 'phone' | 'none'
-  fields: Array<{key: string; name: string; ident: string; amo: string; equal: boolean}>
+  fields: Array<{key: string; name: string; ident: string; amo: string; equal: boolean; refused?: 'before_1970'}>
   action: 'create' | 'update' | 'link' | 'unchanged'
   duplicates: number[]
   report: SyncReport | null
@@ -54,7 +55,14 @@ export default class PatientTest extends BaseCommand<typeof PatientTest> {
         patientId,
         contactId: inspection.contact?.id ?? null,
         match: inspection.match,
-        fields: inspection.fields.map((f) => ({key: f.key, name: f.name, ident: f.desired, amo: f.actual, equal: f.equal})),
+        fields: inspection.fields.map((f) => ({
+          key: f.key,
+          name: f.name,
+          ident: f.desired,
+          amo: f.actual,
+          equal: f.equal,
+          ...(f.refused ? {refused: f.refused} : {}),
+        })),
         action: inspection.action,
         duplicates: inspection.duplicates,
         report: null,
@@ -63,15 +71,10 @@ export default class PatientTest extends BaseCommand<typeof PatientTest> {
       this.log(`matched by: ${MATCH_TEXT[inspection.match]}`)
       if (inspection.duplicates.length > 0)
         this.log(chalk.yellow(`duplicates (left alone): ${inspection.duplicates.map((id) => url(id)).join(', ')}`))
-      this.log(
-        renderTable(
-          ['field', 'IDENT (as sent)', 'amoCRM', ''],
-          inspection.fields.map((f) => [f.name, f.desired, f.actual, mark.bool(f.equal)]),
-          {colWidths: [22, 44, 44, 4]},
-        ),
-      )
+      this.log(patientFieldsTable(inspection.fields))
       for (const w of inspection.warnings) this.log(chalk.yellow(`! ${w.field}: ${w.detail}`))
-      const differing = inspection.fields.filter((f) => !f.equal).length
+      // A birthday before 1970 is not a difference: amoCRM cannot hold it, a sync would not change that.
+      const differing = inspection.fields.filter((f) => !f.equal && !f.refused).length
       const summary = {
         create: 'a new contact would be created',
         update: `${differing} field(s) differ and would be updated`,

@@ -27,7 +27,7 @@ export default class SandboxCommand extends BaseCommand<typeof SandboxCommand> {
   static override summary = 'Run the built-in amoCRM API v4 sandbox on this machine (loopback only).'
   static override description = `A local emulation of the amoCRM API v4 parts ident-amo uses: contacts, deals, pipelines and their stages, loss reasons, custom fields of contacts and deals, account, OAuth 2.0 (the consent page auto-approves), the 7 requests/second limit. It listens on 127.0.0.1 only and keeps its data in memory, or in --data FILE across runs. Point the tool at it with AMOCRM_BASE_URL and the printed long-lived token. /_sandbox/ on the same port is a control API (stats, fault injection, clock, seeding contacts, managers' deals and their moves, reset) for tests and integrators; it has no authentication, so it answers only requests addressed to this machine (Host localhost, 127.0.0.1 or [::1]) and takes changes only as JSON (Content-Type: application/json) — nothing a web page can send.
 
-Runs until Ctrl+C (exit code 130) or SIGTERM (exit code 0). With --json, one JSON document with the address and credentials is printed at start.`
+Runs until Ctrl+C (exit code 130) or SIGTERM (exit code 143), like every other command. With --json, one JSON document with the address and credentials is printed at start.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --port 0 --data ./sandbox.json',
@@ -114,8 +114,8 @@ Runs until Ctrl+C (exit code 130) or SIGTERM (exit code 0). With --json, one JSO
       process.on('SIGTERM', on)
     })
     await sandbox.close()
-    // Ctrl+C is an interruption (130, like `sync watch`); SIGTERM is an orderly stop (0).
-    if (signal === 'SIGINT') process.exitCode = 130
+    // The exit codes of every command: 130 after Ctrl+C, 143 after SIGTERM.
+    process.exitCode = signal === 'SIGINT' ? 130 : 143
     if (!this.jsonEnabled()) this.log('sandbox stopped')
     // In --json mode the document was printed at start; returning nothing keeps it the only one.
     return this.jsonEnabled() ? undefined : result

@@ -5,7 +5,8 @@ import {AppError} from '../../errors.js'
 import {type WatchHealth, watchHealth} from '../../sync/health.js'
 import {syncLock, watchLock} from '../../sync/lock.js'
 import {type FailureRecord, type RunRecord, SyncState} from '../../sync/state.js'
-import {chalk, formatDuration, renderPairs, renderTable} from '../../ui/index.js'
+import {chalk, renderPairs} from '../../ui/index.js'
+import {pendingFailuresTable, recentRunsTable} from '../../ui/sync-status.js'
 
 export interface SyncStatusResult {
   watermark: string | null
@@ -63,39 +64,12 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
       if (result.runs.length > 0) {
         this.log('')
         this.log(chalk.bold('recent runs'))
-        this.log(
-          renderTable(
-            ['#', 'mode', 'started', 'duration', 'status', 'read', 'created', 'updated', 'linked', 'unchanged', 'failed', 'requests'],
-            result.runs.map((r) => [
-              r.id,
-              r.mode + (r.dryRun ? ' (dry)' : ''),
-              r.startedAt.replace('T', ' ').slice(0, 19),
-              r.finishedAt ? formatDuration(Date.parse(r.finishedAt) - Date.parse(r.startedAt)) : '',
-              colourStatus(r.status),
-              r.counts?.read,
-              r.counts?.created,
-              r.counts?.updated,
-              r.counts?.linked,
-              r.counts?.unchanged,
-              r.counts?.failed,
-              r.api?.requests,
-            ]),
-            {wordWrap: false},
-          ),
-        )
+        this.log(recentRunsTable(result.runs))
       }
       if (result.pendingFailures.length > 0) {
         this.log('')
         this.log(chalk.bold(`pending failures (${result.pendingFailures.length}) — retried by the next run`))
-        this.log(
-          renderTable(
-            ['patient', 'reason', 'attempts', 'last', 'detail'],
-            result.pendingFailures
-              .slice(0, 50)
-              .map((f) => [f.patientId, f.reason, f.attempts, f.lastFailedAt.replace('T', ' ').slice(0, 19), f.detail]),
-            {colWidths: [12, 16, 10, 21, 60]},
-          ),
-        )
+        this.log(pendingFailuresTable(result.pendingFailures.slice(0, 50)))
       }
       if (this.flags.check && !health.healthy)
         throw new AppError(
@@ -107,10 +81,4 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
       await state.close()
     }
   }
-}
-
-function colourStatus(status: string): string {
-  if (status === 'ok') return chalk.green(status)
-  if (status === 'partial' || status === 'interrupted' || status === 'running') return chalk.yellow(status)
-  return chalk.red(status)
 }

@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import ora, {type Ora} from 'ora'
 
 import {connectAmo} from '../../amo-connection.js'
 import {BaseCommand, syncFlags} from '../../base-command.js'
@@ -15,7 +14,8 @@ import type {SyncReport} from '../../sync/report.js'
 import {openSyncSession} from '../../sync/session.js'
 import {SyncState} from '../../sync/state.js'
 import {describeWatchError, type PassMode, Watcher, type WatchEvent} from '../../sync/watch.js'
-import {chalk} from '../../ui/index.js'
+import {chalk, startSpinner} from '../../ui/index.js'
+import {formatDateTime, formatTime} from '../../ui/time.js'
 
 export interface WatchResult {
   passes: number
@@ -52,16 +52,21 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     const timezone =
       config.sync.timezone ?? (await cachedAccountTimezone(dirs.dataDir)) ?? (await accountTimezone(config, dirs)) ?? systemTimezone()
 
-    const interrupts = trapInterrupts((signal) =>
-      this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`),
-    )
+    // Every time on screen is the clinic's (the zone of the deep times), whatever this computer's zone.
+    this.timezone = timezone
+    let spinner: ReturnType<typeof startSpinner> | undefined
+    const interrupts = trapInterrupts((signal) => {
+      spinner?.stop()
+      spinner = undefined
+      this.line(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the batch in flight and saving state… (Ctrl+C again quits at once)`)
+    })
 
     const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
-    let spinner: Ora | undefined
     let ticker: NodeJS.Timeout | undefined
     let passes = 0
     let pendingFailures = 0
-    let lastLine = 'no pass yet'
+    // The pass lines above the status line say what happened; the status line only says when.
+    let lastPass = 'none yet'
 
     const runPass = async (mode: PassMode, signal: AbortSignal): Promise<SyncReport> => {
       const passLock = syncLock(dirs.dataDir)
@@ -89,10 +94,10 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
       timezone,
       runPass,
       onEvent: (event) => {
-        const text = describeEvent(event, pendingFailures)
+        const text = describeEvent(event, pendingFailures, timezone)
         if (event.type === 'pass_end') {
           passes++
-          lastLine = text
+          lastPass = formatTime(new Date(), timezone)
           logger.info({event: 'watch_pass', mode: event.mode, counts: event.report.counts}, 'watch pass done')
         }
         if (event.type === 'pass_error') {
@@ -100,22 +105,22 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
             {event: 'watch_pass_failed', mode: event.mode, fatal: event.fatal, err: describeWatchError(event.error)},
             'watch pass failed',
           )
-          lastLine = text
+          lastPass = `${formatTime(new Date(), timezone)} failed`
         }
         if (tty) {
           if (event.type === 'pass_start') {
             spinner?.stop()
-            spinner = ora({text: `${event.mode} pass running…`, stream: process.stderr}).start()
+            if (!interrupts.signal.aborted) spinner = startSpinner(`${event.mode} pass running…`)
           } else if (event.type === 'pass_end') {
-            spinner?.succeed(text)
+            spinner?.succeed(this.stamped(text))
             spinner = undefined
           } else if (event.type === 'pass_error') {
             spinner?.stop()
             spinner = undefined
-            this.logToStderr(event.fatal ? chalk.bgRed.white.bold(` ${text} `) : chalk.yellow(text))
+            this.logToStderr(event.fatal ? chalk.bgRed.white.bold(` ${this.stamped(text)} `) : chalk.yellow(this.stamped(text)))
           } else {
             spinner?.stop()
-            spinner = ora({text: statusLine(watcher, lastLine, pendingFailures), stream: process.stderr}).start()
+            if (!interrupts.signal.aborted) spinner = startSpinner(statusLine(watcher, lastPass, pendingFailures, timezone))
           }
         } else if (event.type !== 'waiting') {
           this.line(text)
@@ -124,11 +129,11 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     })
     if (tty)
       ticker = setInterval(
-        () => spinner && !spinner.text.includes('running') && (spinner.text = statusLine(watcher, lastLine, pendingFailures)),
+        () => spinner && !spinner.text.includes('running') && (spinner.text = statusLine(watcher, lastPass, pendingFailures, timezone)),
         1000,
       )
     this.line(
-      `watching: incremental every ${config.sync.intervalMinutes} min, deep at ${config.sync.deepTimes.join(', ')} (${timezone}); log ${config.log.file}; Ctrl+C to stop`,
+      `watching: incremental every ${config.sync.intervalMinutes} min, deep at ${config.sync.deepTimes.join(', ')}; times are ${timezone}; log ${config.log.file}; Ctrl+C to stop`,
     )
     try {
       await watcher.run(interrupts.signal)
@@ -145,13 +150,21 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     return {passes, lastReport: watcher.lastReport ?? null, stoppedBy: interrupts.by ?? 'SIGINT'}
   }
 
+  /** The clinic's timezone, in which every time is shown. */
+  private timezone: string | undefined
+
   /** A status/log line on stderr (stdout stays clean for --json). */
   private line(text: string): void {
-    this.logToStderr(`${new Date().toISOString().slice(0, 19).replace('T', ' ')} ${text}`)
+    this.logToStderr(this.stamped(text))
+  }
+
+  /** `2026-11-30 17:00:05 text`, the time in the clinic's zone. */
+  private stamped(text: string): string {
+    return `${formatDateTime(new Date(), this.timezone)} ${text}`
   }
 }
 
-function describeEvent(event: WatchEvent, pendingFailures: number): string {
+function describeEvent(event: WatchEvent, pendingFailures: number, timezone: string): string {
   switch (event.type) {
     case 'pass_start':
       return `${event.mode} pass started`
@@ -162,16 +175,20 @@ function describeEvent(event: WatchEvent, pendingFailures: number): string {
     case 'pass_error':
       return `${event.fatal ? 'STOPPED — action needed' : 'pass failed'} (${event.mode}): ${describeWatchError(event.error, terminalMessage)}; retrying in ${Math.round(event.retryInMs / 1000)} s`
     case 'waiting':
-      return `waiting until ${event.nextIncremental.toISOString()}`
+      return `waiting until ${formatDateTime(event.nextIncremental, timezone)}`
   }
 }
 
-function statusLine(watcher: Watcher, last: string, pendingFailures: number): string {
+/** The spinner's line between passes, short enough for the terminal (the pass lines above carry the detail). */
+function statusLine(watcher: Watcher, last: string, pendingFailures: number, timezone: string): string {
   const inS = Math.max(0, Math.round((watcher.nextIncremental.getTime() - Date.now()) / 1000))
-  const deep = watcher.nextDeep
-    ? watcher.nextDeep.toLocaleString('ru-RU', {hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit'})
-    : 'none'
-  return `last: ${last} | next incremental in ${inS} s | next deep ${deep} | failures pending ${pendingFailures}`
+  const now = formatDateTime(new Date(), timezone)
+  const deepAt = watcher.nextDeep ? formatDateTime(watcher.nextDeep, timezone) : undefined
+  // Today's deep pass by its time only; another day's with its month and day.
+  const deep = deepAt ? (deepAt.slice(0, 10) === now.slice(0, 10) ? deepAt.slice(11, 16) : deepAt.slice(5, 16)) : 'none'
+  const line = `last ${last} · next in ${inS} s · deep ${deep} ${timezone} · ${pendingFailures} pending`
+  const room = (process.stderr.columns || 80) - 3
+  return line.length <= room ? line : `${line.slice(0, room - 1)}…`
 }
 
 /** The account's timezone, asked of amoCRM (one request) when no earlier run cached it. */

@@ -1,8 +1,9 @@
 import path from 'node:path'
 
-import {type AppConfig, type SettingName, SETTING_BY_NAME, setConfigValue, validateSetting} from '../config/index.js'
-import {parseAccountAddress} from './login.js'
-import {SECRET_KEYS, type SecretStore} from './types.js'
+import {AMO_ACCOUNT_HOST, parseAccountAddress} from './account.js'
+import {setConfigValue, storedSettingNames} from './file.js'
+import {type AppConfig, validateSetting} from './load.js'
+import {SETTING_BY_NAME, type SettingName} from './settings.js'
 
 /** What `config init` asks. Empty secrets keep the stored ones. */
 export interface InitAnswers {
@@ -26,14 +27,25 @@ export interface InitAnswers {
   amoRedirectUri?: string
 }
 
+/** The secrets `config init` asks for; their names are also their keys in the secret store. */
+export type InitSecretName = Extract<SettingName, 'DB_PASSWORD' | 'AMOCRM_CLIENT_SECRET'>
+
 export interface InitPlan {
   /** Config-file settings in the order they are written; an empty value removes the key. */
   settings: Array<{name: SettingName; value: string}>
   /** Secret-store entries. */
-  secrets: Array<{key: (typeof SECRET_KEYS)['dbPassword' | 'clientSecret']; value: string}>
+  secrets: Array<{key: InitSecretName; value: string}>
 }
 
-const AMO_HOST = /^([a-z\d][a-z\d-]*)\.(amocrm\.ru|amocrm\.com|kommo\.com)$/i
+/** What `applyConfigInit` did. */
+export interface InitWritten {
+  /** Settings given a value in the config file. */
+  settings: SettingName[]
+  /** Settings the answers made meaningless, removed from the config file where they were. */
+  removed: SettingName[]
+  /** Secrets written to the secret store. */
+  secrets: InitSecretName[]
+}
 
 /**
  * Where each answer goes: secrets to the secret store, everything else to the config file, with the
@@ -60,13 +72,13 @@ export function planConfigInit(answers: InitAnswers): InitPlan {
     put('DB_DOMAIN', answers.dbAuth === 'windows' ? answers.dbDomain : '')
     put('DB_ENCRYPT', answers.dbEncrypt)
     put('DB_TRUST_SERVER_CERTIFICATE', answers.dbTrustServerCertificate)
-    if (answers.dbPassword) secrets.push({key: SECRET_KEYS.dbPassword, value: answers.dbPassword})
+    if (answers.dbPassword) secrets.push({key: 'DB_PASSWORD', value: answers.dbPassword})
   }
 
   if (answers.amoAccount?.trim()) {
     const account = answers.amoAccount.trim()
     const url = /^https?:\/\//i.test(account) ? new URL(account) : undefined
-    if (url && !AMO_HOST.test(url.hostname)) {
+    if (url && !AMO_ACCOUNT_HOST.test(url.hostname)) {
       put('AMOCRM_BASE_URL', account.replace(/\/+$/, ''))
     } else {
       const parsed = parseAccountAddress(account)
@@ -77,22 +89,27 @@ export function planConfigInit(answers: InitAnswers): InitPlan {
   }
   put('AMOCRM_CLIENT_ID', answers.amoClientId)
   put('AMOCRM_REDIRECT_URI', answers.amoRedirectUri)
-  if (answers.amoClientSecret) secrets.push({key: SECRET_KEYS.clientSecret, value: answers.amoClientSecret})
+  if (answers.amoClientSecret) secrets.push({key: 'AMOCRM_CLIENT_SECRET', value: answers.amoClientSecret})
   return {settings, secrets}
 }
 
 /**
  * Writes the plan: every value is validated first, so that a bad answer leaves the config file as it
- * was; then the settings, then the secrets.
+ * was; then the settings, then the secrets (to `store`, the keychain or the insecure file).
  */
 export async function applyConfigInit(
   plan: InitPlan,
-  options: {configDir: string; store: SecretStore},
-): Promise<{settings: string[]; secrets: string[]}> {
+  options: {configDir: string; store: {set(key: string, value: string): Promise<void>}},
+): Promise<InitWritten> {
   for (const {name, value} of plan.settings) if (value !== '') validateSetting(SETTING_BY_NAME.get(name)!, value)
+  const before = new Set(storedSettingNames(options.configDir))
   for (const {name, value} of plan.settings) setConfigValue(options.configDir, name, value)
   for (const {key, value} of plan.secrets) await options.store.set(key, value)
-  return {settings: plan.settings.map((s) => s.name), secrets: plan.secrets.map((s) => s.key)}
+  return {
+    settings: plan.settings.filter((s) => s.value !== '').map((s) => s.name),
+    removed: plan.settings.filter((s) => s.value === '' && before.has(s.name)).map((s) => s.name),
+    secrets: plan.secrets.map((s) => s.key),
+  }
 }
 
 /** The current answers, as defaults for the questions. */

@@ -4,10 +4,10 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {loadConfig} from '../../src/config/index.js'
+import {applyConfigInit, currentInitAnswers, loadConfig, planConfigInit} from '../../src/config/index.js'
 import {ConfigError} from '../../src/errors.js'
-import {applyConfigInit, currentInitAnswers, planConfigInit, SECRET_KEYS} from '../../src/secrets/index.js'
-import {MemorySecretStore} from './helpers.js'
+import {SECRET_KEYS} from '../../src/secrets/index.js'
+import {MemorySecretStore} from '../secrets/helpers.js'
 
 describe('config init: answers → config file and secret store', () => {
   let dir: string
