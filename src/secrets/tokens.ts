@@ -125,7 +125,7 @@ class StoredTokenProvider implements AppTokenProvider {
     const release = await acquireTokenLock(this.dirs.configDir)
     try {
       // Whoever held the lock before us may have refreshed already: use theirs rather than burn ours.
-      const stored = await this.readOrFail()
+      const stored = await this.readOrFail({underLock: true})
       if (stored.accessToken !== using && !this.expiresSoon(stored)) {
         this.current = stored
         return stored.accessToken
@@ -193,8 +193,22 @@ class StoredTokenProvider implements AppTokenProvider {
     return readStoredTokens(await this.store())
   }
 
-  private async readOrFail(): Promise<StoredTokens> {
-    const tokens = await this.read()
+  private async readUnderLock(): Promise<StoredTokens | undefined> {
+    // a config dir that cannot hold the lock (read-only) has no writer to wait for either
+    const release = await acquireTokenLock(this.dirs.configDir).catch(() => undefined)
+    if (!release) return undefined
+    try {
+      return await this.read()
+    } finally {
+      await release()
+    }
+  }
+
+  private async readOrFail(options: {underLock?: boolean} = {}): Promise<StoredTokens> {
+    let tokens = await this.read()
+    // Nothing there may be another process replacing the tokens this very moment (a keychain replaces
+    // an entry in two steps): it does so under the token lock, so what is there under the lock counts.
+    if (!tokens && !options.underLock) tokens = await this.readUnderLock()
     if (!tokens)
       throw new AmoAuthError('not logged in to amoCRM: no stored token', {
         hint: `${LOGIN_HINT} (or set AMOCRM_ACCESS_TOKEN to a long-lived token)`,

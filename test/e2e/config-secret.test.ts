@@ -1,27 +1,13 @@
-import {spawn, spawnSync} from 'node:child_process'
 import {readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
 import {expect} from 'chai'
 
 import {saveSecretStorageChoice} from '../../src/config/index.js'
-import {BIN, cliEnv, type CliResult, runCli, type TempHome, tempHome, waitFor} from '../helpers/cli.js'
+import {runCli, type TempHome, tempHome, waitFor} from '../helpers/cli.js'
+import {startOnPty} from '../helpers/pty.js'
 
 const SECRET = 'p@ss w0rd-Секрет'
-
-/** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `keys` once `when` appears in what it shows. */
-function onTerminal(args: string[], env: Record<string, string>, when: RegExp, keys: string): Promise<CliResult> {
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe']})
-  let shown = ''
-  child.stdout.on('data', (d) => (shown += d))
-  child.stderr.on('data', (d) => (shown += d))
-  const exited = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({code, signal, stdout: shown, stderr: ''})),
-  )
-  void waitFor(() => when.test(shown), 30_000).then(() => child.stdin.write(keys))
-  return exited
-}
 
 describe('e2e: config set of a secret keeps it out of the shell history', function () {
   this.timeout(60_000)
@@ -35,14 +21,16 @@ describe('e2e: config set of a secret keeps it out of the shell history', functi
   })
   afterEach(() => rmSync(home.root, {recursive: true, force: true}))
 
-  it('on a terminal, asks at a hidden prompt: the secret is stored and never shown', async function () {
-    if (process.platform !== 'linux' || spawnSync('script', ['--version']).error) this.skip()
-    const result = await onTerminal(['config', 'set', 'DB_PASSWORD'], home.env, /DB_PASSWORD:/, `${SECRET}\r`)
-    expect(result.code, result.stdout).to.equal(0)
+  it('on a terminal, asks at a hidden prompt: the secret is stored and never shown', async () => {
+    const run = startOnPty(['config', 'set', 'DB_PASSWORD'], {env: home.env, cwd: home.root})
+    await waitFor(() => run.text().includes('DB_PASSWORD:'), 30_000)
+    run.type(`${SECRET}\r`)
+    const ended = await run.exited
+    expect(ended.code, run.text()).to.equal(0)
     expect(stored().DB_PASSWORD).to.equal(SECRET)
-    expect(result.stdout).to.include('DB_PASSWORD saved in file')
-    expect(result.stdout).to.not.include(SECRET)
-    expect(result.stdout).to.include('*'.repeat([...SECRET].length))
+    expect(run.text()).to.include('DB_PASSWORD saved in file')
+    expect(run.text()).to.not.include(SECRET)
+    expect(run.text()).to.include('*'.repeat([...SECRET].length))
   })
 
   it('reads it from a pipe when there is no terminal', async () => {

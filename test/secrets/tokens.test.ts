@@ -7,6 +7,7 @@ import {expect} from 'chai'
 import {AmoAuthError, AmoOAuthError} from '../../src/amocrm/errors.js'
 import {type AppConfig, loadConfig} from '../../src/config/index.js'
 import {
+  acquireTokenLock,
   createTokenProvider,
   readStoredTokens,
   REFRESH_AHEAD_MS,
@@ -232,6 +233,17 @@ describe('token lifecycle', () => {
     utimesSync(lock, longAgo, longAgo)
     expect(await provider().getAccessToken()).to.equal('access-1')
     expect(existsSync(lock)).to.equal(false)
+  })
+
+  it('finding no token while another process is replacing it (under the lock), waits for the lock and uses the new one', async () => {
+    // a keychain replaces an entry in two steps: a reader in between finds nothing
+    const writer = await acquireTokenLock(path.join(dir, 'config'))
+    const reading = provider().getAccessToken()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    storeTokens({accessToken: 'replaced'})
+    await writer()
+    expect(await reading).to.equal('replaced')
+    expect(refreshCalls).to.have.length(0)
   })
 
   it('refuses tokens stored for another account than the configured one', async () => {
