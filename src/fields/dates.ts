@@ -130,6 +130,12 @@ function computeDateInZone(epochMs: number, timeZone: string): string {
   return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`
 }
 
+/** The wall-clock time (`YYYY-MM-DD HH:MM:SS`) of an instant in `timeZone`: the naive local time IDENT would store. */
+export function localDateTime(epochMs: number, timeZone: string): string {
+  const w = wallTime(epochMs, timeZone)
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`
+}
+
 /** Whole years between `birthday` and `today` (both `YYYY-MM-DD`); null when the birthday is after today. */
 export function wholeYears(birthday: string, today: string): number | null {
   const b = parseIsoDate(birthday)

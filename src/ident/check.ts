@@ -4,8 +4,10 @@ import type {IdentSchemaReport, IdentTable} from './schema.js'
 
 /** What `db check` reports (also its `--json`). */
 export interface DbCheckReport extends IdentSchemaReport {
-  /** True when the reader can work (no core column missing). */
+  /** True when the reader can work: no core column missing (of receptions too when deals are on). */
   ok: boolean
+  /** DEALS: whether the reception columns are needed (their core missing is then fatal). */
+  dealsEnabled: boolean
   database: {client: 'mssql' | 'sqlite'; target: string}
   /** The database's clock, naive local `YYYY-MM-DD HH:MM:SS`. */
   clock: string
@@ -17,8 +19,8 @@ export interface DbCheckReport extends IdentSchemaReport {
 
 /**
  * Connects read-only, resolves the schema and gathers what `db check` shows. Connection problems throw
- * (`IdentError`, exit 1); missing core columns do not — the report says so (`ok: false`) so that the
- * command can show the table before failing.
+ * (`IdentError`, exit 1); missing core columns do not — the report says so (`ok: false`; for the
+ * reception columns only when deals are on) so that the command can show the tables before failing.
  */
 export async function checkIdentDatabase(config: AppConfig, options: {password?: string} = {}): Promise<DbCheckReport> {
   const {connection, resolved} = await inspectIdent(config, options)
@@ -35,8 +37,10 @@ export async function checkIdentDatabase(config: AppConfig, options: {password?:
       warnings.push(
         `the login can write to the IDENT database (${write.granted.join(', ')}); ident-amo only reads: give it a read-only login (db_datareader)`,
       )
+    const dealsBlocked = config.deals.enabled && report.receptions.coreMissing.length > 0
     return {
-      ok: report.coreMissing.length === 0,
+      ok: report.coreMissing.length === 0 && !dealsBlocked,
+      dealsEnabled: config.deals.enabled,
       database: {client: reader.dialect, target: reader.target},
       clock,
       counts,

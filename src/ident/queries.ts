@@ -1,7 +1,7 @@
 import type {Knex} from 'knex'
 
 import type {IdentDialect} from './connection.js'
-import {CHANGE_SOURCES, type ColumnOf, type ColumnRef, type IdentTable, IDENT_TABLES, type ResolvedSchema, VISIT_MARKS} from './schema.js'
+import {CHANGE_SOURCES, type ColumnOf, type ColumnRef, type IdentTable, READ_TABLES, type ResolvedSchema, VISIT_MARKS} from './schema.js'
 import {MAX_VISITS_READ} from './types.js'
 
 /**
@@ -102,28 +102,110 @@ const DIRECT = [
   ['smsRejection', 'pa', 'Patients', 'SMSRejection'],
 ] as const
 
-export class IdentQueries {
+/**
+ * What every statement builder needs: real names for our names, the columns that exist, and the
+ * pieces both readers use (visit marks, the doctor join, the latest row per key).
+ */
+export class SchemaQueries {
   constructor(
-    private readonly knex: Knex,
-    private readonly schema: ResolvedSchema,
-    private readonly dialect: IdentDialect,
+    protected readonly knex: Knex,
+    protected readonly schema: ResolvedSchema,
+    protected readonly dialect: IdentDialect,
   ) {}
 
-  private t(table: IdentTable): string {
+  protected t(table: IdentTable): string {
     return this.schema.table(table)
   }
 
   /** `alias.RealColumn`; only called for columns the schema says exist. */
-  private c<T extends IdentTable>(alias: string, table: T, column: ColumnOf<T>): string {
+  protected c<T extends IdentTable>(alias: string, table: T, column: ColumnOf<T>): string {
     const real = this.schema.column(table, column)
     if (real === undefined) throw new Error(`internal: ${table}.${column} is used but missing`)
     return `${alias}.${real}`
   }
 
-  private has<T extends IdentTable>(table: T, ...columns: Array<ColumnOf<T>>): boolean {
+  protected has<T extends IdentTable>(table: T, ...columns: Array<ColumnOf<T>>): boolean {
     return columns.every((c) => this.schema.column(table, c) !== undefined)
   }
 
+  /**
+   * Joins the doctor of each reception (alias `d`) from the source this database has — the Persons
+   * row of `Staffs.ID_Persons`, or Staffs' own name columns — and selects the name parts it holds.
+   */
+  protected joinDoctors(receptions: Knex.QueryBuilder): string[] {
+    const source = this.schema.doctorSource
+    if (!source) return []
+    const staffId = this.c('r', 'Receptions', 'ID_Staffs')
+    const parts = (
+      [
+        ['doctorSurname', 0],
+        ['doctorName', 1],
+        ['doctorPatronymic', 2],
+      ] as const
+    ).filter(([, i]) => this.schema.has(source.names[i]))
+    if (source.from === 'Persons') receptions.leftJoin({d: this.t('Persons')}, this.c('d', 'Persons', 'ID'), staffId)
+    else receptions.leftJoin({d: this.t('Staffs')}, this.c('d', 'Staffs', 'ID'), staffId)
+    for (const [key, i] of parts) receptions.select({[key]: this.ref('d', source.names[i])})
+    return parts.map(([key]) => key)
+  }
+
+  /** Only visits (docs/ident-schema.md "visit"): any visit mark this database has, and not cancelled either way. */
+  protected whereVisit(receptions: Knex.QueryBuilder, alias: string): void {
+    receptions
+      .where((w) => {
+        for (const mark of this.visitMarks(alias)) w.orWhereNotNull(mark)
+      })
+      .whereNull(this.c(alias, 'Receptions', 'ReceptionCanceled'))
+      .whereNull(this.c(alias, 'Receptions', 'ID_ReceptionCancelReasons'))
+  }
+
+  /** The visit marks this database has (docs/ident-schema.md "visit"), qualified by `alias`. */
+  protected visitMarks(alias: string): string[] {
+    return VISIT_MARKS.filter((ref) => this.schema.has(ref)).map((ref) => this.ref(alias, ref))
+  }
+
+  /** `alias.RealColumn` of a `Table.Column` reference that exists. */
+  protected ref(alias: string, ref: ColumnRef): string {
+    const [table, column] = ref.split('.') as [IdentTable, string]
+    return this.c(alias, table, column as ColumnOf<typeof table>)
+  }
+
+  /** Per key (a patient, a reception), `val` of the latest row by `orderColumn` (ties by `tieColumn`), as `pid, val, rn`. */
+  protected latestPer<T extends 'Orders' | 'PaymentsIn' | 'DiscountCards'>(
+    table: T,
+    alias: string,
+    pidColumn: ColumnOf<T>,
+    valueColumn: ColumnOf<T>,
+    orderColumn: ColumnOf<T>,
+    tieColumn: ColumnOf<T>,
+  ): Knex.QueryBuilder {
+    const col = (c: ColumnOf<T>) => this.c(alias, table, c)
+    const order = [col(orderColumn), ...(this.has(table, tieColumn) && tieColumn !== orderColumn ? [col(tieColumn)] : [])]
+    const q = this.knex
+      .from({[alias]: this.t(table)})
+      .select({pid: col(pidColumn), val: col(valueColumn)})
+      .select(
+        this.knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [
+          col(pidColumn),
+          ...order,
+          'rn',
+        ]),
+      )
+    if (table !== 'DiscountCards') q.whereNotNull(col(valueColumn))
+    return q
+  }
+
+  /**
+   * A naive local time as a bound value: SQL Server reads `YYYY-MM-DD hh:mm:ss` as year-day-month under
+   * a Russian login (DATEFORMAT dmy); the ISO 8601 `T` form is read the same way under every language setting.
+   */
+  protected timeValue(naive: string): string {
+    return this.dialect === 'mssql' ? naive.replace(' ', 'T') : naive
+  }
+}
+
+/** The patient reader's statements. */
+export class IdentQueries extends SchemaQueries {
   /** The patient rows and the visit history for a selection: two set-based queries, whatever N. */
   patientQueries(selection: PatientSelection = {}): PatientQueries {
     return {patients: this.patientRows(selection), visits: this.schema.available('visits') ? this.visitRows(selection) : undefined}
@@ -251,11 +333,7 @@ export class IdentQueries {
       .select(
         knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [pid, ...order, 'rn']),
       )
-      .where((w) => {
-        for (const mark of this.visitMarks('r')) w.orWhereNotNull(mark)
-      })
-      .whereNull(this.c('r', 'Receptions', 'ReceptionCanceled'))
-      .whereNull(this.c('r', 'Receptions', 'ID_ReceptionCancelReasons'))
+    this.whereVisit(inner, 'r')
     const doctorKeys = this.joinDoctors(inner)
     if (selection.limit !== undefined) inner.whereIn(pid, this.limitedPatientIds(selection))
     else this.filter(inner, pid, selection)
@@ -265,38 +343,6 @@ export class IdentQueries {
       .select(['v.pid', 'v.at', ...doctorKeys.map((key) => `v.${key}`)])
       .where('v.rn', '<=', MAX_VISITS_READ)
       .orderBy([{column: 'v.pid'}, {column: 'v.rn'}])
-  }
-
-  /**
-   * Joins the doctor of each reception (alias `d`) from the source this database has — the Persons
-   * row of `Staffs.ID_Persons`, or Staffs' own name columns — and selects the name parts it holds.
-   */
-  private joinDoctors(receptions: Knex.QueryBuilder): string[] {
-    const source = this.schema.doctorSource
-    if (!source) return []
-    const staffId = this.c('r', 'Receptions', 'ID_Staffs')
-    const parts = (
-      [
-        ['doctorSurname', 0],
-        ['doctorName', 1],
-        ['doctorPatronymic', 2],
-      ] as const
-    ).filter(([, i]) => this.schema.has(source.names[i]))
-    if (source.from === 'Persons') receptions.leftJoin({d: this.t('Persons')}, this.c('d', 'Persons', 'ID'), staffId)
-    else receptions.leftJoin({d: this.t('Staffs')}, this.c('d', 'Staffs', 'ID'), staffId)
-    for (const [key, i] of parts) receptions.select({[key]: this.ref('d', source.names[i])})
-    return parts.map(([key]) => key)
-  }
-
-  /** The visit marks this database has (docs/ident-schema.md "visit"), qualified by `alias`. */
-  private visitMarks(alias: string): string[] {
-    return VISIT_MARKS.filter((ref) => this.schema.has(ref)).map((ref) => this.ref(alias, ref))
-  }
-
-  /** `alias.RealColumn` of a `Table.Column` reference that exists. */
-  private ref(alias: string, ref: ColumnRef): string {
-    const [table, column] = ref.split('.') as [IdentTable, string]
-    return this.c(alias, table, column as ColumnOf<typeof table>)
   }
 
   /** How many patients a selection holds (for progress); a patient whose row is repeated counts once. */
@@ -320,9 +366,10 @@ export class IdentQueries {
     return this.knex.raw("select datetime('now', 'localtime') as ??", ['now'])
   }
 
-  /** Row counts of the tables that exist, in one statement. */
+  /** Row counts of the tables that exist (read by either reader), in one statement. */
   tableCounts(): Knex.Raw | undefined {
-    const present = this.schema.report.tables.filter((t) => t.present)
+    const {tables, receptions} = this.schema.report
+    const present = [...new Map([...tables, ...receptions.tables].filter((t) => t.present).map((t) => [t.table, t])).values()]
     if (present.length === 0) return undefined
     return this.knex.raw(
       `select ${present.map(() => '(select count(*) from ??) as ??').join(', ')}`,
@@ -365,9 +412,7 @@ export class IdentQueries {
    * UNION of one statement per table, each a range condition on its change columns, not an OR across joins.
    */
   changedSince(since: string): Knex.QueryBuilder {
-    // SQL Server reads `YYYY-MM-DD hh:mm:ss` as year-day-month under a Russian login (DATEFORMAT dmy);
-    // the ISO 8601 `T` form is read the same way under every language setting.
-    const value = this.dialect === 'mssql' ? since.replace(' ', 'T') : since
+    const value = this.timeValue(since)
     const parts = CHANGE_SOURCES.filter((s) => this.schema.has(s.id, s.changed)).map((s) => {
       const column = (ref: ColumnRef) => this.schema.column(s.table, ref.split('.')[1] as ColumnOf<typeof s.table>)!
       const changed = [s.changed, ...s.statuses.filter((ref) => this.schema.has(ref))]
@@ -380,31 +425,6 @@ export class IdentQueries {
     })
     const [first, ...rest] = parts
     return rest.length > 0 ? first!.union(rest) : first!
-  }
-
-  /** Per patient, `val` of the latest row by `orderColumn` (ties by `tieColumn`), as `pid, val, rn`. */
-  private latestPer<T extends 'Orders' | 'PaymentsIn' | 'DiscountCards'>(
-    table: T,
-    alias: string,
-    pidColumn: ColumnOf<T>,
-    valueColumn: ColumnOf<T>,
-    orderColumn: ColumnOf<T>,
-    tieColumn: ColumnOf<T>,
-  ): Knex.QueryBuilder {
-    const col = (c: ColumnOf<T>) => this.c(alias, table, c)
-    const order = [col(orderColumn), ...(this.has(table, tieColumn) && tieColumn !== orderColumn ? [col(tieColumn)] : [])]
-    const q = this.knex
-      .from({[alias]: this.t(table)})
-      .select({pid: col(pidColumn), val: col(valueColumn)})
-      .select(
-        this.knex.raw(`row_number() over (partition by ?? order by ${order.map(() => '?? desc').join(', ')}) as ??`, [
-          col(pidColumn),
-          ...order,
-          'rn',
-        ]),
-      )
-    if (table !== 'DiscountCards') q.whereNotNull(col(valueColumn))
-    return q
   }
 }
 
@@ -426,5 +446,5 @@ export function introspectionQuery(knex: Knex, dialect: IdentDialect, tableNames
 
 /** Our table names after renames, for the introspection filter. */
 export function wantedTableNames(renames: {tables: Record<string, string>}): string[] {
-  return IDENT_TABLES.map((t) => renames.tables[t]?.trim() || t)
+  return READ_TABLES.map((t) => renames.tables[t]?.trim() || t)
 }

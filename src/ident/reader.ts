@@ -11,6 +11,8 @@ import {
   type VisitRow,
   wantedTableNames,
 } from './queries.js'
+import {ReceptionQueries, type ReceptionRow, type ReceptionSelection, type ServiceRow} from './reception-queries.js'
+import {receptionFromRow} from './receptions.js'
 import {parseBirthday, patientFromRow, visitFromRow} from './rows.js'
 import {
   type ExistingTables,
@@ -20,7 +22,8 @@ import {
   resolveSchema,
   type ResolvedSchema,
 } from './schema.js'
-import type {Patient, Visit} from './types.js'
+import {addHours, startOfDayBefore} from './time.js'
+import type {Patient, Reception} from './types.js'
 
 /** Which patients to read: all (default), some ids, those changed since a watermark; `limit` first N. */
 export interface ReadPatientsOptions {
@@ -29,6 +32,35 @@ export interface ReadPatientsOptions {
   /** Naive local `YYYY-MM-DD HH:MM:SS` (e.g. from `readDatabaseClock()`): changed at or after it. */
   since?: string
   limit?: number
+}
+
+/**
+ * The clinic's clock and the deals settings every reception read depends on: the window (`PlanStart`
+ * from midnight `historyDays` days before `now`, all future ones included) and the no-show time.
+ */
+export interface ReceptionClock {
+  /** The clinic's present moment, naive local `YYYY-MM-DD HH:MM:SS` (see `clinicNow`). */
+  now: string
+  /** DEALS_HISTORY_DAYS. */
+  historyDays: number
+  /** DEALS_NO_SHOW_HOURS: a reception with no sign of the patient is a no-show this long after its end. */
+  noShowHours: number
+}
+
+/**
+ * Which receptions of the window to read: all (default), or those matching every option given —
+ * except `changedSince` and `noShowsAfter`, which add up ("changed since W, or became a no-show in
+ * (previous pass, now]").
+ */
+export interface ReadReceptionsOptions {
+  /** Naive local time: receptions changed at or after it (see docs/ident-schema.md "Receptions changed since W"). */
+  changedSince?: string
+  /** Naive local time, the previous pass's `now`: receptions whose no-show time came after it and by `now`. */
+  noShowsAfter?: string
+  /** One patient's receptions (`patient test`). */
+  patientId?: string
+  /** Reception ids (`Receptions.ID`, decimal strings), e.g. to read earlier failures again. */
+  ids?: readonly string[]
 }
 
 export interface WritePermission {
@@ -40,9 +72,11 @@ export interface WritePermission {
 
 /** Something odd about one patient's rows, said once per reader (a reader serves one run or pass). */
 export interface IdentWarning {
-  code: 'duplicate_patient_row'
+  code: 'duplicate_patient_row' | 'duplicate_reception_row'
   patientId: string
-  /** For the log: the patient id only, never a value. */
+  /** Set for `duplicate_reception_row`. */
+  receptionId?: string
+  /** For the log: ids only, never a value. */
   message: string
 }
 
@@ -69,6 +103,7 @@ export class IdentReader {
   readonly schema: IdentSchemaReport
   readonly dialect: IdentDialect
   private readonly queries: IdentQueries
+  private readonly receptionQueries: ReceptionQueries
   private readonly warningListeners = new Set<(warning: IdentWarning) => void>()
   /** `code:patient` of the warnings already given: a run that reads the patients twice says each once. */
   private readonly warned = new Set<string>()
@@ -80,6 +115,7 @@ export class IdentReader {
     this.schema = resolved.report
     this.dialect = connection.dialect
     this.queries = new IdentQueries(connection.knex, resolved, connection.dialect)
+    this.receptionQueries = new ReceptionQueries(connection.knex, resolved, connection.dialect)
   }
 
   /** Where the reader is connected, for messages (`host\instance` or the SQLite file). */
@@ -119,6 +155,57 @@ export class IdentReader {
       return selection.limit === undefined ? total : Math.min(total, selection.limit)
     }
     const row = await this.connection.first<{n: unknown}>(this.queries.countPatients(selection))
+    return Number(row?.n ?? 0)
+  }
+
+  /**
+   * The receptions of the window (docs/ident-schema.md "Receptions"), each with its stage at
+   * `clock.now`, in `Receptions.ID` order: two statements (receptions, services) streamed and merged,
+   * whatever the number. Throws (exit 1) when a core column of receptions is missing.
+   */
+  async *readReceptions(clock: ReceptionClock, options: ReadReceptionsOptions = {}): AsyncGenerator<Reception> {
+    const selection = this.receptionSelection(clock, options)
+    const normalized = {now: normalizeWatermark(clock.now), noShowHours: clock.noShowHours}
+    for (const chunk of byIdChunks(selection)) {
+      const {receptions, services} = this.receptionQueries.receptionQueries(chunk)
+      const rows = mergeOnKey(
+        this.connection.rows<ReceptionRow & Row>(receptions),
+        services ? this.connection.rows<ServiceRow & Row>(services) : undefined,
+        (row) => Number(row.id),
+        (row) => Number(row.rid),
+      )
+      let previousId: number | undefined
+      for await (const [row, serviceRows] of rows) {
+        // A table or view that repeats rows: the first wins, the repeat is said and skipped (never two deals).
+        if (Number(row.id) === previousId) {
+          this.warn(
+            'duplicate_reception_row',
+            String(row.patientId),
+            `IDENT returned reception ${row.id} more than once (a table or view that repeats rows?); the first row is used`,
+            String(row.id),
+          )
+          continue
+        }
+        previousId = Number(row.id)
+        yield receptionFromRow(row, serviceRows, this.resolved, normalized)
+      }
+    }
+  }
+
+  /** How many receptions `readReceptions` would read with these options (for progress). */
+  async countReceptions(clock: ReceptionClock, options: ReadReceptionsOptions = {}): Promise<number> {
+    let total = 0
+    for (const chunk of byIdChunks(this.receptionSelection(clock, options))) {
+      const row = await this.connection.first<{n: unknown}>(this.receptionQueries.countReceptions(chunk))
+      total += Number(row?.n ?? 0)
+    }
+    return total
+  }
+
+  /** How many receptions lie before the window (the report's `outOfWindow`). */
+  async countReceptionsOutOfWindow(clock: ReceptionClock): Promise<number> {
+    const {windowStart} = this.receptionSelection(clock, {})
+    const row = await this.connection.first<{n: unknown}>(this.receptionQueries.countOutOfWindow(windowStart))
     return Number(row?.n ?? 0)
   }
 
@@ -198,69 +285,126 @@ export class IdentReader {
     await this.connection.close()
   }
 
-  private warn(code: IdentWarning['code'], patientId: string, message: string): void {
-    const key = `${code}:${patientId}`
+  private warn(code: IdentWarning['code'], patientId: string, message: string, receptionId?: string): void {
+    const key = `${code}:${receptionId ?? patientId}`
     if (this.warned.has(key)) return
     this.warned.add(key)
-    for (const listener of this.warningListeners) listener({code, patientId, message})
+    for (const listener of this.warningListeners) listener({code, patientId, message, ...(receptionId === undefined ? {} : {receptionId})})
+  }
+
+  /** The statements' selection for a reception read, checked: the window from the clock, ids as numbers. */
+  private receptionSelection(clock: ReceptionClock, options: ReadReceptionsOptions): ReceptionSelection {
+    const {receptions} = this.schema
+    if (receptions.coreMissing.length > 0) throw missingCoreError(receptions, 'deals')
+    const now = normalizeWatermark(clock.now)
+    if (!Number.isInteger(clock.historyDays) || clock.historyDays < 0)
+      throw new UsageError(`the history in days must be a whole number ≥ 0, got ${clock.historyDays}`)
+    if (!Number.isFinite(clock.noShowHours) || clock.noShowHours < 0)
+      throw new UsageError(`the no-show hours must be a number ≥ 0, got ${clock.noShowHours}`)
+    const selection: ReceptionSelection = {windowStart: startOfDayBefore(now, clock.historyDays)}
+    if (options.changedSince !== undefined) selection.since = normalizeWatermark(options.changedSince)
+    // A reception becomes a no-show when its end plus the grace hours is reached: in (previous, now] by
+    // that time is (previous, now] moved back by the grace hours by its end.
+    if (options.noShowsAfter !== undefined)
+      selection.noShowEnds = {
+        after: addHours(normalizeWatermark(options.noShowsAfter), -clock.noShowHours),
+        upTo: addHours(now, -clock.noShowHours),
+      }
+    if (options.patientId !== undefined) selection.patientId = parseId(options.patientId, 'patient')
+    if (options.ids) selection.ids = [...new Set(options.ids.map((id) => parseId(id, 'reception')))].sort((a, b) => a - b)
+    return selection
   }
 
   private async *readSelection(selection: PatientSelection): AsyncGenerator<Patient> {
     const {patients, visits} = this.queries.patientQueries(selection)
-    const patientRows = this.connection.rows<PatientRow & Row>(patients)
-    const visitRows = visits ? this.connection.rows<VisitRow & Row>(visits) : undefined
-    try {
-      // Both statements start at once (two pooled connections) and are merged on the patient id.
-      const [firstPatient, firstVisit] = await Promise.all([patientRows.next(), visitRows?.next()])
-      let nextPatient = firstPatient
-      let pendingVisit = firstVisit
-      let previousId: number | undefined
-      while (!nextPatient.done) {
-        const row = nextPatient.value
-        const id = Number(row.id)
-        // Rows come in id order, so a repeated row (e.g. a view that repeats rows) follows the first:
-        // the first wins, the repeat is said and skipped — never two contacts, never a batch with one id twice.
-        if (id === previousId) {
-          this.warn(
-            'duplicate_patient_row',
-            String(row.id),
-            `IDENT returned patient ${row.id} more than once (a table or view that repeats rows?); the first row is used`,
-          )
-          nextPatient = await patientRows.next()
-          continue
-        }
-        previousId = id
-        let history: Visit[] | undefined
-        if (visitRows) {
-          history = []
-          while (pendingVisit && !pendingVisit.done && Number(pendingVisit.value.pid) <= id) {
-            if (Number(pendingVisit.value.pid) === id) {
-              const visit = visitFromRow(pendingVisit.value)
-              if (visit.at !== '') history.push(visit)
-            }
-            pendingVisit = await visitRows.next()
-          }
-        }
-        yield patientFromRow(row, history, this.resolved)
-        nextPatient = await patientRows.next()
+    const rows = mergeOnKey(
+      this.connection.rows<PatientRow & Row>(patients),
+      visits ? this.connection.rows<VisitRow & Row>(visits) : undefined,
+      (row) => Number(row.id),
+      (row) => Number(row.pid),
+    )
+    let previousId: number | undefined
+    for await (const [row, visitRows] of rows) {
+      const id = Number(row.id)
+      // Rows come in id order, so a repeated row (e.g. a view that repeats rows) follows the first:
+      // the first wins, the repeat is said and skipped — never two contacts, never a batch with one id twice.
+      if (id === previousId) {
+        this.warn(
+          'duplicate_patient_row',
+          String(row.id),
+          `IDENT returned patient ${row.id} more than once (a table or view that repeats rows?); the first row is used`,
+        )
+        continue
       }
-    } finally {
-      await Promise.all([patientRows.return(undefined), visitRows?.return(undefined)])
+      previousId = id
+      const history = visitRows?.map(visitFromRow).filter((visit) => visit.at !== '')
+      yield patientFromRow(row, history, this.resolved)
     }
   }
+}
+
+/**
+ * Pairs each row of `parents` (ascending keys) with the rows of `children` (the same order) that carry
+ * its key: two streamed statements merged in one pass, both started at once (two pooled connections).
+ * A parent row repeated right after itself gets no children the second time. Children are undefined
+ * when there is no child statement.
+ */
+async function* mergeOnKey<P, C>(
+  parents: AsyncGenerator<P>,
+  children: AsyncGenerator<C> | undefined,
+  parentKey: (row: P) => number,
+  childKey: (row: C) => number,
+): AsyncGenerator<[P, C[] | undefined]> {
+  try {
+    const [firstParent, firstChild] = await Promise.all([parents.next(), children?.next()])
+    let parent = firstParent
+    let child = firstChild
+    while (!parent.done) {
+      const key = parentKey(parent.value)
+      let mine: C[] | undefined
+      if (children) {
+        mine = []
+        while (child && !child.done && childKey(child.value) <= key) {
+          if (childKey(child.value) === key) mine.push(child.value)
+          child = await children.next()
+        }
+      }
+      yield [parent.value, mine]
+      parent = await parents.next()
+    }
+  } finally {
+    await Promise.all([parents.return(undefined), children?.return(undefined)])
+  }
+}
+
+/** A selection by ids split into statements of at most `IDS_PER_QUERY` ids (one selection otherwise). */
+function* byIdChunks(selection: ReceptionSelection): Generator<ReceptionSelection> {
+  if (!selection.ids || selection.ids.length <= IDS_PER_QUERY) {
+    yield selection
+    return
+  }
+  for (let i = 0; i < selection.ids.length; i += IDS_PER_QUERY) yield {...selection, ids: selection.ids.slice(i, i + IDS_PER_QUERY)}
 }
 
 /**
  * Connects read-only to the configured IDENT (SQL Server, or SQLite with DB_CLIENT=sqlite), looks at
  * what exists and resolves the config's renames. Throws an `AppError` (exit 1) with a hint when the
  * server is unreachable, the login fails, the database or file does not exist, or a core column is
- * missing. The password is `config.db.password` unless given (the caller may take it from the keychain).
+ * missing (of receptions: only when deals are on). The password is `config.db.password` unless given (the caller may take it from the keychain).
  */
 export async function openIdent(config: AppConfig, options: {password?: string} = {}): Promise<IdentReader> {
   const {connection, resolved} = await inspectIdent(config, options)
-  if (resolved.report.coreMissing.length > 0) {
+  const {report} = resolved
+  // Receptions are read only for deals: without their core columns only a clinic with deals on cannot work.
+  const fatal =
+    report.coreMissing.length > 0
+      ? missingCoreError(report)
+      : config.deals.enabled && report.receptions.coreMissing.length > 0
+        ? missingCoreError(report.receptions, 'deals')
+        : undefined
+  if (fatal) {
     await connection.close()
-    throw missingCoreError(resolved.report)
+    throw fatal
   }
   return new IdentReader(connection, resolved)
 }
@@ -301,24 +445,26 @@ export function readerFor(connection: IdentConnection, resolved: ResolvedSchema)
 
 function toSelection(options: ReadPatientsOptions): PatientSelection {
   const selection: PatientSelection = {}
-  if (options.ids) {
-    const ids = options.ids.map((raw) => {
-      const s = String(raw).trim()
-      if (!/^\d{1,10}$/.test(s) || Number(s) > 2_147_483_647)
-        throw new UsageError(
-          `'${raw}' is not an IDENT patient id`,
-          "a patient id is the whole number IDENT shows as the patient's ID (Patients.ID_Persons)",
-        )
-      return Number(s)
-    })
-    selection.ids = [...new Set(ids)].sort((a, b) => a - b)
-  }
+  if (options.ids) selection.ids = [...new Set(options.ids.map((raw) => parseId(raw, 'patient')))].sort((a, b) => a - b)
   if (options.since !== undefined) selection.since = normalizeWatermark(options.since)
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit < 0) throw new UsageError(`limit must be a whole number, got ${options.limit}`)
     selection.limit = options.limit
   }
   return selection
+}
+
+/** An IDENT id (a SQL Server int) from its decimal string; anything else is a usage error. */
+function parseId(raw: string, kind: 'patient' | 'reception'): number {
+  const s = String(raw).trim()
+  if (!/^\d{1,10}$/.test(s) || Number(s) > 2_147_483_647)
+    throw new UsageError(
+      `'${raw}' is not an IDENT ${kind} id`,
+      kind === 'patient'
+        ? "a patient id is the whole number IDENT shows as the patient's ID (Patients.ID_Persons)"
+        : 'a reception id is the whole number of Receptions.ID',
+    )
+  return Number(s)
 }
 
 /** A watermark as `YYYY-MM-DD HH:MM:SS` (a `T` or fractional seconds are accepted and dropped). */

@@ -1,6 +1,7 @@
 import type {IdentRenames} from '../config/index.js'
 import {AppError, ConfigError} from '../errors.js'
-import type {Patient} from './types.js'
+import type {DealFieldKey} from '../fields/deal-catalogue.js'
+import type {Patient, Reception} from './types.js'
 
 /**
  * How sure we are that a column exists in a real IDENT (docs/ident-schema.md): `core` (★) columns are
@@ -74,12 +75,59 @@ export const IDENT_COLUMNS = {
   DiscountCards: {ID_Patients: 'assumed', DiscountPercent: 'assumed', DateTimeChanged: 'assumed'},
 } as const satisfies Record<string, Record<string, ColumnStatus>>
 
-export type IdentTable = keyof typeof IDENT_COLUMNS
-/** The columns of one of our tables. */
-export type ColumnOf<T extends IdentTable> = keyof (typeof IDENT_COLUMNS)[T] & string
-export const IDENT_TABLES = Object.keys(IDENT_COLUMNS) as IdentTable[]
+/**
+ * Every table and column the reception reader (appointments → deals) uses, with its status for deals
+ * (docs/ident-schema.md "Receptions"): without a `core` column no reception can be read — a fatal error
+ * only when deals are on. The patient's and the doctor's names come from Persons and Staffs as above.
+ */
+export const RECEPTION_COLUMNS = {
+  // What the patients' visits read of a reception, its own core, and more.
+  Receptions: {
+    ...IDENT_COLUMNS.Receptions,
+    ID: 'core',
+    ID_Patients: 'core',
+    PlanStart: 'core',
+    PlanEnd: 'confirmed',
+    CancelReasonComment: 'confirmed',
+    ID_Armchairs: 'confirmed',
+  },
+  ReceptionCancelReasons: {ID: 'assumed', Name: 'assumed'},
+  Armchairs: {ID: 'confirmed', NameArmchair: 'confirmed', ID_OwnCompanies: 'confirmed'},
+  OwnCompanies: IDENT_COLUMNS.OwnCompanies,
+  Orders: {
+    ID: 'confirmed',
+    ID_Receptions: 'confirmed',
+    DateTimeOrder: 'confirmed',
+    ID_OwnCompanies: 'confirmed',
+    DateTimeChanged: 'confirmed',
+  },
+  OrderPaymentsJournal: IDENT_COLUMNS.OrderPaymentsJournal,
+  OrderServiceRelation: {ID_Orders: 'confirmed', ID_ServicePrices: 'confirmed', CountService: 'confirmed'},
+  ServiceItemPrices: {ID: 'confirmed', ID_ServiceItems: 'confirmed'},
+  ServiceItems: {ID: 'confirmed', Name: 'confirmed'},
+} as const satisfies Record<string, Record<string, ColumnStatus>>
+
+/** Which reader a table list or report belongs to: each has its own columns and its own core. */
+type ColumnMap = Readonly<Record<string, Readonly<Record<string, ColumnStatus>>>>
+type ColumnsIn<M, T> = T extends keyof M ? keyof M[T] & string : never
+
+export type IdentTable = keyof typeof IDENT_COLUMNS | keyof typeof RECEPTION_COLUMNS
+/** The columns of one of our tables (read by either reader). */
+export type ColumnOf<T extends IdentTable> = ColumnsIn<typeof IDENT_COLUMNS, T> | ColumnsIn<typeof RECEPTION_COLUMNS, T>
+/** The tables of the patient reader. */
+export const IDENT_TABLES = Object.keys(IDENT_COLUMNS) as Array<keyof typeof IDENT_COLUMNS>
+/** The tables of the reception reader. */
+export const RECEPTION_TABLES = Object.keys(RECEPTION_COLUMNS) as Array<keyof typeof RECEPTION_COLUMNS>
+/** Every table either reader reads: what the config may rename, what introspection looks for. */
+export const READ_TABLES: IdentTable[] = [...new Set<IdentTable>([...IDENT_TABLES, ...RECEPTION_TABLES])]
 /** `Table.Column` in our (IDENT reference) names. */
-export type ColumnRef = {[T in IdentTable]: `${T}.${keyof (typeof IDENT_COLUMNS)[T] & string}`}[IdentTable]
+export type ColumnRef = {[T in IdentTable]: `${T}.${ColumnOf<T>}`}[IdentTable]
+
+/** Every column of a table either reader reads. */
+function columnsRead(table: IdentTable): string[] {
+  const maps: ColumnMap[] = [IDENT_COLUMNS, RECEPTION_COLUMNS]
+  return [...new Set(maps.flatMap((map) => Object.keys(map[table] ?? {})))]
+}
 
 /** Every value of `Patient`. */
 export type PatientValue = keyof Patient
@@ -192,6 +240,86 @@ export const PATIENT_VALUE_SOURCES: Readonly<Record<PatientValue, ValueSource>> 
 
 export const PATIENT_VALUES = Object.keys(PATIENT_VALUE_SOURCES) as PatientValue[]
 
+/** Every value of `Reception`. */
+export type ReceptionValue = keyof Reception
+
+/** The columns of the stage ladder (docs/ident-schema.md "Receptions"): a missing one skips its rule. */
+const STATUS_LADDER: ColumnRef[] = [
+  ...NOT_CANCELLED,
+  'Receptions.CheckIssued',
+  'Receptions.ReceptionEnded',
+  'Receptions.ReceptionStarted',
+  'Receptions.PatientAppeared',
+]
+/** A reception's orders (bills). */
+const ORDERS_OF_RECEPTION: ColumnRef[] = ['Orders.ID', 'Orders.ID_Receptions']
+
+/** Which IDENT columns each reception value comes from: the reception reader, `db check` and the deals mapping read it. */
+export const RECEPTION_VALUE_SOURCES: Readonly<Record<ReceptionValue, ValueSource>> = {
+  id: {requires: ['Receptions.ID']},
+  patientId: {requires: ['Receptions.ID_Patients']},
+  patient: {requires: ['Persons.ID', 'Persons.SurName', 'Persons.Name'], optional: ['Persons.Patronymic']},
+  planStart: {requires: ['Receptions.PlanStart']},
+  planEnd: {requires: ['Receptions.PlanEnd']},
+  // Without PlanEnd a no-show is timed from PlanStart.
+  stage: {requires: ['Receptions.PlanStart'], optional: [...STATUS_LADDER, 'Receptions.PlanEnd']},
+  identStatus: {requires: ['Receptions.PlanStart'], optional: [...STATUS_LADDER, 'Receptions.PlanEnd']},
+  staffId: {requires: ['Receptions.ID_Staffs']},
+  // Needs a doctor source too (`DOCTOR_SOURCES`).
+  doctor: {requires: ['Receptions.ID_Staffs']},
+  chair: {requires: ['Receptions.ID_Armchairs', 'Armchairs.ID', 'Armchairs.NameArmchair']},
+  branch: {
+    requires: ['OwnCompanies.ID', 'OwnCompanies.Name'],
+    anyOf: [
+      ['Receptions.ID_Armchairs', 'Armchairs.ID', 'Armchairs.ID_OwnCompanies'],
+      ['Orders.ID_Receptions', 'Orders.ID_OwnCompanies'],
+    ],
+    optional: ['Orders.DateTimeOrder', 'Orders.ID'],
+  },
+  services: {
+    requires: [
+      ...ORDERS_OF_RECEPTION,
+      'OrderServiceRelation.ID_Orders',
+      'OrderServiceRelation.ID_ServicePrices',
+      'ServiceItemPrices.ID',
+      'ServiceItemPrices.ID_ServiceItems',
+      'ServiceItems.ID',
+      'ServiceItems.Name',
+    ],
+    // Without the count each line counts once.
+    optional: ['OrderServiceRelation.CountService'],
+  },
+  price: {requires: [...ORDERS_OF_RECEPTION, 'OrderPaymentsJournal.ID_Orders', 'OrderPaymentsJournal.AmountWithDiscount']},
+  cancelReason: {requires: ['Receptions.ID_ReceptionCancelReasons', 'ReceptionCancelReasons.ID', 'ReceptionCancelReasons.Name']},
+  cancelComment: {requires: ['Receptions.CancelReasonComment']},
+  firstVisit: {requires: [...VISIT_FILTER, 'Receptions.PlanStart'], anyOf: ANY_VISIT_MARK},
+  // The latest of the change and status columns there are (what the incremental pass cannot see is said apart).
+  changedAt: {requires: ['Receptions.ID']},
+}
+
+export const RECEPTION_VALUES = Object.keys(RECEPTION_VALUE_SOURCES) as ReceptionValue[]
+
+/** What a deal needs of a reception: its custom fields and its price. */
+export type DealValueKey = DealFieldKey | 'price'
+
+/**
+ * The reception values each deal field (and the deal's price) is made of: a field is unavailable when
+ * all of its values are (the cancel reason is written from its name, its comment, or both).
+ */
+export const DEAL_VALUE_SOURCES: Readonly<Record<DealValueKey, readonly ReceptionValue[]>> = {
+  reception_id: ['id'],
+  start: ['planStart'],
+  end: ['planEnd'],
+  doctor: ['doctor'],
+  chair: ['chair'],
+  branch: ['branch'],
+  services: ['services'],
+  ident_status: ['identStatus'],
+  cancel_reason: ['cancelReason', 'cancelComment'],
+  first_visit: ['firstVisit'],
+  price: ['price'],
+}
+
 /**
  * What introspection found: table name (any case) → its real name, real column names and, when the
  * database says, their types (`nvarchar`, `date`, SQLite's declared `TEXT`, …) by real column name.
@@ -227,22 +355,34 @@ export interface DoctorsReport {
   description: string
 }
 
-/** What exists in this IDENT and what it means for the patient values (plain data, for `db check --json`). */
-export interface IdentSchemaReport {
+/** What exists in this IDENT for one reader and what it means for its values (plain data, for `db check --json`). */
+export interface ReaderSchemaReport<V extends string> {
   tables: SchemaTableReport[]
   /** Missing columns that are needed (`Table.Column`, our names), including those of missing tables. */
   missing: ColumnRef[]
-  /** The subset of `missing` that is core (★): reading is impossible. */
+  /** The subset of `missing` that is core (★): this reader cannot read anything. */
   coreMissing: ColumnRef[]
-  /** Patient values that cannot be read here, and why. */
-  unavailable: Array<{value: PatientValue; missing: ColumnRef[]}>
+  /** Values that cannot be read here, and why. */
+  unavailable: Array<{value: V; missing: ColumnRef[]}>
   /** Values read without some of their optional columns (e.g. visits without doctor names). */
-  partial: Array<{value: PatientValue; missing: ColumnRef[]}>
-  doctors: DoctorsReport
+  partial: Array<{value: V; missing: ColumnRef[]}>
   /** Tables whose changes the incremental pass cannot see (no id or DateTimeChanged column). */
   undetectedChanges: IdentTable[]
-  /** One line per problem, for `db check` and to be logged once per run. */
+  /** One line per problem, for `db check` and to be logged once per run (the receptions' when deals are on). */
   warnings: string[]
+}
+
+/** The patient reader's report, with the reception reader's. */
+export interface IdentSchemaReport extends ReaderSchemaReport<PatientValue> {
+  doctors: DoctorsReport
+  /** The same for the reception reader (appointments → deals), whether deals are on or not. */
+  receptions: ReceptionSchemaReport
+}
+
+/** The reception reader's report (`db check`'s deals section); its core columns stop only a clinic with deals on. */
+export interface ReceptionSchemaReport extends ReaderSchemaReport<ReceptionValue> {
+  /** Deal fields (and the deal's price) that cannot be written here: every value they are made of is unavailable. */
+  unavailableFields: DealValueKey[]
 }
 
 /** The schema resolved against one database: real names for our names, and what is available. */
@@ -271,30 +411,36 @@ export class ResolvedSchema {
   available(value: PatientValue): boolean {
     return !this.report.unavailable.some((u) => u.value === value)
   }
+
+  receptionAvailable(value: ReceptionValue): boolean {
+    return !this.report.receptions.unavailable.some((u) => u.value === value)
+  }
 }
 
 /** Checks renames against the tables and columns we know: a typo must not pass silently. */
 export function validateRenames(renames: IdentRenames): void {
   for (const table of Object.keys(renames.tables)) {
-    if (!(table in IDENT_COLUMNS))
+    if (!READ_TABLES.includes(table as IdentTable))
       throw new ConfigError(
         `ident.tables.${table}: ${table} is not a table ident-amo reads`,
-        `tables that can be renamed: ${IDENT_TABLES.join(', ')}`,
+        `tables that can be renamed: ${READ_TABLES.join(', ')}`,
       )
   }
   for (const [table, columns] of Object.entries(renames.columns)) {
-    if (!(table in IDENT_COLUMNS))
-      throw new ConfigError(`ident.columns.${table}: ${table} is not a table ident-amo reads`, `tables: ${IDENT_TABLES.join(', ')}`)
-    const known = IDENT_COLUMNS[table as IdentTable]
+    if (!READ_TABLES.includes(table as IdentTable))
+      throw new ConfigError(`ident.columns.${table}: ${table} is not a table ident-amo reads`, `tables: ${READ_TABLES.join(', ')}`)
+    const known = columnsRead(table as IdentTable)
     for (const column of Object.keys(columns ?? {})) {
-      if (!(column in known))
+      if (!known.includes(column))
         throw new ConfigError(
           `ident.columns.${table}.${column}: ${table}.${column} is not a column ident-amo reads`,
-          `columns of ${table}: ${Object.keys(known).join(', ')}`,
+          `columns of ${table}: ${known.join(', ')}`,
         )
     }
   }
 }
+
+type FoundTable = {name: string; columns: string[]; types?: Record<string, string>}
 
 /**
  * Matches our tables and columns (after the config's renames) against what exists, case-insensitively
@@ -303,15 +449,15 @@ export function validateRenames(renames: IdentRenames): void {
 export function resolveSchema(existing: ExistingTables, renames: IdentRenames): ResolvedSchema {
   validateRenames(renames)
   const names = new Map<string, string>()
-  const found = new Map<IdentTable, {table?: {name: string; columns: string[]; types?: Record<string, string>}; wanted: string}>()
-  for (const table of IDENT_TABLES) {
+  const found = new Map<IdentTable, {table?: FoundTable; wanted: string}>()
+  for (const table of READ_TABLES) {
     const wanted = renames.tables[table]?.trim() || table
     const match = existing.get(wanted.toLowerCase())
     names.set(table, match?.name ?? wanted)
     found.set(table, {table: match, wanted})
     const columnsFound = new Map((match?.columns ?? []).map((c) => [c.toLowerCase(), c]))
-    for (const column of Object.keys(IDENT_COLUMNS[table])) {
-      const real = columnsFound.get((renames.columns[table]?.[column]?.trim() || column).toLowerCase())
+    for (const column of columnsRead(table)) {
+      const real = columnsFound.get((renamedColumn(renames, table, column) ?? column).toLowerCase())
       if (real) names.set(`${table}.${column}`, real)
     }
   }
@@ -329,15 +475,114 @@ export function resolveSchema(existing: ExistingTables, renames: IdentRenames): 
           )
       : [],
   )
+  const absent = (refs: readonly ColumnRef[]) => refs.filter((r) => !exists(r) && !notNeeded.has(r))
+  const describe = (map: ColumnMap) => describeTables(map, names, found, renames, notNeeded)
 
+  // Patients.
+  const {tables, missing} = describe(IDENT_COLUMNS)
+  const {unavailable, partial} = availability(PATIENT_VALUE_SOURCES, absent, (value) =>
+    // Visits are read without doctors when there is no doctor source, or with the names it has.
+    value === 'visits' ? (doctorSource ? absent(doctorSource.names) : absent(DOCTOR_SOURCES[0].link)) : [],
+  )
+  const undetectedChanges = CHANGE_SOURCES.filter((s) => absent([s.id, s.changed]).length > 0).map((s) => s.table)
+  const doctors: DoctorsReport = doctorSource
+    ? {
+        from: doctorSource.from,
+        description:
+          doctorSource.from === 'Persons'
+            ? `doctors' names come from Persons: Receptions.ID_Staffs is Staffs.ID_Persons`
+            : `doctors' names come from Staffs' own name columns: Receptions.ID_Staffs is Staffs.ID (Staffs has no ID_Persons)`,
+      }
+    : {
+        from: null,
+        description: `the visit history has no doctors' names: neither Staffs.ID_Persons nor Staffs.ID with name columns, or no Receptions.ID_Staffs`,
+      }
+
+  const coreMissing = missing.filter((ref) => columnStatus(IDENT_COLUMNS, ref) === 'core')
+  const warnings = missingWarnings(tables)
+  for (const u of unavailable) warnings.push(`${u.value} is unavailable (no ${u.missing.join(', ')}): its field is never sent`)
+  for (const p of partial) warnings.push(`${p.value} is read without ${p.missing.join(', ')}`)
+  if (!doctorSource && !unavailable.some((u) => u.value === 'visits')) warnings.push(doctors.description)
+  if (undetectedChanges.length > 0)
+    warnings.push(
+      `changes made only in ${undetectedChanges.join(', ')} are not seen by the incremental pass (the deep pass still sees them)`,
+    )
+
+  const report: IdentSchemaReport = {
+    tables,
+    missing,
+    coreMissing,
+    unavailable,
+    partial,
+    doctors,
+    undetectedChanges,
+    warnings,
+    receptions: receptionReport(describe(RECEPTION_COLUMNS), absent, doctorSource),
+  }
+  return new ResolvedSchema(report, names, doctorSource)
+}
+
+/** The reception reader's side of the schema: what deals can be made of here. */
+function receptionReport(
+  {tables, missing}: {tables: SchemaTableReport[]; missing: ColumnRef[]},
+  absent: (refs: readonly ColumnRef[]) => ColumnRef[],
+  doctorSource: DoctorSource | undefined,
+): ReceptionSchemaReport {
+  const {unavailable, partial} = availability(RECEPTION_VALUE_SOURCES, absent, (value) =>
+    value === 'doctor' && doctorSource ? absent(doctorSource.names) : [],
+  )
+  // A doctor's name needs a place to come from, unlike the visit history, which is still worth having without.
+  if (!doctorSource && !unavailable.some((u) => u.value === 'doctor'))
+    unavailable.push({value: 'doctor', missing: absent(DOCTOR_SOURCES[0].link)})
+  const lacking = new Set(unavailable.map((u) => u.value))
+  const unavailableFields = (Object.keys(DEAL_VALUE_SOURCES) as DealValueKey[]).filter((key) =>
+    DEAL_VALUE_SOURCES[key].every((value) => lacking.has(value)),
+  )
+  const undetectedChanges: IdentTable[] = []
+  if (absent(['Receptions.DateTimeChanged']).length > 0) undetectedChanges.push('Receptions')
+  if (absent(['Orders.ID_Receptions', 'Orders.DateTimeChanged']).length > 0) undetectedChanges.push('Orders')
+  if (absent(['Persons.DateTimeChanged']).length > 0) undetectedChanges.push('Persons')
+
+  const warnings = missingWarnings(tables).map((w) => `deals: ${w}`)
+  for (const u of unavailable) warnings.push(`deals: ${u.value} is unavailable (no ${u.missing.join(', ')})`)
+  for (const p of partial) warnings.push(`deals: ${p.value} is read without ${p.missing.join(', ')}`)
+  if (unavailableFields.length > 0) warnings.push(`deals: never sent: ${unavailableFields.join(', ')}`)
+  if (undetectedChanges.length > 0)
+    warnings.push(
+      `deals: changes of a reception made only in ${undetectedChanges.join(', ')} are not seen by the incremental pass (the deep pass still sees them)`,
+    )
+  return {
+    tables,
+    missing,
+    coreMissing: missing.filter((ref) => columnStatus(RECEPTION_COLUMNS, ref) === 'core'),
+    unavailable,
+    partial,
+    unavailableFields,
+    undetectedChanges,
+    warnings,
+  }
+}
+
+function renamedColumn(renames: IdentRenames, table: string, column: string): string | undefined {
+  return renames.columns[table]?.[column]?.trim() || undefined
+}
+
+/** One reader's tables and columns as found (or not) in this database, and the needed columns that are missing. */
+function describeTables(
+  map: ColumnMap,
+  names: Map<string, string>,
+  found: Map<IdentTable, {table?: FoundTable; wanted: string}>,
+  renames: IdentRenames,
+  notNeeded: Set<ColumnRef>,
+): {tables: SchemaTableReport[]; missing: ColumnRef[]} {
   const tables: SchemaTableReport[] = []
   const missing: ColumnRef[] = []
-  for (const table of IDENT_TABLES) {
+  for (const [table, columnsOfTable] of Object.entries(map) as Array<[IdentTable, Record<string, ColumnStatus>]>) {
     const {table: match, wanted} = found.get(table)!
     const columns: SchemaColumnReport[] = []
-    for (const [column, status] of Object.entries(IDENT_COLUMNS[table]) as Array<[string, ColumnStatus]>) {
+    for (const [column, status] of Object.entries(columnsOfTable)) {
       const ref = `${table}.${column}` as ColumnRef
-      const wantedColumn = renames.columns[table]?.[column]?.trim() || column
+      const wantedColumn = renamedColumn(renames, table, column) ?? column
       const real = names.get(ref)
       const needed = !notNeeded.has(ref)
       if (!real && needed) missing.push(ref)
@@ -353,13 +598,22 @@ export function resolveSchema(existing: ExistingTables, renames: IdentRenames): 
     }
     tables.push({table, present: match !== undefined, name: match?.name ?? wanted, renamed: wanted !== table, columns})
   }
+  return {tables, missing}
+}
 
-  const missingSet = new Set<string>(missing)
-  const absent = (refs: readonly ColumnRef[]) => refs.filter((r) => missingSet.has(r))
-  const unavailable: IdentSchemaReport['unavailable'] = []
-  const partial: IdentSchemaReport['partial'] = []
-  for (const value of PATIENT_VALUES) {
-    const source = PATIENT_VALUE_SOURCES[value]
+/**
+ * Which values of a reader cannot be read (a required column, or every `anyOf` group, is missing) and
+ * which are read without some optional columns (`extraOptional` adds those decided elsewhere).
+ */
+function availability<V extends string>(
+  sources: Readonly<Record<V, ValueSource>>,
+  absent: (refs: readonly ColumnRef[]) => ColumnRef[],
+  extraOptional: (value: V) => ColumnRef[],
+): {unavailable: Array<{value: V; missing: ColumnRef[]}>; partial: Array<{value: V; missing: ColumnRef[]}>} {
+  const unavailable: Array<{value: V; missing: ColumnRef[]}> = []
+  const partial: Array<{value: V; missing: ColumnRef[]}> = []
+  for (const value of Object.keys(sources) as V[]) {
+    const source = sources[value]
     const lacking = absent(source.requires)
     const groups = source.anyOf ?? []
     if (groups.length > 0 && groups.every((g) => absent(g).length > 0)) lacking.push(...groups.flatMap((g) => absent(g)))
@@ -367,25 +621,14 @@ export function resolveSchema(existing: ExistingTables, renames: IdentRenames): 
       unavailable.push({value, missing: lacking})
       continue
     }
-    const lackingOptional = [...absent(source.optional ?? []), ...groups.flatMap((g) => absent(g))]
-    if (value === 'visits') lackingOptional.push(...(doctorSource ? absent(doctorSource.names) : absent(DOCTOR_SOURCES[0].link)))
+    const lackingOptional = [...new Set([...absent(source.optional ?? []), ...groups.flatMap((g) => absent(g)), ...extraOptional(value)])]
     if (lackingOptional.length > 0) partial.push({value, missing: lackingOptional})
   }
-  const undetectedChanges = CHANGE_SOURCES.filter((s) => absent([s.id, s.changed]).length > 0).map((s) => s.table)
-  const doctors: DoctorsReport = doctorSource
-    ? {
-        from: doctorSource.from,
-        description:
-          doctorSource.from === 'Persons'
-            ? `doctors' names come from Persons: Receptions.ID_Staffs is Staffs.ID_Persons`
-            : `doctors' names come from Staffs' own name columns: Receptions.ID_Staffs is Staffs.ID (Staffs has no ID_Persons)`,
-      }
-    : {
-        from: null,
-        description: `the visit history has no doctors' names: neither Staffs.ID_Persons nor Staffs.ID with name columns, or no Receptions.ID_Staffs`,
-      }
+  return {unavailable, partial}
+}
 
-  const coreMissing = missing.filter((ref) => columnStatus(ref) === 'core')
+/** `table X does not exist` / `column X.Y does not exist` for what a reader needs and this database lacks. */
+function missingWarnings(tables: readonly SchemaTableReport[]): string[] {
   const warnings: string[] = []
   for (const t of tables) {
     if (!t.present) warnings.push(`table ${t.name}${t.renamed ? ` (our ${t.table})` : ''} does not exist`)
@@ -394,24 +637,22 @@ export function resolveSchema(existing: ExistingTables, renames: IdentRenames): 
         if (!c.present && c.needed)
           warnings.push(`column ${t.name}.${c.name}${c.renamed ? ` (our ${t.table}.${c.column})` : ''} does not exist`)
   }
-  for (const u of unavailable) warnings.push(`${u.value} is unavailable (no ${u.missing.join(', ')}): its field is never sent`)
-  for (const p of partial) warnings.push(`${p.value} is read without ${p.missing.join(', ')}`)
-  if (!doctorSource && !unavailable.some((u) => u.value === 'visits')) warnings.push(doctors.description)
-  if (undetectedChanges.length > 0)
-    warnings.push(
-      `changes made only in ${undetectedChanges.join(', ')} are not seen by the incremental pass (the deep pass still sees them)`,
-    )
-
-  return new ResolvedSchema({tables, missing, coreMissing, unavailable, partial, doctors, undetectedChanges, warnings}, names, doctorSource)
+  return warnings
 }
 
-export function columnStatus(ref: ColumnRef): ColumnStatus {
+function columnStatus(map: ColumnMap, ref: ColumnRef): ColumnStatus | undefined {
   const [table, column] = ref.split('.') as [IdentTable, string]
-  return (IDENT_COLUMNS[table] as Record<string, ColumnStatus>)[column]!
+  return map[table]?.[column]
 }
 
-/** A fatal error for missing core (★) columns, naming them and how to rename. */
-export function missingCoreError(report: IdentSchemaReport): AppError {
+/**
+ * A fatal error for missing core (★) columns, naming them and how to rename; for the reception
+ * reader's (`what: 'deals'`) also how to do without deals.
+ */
+export function missingCoreError(
+  report: Pick<IdentSchemaReport, 'coreMissing' | 'tables'>,
+  what: 'patients' | 'deals' = 'patients',
+): AppError {
   const lines = report.coreMissing.map((ref) => {
     const [table, column] = ref.split('.') as [IdentTable, string]
     const t = report.tables.find((x) => x.table === table)!
@@ -424,7 +665,13 @@ export function missingCoreError(report: IdentSchemaReport): AppError {
   const hint = tableMissing
     ? `if this IDENT names the table differently, rename it: ident-amo config set ident.tables.${table} <its name>`
     : `if this IDENT names the column differently, rename it: ident-amo config set ident.columns.${table}.${column} <its name>`
-  return new AppError(`the IDENT database lacks what ident-amo cannot work without: ${[...new Set(lines)].join(', ')}`, {
+  const missingText = [...new Set(lines)].join(', ')
+  if (what === 'deals')
+    return new AppError(`the IDENT database lacks what appointments → deals cannot work without: ${missingText}`, {
+      code: 'E_IDENT_SCHEMA',
+      hint: `${hint}, or turn deals off: ident-amo config set DEALS off (see ident-amo db check)`,
+    })
+  return new AppError(`the IDENT database lacks what ident-amo cannot work without: ${missingText}`, {
     code: 'E_IDENT_SCHEMA',
     hint: `${hint} (see ident-amo db check)`,
   })

@@ -1,3 +1,5 @@
+import type {DealStageKey} from '../fields/deal-catalogue.js'
+
 /**
  * A patient as the IDENT reader delivers it: derived values already computed (docs/ident-schema.md
  * "Derived values"), datetimes as naive local clinic time strings.
@@ -69,3 +71,53 @@ export interface Visit {
 
 /** How many recent visits the reader brings per patient (enough to fill a 4,000-character field). */
 export const MAX_VISITS_READ = 150
+
+/**
+ * What the `Статус в IDENT` deal field says (docs/ident-schema.md "Receptions"): the stage key in words,
+ * with "came" told apart — `Пришёл` (marked as come, not yet in the chair) and `На приёме` (started).
+ */
+export const IDENT_STATUSES = ['Записан', 'Пришёл', 'На приёме', 'Приём завершён', 'Счёт выдан', 'Отменён', 'Не пришёл'] as const
+export type IdentStatus = (typeof IDENT_STATUSES)[number]
+
+/**
+ * A reception (`Receptions` row) as the reception reader delivers it for its deal: derived values
+ * computed (docs/ident-schema.md "Receptions"), datetimes as naive local clinic time strings.
+ * Same value convention as `Patient`: `undefined` — the columns are missing in this IDENT (the deal
+ * field is never sent); `null` — empty for this reception. `id`, `patientId`, `planStart`, `stage`,
+ * `identStatus` and `patient` come from core columns and are always there.
+ */
+export interface Reception {
+  /** `Receptions.ID` as a decimal string: the deal's identity. */
+  id: string
+  /** `Receptions.ID_Patients` as a decimal string. */
+  patientId: string
+  /** The patient's name parts (`Persons`), for the deal's name; null when the Persons row is missing. */
+  patient: {surname: string | null; name: string | null; patronymic: string | null | undefined}
+  /** `PlanStart`, naive local `YYYY-MM-DD HH:MM:SS`. */
+  planStart: string
+  /** `PlanEnd`, naive local. */
+  planEnd: string | null | undefined
+  /** The stage key of the IDENT state (first rule that applies: cancelled, paid, done, came, no_show, booked). */
+  stage: DealStageKey
+  identStatus: IdentStatus
+  /** `Receptions.ID_Staffs` as a decimal string (the key of `deals.users.<staff id>`). */
+  staffId: string | null | undefined
+  /** `Фамилия И. О.` of the doctor. */
+  doctor: string | null | undefined
+  /** `Armchairs.NameArmchair`. */
+  chair: string | null | undefined
+  /** The chair's branch (`OwnCompanies.Name`), else that of the reception's latest order naming one. */
+  branch: string | null | undefined
+  /** `Name × count`, one per service billed on the reception's orders, sorted by name; [] without a bill. */
+  services: string[] | undefined
+  /** Σ `OrderPaymentsJournal.AmountWithDiscount` of the reception's orders in whole rubles; 0 without a bill. */
+  price: number | undefined
+  /** `ReceptionCancelReasons.Name` when cancelled with a reason; null otherwise. */
+  cancelReason: string | null | undefined
+  /** `CancelReasonComment` when cancelled; null otherwise. */
+  cancelComment: string | null | undefined
+  /** No visit of this patient has an earlier `PlanStart`. */
+  firstVisit: boolean | undefined
+  /** The latest of `DateTimeChanged` and the status datetimes (naive local), for diagnostics. */
+  changedAt: string | null
+}

@@ -35,6 +35,8 @@ export interface CraftedPatient {
 export interface CraftedReception {
   /** `YYYY-MM-DD HH:MM:SS`. */
   planStart: string
+  /** `PlanEnd`; not set by default. */
+  planEnd?: string
   /** `PatientAppeared` — `true`: at `planStart`; a time: then; absent/false: not set. */
   appeared?: boolean | string
   /** `ReceptionStarted`, like `appeared` (not written in the old shape, which lacks the column). */
@@ -47,8 +49,24 @@ export interface CraftedReception {
   canceledAt?: string
   /** `ID_ReceptionCancelReasons`. */
   cancelReason?: number
+  /** `CancelReasonComment` (not in the old shape). */
+  cancelComment?: string
+  /** The chair (`Armchairs`, created when new) and its branch (not in the old shape). */
+  chair?: {name: string; branch: string}
+  /** Bills of this reception (`Orders.ID_Receptions`). */
+  orders?: CraftedReceptionOrder[]
   /** [surname, name, patronymic]; the doctor (a Persons and a Staffs row, or a Staffs row) is created when new. */
   doctor?: readonly [string, string | null, string | null]
+  changedAt?: string
+}
+
+/** A bill of a reception: what it costs with the discount and (real shape) its services from the price list. */
+export interface CraftedReceptionOrder {
+  at: string
+  amountWithDiscount: number
+  branch?: string
+  /** Service name, price and count; the price list entry is created for each line. */
+  services?: Array<{name: string; price: number; count: number}>
   changedAt?: string
 }
 
@@ -108,19 +126,38 @@ export function writeCraftedPatient(writer: ClinicWriter, patient: CraftedPatien
 
 export function writeCraftedReception(writer: ClinicWriter, patientId: number, r: CraftedReception, now: string): number {
   const mark = (value: boolean | string | undefined) => (value === true ? r.planStart : typeof value === 'string' ? value : null)
-  return writer.addReception({
+  const id = writer.addReception({
     ID_Patients: patientId,
     ID_Staffs: r.doctor ? writer.doctorId(r.doctor) : null,
+    ID_Armchairs:
+      r.chair && writer.shape === 'real' ? writer.armchairId(r.chair.name, writer.referenceId('OwnCompanies', r.chair.branch)) : null,
     PlanStart: r.planStart,
-    PlanEnd: null,
+    PlanEnd: r.planEnd ?? null,
     PatientAppeared: mark(r.appeared),
     ReceptionStarted: mark(r.started),
     ReceptionEnded: mark(r.ended),
     CheckIssued: mark(r.checkIssued),
     ReceptionCanceled: r.canceledAt ?? null,
     ID_ReceptionCancelReasons: r.cancelReason ?? null,
+    CancelReasonComment: r.cancelComment ?? null,
     DateTimeChanged: r.changedAt ?? now,
   })
+  for (const o of r.orders ?? []) {
+    const lines = o.services ?? []
+    // The old shape has no price list: the bill is only its amount there.
+    const services =
+      writer.shape === 'real'
+        ? lines.map((line) => ({priceId: writer.addService(line.name, line.price), count: line.count, discountSum: 0}))
+        : []
+    const amount = lines.length > 0 ? lines.reduce((sum, line) => sum + line.price * line.count, 0) : o.amountWithDiscount
+    writer.addOrder(patientId, id, o.at, o.branch === undefined ? null : writer.referenceId('OwnCompanies', o.branch), o.changedAt ?? now, {
+      amount,
+      amountWithDiscount: o.amountWithDiscount,
+      debt: 0,
+      services,
+    })
+  }
+  return id
 }
 
 export function writeCraftedPayment(writer: ClinicWriter, patientId: number, p: CraftedPayment, now: string): void {

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import Database from 'better-sqlite3'
 
+import {msToNaive, naiveToMs} from '../ident/time.js'
 import {type CraftedPatient, writeCraftedPatient} from './crafted.js'
 import {
   ARCHIVING_REASONS,
@@ -53,15 +54,6 @@ export interface GeneratedClinic {
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
-
-/** Naive local times are handled as UTC milliseconds: no DST or zone can shift them. */
-export function naiveToMs(naive: string): number {
-  return Date.parse(`${naive.replace(' ', 'T')}Z`)
-}
-
-export function msToNaive(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
-}
 
 /** The machine's local time as naive `YYYY-MM-DD HH:MM:SS` (what SQLite's `datetime('now','localtime')` says). */
 export function localNow(): string {
@@ -171,6 +163,11 @@ export function generateClinic(options: GenerateClinicOptions): GeneratedClinic 
         craftedIds.push(id)
         counts.patients++
       }
+      // Last, so that every other row keeps the id it had before the clinic had a day around `now`.
+      const day = generateToday(writer, new Random(seed * 31 + 7), options.patients, nowMs, catalogue)
+      counts.receptions += day.receptions
+      counts.orders += day.orders
+      counts.payments += day.orders
     })()
     db.exec(CLINIC_INDEXES)
     db.pragma('journal_mode = DELETE')
@@ -351,24 +348,7 @@ function generatePatient(
     const cameAt = marks.appeared ?? marks.started ?? marks.ended ?? marks.checkIssued!
     if (firstAppeared === undefined || cameAt < firstAppeared) firstAppeared = cameAt
     if (!billed) continue
-    const services: ServiceLine[] = []
-    let amount = 0
-    let withDiscount = 0
-    if (catalogue.prices.length > 0) {
-      for (let line = rng.int(1, 3); line > 0; line--) {
-        const {id: priceId, price} = rng.pick(catalogue.prices)
-        const count = rng.chance(0.8) ? 1 : rng.int(2, 4)
-        const gross = price * count
-        const discountSum = Math.round(gross * discount) / 100
-        services.push({priceId, count, discountSum})
-        amount += gross
-        withDiscount += gross - discountSum
-      }
-      withDiscount = Math.round(withDiscount * 100) / 100
-    } else {
-      amount = 500 * rng.int(3, 120)
-      withDiscount = Math.round(amount * (100 - discount)) / 100
-    }
+    const {services, amount, withDiscount} = billOf(rng, catalogue, discount)
     const mode = rng.weighted<'full' | 'partial' | 'none' | 'over' | 'split'>([
       ['full', 80],
       ['partial', 8],
@@ -454,6 +434,112 @@ function generatePatient(
     DateTimeChanged: msToNaive(patientChanged),
   })
   return {receptions, payments, orders, cards: cards.length}
+}
+
+type TodayKind = 'paid' | 'done' | 'noShow' | 'inChair' | 'waiting' | 'graceRunning' | 'cancelled' | 'booked'
+
+/**
+ * The clinic's day around `now`, one reception of each kind per round (minutes from now): every stage
+ * of a deal within the default window — a no-show by time (its end plus the default 2 grace hours
+ * passed) and one whose grace is still running, a patient in the chair and one waiting.
+ */
+const TODAY: ReadonlyArray<{kind: TodayKind; start: number; minutes: number}> = [
+  {kind: 'paid', start: -360, minutes: 60},
+  {kind: 'done', start: -300, minutes: 30},
+  {kind: 'noShow', start: -300, minutes: 60},
+  {kind: 'inChair', start: -20, minutes: 60},
+  {kind: 'waiting', start: 10, minutes: 30},
+  {kind: 'graceRunning', start: -120, minutes: 30},
+  {kind: 'cancelled', start: 120, minutes: 60},
+  {kind: 'booked', start: 180, minutes: 60},
+]
+
+/** Rounds of `TODAY` for a clinic of `patients` random patients: 1 (from 8 patients) to 6. */
+function todayRounds(patients: number): number {
+  return patients < TODAY.length ? 0 : Math.min(6, Math.max(1, Math.round(patients / 250)))
+}
+
+/** Writes the day's receptions (and the bill of the paid ones) for random patients; all status times are before now. */
+function generateToday(
+  writer: ClinicWriter,
+  rng: Random,
+  patients: number,
+  nowMs: number,
+  catalogue: Catalogue,
+): {receptions: number; orders: number} {
+  const base = Math.floor(nowMs / MINUTE) * MINUTE
+  const at = (minutes: number) => base + minutes * MINUTE
+  let receptions = 0
+  let orders = 0
+  for (let round = 0; round < todayRounds(patients); round++) {
+    for (const {kind, start, minutes} of TODAY) {
+      const patient = rng.int(1, patients)
+      const branch = rng.int(1, BRANCHES.length)
+      const chairs = catalogue.chairs[branch - 1]
+      const end = start + minutes
+      const came = kind === 'paid' || kind === 'done' || kind === 'inChair' || kind === 'waiting'
+      const marks: VisitMarks = {
+        // The waiting patient came a few minutes ago, before the planned start.
+        appeared: came ? at(Math.min(start - 5, -5)) : null,
+        started: kind === 'paid' || kind === 'done' || kind === 'inChair' ? at(start) : null,
+        ended: kind === 'paid' || kind === 'done' ? at(end) : null,
+        checkIssued: kind === 'paid' ? at(end + 10) : null,
+      }
+      const canceled = kind === 'cancelled' ? at(-180) : null
+      const booked = at(-rng.int(1, 14) * 24 * 60)
+      const latest = Math.max(booked, canceled ?? booked, ...Object.values(marks).filter((m): m is number => m !== null))
+      const receptionId = writer.addReception({
+        ID_Patients: patient,
+        ID_Staffs: rng.pick(catalogue.doctors),
+        ID_Armchairs: chairs ? rng.pick(chairs) : null,
+        PlanStart: msToNaive(at(start)),
+        PlanEnd: msToNaive(at(end)),
+        PatientAppeared: naiveOrNull(marks.appeared),
+        ReceptionStarted: naiveOrNull(marks.started),
+        ReceptionEnded: naiveOrNull(marks.ended),
+        CheckIssued: naiveOrNull(marks.checkIssued),
+        ReceptionCanceled: naiveOrNull(canceled),
+        ID_ReceptionCancelReasons: kind === 'cancelled' && writer.shape === 'real' ? rng.int(1, CANCEL_REASONS.length) : null,
+        CancelReasonComment: kind === 'cancelled' ? rng.pick(CANCEL_COMMENTS) : null,
+        DateTimeAdded: msToNaive(booked),
+        DateTimeChanged: msToNaive(latest),
+      })
+      receptions++
+      if (kind !== 'paid') continue
+      const {services, amount, withDiscount} = billOf(rng, catalogue, 0)
+      const [billedAt, paidAt] = [msToNaive(at(end + 10)), msToNaive(at(end + 12))]
+      writer.addOrder(patient, receptionId, billedAt, branch, billedAt, {amount, amountWithDiscount: withDiscount, debt: 0, services})
+      writer.addPayment(patient, withDiscount, paidAt, branch, paidAt)
+      orders++
+    }
+  }
+  return {receptions, orders}
+}
+
+/**
+ * A bill for a visit: services from the price list (real shape) with the patient's discount on each
+ * line, adding up to the amount; in the old shape, which has no price list, just an amount.
+ */
+function billOf(rng: Random, catalogue: Catalogue, discount: number): {services: ServiceLine[]; amount: number; withDiscount: number} {
+  const services: ServiceLine[] = []
+  let amount = 0
+  let withDiscount = 0
+  if (catalogue.prices.length > 0) {
+    for (let line = rng.int(1, 3); line > 0; line--) {
+      const {id: priceId, price} = rng.pick(catalogue.prices)
+      const count = rng.chance(0.8) ? 1 : rng.int(2, 4)
+      const gross = price * count
+      const discountSum = Math.round(gross * discount) / 100
+      services.push({priceId, count, discountSum})
+      amount += gross
+      withDiscount += gross - discountSum
+    }
+    withDiscount = Math.round(withDiscount * 100) / 100
+  } else {
+    amount = 500 * rng.int(3, 120)
+    withDiscount = Math.round(amount * (100 - discount)) / 100
+  }
+  return {services, amount, withDiscount}
 }
 
 /** Not dates at all, or days that do not exist: what a hand-typed text column collects over the years. */

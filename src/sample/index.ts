@@ -1,6 +1,6 @@
 export {DEFAULT_SAMPLE_SEED, generateClinic, localNow} from './generate.js'
 export type {GenerateClinicOptions, GeneratedClinic} from './generate.js'
-export type {CraftedOrder, CraftedPatient, CraftedPayment, CraftedReception} from './crafted.js'
+export type {CraftedOrder, CraftedPatient, CraftedPayment, CraftedReception, CraftedReceptionOrder} from './crafted.js'
 export {addOrder, addPatient, addPayment, addVisit, archivePatient, setReceptionStatus, touchPatient, updatePatient} from './edits.js'
 export type {ReceptionStatus} from './edits.js'
 export type {ClinicShape} from './writer.js'

@@ -231,6 +231,13 @@ export class ClinicWriter {
     )
   }
 
+  /** The chair of this name in a branch (real shape), created when new; returns its id. */
+  armchairId(name: string, branchId: number): number {
+    const found = this.db.prepare('SELECT ID FROM Armchairs WHERE NameArmchair = ? AND ID_OwnCompanies = ?').get(name, branchId) as
+      {ID: number} | undefined
+    return found?.ID ?? this.addArmchair(name, branchId)
+  }
+
   /** A service and its price (real shape); returns the price list entry's id (`ServiceItemPrices.ID`). */
   addService(name: string, price: number): number {
     const item = this.referenceId('ServiceItems', name)

@@ -132,7 +132,10 @@ describe('e2e: db check (built CLI)', () => {
     expect(report.scan!.repeated).to.deep.equal({count: 0, examples: []})
     expect(report.missing).to.deep.equal([])
     expect(report.unavailable).to.deep.equal([])
+    expect(report.receptions).to.deep.include({missing: [], coreMissing: [], unavailable: [], unavailableFields: []})
+    expect(report.dealsEnabled).to.equal(false)
     expect(report.counts.Patients).to.equal(120)
+    expect(report.counts.ServiceItems).to.be.greaterThan(0)
     expect(report.write).to.have.property('canWrite')
   })
 
@@ -183,6 +186,64 @@ describe('e2e: db check (built CLI)', () => {
     expect(unwrapped(result.stderr)).to.include('column Persons.SurName')
     expect(unwrapped(result.stderr)).to.include('ident-amo config set ident.columns.Persons.SurName')
     const json = await runCli(['db', 'check', '--json'], {env: sqliteEnv(file), cwd: home.root})
+    expect(json.code).to.equal(1)
+    expect(parseJson<ErrorJson>(json).error).to.include({code: 'E_IDENT_SCHEMA', exitCode: 1})
+  })
+
+  it('lists what deals read in a section of its own, deals on or off, and the deal fields a missing column takes away', async () => {
+    const result = await runCli(['db', 'check'], {env: sqliteEnv(clinic), cwd: home.root})
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('Appointments → deals (DEALS off): what the reception reader reads')
+    expect(result.stdout).to.match(/✓\s*│\s*Receptions\.PlanStart\s*│\s*core ★ \(deals\)/)
+    expect(result.stdout).to.match(/✓\s*│\s*OrderServiceRelation\.CountService\s*│\s*confirmed/)
+    expect(result.stdout).to.include('✓ every deal field (11 with the price) can be filled')
+    expect(result.stdout).to.match(/ServiceItems\s*│\s*\d+/)
+
+    const file = alteredCopy(
+      'no-chairs.sqlite',
+      'DROP TABLE Armchairs; DROP TABLE ReceptionCancelReasons; ALTER TABLE Receptions DROP COLUMN CheckIssued;',
+    )
+    const on = await runCli(['db', 'check'], {env: {...sqliteEnv(file), DEALS: 'on'}, cwd: home.root})
+    expect(on.code, on.stderr).to.equal(0)
+    expect(on.stdout).to.include('Appointments → deals (DEALS on)')
+    expect(on.stdout).to.match(/!\s*│\s*Armchairs\.NameArmchair\s*│\s*confirmed\s*│\s*table Armchairs missing/)
+    expect(on.stdout).to.include('! deal field Кресло (chair) is never sent: no Armchairs.ID, Armchairs.NameArmchair')
+    // The cancel reason is still written from the comment; the stage ladder skips "paid".
+    expect(on.stdout).not.to.include('(cancel_reason) is never sent')
+    expect(on.stdout).to.include('! stage, identStatus, firstVisit are read without Receptions.CheckIssued')
+    expect(on.stdout).to.include('! branch is read without Armchairs.ID, Armchairs.ID_OwnCompanies')
+    const json = parseJson<DbCheckReport>(await runCli(['db', 'check', '--json'], {env: {...sqliteEnv(file), DEALS: 'on'}, cwd: home.root}))
+    expect(json).to.include({ok: true, dealsEnabled: true})
+    expect(json.receptions.unavailableFields).to.deep.equal(['chair'])
+    expect(json.receptions.unavailable.map((u) => u.value)).to.deep.equal(['chair', 'cancelReason'])
+    expect(json.receptions.tables.map((t) => t.table)).to.deep.equal([
+      'Receptions',
+      'ReceptionCancelReasons',
+      'Armchairs',
+      'OwnCompanies',
+      'Orders',
+      'OrderPaymentsJournal',
+      'OrderServiceRelation',
+      'ServiceItemPrices',
+      'ServiceItems',
+    ])
+  })
+
+  it('a missing core column of receptions fails only with deals on (exit 1), otherwise it is a warning (exit 0)', async () => {
+    const file = alteredCopy('no-plan-start.sqlite', 'ALTER TABLE Receptions RENAME COLUMN PlanStart TO PlanBegin;')
+    const off = await runCli(['db', 'check'], {env: sqliteEnv(file), cwd: home.root})
+    expect(off.code, off.stderr).to.equal(0)
+    expect(off.stdout).to.match(/!\s*│\s*Receptions\.PlanStart\s*│\s*core ★ \(deals\)\s*│\s*missing/)
+    expect(off.stdout).to.include('! deals cannot be turned on until Receptions.PlanStart can be read')
+    expect(off.stdout).to.include('ready to read 120 patients')
+    const on = await runCli(['db', 'check'], {env: {...sqliteEnv(file), DEALS: 'on'}, cwd: home.root})
+    expect(on.code).to.equal(1)
+    expect(on.stdout).to.match(/✗\s*│\s*Receptions\.PlanStart\s*│\s*core ★ \(deals\)\s*│\s*missing/)
+    expect(unwrapped(on.stderr)).to.include(
+      'the IDENT database lacks what appointments → deals cannot work without: column Receptions.PlanStart',
+    )
+    expect(unwrapped(on.stderr)).to.include('ident-amo config set DEALS off')
+    const json = await runCli(['db', 'check', '--json'], {env: {...sqliteEnv(file), DEALS: 'on'}, cwd: home.root})
     expect(json.code).to.equal(1)
     expect(parseJson<ErrorJson>(json).error).to.include({code: 'E_IDENT_SCHEMA', exitCode: 1})
   })

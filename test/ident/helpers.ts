@@ -1,9 +1,24 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import Database from 'better-sqlite3'
+
 import {type AppConfig, type IdentRenames, loadConfig} from '../../src/config/index.js'
-import {type IdentReader, openIdent, type Patient} from '../../src/ident/index.js'
+import {AppError} from '../../src/errors.js'
+import {
+  IDENT_COLUMNS,
+  type IdentReader,
+  type IdentTable,
+  openIdent,
+  type Patient,
+  type ReadReceptionsOptions,
+  type Reception,
+  READ_TABLES,
+  RECEPTION_COLUMNS,
+  type ReceptionClock,
+} from '../../src/ident/index.js'
+import {type ExistingTables, resolveSchema} from '../../src/ident/schema.js'
 import {type ClinicShape, type CraftedPatient, generateClinic, type GeneratedClinic} from '../../src/sample/index.js'
 
 const created: string[] = []
@@ -16,6 +31,27 @@ export function tempDir(prefix = 'ident-amo-ident-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix))
   created.push(dir)
   return dir
+}
+
+/** A copy of a clinic file with some DDL applied (the test's own connection; the reader never writes). */
+export function alteredCopy(source: string, ddl: string): string {
+  const file = path.join(tempDir(), 'altered.sqlite')
+  copyFileSync(source, file)
+  const db = new Database(file)
+  db.exec(ddl)
+  db.close()
+  return file
+}
+
+/** The AppError an action fails with (anything else fails the test). */
+export async function failure(action: () => Promise<unknown>): Promise<AppError> {
+  try {
+    await action()
+  } catch (error) {
+    if (error instanceof AppError) return error
+    throw error
+  }
+  throw new Error('did not fail')
 }
 
 /** A configuration that reads `file` with DB_CLIENT=sqlite, and optional renames. */
@@ -31,9 +67,45 @@ export function sqliteConfig(file: string, ident: Partial<IdentRenames> = {}): A
   return config
 }
 
+/**
+ * A schema where every table and column either reader reads exists under its own name, but for the
+ * `drop`ped ones (`Table.Column`, or a whole `Table`): what the pinned SQL Server statements compile against.
+ */
+export function schemaWith(options: {drop?: string[]} = {}) {
+  const existing: ExistingTables = new Map()
+  const columnsOf = (table: IdentTable) => [
+    ...new Set([
+      ...Object.keys((IDENT_COLUMNS as Record<string, object>)[table] ?? {}),
+      ...Object.keys((RECEPTION_COLUMNS as Record<string, object>)[table] ?? {}),
+    ]),
+  ]
+  for (const table of READ_TABLES) {
+    if (options.drop?.includes(table)) continue
+    const columns = columnsOf(table).filter((c) => !options.drop?.includes(`${table}.${c}`))
+    existing.set(table.toLowerCase(), {name: table, columns})
+  }
+  return resolveSchema(existing, {tables: {}, columns: {}})
+}
+
+/** A statement as SQL Server gets it: the text and the bound values. */
+export function compiled(q: {toSQL(): {toNative(): {sql: string; bindings: readonly unknown[]}}}) {
+  const {sql, bindings} = q.toSQL().toNative()
+  return {sql, bindings: [...bindings]}
+}
+
 export async function readAll(reader: IdentReader, options: Parameters<IdentReader['readPatients']>[0] = {}): Promise<Patient[]> {
   const out: Patient[] = []
   for await (const p of reader.readPatients(options)) out.push(p)
+  return out
+}
+
+export async function readReceptions(
+  reader: IdentReader,
+  clock: ReceptionClock = DEALS_CLOCK,
+  options: ReadReceptionsOptions = {},
+): Promise<Reception[]> {
+  const out: Reception[] = []
+  for await (const r of reader.readReceptions(clock, options)) out.push(r)
   return out
 }
 
@@ -48,6 +120,9 @@ export async function withReader<T>(config: AppConfig, action: (reader: IdentRea
 
 /** The clinic's "now" for the crafted patients (generated rows are in the recent past of it). */
 export const CLINIC_NOW = '2026-03-15 12:00:00'
+
+/** The deals defaults at CLINIC_NOW: the window starts 2026-02-13 00:00:00, a no-show 2 hours after the end. */
+export const DEALS_CLOCK: ReceptionClock = {now: CLINIC_NOW, historyDays: 30, noShowHours: 2}
 
 const BELOVA = ['Белова', 'Ирина', 'Сергеевна'] as const
 const KIM = ['Ким', 'Андрей', null] as const
@@ -204,6 +279,114 @@ export const CRAFTED: Record<string, CraftedPatient & {id: number}> = {
   badBirthday: {id: 9017, surName: 'Ошибкин', name: 'Олег', birthday: '31.02.1985', changedAt: '2026-03-09 10:00:00'},
   wordBirthday: {id: 9018, surName: 'Словов', name: 'Семён', birthday: 'не помнит', changedAt: '2026-03-09 10:00:00'},
   blankBirthday: {id: 9019, surName: 'Пустова', name: 'Полина', birthday: '   ', changedAt: '2026-03-09 10:00:00'},
+  // Receptions for deals around CLINIC_NOW: with 30 days of history the window starts 2026-02-13 00:00:00,
+  // and a reception with no sign of the patient is a no-show 2 hours after its end.
+  deals: {
+    id: 9020,
+    surName: 'Сделкина',
+    name: 'Вера',
+    patronymic: 'Павловна',
+    changedAt: '2026-03-01 09:00:00',
+    receptions: [
+      // A visit one second before the window: not read, but the receptions after it are no first visit.
+      {
+        planStart: '2026-02-12 23:59:59',
+        planEnd: '2026-02-13 00:29:59',
+        appeared: true,
+        ended: true,
+        doctor: BELOVA,
+        changedAt: '2026-02-13 01:00:00',
+      },
+      {planStart: '2026-02-13 00:00:00', planEnd: '2026-02-13 00:30:00', doctor: BELOVA, changedAt: '2026-02-01 10:00:00'},
+      {
+        planStart: '2026-03-10 10:00:00',
+        planEnd: '2026-03-10 11:00:00',
+        appeared: '2026-03-10 09:55:00',
+        started: true,
+        ended: '2026-03-10 11:00:00',
+        checkIssued: '2026-03-10 11:05:00',
+        doctor: KIM,
+        chair: {name: 'Кресло 2', branch: BRANCH_KHIMKI},
+        orders: [
+          {
+            at: '2026-03-10 11:05:00',
+            amountWithDiscount: 1710.5,
+            branch: BRANCH_BUTOVO,
+            services: [
+              {name: 'Консультация стоматолога', price: 1000, count: 1},
+              {name: 'Прицельный рентгеновский снимок', price: 450, count: 2},
+            ],
+            changedAt: '2026-03-10 11:05:00',
+          },
+          {
+            at: '2026-03-10 11:20:00',
+            amountWithDiscount: 450,
+            branch: BRANCH_MAIN,
+            services: [{name: 'Прицельный рентгеновский снимок', price: 450, count: 1}],
+            changedAt: '2026-03-10 11:20:00',
+          },
+        ],
+        changedAt: '2026-03-10 11:05:00',
+      },
+      {
+        planStart: '2026-03-11 10:00:00',
+        ended: '2026-03-11 10:45:00',
+        doctor: NOVIKOV,
+        orders: [{at: '2026-03-11 10:50:00', amountWithDiscount: 3000, branch: BRANCH_BUTOVO, changedAt: '2026-03-11 10:50:00'}],
+        changedAt: '2026-03-11 10:45:00',
+      },
+      {
+        planStart: '2026-03-15 12:30:00',
+        planEnd: '2026-03-15 13:00:00',
+        appeared: '2026-03-15 11:50:00',
+        doctor: KIM,
+        changedAt: '2026-03-15 11:50:00',
+      },
+      // Started after its last DateTimeChanged (IDENT did not touch it).
+      {
+        planStart: '2026-03-15 11:30:00',
+        planEnd: '2026-03-15 12:30:00',
+        appeared: '2026-03-15 11:25:00',
+        started: '2026-03-15 11:31:00',
+        doctor: BELOVA,
+        changedAt: '2026-03-10 09:00:00',
+      },
+      {
+        planStart: '2026-03-16 10:00:00',
+        planEnd: '2026-03-16 11:00:00',
+        canceledAt: '2026-03-14 18:00:00',
+        cancelReason: 1,
+        cancelComment: 'Температура',
+        changedAt: '2026-03-14 18:00:00',
+      },
+      {planStart: '2026-03-17 10:00:00', canceledAt: '2026-03-14 19:00:00', cancelComment: '   ', changedAt: '2026-03-14 19:00:00'},
+      {
+        planStart: '2026-03-12 10:00:00',
+        ended: true,
+        checkIssued: '2026-03-12 11:00:00',
+        cancelReason: 2,
+        changedAt: '2026-03-12 11:00:00',
+      },
+      // The no-show boundary: end + 2 hours at now exactly is a no-show, a second later it is not yet.
+      {planStart: '2026-03-15 09:30:00', planEnd: '2026-03-15 10:00:00', changedAt: '2026-03-01 10:00:00'},
+      {planStart: '2026-03-15 09:30:01', planEnd: '2026-03-15 10:00:01', changedAt: '2026-03-01 10:00:00'},
+      // No PlanEnd: timed from PlanStart.
+      {planStart: '2026-03-15 09:59:59', changedAt: '2026-03-01 10:00:00'},
+      {planStart: '2026-03-15 10:00:01', changedAt: '2026-03-01 10:00:00'},
+      {planStart: '2026-04-01 09:00:00', planEnd: '2026-04-01 10:00:00', doctor: BELOVA, changedAt: '2026-03-02 10:00:00'},
+    ],
+  },
+  firstVisits: {
+    id: 9021,
+    surName: 'Первова',
+    name: 'Нина',
+    changedAt: '2026-02-20 09:00:00',
+    receptions: [
+      {planStart: '2026-03-01 10:00:00', canceledAt: '2026-02-28 10:00:00', changedAt: '2026-02-28 10:00:00'},
+      {planStart: '2026-03-05 10:00:00', appeared: true, ended: '2026-03-05 10:40:00', changedAt: '2026-03-05 10:40:00'},
+      {planStart: '2026-03-20 10:00:00', changedAt: '2026-03-05 10:45:00'},
+    ],
+  },
   naiveTimes: {
     id: 9013,
     surName: 'Часовой',

@@ -4,7 +4,7 @@ import {expect} from 'chai'
 
 import {type IdentReader} from '../../src/ident/index.js'
 import {generateClinic} from '../../src/sample/index.js'
-import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
+import {readAll, readReceptions, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 /** The statements one read costs, counted on knex's `query` event. */
 async function statementsFor(reader: IdentReader, read: () => Promise<unknown>): Promise<string[]> {
@@ -34,5 +34,38 @@ describe('ident reader: a constant number of queries', () => {
     }
     expect(costs[100]!.all).to.have.length(2)
     for (const kind of ['all', 'since', 'none', 'some']) expect(costs[2000]![kind], kind).to.deep.equal(costs[100]![kind])
+  })
+
+  it('costs the same statements for the receptions of 100 and of 2,000 patients (no query per reception or patient)', async () => {
+    const costs: Record<number, Record<string, string[]>> = {}
+    const read: Record<number, number> = {}
+    for (const patients of [100, 2000]) {
+      const {file} = generateClinic({patients, seed: 5, file: path.join(tempDir(), `clinic-${patients}.sqlite`)})
+      costs[patients] = await withReader(sqliteConfig(file), async (reader) => {
+        const now = await reader.readDatabaseClock()
+        const clock = {now, historyDays: 30, noShowHours: 2}
+        const all = await statementsFor(reader, async () => {
+          read[patients] = (await readReceptions(reader, clock)).length
+        })
+        const changed = await statementsFor(reader, () =>
+          readReceptions(reader, clock, {changedSince: '2000-01-01 00:00:00', noShowsAfter: '2000-01-01 00:00:00'}),
+        )
+        const none = await statementsFor(reader, async () =>
+          expect(await readReceptions(reader, clock, {changedSince: now, noShowsAfter: now})).to.deep.equal([]),
+        )
+        const patient = await statementsFor(reader, () => readReceptions(reader, clock, {patientId: '7'}))
+        const some = await statementsFor(reader, () => readReceptions(reader, clock, {ids: ['1', '50', '99']}))
+        const counts = await statementsFor(reader, async () => {
+          await reader.countReceptions(clock)
+          await reader.countReceptionsOutOfWindow(clock)
+        })
+        return {all, changed, none, patient, some, counts}
+      })
+    }
+    // Twenty times the patients, many times the receptions: the same two statements (receptions, services).
+    expect(read[2000]).to.be.greaterThan(read[100]! * 10)
+    expect(costs[100]!.all).to.have.length(2)
+    for (const kind of ['all', 'changed', 'none', 'patient', 'some', 'counts'])
+      expect(costs[2000]![kind], kind).to.deep.equal(costs[100]![kind])
   })
 })

@@ -6,7 +6,7 @@ import {expect} from 'chai'
 
 import {checkIdentDatabase, openIdent} from '../../src/ident/index.js'
 import {connectIdent} from '../../src/ident/connection.js'
-import {CRAFTED, craftedClinic, readAll, sqliteConfig} from './helpers.js'
+import {CRAFTED, craftedClinic, DEALS_CLOCK, readAll, readReceptions, sqliteConfig} from './helpers.js'
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
 
@@ -68,11 +68,16 @@ describe('ident reader: never writes', () => {
       await reader.tableCounts()
       await reader.checkWritePermission()
       await reader.scanPatients()
+      await readReceptions(reader)
+      await readReceptions(reader, DEALS_CLOCK, {changedSince: clock, noShowsAfter: '2026-03-01 00:00:00'})
+      await readReceptions(reader, DEALS_CLOCK, {patientId: '9020', ids: ['1', '2']})
+      await reader.countReceptions(DEALS_CLOCK)
+      await reader.countReceptionsOutOfWindow(DEALS_CLOCK)
     } finally {
       await reader.close()
     }
     await checkIdentDatabase(config)
-    expect(statements.length).to.be.greaterThan(10)
+    expect(statements.length).to.be.greaterThan(18)
     for (const sql of statements) expect(sql, sql).to.match(/^\s*(select|with)\b/i)
     expect(sha256(file)).to.equal(before.hash)
     expect(statSync(file).mtimeMs).to.equal(before.mtime)

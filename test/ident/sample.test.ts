@@ -131,6 +131,26 @@ describe('sample clinic generator', () => {
     expect(count('SELECT COUNT(*) AS n FROM ServiceItems')).to.equal(count('SELECT COUNT(*) AS n FROM ServiceItemPrices'))
   })
 
+  it("has a day at the clinic around now: patients in the chair and waiting, a no-show by time and one whose grace runs, today's bills", () => {
+    const today = `PlanStart >= datetime('${NOW}', '-1 day') AND PlanStart <= datetime('${NOW}', '+1 day')`
+    const open = 'ReceptionCanceled IS NULL AND ID_ReceptionCancelReasons IS NULL'
+    const unmarked = `${open} AND PatientAppeared IS NULL AND ReceptionStarted IS NULL AND ReceptionEnded IS NULL AND CheckIssued IS NULL`
+    const kinds = {
+      inChair: `${open} AND ReceptionStarted IS NOT NULL AND ReceptionEnded IS NULL AND PlanStart <= '${NOW}' AND PlanEnd > '${NOW}'`,
+      waiting: `${open} AND PatientAppeared < '${NOW}' AND ReceptionStarted IS NULL AND PlanStart > '${NOW}'`,
+      noShow: `${unmarked} AND datetime(PlanEnd, '+2 hours') <= '${NOW}'`,
+      graceRunning: `${unmarked} AND PlanEnd <= '${NOW}' AND datetime(PlanEnd, '+2 hours') > '${NOW}'`,
+      paid: `${open} AND CheckIssued IS NOT NULL AND ID IN (SELECT o.ID_Receptions FROM Orders o JOIN OrderServiceRelation s ON s.ID_Orders = o.ID)`,
+      cancelled: `ReceptionCanceled IS NOT NULL AND ID_ReceptionCancelReasons IS NOT NULL AND CancelReasonComment IS NOT NULL`,
+      booked: `${unmarked} AND PlanStart > '${NOW}'`,
+    }
+    // 2,000 patients: six rounds of the day's eight receptions.
+    for (const [kind, where] of Object.entries(kinds))
+      expect(count(`SELECT COUNT(*) AS n FROM Receptions WHERE ${today} AND ${where}`), kind).to.be.at.least(6)
+    for (const column of ['PatientAppeared', 'ReceptionStarted', 'ReceptionEnded', 'CheckIssued', 'ReceptionCanceled'])
+      expect(count(`SELECT COUNT(*) AS n FROM Receptions WHERE ${column} >= '${NOW}'`), column).to.equal(0)
+  })
+
   it('has Russian names with ё, hyphenated surnames, empty parts and one patient with no name at all', () => {
     expect(
       count("SELECT COUNT(*) AS n FROM Persons WHERE SurName LIKE '%ё%' OR Name LIKE '%ё%' OR Patronymic LIKE '%ё%'"),

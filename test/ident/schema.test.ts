@@ -1,33 +1,11 @@
-import {copyFileSync} from 'node:fs'
 import path from 'node:path'
 
-import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
-import {AppError} from '../../src/errors.js'
 import {checkIdentDatabase, openIdent, type Patient, PATIENT_VALUE_SOURCES} from '../../src/ident/index.js'
-import {CRAFTED, craftedClinic, readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
+import {alteredCopy, CRAFTED, craftedClinic, failure, readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
 
-/** A copy of the clinic with some DDL applied (the test's own connection; the reader never writes). */
-function alteredCopy(source: string, ddl: string): string {
-  const file = path.join(tempDir(), 'altered.sqlite')
-  copyFileSync(source, file)
-  const db = new Database(file)
-  db.exec(ddl)
-  db.close()
-  return file
-}
-
-async function openError(config: Parameters<typeof openIdent>[0]): Promise<AppError> {
-  try {
-    const reader = await openIdent(config)
-    await reader.close()
-  } catch (error) {
-    if (error instanceof AppError) return error
-    throw error
-  }
-  throw new Error('openIdent did not fail')
-}
+const openError = (config: Parameters<typeof openIdent>[0]) => failure(async () => (await openIdent(config)).close())
 
 describe('ident schema: introspection and renames', () => {
   let source: string

@@ -1,9 +1,10 @@
 import {expect} from 'chai'
 import knexFactory from 'knex'
 
-import {IDENT_COLUMNS, IDENT_TABLES} from '../../src/ident/index.js'
-import {IdentQueries, introspectionQuery} from '../../src/ident/queries.js'
+import {IDENT_COLUMNS, IDENT_TABLES, READ_TABLES} from '../../src/ident/index.js'
+import {IdentQueries, introspectionQuery, wantedTableNames} from '../../src/ident/queries.js'
 import {type ExistingTables, resolveSchema} from '../../src/ident/schema.js'
+import {compiled, schemaWith} from './helpers.js'
 
 /**
  * The exact SQL Server text of every statement the reader sends, compiled by knex's mssql dialect
@@ -11,21 +12,8 @@ import {type ExistingTables, resolveSchema} from '../../src/ident/schema.js'
  * is a change of what runs on the clinic's server: review it as such.
  */
 
-function schemaWith(options: {drop?: string[]} = {}) {
-  const existing: ExistingTables = new Map()
-  for (const table of IDENT_TABLES) {
-    const columns = Object.keys(IDENT_COLUMNS[table]).filter((c) => !options.drop?.includes(`${table}.${c}`))
-    existing.set(table.toLowerCase(), {name: table, columns})
-  }
-  return resolveSchema(existing, {tables: {}, columns: {}})
-}
-
 const knex = knexFactory({client: 'mssql'})
 const queries = new IdentQueries(knex, schemaWith(), 'mssql')
-const compiled = (q: {toSQL(): {toNative(): {sql: string; bindings: readonly unknown[]}}}) => {
-  const {sql, bindings} = q.toSQL().toNative()
-  return {sql, bindings: [...bindings]}
-}
 
 const PATIENTS_ALL = {
   sql: 'select [pa].[ID_Persons] as [id], [pe].[SurName] as [surname], [pe].[Name] as [name], [pe].[Patronymic] as [patronymic], [pe].[Phone] as [phone], [pe].[MobilePhone] as [mobilePhone], [pe].[Email] as [email], [pe].[Sex] as [sex], [pe].[Birthday] as [birthday], [pe].[INN] as [inn], [pe].[SNILS] as [snils], [pa].[PatientNumber] as [patientNumber], [pa].[CardNumber] as [cardNumber], [pa].[Comment] as [comment], [pa].[FirstVisit] as [firstVisit], [pa].[SMSRejection] as [smsRejection], [pa].[ID_ArchivingReasons] as [archivingReasonId], [ar].[Name] as [archiveReason], [pa].[DateTimeChanged] as [patientChanged], [pe].[DateTimeChanged] as [personChanged], [rv].[visitCount] as [visitCount], [rv].[changed] as [receptionsChanged], [rv].[appearedChanged] as [appearedChanged], [rv].[startedChanged] as [startedChanged], [rv].[endedChanged] as [endedChanged], [rv].[checkIssuedChanged] as [checkIssuedChanged], [rv].[canceledChanged] as [canceledChanged], [pa].[InitialBalance] as [initialBalance], [py].[paid] as [paid], [py].[changed] as [paymentsChanged], [bl].[billed] as [billed], [oc].[changed] as [ordersChanged], [obr].[Name] as [orderBranch], [pbr].[Name] as [paymentBranch], [dc].[val] as [discount] from [Patients] as [pa] inner join [Persons] as [pe] on [pe].[ID] = [pa].[ID_Persons] left join [ArchivingReasons] as [ar] on [ar].[ID] = [pa].[ID_ArchivingReasons] left join (select [r].[ID_Patients] as [pid], count(case when ([r].[PatientAppeared] is not null or [r].[ReceptionStarted] is not null or [r].[ReceptionEnded] is not null or [r].[CheckIssued] is not null) and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null then 1 end) as [visitCount], max([r].[DateTimeChanged]) as [changed], max([r].[PatientAppeared]) as [appearedChanged], max([r].[ReceptionStarted]) as [startedChanged], max([r].[ReceptionEnded]) as [endedChanged], max([r].[CheckIssued]) as [checkIssuedChanged], max([r].[ReceptionCanceled]) as [canceledChanged] from [Receptions] as [r] group by [r].[ID_Patients]) as [rv] on [rv].[pid] = [pa].[ID_Persons] left join (select [p].[ID_Patients] as [pid], sum([p].[Payment]) as [paid], max([p].[DateTimeChanged]) as [changed] from [PaymentsIn] as [p] group by [p].[ID_Patients]) as [py] on [py].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], sum([j].[AmountWithDiscount]) as [billed] from [Orders] as [o] inner join [OrderPaymentsJournal] as [j] on [j].[ID_Orders] = [o].[ID] group by [o].[ID_Patients]) as [bl] on [bl].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], max([o].[DateTimeChanged]) as [changed] from [Orders] as [o] group by [o].[ID_Patients]) as [oc] on [oc].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], [o].[ID_OwnCompanies] as [val], row_number() over (partition by [o].[ID_Patients] order by [o].[DateTimeOrder] desc, [o].[ID] desc) as [rn] from [Orders] as [o] where [o].[ID_OwnCompanies] is not null) as [lo] on [lo].[pid] = [pa].[ID_Persons] and [lo].[rn] = 1 left join [OwnCompanies] as [obr] on [obr].[ID] = [lo].[val] left join (select [p].[ID_Patients] as [pid], [p].[ID_OwnCompanies] as [val], row_number() over (partition by [p].[ID_Patients] order by [p].[DateTimePayment] desc, [p].[ID] desc) as [rn] from [PaymentsIn] as [p] where [p].[ID_OwnCompanies] is not null) as [lp] on [lp].[pid] = [pa].[ID_Persons] and [lp].[rn] = 1 left join [OwnCompanies] as [pbr] on [pbr].[ID] = [lp].[val] left join (select [d].[ID_Patients] as [pid], [d].[DiscountPercent] as [val], row_number() over (partition by [d].[ID_Patients] order by [d].[DateTimeChanged] desc, [d].[DiscountPercent] desc) as [rn] from [DiscountCards] as [d]) as [dc] on [dc].[pid] = [pa].[ID_Persons] and [dc].[rn] = 1 order by [pa].[ID_Persons] asc',
@@ -101,7 +89,7 @@ const CLOCK = {
 }
 
 const TABLE_COUNTS = {
-  sql: 'select (select count(*) from [Persons]) as [Persons], (select count(*) from [Patients]) as [Patients], (select count(*) from [ArchivingReasons]) as [ArchivingReasons], (select count(*) from [Staffs]) as [Staffs], (select count(*) from [OwnCompanies]) as [OwnCompanies], (select count(*) from [Receptions]) as [Receptions], (select count(*) from [PaymentsIn]) as [PaymentsIn], (select count(*) from [Orders]) as [Orders], (select count(*) from [OrderPaymentsJournal]) as [OrderPaymentsJournal], (select count(*) from [DiscountCards]) as [DiscountCards]',
+  sql: 'select (select count(*) from [Persons]) as [Persons], (select count(*) from [Patients]) as [Patients], (select count(*) from [ArchivingReasons]) as [ArchivingReasons], (select count(*) from [Staffs]) as [Staffs], (select count(*) from [OwnCompanies]) as [OwnCompanies], (select count(*) from [Receptions]) as [Receptions], (select count(*) from [PaymentsIn]) as [PaymentsIn], (select count(*) from [Orders]) as [Orders], (select count(*) from [OrderPaymentsJournal]) as [OrderPaymentsJournal], (select count(*) from [DiscountCards]) as [DiscountCards], (select count(*) from [ReceptionCancelReasons]) as [ReceptionCancelReasons], (select count(*) from [Armchairs]) as [Armchairs], (select count(*) from [OrderServiceRelation]) as [OrderServiceRelation], (select count(*) from [ServiceItemPrices]) as [ServiceItemPrices], (select count(*) from [ServiceItems]) as [ServiceItems]',
   bindings: [],
 }
 
@@ -111,7 +99,7 @@ const WRITE_PERMISSIONS = {
 }
 
 const INTROSPECTION = {
-  sql: 'select [c].[TABLE_SCHEMA] as [tableSchema], [c].[TABLE_NAME] as [tableName], [c].[COLUMN_NAME] as [columnName], [c].[DATA_TYPE] as [dataType] from [INFORMATION_SCHEMA].[COLUMNS] as [c] where [c].[TABLE_CATALOG] = db_name() and ([c].[TABLE_SCHEMA] = schema_name() or [c].[TABLE_SCHEMA] = @p0) and [c].[TABLE_NAME] in (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10) order by case when [c].[TABLE_SCHEMA] = schema_name() then 0 else 1 end, [c].[TABLE_NAME] asc, [c].[ORDINAL_POSITION] asc',
+  sql: 'select [c].[TABLE_SCHEMA] as [tableSchema], [c].[TABLE_NAME] as [tableName], [c].[COLUMN_NAME] as [columnName], [c].[DATA_TYPE] as [dataType] from [INFORMATION_SCHEMA].[COLUMNS] as [c] where [c].[TABLE_CATALOG] = db_name() and ([c].[TABLE_SCHEMA] = schema_name() or [c].[TABLE_SCHEMA] = @p0) and [c].[TABLE_NAME] in (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15) order by case when [c].[TABLE_SCHEMA] = schema_name() then 0 else 1 end, [c].[TABLE_NAME] asc, [c].[ORDINAL_POSITION] asc',
   bindings: [
     'dbo',
     'Persons',
@@ -124,6 +112,11 @@ const INTROSPECTION = {
     'Orders',
     'OrderPaymentsJournal',
     'DiscountCards',
+    'ReceptionCancelReasons',
+    'Armchairs',
+    'OrderServiceRelation',
+    'ServiceItemPrices',
+    'ServiceItems',
   ],
 }
 
@@ -193,7 +186,9 @@ describe('ident SQL (SQL Server text, pinned)', () => {
     expect(compiled(queries.clock())).to.deep.equal(CLOCK)
     expect(compiled(queries.tableCounts()!)).to.deep.equal(TABLE_COUNTS)
     expect(compiled(queries.writePermissions())).to.deep.equal(WRITE_PERMISSIONS)
-    expect(compiled(introspectionQuery(knex, 'mssql', IDENT_TABLES))).to.deep.equal(INTROSPECTION)
+    // Both readers' tables: the patients' and those only deals read.
+    expect(wantedTableNames({tables: {}})).to.deep.equal(READ_TABLES)
+    expect(compiled(introspectionQuery(knex, 'mssql', wantedTableNames({tables: {}})))).to.deep.equal(INTROSPECTION)
   })
 
   it('every statement is a SELECT', () => {
