@@ -6,6 +6,7 @@ import {expect} from 'chai'
 
 import {getSharedRateLimiter, RATE_WINDOW_MS, RateLimiter} from '../../src/amocrm/rate-limiter.js'
 import {FileSendLedger, sendLedgerPath} from '../../src/amocrm/send-ledger.js'
+import {mostInWindow} from '../helpers/windows.js'
 
 /** A clock and timer queue the test advances by hand. */
 function fakeTime() {
@@ -40,17 +41,6 @@ function fakeTime() {
 
 async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve()
-}
-
-/** The largest number of grants inside any window of `windowMs` (half-open). */
-function mostInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
 }
 
 describe('amocrm/RateLimiter', () => {

@@ -5,17 +5,7 @@ import {expect} from 'chai'
 
 import {expectExit} from '../helpers/cli.js'
 import {type SyncFixture, syncFixture} from '../helpers/sync-fixture.js'
-
-/** The most arrivals inside any window of `windowMs` (half-open). */
-function mostInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}
+import {mostInWindow} from '../helpers/windows.js'
 
 /**
  * Processes start cold: a first connection, the first run of each code path, may stall one of them
