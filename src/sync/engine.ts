@@ -74,7 +74,7 @@ export class SyncAbortedError extends AppError {
     override readonly cause: AppError,
     readonly report: SyncReport,
   ) {
-    super(cause.message, {exitCode: cause.exitCode, code: cause.code, hint: cause.hint, cause})
+    super(cause.message, {exitCode: cause.exitCode, code: cause.code, hint: cause.hint, cause, serverText: cause.serverText})
   }
 }
 
@@ -492,16 +492,17 @@ class SyncRun {
           this.desiredByPatient.delete(op.patientId)
           this.progress('writing')
         },
-        failed: (patientId, reason, detail) => {
+        failed: (patientId, reason, detail, shown) => {
           this.counts.failed++
-          this.failures.push({patientId, reason, detail})
+          // amoCRM's own words (`shown`) are for this run's report only: the state and the log get codes and fields.
+          this.failures.push({patientId, reason, detail: shown ?? detail})
           this.desiredByPatient.delete(patientId)
           this.pendingFailures.push({patientId, reason, detail})
           this.deps.logger.warn({patientId, reason, detail}, 'patient failed')
         },
-        refused: (patientId, fieldId, detail) => {
+        refused: (patientId, fieldId, detail, shown) => {
           const key = mapper.keyOfField(fieldId) ?? String(fieldId)
-          this.failures.push({patientId, reason: 'field_refused', detail: this.refusalText(key, detail)})
+          this.failures.push({patientId, reason: 'field_refused', detail: this.refusalText(key, shown ?? detail)})
           this.deps.logger.debug({patientId, field: key}, 'field value refused by amoCRM; written without it')
           this.tally(`refused:${key}`)
         },

@@ -36,6 +36,7 @@ export async function inspectPatient(session: SyncSession, patientId: string): P
   const mapper = createFieldsMapper(context, {
     fields: session.config.fields,
     clinicTimezone: session.config.sync.timezone ?? context.accountTimezone ?? systemTimezone(),
+    writtenKey: session.state.writtenValueKey,
   })
   const desired = mapper.desired(patient)
   const link = await session.state.getLink(patient.id)
@@ -60,6 +61,7 @@ export async function inspectPatient(session: SyncSession, patientId: string): P
   const fields = diffContact(desired, contact, mapper.resolved, {
     accountTimezone: mapper.accountTimezone,
     previous: {phone: link?.writtenPhones ?? [], email: link?.writtenEmails ?? []},
+    writtenKey: session.state.writtenValueKey,
   })
   // A value amoCRM cannot hold (a birthday before 1970) is not a difference a sync could remove.
   const equal = fields.every((f) => f.equal || f.refused)

@@ -62,6 +62,7 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
           return createFieldsMapper(context, {
             fields: config.fields,
             clinicTimezone: config.sync.timezone ?? context.accountTimezone ?? systemTimezone(),
+            writtenKey: state.writtenValueKey,
           })
         }
         if (fresh) return build(true)

@@ -1,6 +1,7 @@
 import type {AmoApi} from '../amocrm/api.js'
-import {AmoOutcomeUnknownError, AmoValidationError} from '../amocrm/errors.js'
+import {AmoOutcomeUnknownError, AmoValidationError, describeProblems} from '../amocrm/errors.js'
 import type {Contact, ContactWrite, ValidationProblem} from '../amocrm/types.js'
+import {terminalMessage} from '../errors.js'
 import type {Logger} from '../log/index.js'
 import type {LinkRecord, SyncState} from './state.js'
 
@@ -16,11 +17,15 @@ export interface WriteOp {
   outcome: WriteOutcome
 }
 
+/**
+ * `detail` is safe to log and keep (amoCRM's error codes and fields); `shown`, when given, adds
+ * amoCRM's own text, which may quote the refused value: for the terminal of the run at hand only.
+ */
 export interface WriterEvents {
   written(op: WriteOp, contactId: number): void
-  failed(patientId: string, reason: string, detail: string): void
+  failed(patientId: string, reason: string, detail: string, shown?: string): void
   /** A field value amoCRM refused; the contact went without it. */
-  refused(patientId: string, fieldId: number | string | undefined, detail: string): void
+  refused(patientId: string, fieldId: number | string | undefined, detail: string, shown?: string): void
   /** An update named a contact that no longer exists (deleted in the CRM): the caller re-plans it. */
   deadLink(op: WriteOp): void
   /** A create whose outcome was unknown turned out to have been applied, more than once. */
@@ -196,7 +201,7 @@ export class ContactBatchWriter {
   /** Drops refused field values (reported) and unrepairable elements (failed); returns what to resend. */
   private repair(ops: WriteOp[], error: AmoValidationError): WriteOp[] {
     if (error.problems.size === 0) {
-      for (const op of ops) this.deps.events.failed(op.patientId, 'validation', error.message)
+      for (const op of ops) this.deps.events.failed(op.patientId, 'validation', error.message, terminalMessage(error))
       return []
     }
     const keep: WriteOp[] = []
@@ -212,12 +217,17 @@ export class ContactBatchWriter {
       }
       const repaired = dropRefusedFields(op, problems)
       if (!repaired) {
-        this.deps.events.failed(op.patientId, 'validation', describeProblems(problems))
+        this.deps.events.failed(op.patientId, 'validation', describeProblems(problems), describeProblems(problems, {withText: true}))
         continue
       }
       for (const refusal of repaired.refusals) {
         if (refusal.fieldId !== undefined && isPre1970(refusal.value)) this.refusesPre1970.add(refusal.fieldId)
-        this.noteRefusal(repaired.op, refusal.fieldId, refusal.detail)
+        this.noteRefusal(
+          repaired.op,
+          refusal.fieldId,
+          describeProblems(refusal.problems),
+          describeProblems(refusal.problems, {withText: true}),
+        )
       }
       keep.push(repaired.op)
     }
@@ -234,11 +244,11 @@ export class ContactBatchWriter {
   }
 
   /** Reports a refused value and remembers it in the link, so that it is not sent again while IDENT keeps it. */
-  private noteRefusal(op: WriteOp, fieldId: number | string | undefined, detail: string): void {
+  private noteRefusal(op: WriteOp, fieldId: number | string | undefined, detail: string, shown?: string): void {
     const key = this.deps.keyOfField(fieldId)
     const hash = key === undefined ? undefined : op.record.fieldHashes[key]
     if (key !== undefined && hash !== undefined) op.record.refusedFields = {...op.record.refusedFields, [key]: hash}
-    this.deps.events.refused(op.patientId, fieldId, detail)
+    this.deps.events.refused(op.patientId, fieldId, detail, shown)
   }
 
   private async confirm(pairs: Array<readonly [WriteOp, number]>): Promise<void> {
@@ -270,10 +280,6 @@ function isMissingContact(problem: ValidationProblem): boolean {
   return problem.path === 'id' || /not ?found|does not exist|deleted/i.test(problem.detail)
 }
 
-function describeProblems(problems: ValidationProblem[]): string {
-  return problems.map((p) => `${p.code} at ${p.path}: ${p.detail}`).join('; ')
-}
-
 /**
  * Removes the custom-field values named by `custom_fields_values.N…` paths. Anything else (the name,
  * the id) cannot be repaired here.
@@ -281,7 +287,7 @@ function describeProblems(problems: ValidationProblem[]): string {
 function dropRefusedFields(
   op: WriteOp,
   problems: ValidationProblem[],
-): {op: WriteOp; refusals: Array<{fieldId: number | string | undefined; value: unknown; detail: string}>} | null {
+): {op: WriteOp; refusals: Array<{fieldId: number | string | undefined; value: unknown; problems: ValidationProblem[]}>} | null {
   const fields = op.payload.custom_fields_values ?? []
   const drop = new Set<number>()
   for (const problem of problems) {
@@ -292,9 +298,7 @@ function dropRefusedFields(
   const refusals = [...drop].map((i) => ({
     fieldId: fields[i]?.field_id ?? fields[i]?.field_code,
     value: fields[i]?.values?.[0]?.value,
-    detail: describeProblems(
-      problems.filter((p) => p.path.startsWith(`custom_fields_values.${i}.`) || p.path === `custom_fields_values.${i}`),
-    ),
+    problems: problems.filter((p) => p.path.startsWith(`custom_fields_values.${i}.`) || p.path === `custom_fields_values.${i}`),
   }))
   const payload: ContactWrite = {...op.payload, custom_fields_values: fields.filter((_, i) => !drop.has(i))}
   return {op: {...op, payload}, refusals}

@@ -54,8 +54,8 @@ describe('token refresh across processes', () => {
         rmSync(dir, {recursive: true, force: true})
       })
 
-      it('two processes refreshing at once both end with a working token, and amoCRM sees one refresh', async function () {
-        this.timeout(60_000)
+      /** Two processes start refreshing the same about-to-expire token at once, each with its data dir. */
+      async function race(dataDirs: [string, string]) {
         const pair = sandbox.oauth.issueTokens(CLIENT.clientId)
         // about to expire: each process wants to refresh it ahead of expiry as soon as it starts
         await store.set(
@@ -70,17 +70,17 @@ describe('token refresh across processes', () => {
           }),
         )
         sandbox.resetStats()
-        const env = {
+        const env = (dataDir: string) => ({
           ...process.env,
           IDENT_AMO_CONFIG_DIR: path.join(dir, 'config'),
-          IDENT_AMO_DATA_DIR: path.join(dir, 'data'),
+          IDENT_AMO_DATA_DIR: dataDir,
           AMOCRM_BASE_URL: sandbox.url,
           AMOCRM_CLIENT_ID: CLIENT.clientId,
           AMOCRM_CLIENT_SECRET: CLIENT.clientSecret,
           AMOCRM_REDIRECT_URI: CLIENT.redirectUri,
-        }
+        })
         const startAt = Date.now() + 4000
-        const [a, b] = await Promise.all([runRacer(startAt, env), runRacer(startAt, env)])
+        const [a, b] = await Promise.all([runRacer(startAt, env(dataDirs[0])), runRacer(startAt, env(dataDirs[1]))])
         expect(a.code, a.stderr).to.equal(0)
         expect(b.code, b.stderr).to.equal(0)
         const first = JSON.parse(a.stdout) as {token: string; accountId: number}
@@ -92,6 +92,16 @@ describe('token refresh across processes', () => {
         const stored = await readStoredTokens(store)
         expect(stored?.accessToken).to.equal(first.token)
         expect(stored?.refreshToken).to.not.equal(pair.refresh_token)
+      }
+
+      it('two processes refreshing at once both end with a working token, and amoCRM sees one refresh', async function () {
+        this.timeout(60_000)
+        await race([path.join(dir, 'data'), path.join(dir, 'data')])
+      })
+
+      it('…also when they keep their state in different data dirs but share one config (the lock is next to the tokens)', async function () {
+        this.timeout(60_000)
+        await race([path.join(dir, 'data-watch'), path.join(dir, 'data-test')])
       })
     })
   }
