@@ -1,7 +1,8 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {type AppConfig, loadConfig, type SettingName, settingWarning} from './config/index.js'
-import {AppError} from './errors.js'
+import {type AppConfig, isLoopbackHost, loadConfig, type SettingName, settingWarning} from './config/index.js'
+import {AppError, terminalMessage} from './errors.js'
+import {localStorageError} from './local-files.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -21,7 +22,13 @@ export interface JsonError {
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
-  static override baseFlags = {}
+  static override baseFlags = {
+    'allow-insecure-http': Flags.boolean({
+      description:
+        'let a plain http:// AMOCRM_BASE_URL reach another machine, unencrypted (AMOCRM_ALLOW_INSECURE_HTTP); only this machine otherwise',
+      helpGroup: 'GLOBAL',
+    }),
+  }
 
   protected flags!: CommandFlags<T>
   protected args!: CommandArgs<T>
@@ -47,11 +54,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     overrides: Partial<Record<SettingName, string | number | boolean | undefined>> = {},
     options: {lenient?: boolean} = {},
   ): AppConfig {
+    const insecure = (this.flags as {'allow-insecure-http'?: boolean})['allow-insecure-http']
     const config = loadConfig({
       configDir: this.config.configDir,
       dataDir: this.config.dataDir,
-      flags: overrides,
-      flagNames: this.flagNames(Object.keys(overrides) as SettingName[]),
+      flags: {...(insecure ? {AMOCRM_ALLOW_INSECURE_HTTP: true} : {}), ...overrides},
+      flagNames: {
+        ...(insecure ? {AMOCRM_ALLOW_INSECURE_HTTP: '--allow-insecure-http'} : {}),
+        ...this.flagNames(Object.keys(overrides) as SettingName[]),
+      },
       lenient: options.lenient,
     })
     const rate = config.values.AMOCRM_RATE_LIMIT
@@ -65,9 +76,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return Boolean(process.stdout.isTTY) && !this.jsonEnabled()
   }
 
-  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+  protected override async catch(caught: Error & {exitCode?: number}): Promise<unknown> {
     // `this.exit(code)`: an exit with a code chosen on purpose, not an error to report.
-    if (err instanceof Errors.ExitError) throw err
+    if (caught instanceof Errors.ExitError) throw caught
+    // A full disk or a read-only file system met anywhere (a lock file, the config) is said in plain words.
+    const err = localStorageError(caught) ?? caught
     if (isPromptCancelled(err)) {
       // Ctrl+C at a question: a person changed their mind. One line and the exit code of Ctrl+C.
       this.logToStderr('cancelled (Ctrl+C)')
@@ -81,7 +94,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return
     }
     if (err instanceof AppError) {
-      const cliError = new Errors.CLIError(err.message, {
+      const cliError = new Errors.CLIError(terminalMessage(err), {
         exit: err.exitCode,
         code: err.code,
         ...(err.hint ? {suggestions: [err.hint]} : {}),
@@ -111,7 +124,8 @@ export const syncFlags = {
 
 /** The `--json` error document of any error: ours carry their code and hint; oclif's parse errors are usage errors. */
 export function jsonError(err: Error & {oclif?: {exit?: number}}, commandId?: string): JsonError {
-  if (err instanceof AppError) return {name: err.name, code: err.code, message: err.message, hint: err.hint, exitCode: err.exitCode}
+  if (err instanceof AppError)
+    return {name: err.name, code: err.code, message: terminalMessage(err), hint: err.hint, exitCode: err.exitCode}
   const exitCode = err.oclif?.exit ?? 1
   const usage = exitCode === 2
   return {
@@ -133,7 +147,7 @@ function isPromptCancelled(err: Error): boolean {
 function talksToLoopback(config: AppConfig): boolean {
   if (!config.amocrm.baseUrl) return false
   try {
-    return /^(127\.|localhost$|\[::1\]$)/.test(new URL(config.amocrm.baseUrl).hostname)
+    return isLoopbackHost(new URL(config.amocrm.baseUrl).hostname)
   } catch {
     return false
   }

@@ -8,13 +8,20 @@ export class AppError extends Error {
   readonly hint: string | undefined
   /** A stable machine-readable code, shown in `--json` errors. */
   readonly code: string
+  /**
+   * What the other side said in its own words (amoCRM's error title and detail, validation texts).
+   * It may quote the values sent — a phone, a name, a birthday — so it is shown on the terminal of the
+   * run at hand (`terminalMessage`) and never logged or kept in the state; `message` stays free of it.
+   */
+  readonly serverText: string | undefined
 
-  constructor(message: string, options: {exitCode?: number; hint?: string; code?: string; cause?: unknown} = {}) {
+  constructor(message: string, options: {exitCode?: number; hint?: string; code?: string; cause?: unknown; serverText?: string} = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.name = new.target.name
     this.exitCode = options.exitCode ?? 1
     this.hint = options.hint
     this.code = options.code ?? 'E_FATAL'
+    this.serverText = options.serverText || undefined
   }
 }
 
@@ -35,4 +42,10 @@ export class UsageError extends AppError {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message
   return String(error)
+}
+
+/** The message for the person at the terminal: with the other side's own words, which logs and the state never get. */
+export function terminalMessage(error: unknown): string {
+  const serverText = error instanceof AppError ? error.serverText : undefined
+  return serverText ? `${errorMessage(error)} — amoCRM said: ${serverText}` : errorMessage(error)
 }

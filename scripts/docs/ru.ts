@@ -41,8 +41,12 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
   AMOCRM_SUBDOMAIN: {en: 'account subdomain: `SUB` of `SUB.amocrm.ru`', ru: 'поддомен аккаунта: `SUB` в `SUB.amocrm.ru`'},
   AMOCRM_DOMAIN: {en: '`amocrm.ru`, or `kommo.com` for Kommo', ru: '`amocrm.ru` или `kommo.com` для Kommo'},
   AMOCRM_BASE_URL: {
-    en: 'full base URL overriding subdomain+domain (sandbox, proxies)',
-    ru: 'полный адрес вместо поддомена и домена (песочница, прокси)',
+    en: 'full base URL overriding subdomain+domain (sandbox, proxies); plain `http://` only to this machine (loopback)',
+    ru: 'полный адрес вместо поддомена и домена (песочница, прокси); простой `http://` — только к этому компьютеру (loopback)',
+  },
+  AMOCRM_ALLOW_INSECURE_HTTP: {
+    en: 'let a plain `http://` AMOCRM_BASE_URL reach another machine (the token and patient data travel unencrypted; warned on every run)',
+    ru: 'разрешить простой `http://` в AMOCRM_BASE_URL к другому компьютеру (токен и данные пациентов идут без шифрования; предупреждение при каждом запуске)',
   },
   AMOCRM_CLIENT_ID: {en: 'integration ID', ru: 'ID интеграции'},
   AMOCRM_CLIENT_SECRET: {
@@ -57,7 +61,10 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
     en: 'a long-lived token; when set, no stored token is used or refreshed',
     ru: 'долгосрочный токен; если задан, сохранённые токены не используются и не обновляются',
   },
-  AMOCRM_RATE_LIMIT: {en: 'requests per second to amoCRM', ru: 'запросов в секунду к amoCRM'},
+  AMOCRM_RATE_LIMIT: {
+    en: 'requests per second to amoCRM, shared by the processes of one account (counted in the config directory)',
+    ru: 'запросов в секунду к amoCRM, общих для всех процессов одного аккаунта (счёт ведётся в каталоге конфигурации)',
+  },
   SYNC_INTERVAL_MINUTES: {
     en: 'incremental interval in `sync watch` (decimals allowed)',
     ru: 'интервал инкрементальной синхронизации в `sync watch`, минут (можно дробное число)',
@@ -81,7 +88,10 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
     ru: 'через сколько часов после планового окончания приёма без признаков визита сделка переходит в «Не пришёл»',
   },
   LOG_LEVEL: {en: 'log level', ru: 'уровень журнала'},
-  LOG_FILE: {en: 'log file (default `<dataDir>/logs/sync.log`)', ru: 'файл журнала (по умолчанию `<dataDir>/logs/sync.log`)'},
+  LOG_FILE: {
+    en: 'log file (default `<dataDir>/logs/sync.log`), or a device such as `/dev/stderr` (not rotated)',
+    ru: 'файл журнала (по умолчанию `<dataDir>/logs/sync.log`) или устройство, например `/dev/stderr` (без ротации)',
+  },
 }
 
 /** By field key (src/fields/catalogue.ts `value`, and `source` where it is not a table name). */

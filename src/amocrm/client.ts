@@ -230,8 +230,9 @@ export class AmoClient implements AmoApi {
     if (response.status < 400 || options.absentStatuses?.includes(response.status)) return response
     const where = `${method} ${redactedPath(url)}`
     const problems = validationProblems(response.body)
+    // amoCRM's texts may quote what was sent (a phone, a name): the errors keep them apart from their message.
     if (response.status === 400 && problems) throw new AmoValidationError(problems, problemText(response.body))
-    throw new AmoHttpError(response.status, `${where}: ${problemText(response.body) ?? 'no details'}`, response.body)
+    throw new AmoHttpError(response.status, where, response.body, problemText(response.body))
   }
 
   /** Follows `_links.next` (an absolute URL) until it is missing or a 204 ends the list. */

@@ -1,11 +1,23 @@
 import {AppError} from '../errors.js'
 import type {ValidationProblem} from './types.js'
 
-/** Any failure talking to amoCRM. */
+/**
+ * Any failure talking to amoCRM. `message` is ours and safe to log and keep; amoCRM's own words go to
+ * `serverText` (see `AppError.serverText`) because they may quote the values sent.
+ */
 export class AmoError extends AppError {
   readonly status: number | undefined
-  constructor(message: string, options: {status?: number; hint?: string; code?: string; cause?: unknown; exitCode?: number} = {}) {
-    super(message, {exitCode: options.exitCode ?? 1, code: options.code ?? 'E_AMOCRM', hint: options.hint, cause: options.cause})
+  constructor(
+    message: string,
+    options: {status?: number; hint?: string; code?: string; cause?: unknown; exitCode?: number; serverText?: string} = {},
+  ) {
+    super(message, {
+      exitCode: options.exitCode ?? 1,
+      code: options.code ?? 'E_AMOCRM',
+      hint: options.hint,
+      cause: options.cause,
+      serverText: options.serverText,
+    })
     this.status = options.status
   }
 }
@@ -55,26 +67,50 @@ export class AmoPaymentRequiredError extends AmoFatalError {
 
 /** 403: the API is blocked for this IP/account (often an HTML page), or rights are missing. */
 export class AmoBlockedError extends AmoFatalError {
-  constructor(detail?: string) {
+  /** `htmlPage`: the gateway's HTML block page; `serverText`: the detail of a JSON 403. */
+  constructor(answer: {htmlPage?: boolean; serverText?: string} = {}) {
     super(
-      `amoCRM answered 403 Forbidden${detail ? `: ${detail}` : ''}: API access is blocked for this IP or account, or the user lacks rights`,
+      `amoCRM answered 403 Forbidden${answer.htmlPage ? ' (an HTML block page)' : ''}: API access is blocked for this IP or account, or the user lacks rights`,
       {
         status: 403,
         code: 'E_BLOCKED',
         hint: 'stop all integrations for this account, then write to amoCRM support with your IP and subdomain to lift the block; no further requests will be sent',
+        serverText: answer.serverText,
       },
     )
   }
 }
 
-/** 400 with `validation-errors`: nothing from the batch was applied. */
+/**
+ * 400 with `validation-errors`: nothing from the batch was applied. Each problem's `code` and `path`
+ * are safe to log and keep (`describeProblems`); its `detail` is amoCRM's text, which may quote the
+ * refused value, so it goes only where `serverText` goes (`describeProblems(…, {withText: true})`).
+ */
 export class AmoValidationError extends AmoError {
   /** request_id → problems. */
   readonly problems: Map<string, ValidationProblem[]>
-  constructor(problems: Map<string, ValidationProblem[]>, detail = 'Request validation failed') {
-    super(`amoCRM rejected the request: ${detail} (${problems.size} element(s) with errors)`, {status: 400, code: 'E_VALIDATION'})
+  constructor(problems: Map<string, ValidationProblem[]>, serverText?: string) {
+    const all = [...problems.values()].flat()
+    super(
+      `amoCRM rejected the request (${problems.size} element(s) with errors: ${describeProblems(all.slice(0, 5))}${all.length > 5 ? '; …' : ''})`,
+      {
+        status: 400,
+        code: 'E_VALIDATION',
+        serverText: [serverText, describeProblems(all.slice(0, 5), {withText: true})].filter(Boolean).join(': '),
+      },
+    )
     this.problems = problems
   }
+}
+
+/**
+ * Validation problems in words: `code at path` (safe for logs and the state), or with amoCRM's own
+ * text after each (`withText`, for the terminal of the run at hand only).
+ */
+export function describeProblems(problems: ValidationProblem[], options: {withText?: boolean} = {}): string {
+  return problems
+    .map((p) => `${p.code || 'error'} at ${p.path || 'the element'}${options.withText && p.detail ? `: ${p.detail}` : ''}`)
+    .join('; ')
 }
 
 /**
@@ -102,8 +138,9 @@ export class AmoUnavailableError extends AmoError {
 /** Any other HTTP error (404 on a path, 405, 422, unexpected 4xx). */
 export class AmoHttpError extends AmoError {
   readonly body: unknown
-  constructor(status: number, message: string, body?: unknown) {
-    super(`amoCRM answered ${status}: ${message}`, {status, code: 'E_HTTP'})
+  /** `message` is ours; `serverText` amoCRM's title and detail, if any. */
+  constructor(status: number, message: string, body?: unknown, serverText?: string) {
+    super(`amoCRM answered ${status}: ${message}`, {status, code: 'E_HTTP', serverText})
     this.body = body
   }
 }

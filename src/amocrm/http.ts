@@ -120,7 +120,7 @@ export class AmoHttp {
           continue
         }
         if (status === 402) throw this.#stop(new AmoPaymentRequiredError())
-        if (status === 403) throw this.#stop(new AmoBlockedError(blockDetail(attempt.body)))
+        if (status === 403) throw this.#stop(new AmoBlockedError(blockAnswer(attempt.body)))
         if (status === 429) {
           // amoCRM refuses a throttled request before processing it, so even a create may go again.
           stats.throttled++
@@ -268,14 +268,14 @@ function networkReason(error: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-function blockDetail(body: unknown): string | undefined {
-  if (typeof body === 'string') return /<html|<!doctype/i.test(body) ? 'an HTML block page' : body.slice(0, 200)
+function blockAnswer(body: unknown): {htmlPage?: boolean; serverText?: string} {
+  if (typeof body === 'string') return /<html|<!doctype/i.test(body) ? {htmlPage: true} : {serverText: body.slice(0, 200)}
   if (body && typeof body === 'object') {
     const {detail, title} = body as {detail?: unknown; title?: unknown}
-    if (typeof detail === 'string' && detail) return detail
-    if (typeof title === 'string' && title) return title
+    if (typeof detail === 'string' && detail) return {serverText: detail}
+    if (typeof title === 'string' && title) return {serverText: title}
   }
-  return undefined
+  return {}
 }
 
 /** Path and query for logs; a `query=` search carries a phone or a patient id, so its value is hidden. */

@@ -1,3 +1,5 @@
+import {errorMessage} from '../errors.js'
+
 /** How long a send stays counted: amoCRM allows 7 per second and counts on arrival, so a second plus a margin for jitter. */
 export const RATE_WINDOW_MS = 1100
 
@@ -14,11 +16,29 @@ export interface RateLimiterOptions {
   now?: () => number
   /** Schedules a wake-up (tests drive a fake one). */
   schedule?: (wake: () => void, ms: number) => void
+  /** The window of the other processes of the account (see `SendLedger`). */
+  shared?: SendLedger
+  /** Where the one notice of a shared ledger that failed goes (stderr by default). */
+  warn?: (text: string) => void
+}
+
+/**
+ * Where the sends of other processes of the same account are counted (amoCRM's 7 requests per second
+ * are per integration, not per process): `take` records a send now when fewer than `permits` were
+ * recorded within `windowMs`, calls `grant` at once (still holding whatever keeps the others out, so
+ * that the send starts when it was recorded) and resolves 0; else it resolves how long until one
+ * leaves the window. `FileSendLedger` keeps them in a small file under a lock.
+ */
+export interface SendLedger {
+  readonly describe: string
+  take(permits: number, windowMs: number, grant: () => void): Promise<number>
 }
 
 /**
  * A sliding window of send times: at most `rate` sends start in any window of `windowMs`. Waiters are
- * served first come, first served; a waiting caller costs one timer, never a busy loop.
+ * served first come, first served; a waiting caller costs one timer, never a busy loop. With a
+ * `shared` ledger the window also counts the other processes of the account; if that ledger fails
+ * (a read-only config dir) the process goes on within its own window, and says so once.
  */
 export class RateLimiter {
   readonly windowMs: number
@@ -28,17 +48,24 @@ export class RateLimiter {
   #windowMs = RATE_WINDOW_MS
   readonly #now: () => number
   readonly #schedule: (wake: () => void, ms: number) => void
-  /** Start times of the sends still inside the window, oldest first. */
+  /** Start times of this process's sends still inside the window, oldest first. */
   readonly #sent: number[] = []
   readonly #waiting: Array<() => void> = []
   /** The pending wake-up, if any; a stale one (superseded by a rate change) finds another here and does nothing. */
   #wake: (() => void) | undefined
+  #shared: SendLedger | undefined
+  /** A shared ledger is being asked: nothing else is granted meanwhile (order is kept). */
+  #asking = false
+  #sharingFailed = false
+  readonly #warn: (text: string) => void
 
   constructor(options: RateLimiterOptions) {
     this.windowMs = options.windowMs ?? RATE_WINDOW_MS
     this.#rate = this.#setRate(options.rate)
     this.#now = options.now ?? (() => performance.now())
     this.#schedule = options.schedule ?? ((wake, ms) => void setTimeout(wake, ms))
+    this.#shared = options.shared
+    this.#warn = options.warn ?? ((text) => void process.stderr.write(`${text}\n`))
   }
 
   get rate(): number {
@@ -54,6 +81,19 @@ export class RateLimiter {
   /** Callers waiting for a slot. */
   get queued(): number {
     return this.#waiting.length
+  }
+
+  /** The ledger shared with other processes, if any. */
+  get shared(): SendLedger | undefined {
+    return this.#shared
+  }
+
+  /**
+   * Counts the other processes' sends too from now on: a no-op when a ledger is already shared, or
+   * when sharing failed before (said once; a long-running watch does not say it again every pass).
+   */
+  shareWith(ledger: SendLedger): void {
+    if (!this.#sharingFailed) this.#shared ??= ledger
   }
 
   /** Resolves when the caller may send one request; the send is counted from that moment. */
@@ -73,25 +113,58 @@ export class RateLimiter {
   }
 
   #serve(): void {
-    if (this.#wake) return
+    if (this.#wake || this.#asking) return
     while (this.#waiting.length > 0) {
-      const now = this.#now()
-      while (this.#sent.length > 0 && this.#sent[0]! <= now - this.#windowMs) this.#sent.shift()
-      if (this.#sent.length < this.#permits) {
-        this.#sent.push(now)
-        this.#waiting.shift()!()
-        continue
-      }
-      const wait = Math.max(1, Math.ceil(this.#sent[0]! + this.#windowMs - now))
-      const wake = () => {
-        if (this.#wake !== wake) return
-        this.#wake = undefined
-        this.#serve()
-      }
-      this.#wake = wake
-      this.#schedule(wake, wait)
-      return
+      const wait = this.#localWait()
+      if (wait > 0) return this.#sleep(wait)
+      if (this.#shared) return this.#askShared(this.#shared)
+      this.#grant()
     }
+  }
+
+  /** How long until this process's own window has room (0: now). */
+  #localWait(): number {
+    const now = this.#now()
+    while (this.#sent.length > 0 && this.#sent[0]! <= now - this.#windowMs) this.#sent.shift()
+    if (this.#sent.length < this.#permits) return 0
+    return Math.max(1, Math.ceil(this.#sent[0]! + this.#windowMs - now))
+  }
+
+  #grant(): void {
+    this.#sent.push(this.#now())
+    this.#waiting.shift()!()
+  }
+
+  #askShared(ledger: SendLedger): void {
+    this.#asking = true
+    ledger
+      .take(this.#permits, this.#windowMs, () => this.#grant())
+      .then(
+        (wait) => {
+          this.#asking = false
+          if (wait > 0) return this.#sleep(wait)
+          this.#serve()
+        },
+        (error: unknown) => {
+          this.#asking = false
+          this.#shared = undefined
+          this.#sharingFailed = true
+          this.#warn(
+            `Warning: cannot share the amoCRM rate limit with other ident-amo processes through ${ledger.describe} (${errorMessage(error)}); this process keeps to it on its own`,
+          )
+          this.#serve()
+        },
+      )
+  }
+
+  #sleep(ms: number): void {
+    const wake = () => {
+      if (this.#wake !== wake) return
+      this.#wake = undefined
+      this.#serve()
+    }
+    this.#wake = wake
+    this.#schedule(wake, ms)
   }
 }
 
@@ -100,9 +173,11 @@ let shared: RateLimiter | undefined
 /**
  * The process-wide limiter every amoCRM request goes through (API calls, retries, token endpoint).
  * Created on first use with `rate` (default 7); a later call with another rate changes it for everyone.
+ * `ledger` shares it with the other processes of the account (see `FileSendLedger`).
  */
-export function getSharedRateLimiter(rate?: number): RateLimiter {
+export function getSharedRateLimiter(rate?: number, ledger?: SendLedger): RateLimiter {
   if (!shared) shared = new RateLimiter({rate: rate ?? DEFAULT_RATE_LIMIT})
   else if (rate !== undefined && rate !== shared.rate) shared.rate = rate
+  if (ledger) shared.shareWith(ledger)
   return shared
 }

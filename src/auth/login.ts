@@ -39,13 +39,14 @@ export async function loginWithToken(options: {
   token: string
   baseUrl: string
   store: SecretStore
-  dataDir: string
+  /** Where the token lock is (next to the tokens). */
+  configDir: string
   now?: number
 }): Promise<LoginOutcome> {
   if (!options.token) throw new UsageError('--token is empty', 'pass the long-lived token from the integration\'s "Keys and access" tab')
   const account = await verifyAccount(options.baseUrl, options.token)
   const tokens = longLivedTokensToStored(options.token, options.baseUrl, options.now)
-  await saveStoredTokens(options.store, options.dataDir, tokens)
+  await saveStoredTokens(options.store, options.configDir, tokens)
   return {result: loginResult(account, tokens, options.store)}
 }
 
@@ -60,7 +61,8 @@ export interface CodeLoginOptions {
   /** Use the account named by `referer` rather than `baseUrl` (not when AMOCRM_BASE_URL is explicit). */
   followReferer: boolean
   store: SecretStore
-  dataDir: string
+  /** Where the token lock is (next to the tokens). */
+  configDir: string
 }
 
 /** Exchanges an authorization code, verifies the token with `GET /api/v4/account`, then stores the pair. */
@@ -76,7 +78,7 @@ export async function loginWithCode(options: CodeLoginOptions): Promise<LoginOut
   })
   const account = await verifyAccount(baseUrl, pair.accessToken)
   const tokens = oauthTokensToStored(pair, baseUrl)
-  await saveStoredTokens(options.store, options.dataDir, tokens)
+  await saveStoredTokens(options.store, options.configDir, tokens)
   return {
     result: loginResult(account, tokens, options.store),
     ...(referred ? {accountAddress: {subdomain: referred.subdomain, domain: referred.domain}} : {}),

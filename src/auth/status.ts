@@ -1,5 +1,5 @@
 import {AmoAuthError, AmoClient} from '../amocrm/index.js'
-import {type AppConfig, amoBaseUrl} from '../config/index.js'
+import {type AppConfig, amoBaseUrl, checkAmoTransport, configuredAmoBaseUrl} from '../config/index.js'
 import {createTokenProvider, openSecretStore, readStoredTokens, type SecretStore} from '../secrets/index.js'
 import {jwtExpiry} from './login.js'
 
@@ -35,7 +35,7 @@ export async function readAuthStatus(config: AppConfig, options: {store?: Secret
       throw new AmoAuthError(`not logged in to amoCRM: no token in ${store.describe()}`, {
         hint: 'run `ident-amo auth login` (or set AMOCRM_ACCESS_TOKEN to a long-lived token)',
       })
-    baseUrl = configuredBaseUrl(config) ?? stored.baseUrl
+    baseUrl = configuredAmoBaseUrl(config) ?? checkAmoTransport(stored.baseUrl, config.amocrm.allowInsecureHttp)
   }
   const tokens = createTokenProvider({config, ...(store ? {store} : {})})
   const client = new AmoClient({baseUrl, tokens, rateLimit: config.amocrm.rateLimit})
@@ -56,13 +56,5 @@ export async function readAuthStatus(config: AppConfig, options: {store?: Secret
     storage: store
       ? {backend: store.backend, description: store.describe()}
       : {backend: 'environment', description: 'AMOCRM_ACCESS_TOKEN in the environment'},
-  }
-}
-
-function configuredBaseUrl(config: AppConfig): string | undefined {
-  try {
-    return amoBaseUrl(config)
-  } catch {
-    return undefined
   }
 }

@@ -1,5 +1,17 @@
 export {AMO_ACCOUNT_HOST, parseAccountAddress} from './account.js'
-export {amoBaseUrl, configFilePath, identConfigured, loadConfig, parseBoolean, readDotenv, settingWarning, validateSetting} from './load.js'
+export {
+  amoBaseUrl,
+  checkAmoTransport,
+  configFilePath,
+  configuredAmoBaseUrl,
+  identConfigured,
+  isLoopbackHost,
+  loadConfig,
+  parseBoolean,
+  readDotenv,
+  settingWarning,
+  validateSetting,
+} from './load.js'
 export type {AppConfig, FieldSetting, IdentRenames, LoadConfigOptions, SettingSource} from './load.js'
 export {readSecretStorageChoice, saveDealStages, saveFieldIds, saveSecretStorageChoice, setConfigValue, storedSettingNames} from './file.js'
 export type {SecretStorageChoice, SetConfigResult} from './file.js'

@@ -1,4 +1,5 @@
 import {existsSync, readFileSync} from 'node:fs'
+import {BlockList, isIP} from 'node:net'
 import path from 'node:path'
 
 import Conf from 'conf'
@@ -43,6 +44,8 @@ export interface AppConfig {
     domain: string
     /** Explicit AMOCRM_BASE_URL, if any; see `amoBaseUrl()`. */
     baseUrl?: string
+    /** AMOCRM_ALLOW_INSECURE_HTTP: a plain-http base URL may name another machine (warned on every run). */
+    allowInsecureHttp?: boolean
     clientId?: string
     clientSecret?: string
     redirectUri: string
@@ -177,6 +180,7 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       subdomain: str('AMOCRM_SUBDOMAIN'),
       domain: str('AMOCRM_DOMAIN') ?? 'amocrm.ru',
       baseUrl: str('AMOCRM_BASE_URL')?.replace(/\/+$/, ''),
+      allowInsecureHttp: bool('AMOCRM_ALLOW_INSECURE_HTTP'),
       clientId: str('AMOCRM_CLIENT_ID'),
       clientSecret: v('AMOCRM_CLIENT_SECRET'),
       redirectUri: str('AMOCRM_REDIRECT_URI') ?? 'http://localhost:8080/callback',
@@ -273,15 +277,69 @@ export function identConfigured(config: AppConfig): boolean {
   return where.some((name) => config.values[name].source !== 'default' && config.values[name].source !== 'unset')
 }
 
-/** The amoCRM base URL: AMOCRM_BASE_URL, else `https://SUB.DOMAIN`. */
-export function amoBaseUrl(config: AppConfig): string {
-  if (config.amocrm.baseUrl) return config.amocrm.baseUrl
-  if (!config.amocrm.subdomain)
+/**
+ * The amoCRM base URL: AMOCRM_BASE_URL, else `https://SUB.DOMAIN`. A plain-http base URL naming
+ * another machine is refused here, before anything connects (see `checkAmoTransport`).
+ */
+export function amoBaseUrl(config: Pick<AppConfig, 'amocrm'>): string {
+  const configured = configuredAmoBaseUrl(config)
+  if (configured === undefined)
     throw new ConfigError(
       'AMOCRM_SUBDOMAIN is not set',
       'run `ident-amo config set AMOCRM_SUBDOMAIN yourclinic` (the part before .amocrm.ru) or `ident-amo config init`',
     )
+  return configured
+}
+
+/** `amoBaseUrl`, or undefined when no account is configured at all (a plain-http refusal still throws). */
+export function configuredAmoBaseUrl(config: Pick<AppConfig, 'amocrm'>): string | undefined {
+  if (config.amocrm.baseUrl) return checkAmoTransport(config.amocrm.baseUrl, config.amocrm.allowInsecureHttp)
+  if (!config.amocrm.subdomain) return undefined
   return `https://${config.amocrm.subdomain}.${config.amocrm.domain}`
+}
+
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
+LOOPBACK.addAddress('::1', 'ipv6')
+
+/** This machine: `localhost`, 127.0.0.0/8 or ::1 (an IPv4-mapped 127.x included). Other names are not trusted to resolve there. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase()
+  if (host === 'localhost') return true
+  const family = isIP(host)
+  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6')
+}
+
+const insecureWarned = new Set<string>()
+
+/**
+ * The bearer token and patient data must not cross a network in clear: a plain `http://` URL is
+ * accepted for this machine only (the sandbox, a local proxy), unless AMOCRM_ALLOW_INSECURE_HTTP /
+ * `--allow-insecure-http` says otherwise — and then every run says so on stderr. Returns the URL.
+ */
+export function checkAmoTransport(url: string, allowInsecureHttp = false): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new ConfigError(`AMOCRM_BASE_URL must be a URL such as https://clinic.amocrm.ru, got '${url}'`)
+  }
+  if (parsed.protocol !== 'http:' || isLoopbackHost(parsed.hostname)) return url
+  if (!allowInsecureHttp)
+    throw new ConfigError(
+      `refusing plain HTTP to ${parsed.host}: AMOCRM_BASE_URL ${url} would send the amoCRM token and patient data unencrypted across the network`,
+      'use https:// (amoCRM itself is https only); plain http:// is accepted for this machine only (localhost, 127.0.0.1, ::1) — or, knowingly, set AMOCRM_ALLOW_INSECURE_HTTP=true or pass --allow-insecure-http',
+    )
+  if (!insecureWarned.has(url)) {
+    insecureWarned.add(url)
+    process.stderr.write(
+      `Warning: AMOCRM_BASE_URL ${url} is plain HTTP to another machine: the amoCRM token and patient data travel unencrypted (allowed by AMOCRM_ALLOW_INSECURE_HTTP / --allow-insecure-http)\n`,
+    )
+  }
+  return url
 }
 
 export function parseBoolean(raw: string): boolean | undefined {

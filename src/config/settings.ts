@@ -85,7 +85,20 @@ export const SETTINGS = [
   {env: 'DB_FILE', kind: 'path', group: 'IDENT database', describe: 'path of the SQLite file when DB_CLIENT=sqlite'},
   {env: 'AMOCRM_SUBDOMAIN', kind: 'string', group: 'amoCRM', describe: 'account subdomain: `SUB` of `SUB.amocrm.ru`'},
   {env: 'AMOCRM_DOMAIN', kind: 'string', default: 'amocrm.ru', group: 'amoCRM', describe: '`amocrm.ru`, or `kommo.com` for Kommo'},
-  {env: 'AMOCRM_BASE_URL', kind: 'url', group: 'amoCRM', describe: 'full base URL overriding subdomain+domain (sandbox, proxies)'},
+  {
+    env: 'AMOCRM_BASE_URL',
+    kind: 'url',
+    group: 'amoCRM',
+    describe: 'full base URL overriding subdomain+domain (sandbox, proxies); plain `http://` only to this machine (loopback)',
+  },
+  {
+    env: 'AMOCRM_ALLOW_INSECURE_HTTP',
+    kind: 'boolean',
+    default: 'false',
+    group: 'amoCRM',
+    describe:
+      'let a plain `http://` AMOCRM_BASE_URL reach another machine (the token and patient data travel unencrypted; warned on every run)',
+  },
   {env: 'AMOCRM_CLIENT_ID', kind: 'string', group: 'amoCRM', describe: 'integration ID'},
   {
     env: 'AMOCRM_CLIENT_SECRET',
@@ -115,7 +128,7 @@ export const SETTINGS = [
     max: 50,
     default: '7',
     group: 'amoCRM',
-    describe: 'requests per second to amoCRM',
+    describe: 'requests per second to amoCRM, shared by the processes of one account (counted in the config directory)',
   },
   {
     env: 'SYNC_INTERVAL_MINUTES',
@@ -167,7 +180,12 @@ export const SETTINGS = [
     group: 'logs',
     describe: 'log level',
   },
-  {env: 'LOG_FILE', kind: 'path', group: 'logs', describe: 'log file (default `<dataDir>/logs/sync.log`)'},
+  {
+    env: 'LOG_FILE',
+    kind: 'path',
+    group: 'logs',
+    describe: 'log file (default `<dataDir>/logs/sync.log`), or a device such as `/dev/stderr` (not rotated)',
+  },
 ] as const satisfies readonly SettingDef[]
 
 export type SettingName = (typeof SETTINGS)[number]['env']

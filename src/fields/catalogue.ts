@@ -57,10 +57,13 @@ const UNAVAILABLE: Formatted = {state: 'unavailable'}
 const CLEAR: Formatted = {state: 'clear'}
 const SKIP: Formatted = {state: 'skip'}
 
-/** Text as is, cut with `…` and a warning when longer than the field takes (`text`: 256). */
-function textValue(ctx: FormatContext, raw: string | null | undefined, label: string): Formatted {
+/**
+ * Text as is (without control characters, see `printableText`; line breaks only where `keepLines`),
+ * cut with `…` and a warning when longer than the field takes (`text`: 256).
+ */
+function textValue(ctx: FormatContext, raw: string | null | undefined, label: string, options: {keepLines?: boolean} = {}): Formatted {
   if (raw === undefined) return UNAVAILABLE
-  const text = nonEmpty(raw)
+  const text = nonEmpty(raw, options)
   if (text === null) return CLEAR
   const limit = ctx.field.type === 'text' ? TEXT_FIELD_LIMIT : TEXTAREA_FIELD_LIMIT
   const {text: out, cut} = cutText(text, limit)
@@ -315,7 +318,7 @@ export const FIELD_CATALOGUE: readonly FieldSpec[] = [
     options: null,
     value: 'as is',
     source: 'Patients.Comment',
-    format: (ctx) => textValue(ctx, ctx.patient.comment, 'Patients.Comment'),
+    format: (ctx) => textValue(ctx, ctx.patient.comment, 'Patients.Comment', {keepLines: true}),
   },
   {
     key: 'discount',

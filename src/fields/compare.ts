@@ -11,17 +11,25 @@ import type {DesiredContact, DesiredField} from './map.js'
 import {foldText, normalizeEmail, normalizePhone} from './normalize.js'
 import type {FieldKey, ResolvedFields} from './types.js'
 
-/** The phones and e-mails (normalized) this tool wrote to the contact last time; the sync state keeps them. */
+/**
+ * The phones and e-mails this tool wrote to the contact last time; the sync state keeps them. Each is
+ * the normalized value, or `writtenKey` of it when one is given (the state keeps keyed hashes only).
+ */
 export interface WrittenMultiValues {
   phone?: string[]
   email?: string[]
 }
+
+/** What a written value is remembered as: a keyed hash of its normalized form (the sync state's). */
+export type WrittenKey = (kind: 'phone' | 'email', normalized: string) => string
 
 export interface CompareOptions {
   /** amoCRM's timezone: date values come back as unix seconds at midnight there. */
   accountTimezone: string
   /** What this tool wrote last time, so that a value IDENT dropped is removed (and only such a value). */
   previous?: WrittenMultiValues
+  /** How `previous` holds its values; without it they are the values themselves. */
+  writtenKey?: WrittenKey
 }
 
 export type DiffKey = FieldKey | 'name' | 'first_name' | 'last_name'
@@ -82,19 +90,22 @@ function readToWrite(v: CustomFieldValueRead): CustomFieldValueWrite {
  * The contact's new list for a multi-value field (phone, email): values CRM users added stay, a value
  * this tool wrote before that IDENT no longer has goes, IDENT's new values are added. Equality ignores
  * formatting (phones through libphonenumber, e-mails case-insensitive). `changed` false means: do not send.
+ * `previous` holds what was written as `writtenKey` makes it (the values themselves without one).
  */
 export function mergeMultiValues(
   key: 'phone' | 'email',
   existing: CustomFieldValueRead[],
   desired: CustomFieldValueWrite[],
   previous: string[] = [],
+  writtenKey?: WrittenKey,
 ): {values: CustomFieldValueWrite[]; changed: boolean} {
   const wanted = new Map<string, CustomFieldValueWrite>()
   for (const d of desired) {
     const k = multiKey(key, d.value)
     if (k !== null && !wanted.has(k)) wanted.set(k, d)
   }
-  const dropped = new Set(previous.map((p) => multiKey(key, p)).filter((k): k is string => k !== null))
+  const dropped = writtenKey ? new Set(previous) : new Set(previous.map((p) => multiKey(key, p)).filter((k): k is string => k !== null))
+  const asWritten = (k: string) => (writtenKey ? writtenKey(key, k) : k)
   const present = new Set<string>()
   const values: CustomFieldValueWrite[] = []
   let changed = false
@@ -103,7 +114,7 @@ export function mergeMultiValues(
     if (k !== null && wanted.has(k)) {
       present.add(k)
       values.push(readToWrite(e))
-    } else if (k !== null && dropped.has(k)) {
+    } else if (k !== null && dropped.has(asWritten(k))) {
       changed = true
     } else {
       values.push(readToWrite(e))
@@ -150,7 +161,7 @@ function compareField(
     case 'multitext': {
       const key = field.key === 'email' ? 'email' : 'phone'
       const existing = cf?.values ?? []
-      const merged = mergeMultiValues(key, existing, field.values ?? [], options.previous?.[key])
+      const merged = mergeMultiValues(key, existing, field.values ?? [], options.previous?.[key], options.writtenKey)
       const show = (vals: Array<{value?: unknown}>) => vals.map((x) => plainText(x.value)).join(', ')
       return {
         ...base,
@@ -291,14 +302,19 @@ export function buildUpdate(
   return Object.keys(update).length > 1 ? update : null
 }
 
-/** The normalized phones and e-mails the desired contact asserts; the state remembers them after a write. */
-export function writtenMultiValues(desired: DesiredContact): WrittenMultiValues {
+/**
+ * The normalized phones and e-mails the desired contact asserts, as `writtenKey` makes them (the
+ * values themselves without one); the state remembers them after a write.
+ */
+export function writtenMultiValues(desired: DesiredContact, writtenKey?: WrittenKey): WrittenMultiValues {
   const out: WrittenMultiValues = {}
   for (const field of desired.fields) {
     if (field.key !== 'phone' && field.key !== 'email') continue
-    out[field.key] = (field.values ?? [])
-      .map((v) => multiKey(field.key as 'phone' | 'email', v.value))
+    const kind = field.key
+    out[kind] = (field.values ?? [])
+      .map((v) => multiKey(kind, v.value))
       .filter((k): k is string => k !== null)
+      .map((k) => (writtenKey ? writtenKey(kind, k) : k))
   }
   return out
 }

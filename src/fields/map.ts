@@ -2,7 +2,7 @@ import type {CustomFieldValueWrite} from '../amocrm/types.js'
 import type {Patient} from '../ident/types.js'
 import {FIELD_CATALOGUE} from './catalogue.js'
 import {dateInZone} from './dates.js'
-import {nonEmpty} from './normalize.js'
+import {charLength, cutText, nonEmpty} from './normalize.js'
 import type {DesiredScalar, FieldKey, MappingWarning, ResolvedFields, ValueKind} from './types.js'
 
 /** One field as IDENT wants it. */
@@ -47,16 +47,38 @@ export interface MapOptions {
   now: Date
 }
 
-/** `SurName Name Patronymic` with empty parts dropped; `Пациент <id>` when all are empty. */
+/** amoCRM's limit for a contact's `name`, `first_name` and `last_name`. */
+export const NAME_MAX_LENGTH = 255
+
+/**
+ * `SurName Name Patronymic` with empty parts dropped; `Пациент <id>` when all are empty. Control
+ * characters are left out (see `printableText`) and each part is cut to amoCRM's 255 characters.
+ */
 export function contactNames(patient: Pick<Patient, 'id' | 'surname' | 'name' | 'patronymic'>): {
   name: string
   first_name: string
   last_name: string
 } {
+  return namesWithCuts(patient).names
+}
+
+function namesWithCuts(patient: Pick<Patient, 'id' | 'surname' | 'name' | 'patronymic'>): {
+  names: {name: string; first_name: string; last_name: string}
+  /** The parts cut to fit, with their length before. */
+  cuts: Array<{part: 'name' | 'first_name' | 'last_name'; length: number}>
+} {
   const surname = nonEmpty(patient.surname)
   const first = [nonEmpty(patient.name), nonEmpty(patient.patronymic)].filter((p): p is string => p !== null).join(' ')
   const full = [surname, first].filter((p) => p !== null && p !== '').join(' ')
-  return {name: full === '' ? `Пациент ${patient.id}` : full, first_name: first, last_name: surname ?? ''}
+  const whole = {name: full === '' ? `Пациент ${patient.id}` : full, first_name: first, last_name: surname ?? ''}
+  const names = {...whole}
+  const cuts: Array<{part: 'name' | 'first_name' | 'last_name'; length: number}> = []
+  for (const part of ['name', 'first_name', 'last_name'] as const) {
+    const {text, cut} = cutText(whole[part], NAME_MAX_LENGTH)
+    names[part] = text
+    if (cut) cuts.push({part, length: charLength(whole[part])})
+  }
+  return {names, cuts}
 }
 
 /**
@@ -103,5 +125,13 @@ export function mapPatient(patient: Patient, resolved: ResolvedFields, options: 
     }
     fields.push({...base, values: formatted.values, value: formatted.value})
   }
-  return {patientId: patient.id, ...contactNames(patient), fields, skipped, warnings}
+  const {names, cuts} = namesWithCuts(patient)
+  for (const {part, length} of cuts)
+    warnings.push({
+      patientId: patient.id,
+      field: 'name',
+      code: 'text_truncated',
+      detail: `${part}: ${length} characters cut to ${NAME_MAX_LENGTH} (amoCRM's limit for a contact's name)`,
+    })
+  return {patientId: patient.id, ...names, fields, skipped, warnings}
 }

@@ -1,3 +1,5 @@
+import {stripVTControlCharacters} from 'node:util'
+
 import {findNumbers, parsePhoneNumberFromString, type PhoneNumber} from 'libphonenumber-js/max'
 
 /** IDENT is a Russian product: a number without a country code is Russian. */
@@ -21,7 +23,7 @@ function describe(number: PhoneNumber): NormalizedPhone {
  */
 export function normalizePhone(raw: string | null | undefined): NormalizedPhone | null {
   if (raw === null || raw === undefined) return null
-  const text = String(raw).trim()
+  const text = printableText(String(raw)).trim()
   if (text === '') return null
   // Parsing is costly and the same numbers come back (a patient's own, a family's, the contact's).
   const known = phoneCache.get(text)
@@ -54,7 +56,7 @@ export function phonesInText(raw: string | null | undefined): {phones: Normalize
   if (single) return {phones: [single], unparseable: false}
   let found: NormalizedPhone[]
   try {
-    found = findNumbers(String(raw), {defaultCountry: DEFAULT_PHONE_REGION, v2: true})
+    found = findNumbers(printableText(String(raw)), {defaultCountry: DEFAULT_PHONE_REGION, v2: true})
       .map((m) => m.number)
       .filter((n) => n.isValid())
       .map((n) => describe(n))
@@ -69,14 +71,14 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 /** Lower-cased and trimmed, or null when it does not look like an address. */
 export function normalizeEmail(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null
-  const email = String(raw).trim().toLowerCase()
+  const email = printableText(String(raw)).trim().toLowerCase()
   return EMAIL.test(email) ? email : null
 }
 
 /** Every address in a cell (`a@b.ru; c@d.ru`); `invalid` counts the parts that are not addresses. */
 export function emailsInText(raw: string | null | undefined): {emails: string[]; invalid: number} {
   if (raw === null || raw === undefined) return {emails: [], invalid: 0}
-  const parts = String(raw)
+  const parts = printableText(String(raw))
     .split(/[\s,;]+/)
     .map((p) => p.trim())
     .filter(Boolean)
@@ -90,15 +92,38 @@ export function emailsInText(raw: string | null | undefined): {emails: string[];
   return {emails, invalid}
 }
 
-/** For comparing names and option texts: case-, ё- and whitespace-insensitive. */
-export function foldText(text: string | null | undefined): string {
-  return (text ?? '').normalize('NFC').toLocaleLowerCase('ru').replaceAll('ё', 'е').replaceAll(/\s+/g, ' ').trim()
+/** C0 and C1 control characters (NUL, ESC, DEL…) other than tab and line breaks. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g
+/** Bidirectional embeddings, overrides, isolates and marks (U+202E shows text backwards), and a stray BOM. */
+const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g
+
+/**
+ * Text as a person means it: without terminal escape sequences, control characters (NUL, ESC…) and
+ * bidirectional overrides that make text display other than it reads — none of which belongs in a
+ * CRM. `keepLines` keeps line breaks and tabs, for notes; otherwise they become spaces.
+ */
+export function printableText(text: string, options: {keepLines?: boolean} = {}): string {
+  const out = stripVTControlCharacters(text).replaceAll(BIDI, '')
+  // NEL (U+0085) is a line break too, even if a C1 control
+  if (options.keepLines) return out.replaceAll('\u0085', '\n').replaceAll(CONTROL, '')
+  return out.replaceAll(/[\t\n\r\u0085\u2028\u2029]/g, ' ').replaceAll(CONTROL, '')
 }
 
-/** Trimmed text, or null when empty. */
-export function nonEmpty(text: string | null | undefined): string | null {
+/** For comparing names and option texts: case-, ё- and whitespace-insensitive, control characters ignored. */
+export function foldText(text: string | null | undefined): string {
+  return printableText(text ?? '')
+    .normalize('NFC')
+    .toLocaleLowerCase('ru')
+    .replaceAll('ё', 'е')
+    .replaceAll(/\s+/g, ' ')
+    .trim()
+}
+
+/** Trimmed printable text (see `printableText`), or null when nothing is left. */
+export function nonEmpty(text: string | null | undefined, options: {keepLines?: boolean} = {}): string | null {
   if (text === null || text === undefined) return null
-  const t = String(text).trim()
+  const t = printableText(String(text), options).trim()
   return t === '' ? null : t
 }
 

@@ -57,7 +57,8 @@ export type WarningCode =
 /** A per-patient problem with the data. `detail` never carries personal data (no digits, no names). */
 export interface MappingWarning {
   patientId: string
-  field: FieldKey
+  /** The mapped field, or `name` for the contact's name parts. */
+  field: FieldKey | 'name'
   code: WarningCode
   detail: string
 }

@@ -1,3 +1,4 @@
+import {isLoopbackHost} from '../config/index.js'
 import {faultFromJson} from './faults.js'
 import {json, type SandboxResponse} from './http.js'
 import {SandboxRequestBodyError, SandboxValidationError} from './problems.js'
@@ -30,7 +31,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET /_sandbox/leads/loss_reasons', 'every loss reason'],
   ['POST /_sandbox/leads/loss_reasons', 'create loss reasons (array, API write form)'],
   ['POST /_sandbox/leads/fields', 'create deal custom fields (array, API write form)'],
-  ['PATCH /_sandbox/settings', '{rateLimit?, latencyMs?, html429?, blockAfter429s?}'],
+  ['PATCH /_sandbox/settings', '{rateLimit?, latencyMs?, html429?, blockAfter429s?, refuseValues? (names and values refused, quoted)}'],
   ['POST /_sandbox/oauth/consent', '{consent: "approve" | "decline"}: how the consent page answers'],
   ['POST /_sandbox/oauth/tokens', '{clientId?}: a fresh OAuth token pair, skipping the consent page'],
   ['POST /_sandbox/tokens', '{token}: accept one more long-lived token'],
@@ -39,7 +40,38 @@ const ROUTES: Array<[string, string]> = [
   ['POST /_sandbox/reset', 'a fresh account: data, tokens, faults, stats, block and clock'],
 ]
 
-/** `/_sandbox/…`: no auth, not rate-limited, not recorded. */
+/**
+ * Why a control request is refused, if it is: the control API has no authentication, so it answers
+ * only what cannot come from a web page. A page's request reaching 127.0.0.1 through DNS rebinding
+ * carries its own host name in `Host` (only loopback names are accepted), and a page can send a POST
+ * without asking first only as a form or `text/plain` (changes take `Content-Type: application/json`).
+ */
+export function refusedControlRequest(
+  host: string | undefined,
+  method: string,
+  contentType: string | undefined,
+): SandboxResponse | undefined {
+  let hostname: string | undefined
+  try {
+    hostname = host ? new URL(`http://${host}`).hostname : undefined
+  } catch {
+    hostname = undefined
+  }
+  if (hostname === undefined || !isLoopbackHost(hostname))
+    return fail(
+      403,
+      `the control API answers only requests addressed to this machine (Host localhost, 127.0.0.1 or [::1]), not Host ${host === undefined ? '(none)' : JSON.stringify(host)}`,
+    )
+  const json = /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType ?? '')
+  if (method !== 'GET' && method !== 'HEAD' && !json)
+    return fail(
+      415,
+      `control requests that change something take a JSON body with Content-Type: application/json, not ${contentType ?? 'none'}`,
+    )
+  return undefined
+}
+
+/** `/_sandbox/…`: no auth, not rate-limited, not recorded; see `refusedControlRequest` for what it refuses. */
 export function handleControl(s: SandboxServer, method: string, url: URL, rawBody: string, base: string): SandboxResponse {
   let body: unknown
   try {
@@ -112,6 +144,7 @@ export function handleControl(s: SandboxServer, method: string, url: URL, rawBod
         if (num('latencyMs') !== undefined) s.settings.latencyMs = num('latencyMs')!
         if (num('blockAfter429s') !== undefined) s.settings.blockAfter429s = num('blockAfter429s')!
         if (typeof o.html429 === 'boolean') s.settings.html429 = o.html429
+        if (Array.isArray(o.refuseValues)) s.settings.refuseValues = o.refuseValues.filter((v): v is string => typeof v === 'string')
         return ok(s.settings)
       }
       case 'POST /_sandbox/oauth/consent': {

@@ -271,18 +271,20 @@ export function readUpdateTarget<T extends {is_deleted: boolean}>(
   return undefined
 }
 
-/** Text keys (`name`, `first_name`, …) of at most 255 characters, copied into `out`. */
+/** Text keys (`name`, `first_name`, …) of at most 255 characters and not refused (`refuses`), copied into `out`. */
 export function readNames<K extends string>(
   input: Record<string, unknown>,
   keys: readonly K[],
   out: Partial<Record<K, string>>,
   problems: ValidationProblem[],
+  refuses: (value: string) => boolean = () => false,
 ): void {
   for (const key of keys) {
     const v = input[key]
     if (v === undefined || v === null) continue
     if (typeof v !== 'string') problems.push(problem.invalidType(key, 'string'))
-    else if ([...v].length > NAME_MAX_LENGTH) problems.push(problem.tooLong(key, NAME_MAX_LENGTH))
+    else if ([...v].length > NAME_MAX_LENGTH) problems.push(problem.tooLong(key, NAME_MAX_LENGTH, v))
+    else if (refuses(v)) problems.push(problem.invalidValue(key, v))
     else out[key] = v
   }
 }

@@ -18,20 +18,32 @@ export const problem = {
   }),
   notBlank: (path: string): ValidationProblem => ({code: 'NotBlank', path, detail: 'This value should not be blank.'}),
   notExpected: (path: string): ValidationProblem => ({code: 'FieldNotExpected', path, detail: 'This field was not expected.'}),
-  tooLong: (path: string, max: number): ValidationProblem => ({
+  tooLong: (path: string, max: number, value?: unknown): ValidationProblem => ({
     code: 'TooLong',
     path,
-    detail: `This value is too long. It should have ${max} characters or less.`,
+    detail:
+      value === undefined
+        ? `This value is too long. It should have ${max} characters or less.`
+        : `The value ${quoted(value)} is too long. It should have ${max} characters or less.`,
   }),
   tooMany: (path: string, max: number): ValidationProblem => ({
     code: 'TooMany',
     path,
     detail: `This collection should contain ${max} element or less.`,
   }),
-  notNegative: (path: string): ValidationProblem => ({
+  notNegative: (path: string, value?: unknown): ValidationProblem => ({
     code: 'GreaterThanOrEqual',
     path,
-    detail: 'This value should be greater than or equal to 0.',
+    detail:
+      value === undefined
+        ? 'This value should be greater than or equal to 0.'
+        : `The value ${quoted(value)} should be greater than or equal to 0.`,
+  }),
+  /** A value the account refuses as such (`SandboxSettings.refuseValues`), quoted as amoCRM does. */
+  invalidValue: (path: string, value: unknown): ValidationProblem => ({
+    code: 'InvalidValue',
+    path,
+    detail: `The value ${quoted(value)} is not valid.`,
   }),
   notUnique: (path: string): ValidationProblem => ({code: 'NotUnique', path, detail: 'This value is already used.'}),
   /** The real code of this one is a UUID (Krukov/amocrm_api #81). */
@@ -40,6 +52,15 @@ export const problem = {
     path,
     detail: 'You should use "field_id" or "field_code" to identify custom field.',
   }),
+}
+
+/**
+ * amoCRM's validation texts may quote the refused value (`The value "+79504425160" is not valid.`, a
+ * birthday): the sandbox's do too, so that a client meets personal data in error texts here first.
+ */
+function quoted(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  return `"${[...text].length > 100 ? `${[...text].slice(0, 100).join('')}…` : text}"`
 }
 
 /** One element's problems, keyed by its request_id, as in `validation-errors`. */

@@ -5,9 +5,10 @@ import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {AppError} from '../errors.js'
+import {PRIVATE_DIR_MODE, PRIVATE_FILE_MODE} from '../local-files.js'
 import {handleApi} from './api.js'
 import {ControllableClock, type SandboxClock} from './clock.js'
-import {handleControl} from './control.js'
+import {handleControl, refusedControlRequest} from './control.js'
 import {type DealSnapshot, DealStore, type SandboxDeals} from './deals.js'
 import {FaultQueue, type FaultKind, type FaultSpec} from './faults.js'
 import {
@@ -57,6 +58,8 @@ export interface SandboxOptions {
   html429?: boolean
   /** After this many 429s in a row, every request gets the 403 HTML block page until reset/unblock. */
   blockAfter429s?: number
+  /** Names and field values the account refuses, with a validation text quoting them (as amoCRM's may). */
+  refuseValues?: string[]
   /** Load from this JSON file if present; save to it (atomically) after every change. */
   dataFile?: string
   /** Create PHONE, EMAIL and POSITION in a fresh account (default true). */
@@ -74,6 +77,8 @@ export interface SandboxSettings {
   html429: boolean
   /** 0 = never block. */
   blockAfter429s: number
+  /** Names and text values refused with `InvalidValue`, `The value "…" is not valid.` */
+  refuseValues: string[]
 }
 
 export interface SandboxStats {
@@ -177,6 +182,7 @@ class SandboxServer {
       latencyMs: Math.max(0, options.latencyMs ?? 0),
       html429: options.html429 ?? false,
       blockAfter429s: options.blockAfter429s ?? 0,
+      refuseValues: [...(options.refuseValues ?? [])],
     }
     this.clock = new ControllableClock(options.now)
     const account = {
@@ -202,6 +208,7 @@ class SandboxServer {
     this.onRequestDone = options.onRequest
     if (this.dataFile && existsSync(this.dataFile)) this.load(this.dataFile)
     this.store.onChange = () => this.save()
+    this.store.refuses = (value) => this.settings.refuseValues.includes(value)
     this.deals.onChange = () => this.save()
     this.http = createServer((req, res) => {
       this.onRequest(req, res).catch(() => {
@@ -336,13 +343,16 @@ class SandboxServer {
     }
   }
 
-  /** Write to a temporary file, then rename: a crash never leaves half a file. */
+  /**
+   * Write to a temporary file, then rename: a crash never leaves half a file. It holds tokens: 0600,
+   * in a directory made 0700 when the sandbox creates it.
+   */
   save(): void {
     if (!this.dataFile) return
     const data: DataFile = {version: 1, store: this.store.snapshot(), deals: this.deals.snapshot(), oauth: this.oauth.snapshot()}
-    mkdirSync(path.dirname(this.dataFile), {recursive: true})
+    mkdirSync(path.dirname(this.dataFile), {recursive: true, mode: PRIVATE_DIR_MODE})
     const tmp = `${this.dataFile}.${process.pid}.tmp`
-    writeFileSync(tmp, JSON.stringify(data))
+    writeFileSync(tmp, JSON.stringify(data), {mode: PRIVATE_FILE_MODE})
     renameSync(tmp, this.dataFile)
   }
 
@@ -355,6 +365,8 @@ class SandboxServer {
     const base = baseUrlOf(req, `127.0.0.1:${this.port}`)
 
     if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+      const refused = refusedControlRequest(req.headers.host, method, req.headers['content-type'])
+      if (refused) return send(res, refused)
       let body: string
       try {
         body = await readBody(req)

@@ -141,6 +141,8 @@ export class ContactStore implements SandboxStore {
   baseUrl = 'http://127.0.0.1'
   /** Called after every change (the server saves the data file there). */
   onChange: () => void = () => {}
+  /** A name or text value the account refuses as such, with a text quoting it (the server's `refuseValues`). */
+  refuses: (value: string) => boolean = () => false
   /** The live deals linked to a contact, for `with=leads` (the server wires the deal store in). */
   leadIdsOfContact: (contactId: number) => number[] = () => []
 
@@ -342,12 +344,12 @@ export class ContactStore implements SandboxStore {
       return draft
     }
     if (mode === 'update') draft.id = readUpdateTarget(forceId ?? input.id, (id) => this.contacts.get(id), problems)?.id
-    readNames(input, ['name', 'first_name', 'last_name'], draft.scalars, problems)
+    readNames(input, ['name', 'first_name', 'last_name'], draft.scalars, problems, this.refuses)
     readUserIds(input, new Set(this.account.users.map((u) => u.id)), draft.scalars, problems)
     readTimes(input, ['created_at', 'updated_at', 'closest_task_at'], draft.scalars, problems, ['closest_task_at'])
     draft.fields = readCustomFieldsValues(
       input.custom_fields_values,
-      {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone},
+      {byId: (id) => this.fieldById(id), byCode: (code) => this.fieldByCode(code), timezone: this.account.timezone, refuses: this.refuses},
       problems,
     )
     draft.tags = this.tags.readChanges(input, problems)

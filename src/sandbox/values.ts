@@ -28,6 +28,8 @@ export interface FieldLookup {
   byId(id: number): StoredField | undefined
   byCode(code: string): StoredField | undefined
   timezone: string
+  /** A text value the account refuses as such (`SandboxSettings.refuseValues`). */
+  refuses?: (value: string) => boolean
 }
 
 const ALLOWED_KEYS: Record<'plain' | 'enum', ReadonlySet<string>> = {
@@ -60,7 +62,7 @@ export function readCustomFieldsValues(input: unknown, lookup: FieldLookup, prob
     const values: StoredValue[] = []
     const start = problems.length
     raw.forEach((v, j) => {
-      const stored = readValue(v, field, `${at}.values.${j}`, lookup.timezone, problems)
+      const stored = readValue(v, field, `${at}.values.${j}`, lookup, problems)
       if (stored && !(field.type === 'multiselect' && values.some((x) => x.enum_id === stored.enum_id))) values.push(stored)
     })
     if (problems.length === start) updates.set(field.id, {fieldId: field.id, values})
@@ -97,7 +99,7 @@ function readValue(
   input: unknown,
   field: StoredField,
   at: string,
-  timezone: string,
+  lookup: FieldLookup,
   problems: ValidationProblem[],
 ): StoredValue | undefined {
   if (!isPlainObject(input)) return void problems.push(problem.invalidType(at, 'array'))
@@ -108,6 +110,7 @@ function readValue(
     return undefined
   }
   const {value} = input
+  if (typeof value === 'string' && lookup.refuses?.(value)) return void problems.push(problem.invalidValue(`${at}.value`, value))
   switch (field.type) {
     case 'text':
     case 'url':
@@ -115,7 +118,7 @@ function readValue(
     case 'textarea': {
       if (typeof value !== 'string') return void problems.push(problem.invalidType(`${at}.value`, 'string'))
       const max = field.type === 'textarea' ? TEXTAREA_MAX_LENGTH : TEXT_MAX_LENGTH
-      if ([...value].length > max) return void problems.push(problem.tooLong(`${at}.value`, max))
+      if ([...value].length > max) return void problems.push(problem.tooLong(`${at}.value`, max, value))
       return value === '' ? undefined : {value}
     }
     case 'numeric': {
@@ -131,10 +134,10 @@ function readValue(
     case 'date':
     case 'birthday':
     case 'date_time':
-      return readDate(value, field.type === 'date_time', at, timezone, problems)
+      return readDate(value, field.type === 'date_time', at, lookup.timezone, problems)
     case 'multitext': {
       if (typeof value !== 'string') return void problems.push(problem.invalidType(`${at}.value`, 'string'))
-      if ([...value].length > TEXT_MAX_LENGTH) return void problems.push(problem.tooLong(`${at}.value`, TEXT_MAX_LENGTH))
+      if ([...value].length > TEXT_MAX_LENGTH) return void problems.push(problem.tooLong(`${at}.value`, TEXT_MAX_LENGTH, value))
       const choice = pickEnum(input, field, at, problems, 'code')
       if (!choice) return undefined
       return value === '' ? undefined : {value, enum_id: choice.id, enum_code: choice.value}
@@ -190,7 +193,7 @@ function pickEnum(
 function readDate(value: unknown, keepTime: boolean, at: string, timezone: string, problems: ValidationProblem[]): StoredValue | undefined {
   let seconds: number
   if (isInt(value)) {
-    if (value < 0) return void problems.push(problem.notNegative(`${at}.value`))
+    if (value < 0) return void problems.push(problem.notNegative(`${at}.value`, value))
     seconds = keepTime ? value : midnightSeconds(calendarDayAt(value * 1000, timezone), timezone)
   } else if (typeof value === 'string') {
     const parsed = parseRfc3339(value.trim())
@@ -199,7 +202,7 @@ function readDate(value: unknown, keepTime: boolean, at: string, timezone: strin
   } else {
     return void problems.push(problem.invalidType(`${at}.value`, 'int'))
   }
-  if (seconds < 0) return void problems.push(problem.notNegative(`${at}.value`))
+  if (seconds < 0) return void problems.push(problem.notNegative(`${at}.value`, value))
   return {value: seconds}
 }
 

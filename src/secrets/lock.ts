@@ -8,20 +8,23 @@ import {AppError} from '../errors.js'
 /** A lock older than this (its holder died without releasing it) is taken over. */
 const STALE_MS = 30_000
 
-export function tokenLockPath(dataDir: string): string {
-  return path.join(dataDir, 'token.lock')
+/** Next to the tokens: the config dir (the file store's directory, and the keychain entries' key). */
+export function tokenLockPath(configDir: string): string {
+  return path.join(configDir, 'token.lock')
 }
 
 /**
- * Takes the cross-process token lock (`<dataDir>/token.lock`): only one ident-amo process refreshes or
+ * Takes the cross-process token lock (`<configDir>/token.lock`): only one ident-amo process refreshes or
  * replaces the stored tokens at a time (docs/architecture.md "Secrets and tokens"), so that a `sync watch` and a `patient test`
- * never burn each other's single-use refresh token. Waits up to about half a minute for another holder.
+ * never burn each other's single-use refresh token. The lock lives next to the tokens, not in the data
+ * dir: processes with different data dirs share one config's tokens. Waits up to about half a minute
+ * for another holder.
  */
-export async function acquireTokenLock(dataDir: string): Promise<() => Promise<void>> {
-  await mkdir(dataDir, {recursive: true})
-  const lockfilePath = tokenLockPath(dataDir)
+export async function acquireTokenLock(configDir: string): Promise<() => Promise<void>> {
+  await mkdir(configDir, {recursive: true, mode: 0o700})
+  const lockfilePath = tokenLockPath(configDir)
   try {
-    const release = await lockfile.lock(path.join(dataDir, 'token'), {
+    const release = await lockfile.lock(path.join(configDir, 'token'), {
       realpath: false,
       lockfilePath,
       stale: STALE_MS,

@@ -27,7 +27,10 @@ const ENTRY_OPTIONS: EntryOptions = {linux: {store: 'secret-service'}}
 export interface OpenSecretStoreOptions {
   configDir: string
   dataDir: string
-  /** The user chose `--insecure-storage`: a 0600 file, remembered in the config file for later commands. */
+  /**
+   * The user chose `--insecure-storage`: a 0600 file, remembered in the config file for later commands
+   * once something is saved in it (a login that fails leaves the choice as it was).
+   */
   insecure?: boolean
   /**
    * Also check that the keychain accepts a write (a probe entry written and removed): commands that are
@@ -55,10 +58,10 @@ export class KeychainUnavailableError extends AppError {
  * that does not survive a reboot, never silently.
  */
 export async function openSecretStore(options: OpenSecretStoreOptions): Promise<SecretStore> {
-  if (options.insecure) {
-    saveSecretStorageChoice(options.configDir, 'file')
-    return new FileSecretStore(secretsFilePath(options.configDir))
-  }
+  if (options.insecure)
+    return new FileSecretStore(secretsFilePath(options.configDir), {
+      onSaved: () => saveSecretStorageChoice(options.configDir, 'file'),
+    })
   if (readSecretStorageChoice(options.configDir) === 'file') return new FileSecretStore(secretsFilePath(options.configDir))
   const store = new KeychainSecretStore(options.configDir)
   await store.probe(options.verifyWrite ?? false)
@@ -175,7 +178,11 @@ interface SecretsFile {
 export class FileSecretStore implements SecretStore {
   readonly backend = 'file' as const
 
-  constructor(readonly file: string) {}
+  /** `onSaved`: called after each successful write (remembering the choice of this store). */
+  constructor(
+    readonly file: string,
+    private readonly options: {onSaved?: () => void} = {},
+  ) {}
 
   describe(): string {
     return `file ${this.file} (insecure: plain text, mode 0600)`
@@ -241,5 +248,6 @@ export class FileSecretStore implements SecretStore {
     }
     closeSync(fd)
     renameSync(temp, this.file)
+    this.options.onSaved?.()
   }
 }

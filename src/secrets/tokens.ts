@@ -1,5 +1,5 @@
 import {AmoAuthError, type ApiStats, refreshAccessToken, type TokenProvider} from '../amocrm/index.js'
-import {type AppConfig, amoBaseUrl} from '../config/index.js'
+import {type AppConfig, checkAmoTransport, configuredAmoBaseUrl} from '../config/index.js'
 import {acquireTokenLock} from './lock.js'
 import {resolveClientSecret} from './resolve.js'
 import {openSecretStore} from './store.js'
@@ -57,7 +57,7 @@ export interface AppTokenProvider extends TokenProvider {
  * Tokens for the amoCRM client (docs/architecture.md "Secrets and tokens"). AMOCRM_ACCESS_TOKEN from the environment is used as
  * is. Otherwise the stored tokens: a long-lived token as is; an OAuth access token is refreshed ahead
  * of its expiry and after a 401 — once per process however many callers ask (single flight), and one
- * process at a time (a lock in the data dir), writing the new pair to the store before using it.
+ * process at a time (a lock next to the tokens, in the config dir), writing the new pair to the store before using it.
  */
 export function createTokenProvider(options: TokenProviderOptions): AppTokenProvider {
   const token = options.config.amocrm.accessToken
@@ -122,10 +122,10 @@ class StoredTokenProvider implements AppTokenProvider {
   }
 
   private async refreshUnderLock(using: string, stats: ApiStats | undefined): Promise<string> {
-    const release = await acquireTokenLock(this.dirs.dataDir)
+    const release = await acquireTokenLock(this.dirs.configDir)
     try {
       // Whoever held the lock before us may have refreshed already: use theirs rather than burn ours.
-      const stored = await this.readOrFail()
+      const stored = await this.readOrFail({underLock: true})
       if (stored.accessToken !== using && !this.expiresSoon(stored)) {
         this.current = stored
         return stored.accessToken
@@ -193,8 +193,22 @@ class StoredTokenProvider implements AppTokenProvider {
     return readStoredTokens(await this.store())
   }
 
-  private async readOrFail(): Promise<StoredTokens> {
-    const tokens = await this.read()
+  private async readUnderLock(): Promise<StoredTokens | undefined> {
+    // a config dir that cannot hold the lock (read-only) has no writer to wait for either
+    const release = await acquireTokenLock(this.dirs.configDir).catch(() => undefined)
+    if (!release) return undefined
+    try {
+      return await this.read()
+    } finally {
+      await release()
+    }
+  }
+
+  private async readOrFail(options: {underLock?: boolean} = {}): Promise<StoredTokens> {
+    let tokens = await this.read()
+    // Nothing there may be another process replacing the tokens this very moment (a keychain replaces
+    // an entry in two steps): it does so under the token lock, so what is there under the lock counts.
+    if (!tokens && !options.underLock) tokens = await this.readUnderLock()
     if (!tokens)
       throw new AmoAuthError('not logged in to amoCRM: no stored token', {
         hint: `${LOGIN_HINT} (or set AMOCRM_ACCESS_TOKEN to a long-lived token)`,
@@ -214,12 +228,9 @@ function isInvalidGrant(error: unknown): boolean {
 
 /** Tokens obtained for one account must not be sent to another one the configuration now names. */
 function checkBaseUrl(config: AppConfig, tokens: StoredTokens): void {
-  let configured: string
-  try {
-    configured = amoBaseUrl(config)
-  } catch {
-    return // nothing configured: the tokens' own base URL is the account
-  }
+  const configured = configuredAmoBaseUrl(config)
+  // nothing configured: the tokens' own base URL is the account (and plain http is refused for it as well)
+  if (configured === undefined) return void checkAmoTransport(tokens.baseUrl, config.amocrm.allowInsecureHttp)
   if (normalizeBaseUrl(configured) !== normalizeBaseUrl(tokens.baseUrl))
     throw new AmoAuthError(`the stored amoCRM authorization is for ${tokens.baseUrl}, but the configuration points at ${configured}`, {
       hint: LOGIN_HINT,
@@ -249,8 +260,8 @@ export async function readStoredTokens(store: SecretStore): Promise<StoredTokens
 }
 
 /** Replaces the stored tokens (after `auth login`), under the token lock so that no refresh overwrites them. */
-export async function saveStoredTokens(store: SecretStore, dataDir: string, tokens: StoredTokens): Promise<void> {
-  const release = await acquireTokenLock(dataDir)
+export async function saveStoredTokens(store: SecretStore, configDir: string, tokens: StoredTokens): Promise<void> {
+  const release = await acquireTokenLock(configDir)
   try {
     await store.set(SECRET_KEYS.tokens, JSON.stringify(tokens))
   } finally {
@@ -264,8 +275,8 @@ const defaultRefresh: RefreshTokens = async (request) => {
 }
 
 /** Removes the stored tokens (`auth logout`), under the token lock so that no refresh in flight writes them back. */
-export async function deleteStoredTokens(store: SecretStore, dataDir: string): Promise<boolean> {
-  const release = await acquireTokenLock(dataDir)
+export async function deleteStoredTokens(store: SecretStore, configDir: string): Promise<boolean> {
+  const release = await acquireTokenLock(configDir)
   try {
     return await store.delete(SECRET_KEYS.tokens)
   } finally {

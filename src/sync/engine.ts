@@ -60,7 +60,7 @@ export class SyncAbortedError extends AppError {
     override readonly cause: AppError,
     readonly report: SyncReport,
   ) {
-    super(cause.message, {exitCode: cause.exitCode, code: cause.code, hint: cause.hint, cause})
+    super(cause.message, {exitCode: cause.exitCode, code: cause.code, hint: cause.hint, cause, serverText: cause.serverText})
   }
 }
 
@@ -338,13 +338,14 @@ class SyncRun<T extends KindTypes> {
       now: () => this.now(),
       events: {
         ...this.events,
-        failed: (key, reason, detail) => {
-          this.tally.fail(key, reason, detail)
+        failed: (key, reason, detail, shown) => {
+          // amoCRM's own words (`shown`) are for this run's report only: the state and the log get codes and fields.
+          this.tally.fail(key, reason, shown ?? detail)
           this.inFlight.delete(key)
           logger.warn({[keyName]: key, reason, detail}, `${this.kind.sourceNoun} failed`)
         },
-        refused: (key, field, detail) => {
-          this.tally.refused(key, field, detail)
+        refused: (key, field, detail, shown) => {
+          this.tally.refused(key, field, shown ?? detail)
           logger.debug({[keyName]: key, field}, 'field value refused by amoCRM; written without it')
         },
         deadLink: (op) => {

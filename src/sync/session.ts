@@ -58,6 +58,7 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
     return createFieldsMapper(context, {
       fields: config.fields,
       clinicTimezone: config.sync.timezone ?? context.accountTimezone ?? systemTimezone(),
+      writtenKey: state.writtenValueKey,
     })
   }
   return {

@@ -1,9 +1,11 @@
-import {mkdirSync} from 'node:fs'
+import {createHmac, randomBytes} from 'node:crypto'
+import {closeSync, openSync} from 'node:fs'
 import path from 'node:path'
 
 import knexFactory, {type Knex} from 'knex'
 
 import {AppError} from '../errors.js'
+import {ensurePrivateDir, localStorageError, narrowFileMode, PRIVATE_FILE_MODE, readOrCreatePrivateFile} from '../local-files.js'
 
 /**
  * The local state (docs/sync.md "State"): SQLite in the data dir, never in the clinic's database.
@@ -16,7 +18,10 @@ export interface LinkRecord {
   payloadHash: string | null
   /** key → hash of the value last written (lets an incremental send only what changed). */
   fieldHashes: Record<string, string>
-  /** E.164 numbers / emails this tool wrote, so that one IDENT dropped can be removed without touching the CRM users' own. */
+  /**
+   * The phones (E.164) / e-mails this tool wrote, so that one IDENT dropped can be removed without
+   * touching the CRM users' own — kept as keyed hashes (`SyncState.writtenValueKey`), never in clear.
+   */
   writtenPhones: string[]
   writtenEmails: string[]
   /** key → hash of a value amoCRM refused (e.g. a birthday before 1970): not sent again while IDENT keeps it. */
@@ -106,14 +111,76 @@ MIGRATIONS['002_refused_fields'] = {
   },
 }
 
-const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => MIGRATIONS[name]!,
+/** The written phones and e-mails of links made before they were hashed: converted in place. */
+function hashWrittenValues(writtenKey: WrittenValueKey): (typeof MIGRATIONS)[string] {
+  return {
+    async up(knex) {
+      const rows = await knex<LinkRow>('links').select('patient_id', 'written_phones', 'written_emails')
+      for (const row of rows) {
+        const phones = hashedAll('phone', JSON.parse(row.written_phones) as string[], writtenKey)
+        const emails = hashedAll('email', JSON.parse(row.written_emails) as string[], writtenKey)
+        await knex('links')
+          .where({patient_id: row.patient_id})
+          .update({written_phones: JSON.stringify(phones), written_emails: JSON.stringify(emails)})
+      }
+    },
+    async down() {
+      throw new Error('hashed phones and e-mails cannot be turned back into the values')
+    },
+  }
+}
+
+function migrationSource(writtenKey: WrittenValueKey): Knex.MigrationSource<string> {
+  const all: typeof MIGRATIONS = {...MIGRATIONS, '003_hash_written_values': hashWrittenValues(writtenKey)}
+  return {
+    getMigrations: async () => Object.keys(all).sort(),
+    getMigrationName: (name) => name,
+    getMigration: async (name) => all[name]!,
+  }
+}
+
+/** How a written phone or e-mail is kept: a keyed hash of its normalised form (see `SyncState.writtenValueKey`). */
+export type WrittenValueKey = (kind: 'phone' | 'email', normalized: string) => string
+
+const WRITTEN_KEY = /^[0-9a-f]{64}$/
+
+/** Values already hashed stay; anything else (a value in clear) is hashed. */
+function hashedAll(kind: 'phone' | 'email', values: string[], writtenKey: WrittenValueKey): string[] {
+  return values.map((v) => (WRITTEN_KEY.test(v) ? v : writtenKey(kind, v)))
 }
 
 export function stateFilePath(dataDir: string): string {
   return path.join(dataDir, 'state.sqlite')
+}
+
+/**
+ * The install's key for the hashes of written phones and e-mails, beside the state (0600). Without it
+ * those hashes match nothing: a number this tool wrote that IDENT later drops would then be kept.
+ */
+export function stateKeyPath(dataDir: string): string {
+  return path.join(dataDir, 'state.key')
+}
+
+function readOrCreateStateKey(dataDir: string): Buffer {
+  const file = stateKeyPath(dataDir)
+  const text = readOrCreatePrivateFile(file, () => `${randomBytes(32).toString('hex')}\n`).trim()
+  if (!/^[0-9a-f]{64}$/.test(text))
+    throw new AppError(`the state key ${file} is damaged`, {
+      code: 'E_STATE',
+      hint: `remove it (a new one is made; numbers this tool wrote before are then kept in amoCRM even when IDENT drops them) or restore it from a backup`,
+    })
+  return Buffer.from(text, 'hex')
+}
+
+/**
+ * The state file and its WAL/shared-memory companions for the user alone: SQLite creates the
+ * companions with the mode of the database file, so that one is made 0600 before SQLite opens it.
+ */
+function prepareStateFiles(dataDir: string): void {
+  ensurePrivateDir(dataDir)
+  const file = stateFilePath(dataDir)
+  closeSync(openSync(file, 'a', PRIVATE_FILE_MODE))
+  for (const companion of [file, `${file}-wal`, `${file}-shm`, stateKeyPath(dataDir)]) narrowFileMode(companion)
 }
 
 interface LinkRow {
@@ -128,24 +195,54 @@ interface LinkRow {
 }
 
 export class SyncState {
-  private constructor(readonly knex: Knex) {}
+  /**
+   * The keyed hash (HMAC-SHA-256, hex) under which a written phone or e-mail is kept: it matches the
+   * contact's values as well as the value itself would, and says nothing without the install's key.
+   */
+  readonly writtenValueKey: WrittenValueKey
+
+  private constructor(
+    readonly knex: Knex,
+    key: Buffer,
+  ) {
+    this.writtenValueKey = (kind, normalized) => createHmac('sha256', key).update(`${kind}:${normalized}`).digest('hex')
+  }
 
   static async open(dataDir: string): Promise<SyncState> {
-    mkdirSync(dataDir, {recursive: true})
-    const knex = knexFactory({client: 'better-sqlite3', connection: {filename: stateFilePath(dataDir)}, useNullAsDefault: true})
+    const file = stateFilePath(dataDir)
+    const storageError = (error: unknown) => localStorageError(error, {where: file, what: 'the local state'})
+    let key: Buffer
+    try {
+      prepareStateFiles(dataDir)
+      key = readOrCreateStateKey(dataDir)
+    } catch (error) {
+      throw localStorageError(error, {what: 'the local state'}) ?? error
+    }
+    const knex = knexFactory({client: 'better-sqlite3', connection: {filename: file}, useNullAsDefault: true})
+    const state = new SyncState(knex, key)
     try {
       await knex.raw('PRAGMA journal_mode = WAL')
       await knex.raw('PRAGMA synchronous = FULL')
       await knex.raw('PRAGMA busy_timeout = 5000')
-      await knex.migrate.latest({migrationSource, tableName: 'knex_migrations'})
+      // Deleted and rewritten rows are zeroed, not left readable in free pages (phones converted to hashes included).
+      await knex.raw('PRAGMA secure_delete = ON')
+      const [, applied] = (await knex.migrate.latest({
+        migrationSource: migrationSource(state.writtenValueKey),
+        tableName: 'knex_migrations',
+      })) as [number, string[]]
+      // The values in clear lived in the WAL too until it is checkpointed and emptied.
+      if (applied.includes('003_hash_written_values')) await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)')
     } catch (error) {
       await knex.destroy()
-      throw new AppError(`cannot open the local state ${stateFilePath(dataDir)}: ${(error as Error).message}`, {
-        hint: 'check that the data directory is writable (IDENT_AMO_DATA_DIR)',
-        code: 'E_STATE',
-      })
+      throw (
+        storageError(error) ??
+        new AppError(`cannot open the local state ${file}: ${(error as Error).message}`, {
+          hint: 'check that the data directory is writable (IDENT_AMO_DATA_DIR)',
+          code: 'E_STATE',
+        })
+      )
     }
-    return new SyncState(knex)
+    return withStorageErrors(state, storageError)
   }
 
   async close(): Promise<void> {
@@ -179,9 +276,11 @@ export class SyncState {
     return Number(row?.n ?? 0)
   }
 
-  /** Patients whose link holds any of these phones (for the family rule in incremental runs). */
+  /** Patients whose link holds this phone (for the family rule in incremental runs). */
   async patientsWithPhone(e164: string): Promise<string[]> {
-    const rows = await this.knex<LinkRow>('links').select('patient_id').where('written_phones', 'like', `%"${e164}"%`)
+    const rows = await this.knex<LinkRow>('links')
+      .select('patient_id')
+      .where('written_phones', 'like', `%"${this.writtenValueKey('phone', e164)}"%`)
     return rows.map((r) => r.patient_id)
   }
 
@@ -202,8 +301,8 @@ export class SyncState {
               contact_id: r.contactId,
               payload_hash: r.payloadHash,
               field_hashes: JSON.stringify(r.fieldHashes),
-              written_phones: JSON.stringify(r.writtenPhones),
-              written_emails: JSON.stringify(r.writtenEmails),
+              written_phones: JSON.stringify(hashedAll('phone', r.writtenPhones, this.writtenValueKey)),
+              written_emails: JSON.stringify(hashedAll('email', r.writtenEmails, this.writtenValueKey)),
               refused_fields: JSON.stringify(r.refusedFields),
               linked_at: at,
               written_at: r.writtenAt ?? at,
@@ -357,4 +456,26 @@ function toLink(row: LinkRow): LinkRecord {
     refusedFields: JSON.parse(row.refused_fields ?? '{}') as Record<string, string>,
     writtenAt: row.written_at,
   }
+}
+
+/**
+ * The state whose every method turns a full disk, a read-only file system or a damaged file into an
+ * error that says so (SQLite's own words are "database or disk is full", and which disk is unsaid).
+ */
+function withStorageErrors(state: SyncState, translate: (error: unknown) => AppError | undefined): SyncState {
+  return new Proxy(state, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver)
+      // the class's methods only: `knex` and `writtenValueKey` are handed out as they are
+      if (typeof value !== 'function' || property === 'constructor' || !Object.hasOwn(SyncState.prototype, property)) return value
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args)
+        return result instanceof Promise
+          ? result.catch((error: unknown) => {
+              throw translate(error) ?? error
+            })
+          : result
+      }
+    },
+  })
 }

@@ -143,10 +143,11 @@ export function isFatalForWatch(error: unknown): boolean {
   return cause instanceof AppError && NEEDS_A_PERSON.has(cause.code)
 }
 
-export function describeWatchError(error: unknown): string {
+/** The error and its hint; `text` = `terminalMessage` adds amoCRM's own words (for the screen, never the log). */
+export function describeWatchError(error: unknown, text: (error: unknown) => string = errorMessage): string {
   const cause = error instanceof SyncAbortedError ? error.cause : error
   const hint = cause instanceof AppError && cause.hint ? ` — ${cause.hint}` : ''
-  return `${errorMessage(cause)}${hint}`
+  return `${text(cause)}${hint}`
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,5 +1,6 @@
-import {AmoOutcomeUnknownError, AmoValidationError} from '../amocrm/errors.js'
+import {AmoOutcomeUnknownError, AmoValidationError, describeProblems} from '../amocrm/errors.js'
 import type {ValidationProblem} from '../amocrm/types.js'
+import {terminalMessage} from '../errors.js'
 import type {Logger} from '../log/index.js'
 import type {ExecutorEvents, PlanExecutor} from './executor.js'
 import {type ConfirmedWrite, type EntityWrite, type KeptRecord, type Outcome, OUTCOME_OF, type PlanStep} from './plan.js'
@@ -40,11 +41,15 @@ export interface WriteTarget<P extends EntityWrite, R extends KeptRecord> {
   forgetLink(key: string): Promise<void>
 }
 
+/**
+ * `detail` is safe to log and keep (amoCRM's error codes and fields); `shown`, when given, adds
+ * amoCRM's own text, which may quote the refused value: for the report of the run at hand only.
+ */
 export interface WriterEvents<P extends EntityWrite, R extends KeptRecord> extends ExecutorEvents {
-  /** Not written; the state keeps it for the next run. */
-  failed(key: string, reason: string, detail: string): void
+  /** Not written; the state keeps it (with `detail`) for the next run. */
+  failed(key: string, reason: string, detail: string, shown?: string): void
   /** A field value amoCRM refused; the entity went without it. */
-  refused(key: string, field: string, detail: string): void
+  refused(key: string, field: string, detail: string, shown?: string): void
   /** An update named an entity that no longer exists (deleted in the CRM): the caller plans it again. */
   deadLink(op: WriteOp<P, R>): void
   /** A create whose outcome was unknown turned out to have been applied, more than once. */
@@ -129,9 +134,9 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
   /** One batch from its first send to its recorded state: repairs, reconciliation, confirmation, failures. */
   private async sendBatch(method: WriteOp<P, R>['method'], ops: Array<WriteOp<P, R>>): Promise<void> {
     const failures: FailureNote[] = []
-    const fail = (op: WriteOp<P, R>, reason: string, detail: string) => {
+    const fail: FailFn<P, R> = (op, reason, detail, shown) => {
       failures.push({key: op.key, reason, detail})
-      this.deps.events.failed(op.key, reason, detail)
+      this.deps.events.failed(op.key, reason, detail, shown)
     }
     try {
       await (method === 'create' ? this.sendCreates(ops, fail) : this.sendUpdates(ops, fail))
@@ -247,7 +252,7 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
     const keep: Array<WriteOp<P, R>> = []
     const dead: Array<WriteOp<P, R>> = []
     if (error.problems.size === 0) {
-      for (const op of ops) fail(op, 'validation', error.message)
+      for (const op of ops) fail(op, 'validation', error.message, terminalMessage(error))
       return {keep, dead}
     }
     for (const op of ops) {
@@ -262,12 +267,17 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
       }
       const repaired = dropRefusedFields(op, problems)
       if (!repaired) {
-        fail(op, 'validation', describeProblems(problems))
+        fail(op, 'validation', describeProblems(problems), describeProblems(problems, {withText: true}))
         continue
       }
       for (const refusal of repaired.refusals) {
         if (refusal.fieldId !== undefined && isPre1970(refusal.value)) this.refusesPre1970.add(refusal.fieldId)
-        this.noteRefusal(repaired.op, refusal.fieldId, refusal.detail)
+        this.noteRefusal(
+          repaired.op,
+          refusal.fieldId,
+          describeProblems(refusal.problems),
+          describeProblems(refusal.problems, {withText: true}),
+        )
       }
       keep.push(repaired.op)
     }
@@ -290,11 +300,11 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
   }
 
   /** Reports a refused value and remembers it in the record, so that it is not sent again while the source keeps it. */
-  private noteRefusal(op: WriteOp<P, R>, fieldId: number | string | undefined, detail: string): void {
+  private noteRefusal(op: WriteOp<P, R>, fieldId: number | string | undefined, detail: string, shown?: string): void {
     const key = this.deps.target.keyOfField(fieldId)
     const hash = key === undefined ? undefined : op.record.fieldHashes[key]
     if (key !== undefined && hash !== undefined) op.record.refusedFields = {...op.record.refusedFields, [key]: hash}
-    this.deps.events.refused(op.key, key ?? String(fieldId), detail)
+    this.deps.events.refused(op.key, key ?? String(fieldId), detail, shown)
   }
 
   private async confirm(pairs: Array<readonly [WriteOp<P, R>, number]>): Promise<void> {
@@ -307,7 +317,7 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
   }
 }
 
-type FailFn<P extends EntityWrite, R extends KeptRecord> = (op: WriteOp<P, R>, reason: string, detail: string) => void
+type FailFn<P extends EntityWrite, R extends KeptRecord> = (op: WriteOp<P, R>, reason: string, detail: string, shown?: string) => void
 
 /** Nothing left but the id: every value of the update was refused. */
 function isEmptyUpdate(payload: EntityWrite): boolean {
@@ -331,10 +341,6 @@ function isMissingEntity(problem: ValidationProblem): boolean {
   return problem.path === 'id' || /not ?found|does not exist|deleted/i.test(problem.detail)
 }
 
-function describeProblems(problems: ValidationProblem[]): string {
-  return problems.map((p) => `${p.code} at ${p.path}: ${p.detail}`).join('; ')
-}
-
 /**
  * Removes the custom-field values named by `custom_fields_values.N…` paths. Anything else (the name,
  * the id) cannot be repaired here.
@@ -342,7 +348,7 @@ function describeProblems(problems: ValidationProblem[]): string {
 function dropRefusedFields<P extends EntityWrite, R extends KeptRecord>(
   op: WriteOp<P, R>,
   problems: ValidationProblem[],
-): {op: WriteOp<P, R>; refusals: Array<{fieldId: number | string | undefined; value: unknown; detail: string}>} | null {
+): {op: WriteOp<P, R>; refusals: Array<{fieldId: number | string | undefined; value: unknown; problems: ValidationProblem[]}>} | null {
   const fields = op.payload.custom_fields_values ?? []
   const drop = new Set<number>()
   for (const problem of problems) {
@@ -353,9 +359,7 @@ function dropRefusedFields<P extends EntityWrite, R extends KeptRecord>(
   const refusals = [...drop].map((i) => ({
     fieldId: fields[i]?.field_id ?? fields[i]?.field_code,
     value: fields[i]?.values?.[0]?.value,
-    detail: describeProblems(
-      problems.filter((p) => p.path.startsWith(`custom_fields_values.${i}.`) || p.path === `custom_fields_values.${i}`),
-    ),
+    problems: problems.filter((p) => p.path.startsWith(`custom_fields_values.${i}.`) || p.path === `custom_fields_values.${i}`),
   }))
   return {
     op: {

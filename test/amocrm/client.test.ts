@@ -15,6 +15,7 @@ import {
   AmoValidationError,
 } from '../../src/amocrm/errors.js'
 import {RateLimiter} from '../../src/amocrm/rate-limiter.js'
+import {terminalMessage} from '../../src/errors.js'
 import type {TokenProvider} from '../../src/amocrm/tokens.js'
 import type {Contact, ContactWrite} from '../../src/amocrm/types.js'
 import {BASE, contact, localServer, rejection, socketError, testClient} from './helpers.js'
@@ -170,7 +171,10 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       const {client} = testClient()
       const error = await rejection(client.getAccount())
       expect(error).to.be.instanceOf(AmoHttpError)
-      expect(error.message).to.contain('ErrInternalServer').and.contain('boom')
+      expect(error.message).to.contain('amoCRM answered 500: GET /api/v4/account')
+      // amoCRM's own words are kept apart from the message: they may quote what was sent
+      expect((error as AmoHttpError).serverText).to.equal('ErrInternalServer: boom')
+      expect(error.message).to.not.contain('boom')
       expect(client.stats.requests).to.equal(1)
     })
   })
@@ -440,7 +444,8 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       const {client} = testClient()
       const error = await rejection(client.getAccount())
       expect(error).to.be.instanceOf(AmoBlockedError)
-      expect(error.message).to.contain('Access denied')
+      expect((error as AmoBlockedError).serverText).to.equal('Access denied')
+      expect(terminalMessage(error)).to.contain('403 Forbidden').and.contain('amoCRM said: Access denied')
     })
   })
 
@@ -493,6 +498,13 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
         {code: 'InvalidType', path: 'custom_fields_values.1.values.0.value', detail: 'This value should be of type int.'},
       ])
       expect(problems.get('3')).to.deep.equal([{code: 'NotSupportedChoice', path: 'responsible_user_id', detail: 'bad user'}])
+      // codes and fields in the message (safe to log and keep); amoCRM's texts only in serverText
+      expect(error.message).to.equal(
+        'amoCRM rejected the request (2 element(s) with errors: NotSupportedChoice at custom_fields_values.0.values.0.value; InvalidType at custom_fields_values.1.values.0.value; NotSupportedChoice at responsible_user_id)',
+      )
+      expect((error as AmoValidationError).serverText)
+        .to.contain('Request validation failed')
+        .and.contain('bad user')
       expect(client.stats.requests).to.equal(1)
     })
 
@@ -502,7 +514,8 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       const error = await rejection(client.updateContacts([{id: 1, name: 'x'}]))
       expect(error).to.be.instanceOf(AmoHttpError)
       expect((error as AmoHttpError).status).to.equal(422)
-      expect(error.message).to.contain('Unprocessable Entity').and.contain('Limit 250 per page')
+      expect(error.message).to.equal('amoCRM answered 422: PATCH /api/v4/contacts')
+      expect(terminalMessage(error)).to.contain('Unprocessable Entity').and.contain('Limit 250 per page')
       expect(client.stats.retries).to.equal(0)
     })
 

@@ -78,14 +78,3 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected the call to fail, it succeeded')
 }
-
-/** The largest number of moments inside any window of `windowMs` (half-open). */
-export function mostInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}

@@ -229,7 +229,9 @@ describe('amocrm/AmoClient: deals, pipelines, loss reasons, deal fields (nock)',
         ]),
       )) as AmoValidationError
       expect(error).to.be.instanceOf(AmoValidationError)
-      expect(error.message).to.include('Invalid request body')
+      // amoCRM's own words go to the terminal only (serverText), never into the message that is logged
+      expect(error.serverText).to.include('Invalid request body')
+      expect(error.message).to.include('InvalidRequestBody at the element')
       expect(Object.fromEntries(error.problems)).to.deep.equal({
         b: [{code: 'InvalidRequestBody', path: '', detail: 'Loss reason can be specified only for lost lead'}],
       })

@@ -1,7 +1,12 @@
+import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
 import {expect} from 'chai'
 
 import {getSharedRateLimiter, RATE_WINDOW_MS, RateLimiter} from '../../src/amocrm/rate-limiter.js'
-import {mostInWindow} from './helpers.js'
+import {FileSendLedger, sendLedgerPath} from '../../src/amocrm/send-ledger.js'
+import {mostInWindow} from '../helpers/windows.js'
 
 /** A clock and timer queue the test advances by hand. */
 function fakeTime() {
@@ -136,5 +141,83 @@ describe('amocrm/RateLimiter', () => {
     const b = getSharedRateLimiter(a.rate)
     expect(b).to.equal(a)
     expect(a.windowMs).to.equal(1100)
+  })
+})
+
+describe('amocrm/FileSendLedger: the window the processes of one account share', () => {
+  const dir = () => mkdtempSync(path.join(tmpdir(), 'ident-amo-ledger-'))
+
+  it('records up to `permits` sends per window, then says how long until one leaves it', async () => {
+    let now = 1_000_000
+    const ledger = new FileSendLedger(path.join(dir(), 'config', 'ratelimit.json'), () => now)
+    let granted = 0
+    const grant = () => granted++
+    for (let i = 0; i < 7; i++) {
+      expect(await ledger.take(7, 1100, grant)).to.equal(0)
+      now += 100
+    }
+    // sends at 0…600 ms: the first leaves the window at 1100
+    expect(await ledger.take(7, 1100, grant)).to.equal(1100 - 700)
+    expect(granted).to.equal(7)
+    now += 400
+    expect(await ledger.take(7, 1100, grant)).to.equal(0)
+    expect(await ledger.take(7, 1100, grant)).to.equal(100)
+    expect(granted).to.equal(8)
+  })
+
+  it('is one file per account in the config dir, for the user alone, and a damaged one counts as empty', async () => {
+    const config = dir()
+    const file = sendLedgerPath(config, 'https://clinic.amocrm.ru/')
+    expect(path.dirname(file)).to.equal(config)
+    expect(file).to.equal(sendLedgerPath(config, 'https://CLINIC.amocrm.ru'))
+    expect(file).to.not.equal(sendLedgerPath(config, 'https://other.amocrm.ru'))
+    const ledger = new FileSendLedger(file)
+    const grant = () => {}
+    expect(await ledger.take(2, 1100, grant)).to.equal(0)
+    expect(JSON.parse(readFileSync(file, 'utf8'))).to.have.length(1)
+    if (process.platform !== 'win32') expect((statSync(file).mode & 0o777).toString(8)).to.equal('600')
+    writeFileSync(file, '{half a wri')
+    expect(await ledger.take(2, 1100, grant)).to.equal(0)
+    expect(await ledger.take(2, 1100, grant)).to.equal(0)
+    expect(await ledger.take(2, 1100, grant)).to.be.above(0)
+  })
+
+  it('two limiters of 7 on one ledger (two processes) let at most 7 start in any window together', async function () {
+    this.timeout(30_000)
+    const file = path.join(dir(), 'ratelimit.json')
+    const grants: number[] = []
+    const limiters = [0, 1].map(() => new RateLimiter({rate: 7, shared: new FileSendLedger(file)}))
+    const all = limiters.flatMap((limiter) => Array.from({length: 12}, () => limiter.acquire().then(() => grants.push(Date.now()))))
+    await Promise.all(all)
+    expect(grants).to.have.length(24)
+    // counted as amoCRM counts arrivals, per second (the limiter's 1.1 s window is the margin for the
+    // few ms between recording a send in the file and the caller seeing its grant)
+    expect(mostInWindow(grants, 1000)).to.be.at.most(7)
+  })
+
+  it('a ledger that cannot be written: the process keeps its own limit, and says so once', async () => {
+    const blocked = path.join(dir(), 'not-a-dir')
+    writeFileSync(blocked, 'a file where the config dir should be')
+    const notices: string[] = []
+    const time = fakeTime()
+    const limiter = new RateLimiter({
+      rate: 2,
+      now: time.now,
+      schedule: time.schedule,
+      shared: new FileSendLedger(path.join(blocked, 'ratelimit.json')),
+      warn: (text) => notices.push(text),
+    })
+    const grants: number[] = []
+    const all = Array.from({length: 5}, () => limiter.acquire().then(() => grants.push(time.now())))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await time.advance()
+    await Promise.all(all)
+    expect(grants).to.deep.equal([0, 0, 1100, 1100, 2200])
+    expect(notices).to.have.length(1)
+    expect(notices[0]).to.include('cannot share the amoCRM rate limit').and.include('keeps to it on its own')
+    expect(limiter.shared).to.equal(undefined)
+    // the next client of a long-running watch does not share (and warn) again
+    limiter.shareWith(new FileSendLedger(path.join(blocked, 'ratelimit.json')))
+    expect(limiter.shared).to.equal(undefined)
   })
 })

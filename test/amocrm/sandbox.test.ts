@@ -15,7 +15,7 @@ import {
   SANDBOX_TOKEN,
   startSandbox,
 } from '../../src/sandbox/index.js'
-import {mostInWindow} from './helpers.js'
+import {mostInWindow} from '../helpers/windows.js'
 
 describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
   let sandbox: Sandbox

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {amoBaseUrl, loadConfig, setConfigValue} from '../../src/config/index.js'
+import {amoBaseUrl, isLoopbackHost, loadConfig, setConfigValue} from '../../src/config/index.js'
 import {ConfigError, UsageError} from '../../src/errors.js'
 
 function dirs() {
@@ -129,6 +129,52 @@ describe('config: precedence and validation', () => {
       'http://127.0.0.1:8787',
     )
     expect(() => amoBaseUrl(loadConfig({...d, env: {}}))).to.throw(ConfigError, 'AMOCRM_SUBDOMAIN is not set')
+  })
+})
+
+describe('config: plain HTTP only to this machine', () => {
+  const base = (env: Record<string, string>) => amoBaseUrl(loadConfig({...dirs(), env}))
+
+  it('knows loopback hosts from everything else', () => {
+    for (const host of ['localhost', 'LOCALHOST', 'localhost.', '127.0.0.1', '127.8.9.10', '[::1]', '[::ffff:7f00:1]'])
+      expect(isLoopbackHost(host), host).to.equal(true)
+    for (const host of [
+      '10.0.0.5',
+      '192.168.1.2',
+      '[::ffff:a00:1]',
+      '[fe80::1]',
+      'clinic.amocrm.ru',
+      'localhost.example.com',
+      'my-laptop',
+      '0.0.0.0',
+    ])
+      expect(isLoopbackHost(host), host).to.equal(false)
+  })
+
+  it('accepts https anywhere and http to loopback', () => {
+    expect(base({AMOCRM_BASE_URL: 'https://proxy.clinic.lan'})).to.equal('https://proxy.clinic.lan')
+    expect(base({AMOCRM_BASE_URL: 'http://localhost:8787'})).to.equal('http://localhost:8787')
+    expect(base({AMOCRM_BASE_URL: 'http://[::1]:8787'})).to.equal('http://[::1]:8787')
+  })
+
+  it('refuses http to another machine, naming the host and the way out', () => {
+    for (const url of ['http://10.1.2.3:8080', 'http://proxy.clinic.lan', 'http://2130706433.example'])
+      expect(() => base({AMOCRM_BASE_URL: url}), url)
+        .to.throw(ConfigError, `refusing plain HTTP to ${new URL(url).host}`)
+        .with.property('hint')
+        .that.includes('AMOCRM_ALLOW_INSECURE_HTTP=true')
+  })
+
+  it('lets it through when allowed, with a warning on stderr', () => {
+    const written: string[] = []
+    const write = process.stderr.write
+    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write
+    try {
+      expect(base({AMOCRM_BASE_URL: 'http://10.9.8.7:8080', AMOCRM_ALLOW_INSECURE_HTTP: 'true'})).to.equal('http://10.9.8.7:8080')
+    } finally {
+      process.stderr.write = write
+    }
+    expect(written.join('')).to.match(/Warning: AMOCRM_BASE_URL http:\/\/10\.9\.8\.7:8080 is plain HTTP to another machine/)
   })
 })
 

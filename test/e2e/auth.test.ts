@@ -352,6 +352,20 @@ describe('e2e: auth login / status / logout against the sandbox', function () {
       expect(parseJson<{removed: string[]}>(logout).removed).to.deep.equal(['AMOCRM_TOKENS'])
       expect(existsSync(file)).to.equal(false)
     })
+
+    it('a login with --insecure-storage that fails leaves the secret storage as it was', async function () {
+      if (process.platform !== 'linux') this.skip()
+      const other = tempHome('ident-amo-auth-insecure-')
+      const env = {...noBus, ...other.env, AMOCRM_BASE_URL: sandbox.url}
+      const failed = await runCli(['auth', 'login', '--token', 'not-a-valid-token', '--insecure-storage', '--json'], {env, cwd: other.root})
+      expect(failed.code, failed.stderr).to.equal(1)
+      expect(parseJson<{error: {code: string}}>(failed).error.code).to.equal('E_AUTH')
+      expect(existsSync(path.join(other.configDir, 'secrets.json'))).to.equal(false)
+      // still the keychain: without one, the next command says so instead of reading a file nobody chose
+      const status = await runCli(['auth', 'status'], {env, cwd: other.root})
+      expect(status.code).to.equal(1)
+      expect(status.stderr).to.include('no OS keychain is available')
+    })
   })
 
   it('uses AMOCRM_ACCESS_TOKEN from the environment without any store', async () => {

@@ -1,3 +1,5 @@
+import {createHmac} from 'node:crypto'
+
 import {expect} from 'chai'
 
 import type {Contact, ContactCustomFieldRead} from '../../src/amocrm/types.js'
@@ -143,6 +145,60 @@ describe('fields: comparing with the contact amoCRM holds', () => {
     expect(merged).to.deep.equal({values: [{value: 'Ivan@Example.ru', enum_code: 'WORK'}], changed: true})
     const same = mergeMultiValues('email', [{value: 'IVAN@example.ru'}], [{value: 'ivan@example.ru', enum_code: 'PRIV'}], [])
     expect(same.changed).to.equal(false)
+  })
+
+  describe('what was written, remembered as keyed hashes (the state keeps no phone or e-mail in clear)', () => {
+    const writtenKey = (kind: 'phone' | 'email', value: string) => createHmac('sha256', 'test-key').update(`${kind}:${value}`).digest('hex')
+    const hashed = {...opts, writtenKey}
+
+    it('remembers hashes of the normalized values, none of the values themselves', () => {
+      const desired = mapPatient(patient({phone: '8 (495) 765-43-21', email: 'Anna@Example.COM'}), resolved, MOSCOW)
+      const written = writtenMultiValues(desired, writtenKey)
+      expect(written).to.deep.equal({
+        phone: [writtenKey('phone', '+79251234567'), writtenKey('phone', '+74957654321')],
+        email: [writtenKey('email', 'anna@example.com')],
+      })
+      expect(JSON.stringify(written)).to.not.match(/925|495|anna|example/i)
+    })
+
+    it('keeps a number a CRM user added, removes the one it wrote and IDENT dropped, adds IDENT’s new one — as with the values', () => {
+      const desired = mapPatient(patient({mobilePhone: '+7 903 555-66-77'}), resolved, MOSCOW)
+      const held = replaceField(asAmoReturns(desired), resolved.phone!.id, [
+        {value: '8 (925) 123-45-67', enum_id: 203, enum_code: 'MOB'},
+        {value: '8 916 000-11-22', enum_id: 206, enum_code: 'OTHER'},
+      ])
+      const inClear = buildUpdate(desired, held, resolved, {...opts, previous: {phone: ['+79251234567']}})
+      const asHashes = buildUpdate(desired, held, resolved, {...hashed, previous: {phone: [writtenKey('phone', '+79251234567')]}})
+      expect(asHashes).to.deep.equal(inClear)
+      expect(asHashes!.custom_fields_values![0]!.values!.map((v) => v.value)).to.deep.equal(['8 916 000-11-22', '+79035556677'])
+    })
+
+    it('keeps a number it never wrote, and one a hash of another key does not match', () => {
+      const desired = mapPatient(patient({mobilePhone: null}), resolved, MOSCOW)
+      const held = replaceField(asAmoReturns(desired), resolved.phone!.id, [{value: '+79251234567', enum_id: 203, enum_code: 'MOB'}])
+      expect(buildUpdate(desired, held, resolved, {...hashed, previous: {phone: []}})).to.equal(null)
+      const otherKey = createHmac('sha256', 'another-install').update('phone:+79251234567').digest('hex')
+      expect(buildUpdate(desired, held, resolved, {...hashed, previous: {phone: [otherKey]}})).to.equal(null)
+      const update = buildUpdate(desired, held, resolved, {...hashed, previous: {phone: [writtenKey('phone', '+79251234567')]}})
+      expect(update!.custom_fields_values).to.deep.equal([{field_id: resolved.phone!.id, values: []}])
+    })
+
+    it('merges e-mails case-insensitively, dropping the one it wrote', () => {
+      const desired = mapPatient(patient({email: 'new@example.org'}), resolved, MOSCOW)
+      const existing = [
+        {value: 'Old@Example.org', enum_code: 'PRIV'},
+        {value: 'manager@clinic.ru', enum_code: 'WORK'},
+      ]
+      const merged = mergeMultiValues(
+        'email',
+        existing,
+        desired.fields.find((f) => f.key === 'email')!.values!,
+        [writtenKey('email', 'old@example.org')],
+        writtenKey,
+      )
+      expect(merged.changed).to.equal(true)
+      expect(merged.values.map((v) => v.value)).to.deep.equal(['manager@clinic.ru', 'new@example.org'])
+    })
   })
 
   describe('birthday', () => {

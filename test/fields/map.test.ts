@@ -60,6 +60,52 @@ describe('fields: patient → desired contact', () => {
     expect([surnameOnly.name, surnameOnly.first_name, surnameOnly.last_name]).to.deep.equal(['Иванов', '', 'Иванов'])
   })
 
+  it('cuts a name over 255 characters like other text, with a warning that quotes none of it', () => {
+    const surname = 'Ж'.repeat(300)
+    const d = mapPatient(patient({surname}), resolved, MOSCOW)
+    for (const part of [d.name, d.last_name]) {
+      expect([...part]).to.have.length(255)
+      expect(part.endsWith('Ж…')).to.equal(true)
+    }
+    expect(d.first_name).to.equal('Иван Иванович')
+    expect(d.warnings.map((w) => [w.field, w.code, w.detail])).to.deep.equal([
+      ['name', 'text_truncated', "name: 314 characters cut to 255 (amoCRM's limit for a contact's name)"],
+      ['name', 'text_truncated', "last_name: 300 characters cut to 255 (amoCRM's limit for a contact's name)"],
+    ])
+    const longFirst = mapPatient(patient({name: 'М'.repeat(200), patronymic: 'О'.repeat(100)}), resolved, MOSCOW)
+    expect([...longFirst.first_name]).to.have.length(255)
+    expect(buildCreate(longFirst).first_name).to.equal(longFirst.first_name)
+  })
+
+  it('leaves out control characters, escape sequences and bidi overrides from names and text fields', () => {
+    const d = mapPatient(
+      patient({
+        surname: 'Ива\u0000нов\u202E',
+        name: '\u001b[31mИван\u001b[0m',
+        patronymic: 'Ива\u200Fнович\u0007',
+        cardNumber: 'A-\u0000100\u001b]0;title\u0007',
+        snils: '\u2066112-233-445 95\u2069',
+        comment: 'Аллергия\u0000 на лидокаин\nвторая строка\u202E',
+        branch: 'Клиника\tна\u0085Арбате',
+        email: 'ivan\u202E@example.ru',
+        mobilePhone: '8 (925)\u0000 123-45-67',
+      }),
+      resolved,
+      MOSCOW,
+    )
+    expect([d.name, d.first_name, d.last_name]).to.deep.equal(['Иванов Иван Иванович', 'Иван Иванович', 'Иванов'])
+    expect(field(d, 'card_number')!.value).to.equal('A-100')
+    expect(field(d, 'snils')!.value).to.equal('112-233-445 95')
+    // notes keep their line breaks; one-line text gets spaces instead
+    expect(field(d, 'comment')!.value).to.equal('Аллергия на лидокаин\nвторая строка')
+    expect(field(d, 'branch')!.value).to.equal('Клиника на Арбате')
+    expect(field(d, 'email')!.value).to.deep.equal(['ivan@example.ru'])
+    expect(field(d, 'phone')!.value).to.deep.equal(['+79251234567'])
+    const sent = JSON.stringify(buildCreate(d))
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    expect(sent).to.not.match(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/)
+  })
+
   it('names a patient with no name parts `Пациент <id>`', () => {
     const d = mapPatient(patient({surname: null, name: ' ', patronymic: null}), resolved, MOSCOW)
     expect([d.name, d.first_name, d.last_name]).to.deep.equal(['Пациент 1001', '', ''])

@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -45,5 +45,56 @@ describe('log: the sync log file', function () {
     const rotated = readdirSync(logs).filter((n) => n.startsWith('sync.log.') && n !== path.basename(recent))
     expect(rotated.length, 'a rotated file appears after 10 MB').to.be.at.least(1)
     expect(readFileSync(path.join(logs, 'sync.log')).length).to.be.below(10 * 1024 * 1024)
+  })
+
+  it('creates its directory 0700 and its file 0600', async function () {
+    if (process.platform === 'win32') this.skip()
+    const dir = mkdtempSync(path.join(tmpdir(), 'ident-amo-log-'))
+    const file = path.join(dir, 'logs', 'sync.log')
+    const {logger, close} = createFileLogger({file})
+    logger.info('line')
+    await close()
+    expect((statSync(path.dirname(file)).mode & 0o777).toString(8)).to.equal('700')
+    expect((statSync(file).mode & 0o777).toString(8)).to.equal('600')
+  })
+})
+
+describe('log: a log that cannot be written never stops the caller', function () {
+  this.timeout(30_000)
+
+  it('a full disk (/dev/full): lines are dropped, one notice, and closing still completes', async function () {
+    if (!existsSync('/dev/full')) this.skip()
+    const notices: string[] = []
+    const {logger, close} = createFileLogger({file: '/dev/full', warn: (text) => notices.push(text)})
+    for (let i = 0; i < 50; i++) logger.info({patientId: String(i)}, 'line')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    for (let i = 0; i < 50; i++) logger.info({patientId: String(i)}, 'more')
+    await close()
+    expect(notices).to.have.length(1)
+    expect(notices[0]).to.match(/cannot write the log \(\/dev\/full\): the disk is full; log lines are dropped/)
+  })
+
+  it('a log directory that cannot be made: one notice; once it can be, a minute later, lines are written again', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'ident-amo-log-'))
+    const blocker = path.join(root, 'logs')
+    writeFileSync(blocker, 'a file where the directory should be')
+    const file = path.join(blocker, 'sync.log')
+    let now = Date.parse('2026-11-30T10:00:00Z')
+    const notices: string[] = []
+    const {logger, close} = createFileLogger({file, now: () => new Date(now), warn: (text) => notices.push(text)})
+    logger.info('dropped')
+    logger.info('dropped too')
+    expect(notices).to.have.length(1)
+    expect(notices[0]).to.include(`cannot write the log ${file}`)
+    unlinkSync(blocker)
+    now += 30_000
+    logger.info('still dropped: the next try is a minute after the failure')
+    expect(existsSync(file)).to.equal(false)
+    now += 31_000
+    logger.info({patientId: '7'}, 'written again')
+    await close()
+    const lines = readFileSync(file, 'utf8').trim().split('\n')
+    expect(lines.map((l) => (JSON.parse(l) as {msg: string}).msg)).to.deep.equal(['written again'])
+    expect(notices).to.have.length(1)
   })
 })

@@ -131,7 +131,8 @@ describe('sandbox: writing contacts', () => {
             {
               code: 'GreaterThanOrEqual',
               path: 'custom_fields_values.0.values.0.value',
-              detail: 'This value should be greater than or equal to 0.',
+              // amoCRM's texts may quote what was sent: so do the sandbox's
+              detail: 'The value "1961-04-12T00:00:00+03:00" should be greater than or equal to 0.',
             },
           ],
         },
@@ -141,7 +142,7 @@ describe('sandbox: writing contacts', () => {
             {
               code: 'TooLong',
               path: 'custom_fields_values.1.values.0.value',
-              detail: 'This value is too long. It should have 256 characters or less.',
+              detail: `The value "${'я'.repeat(100)}…" is too long. It should have 256 characters or less.`,
             },
           ],
         },
@@ -151,7 +152,7 @@ describe('sandbox: writing contacts', () => {
             {
               code: 'GreaterThanOrEqual',
               path: 'custom_fields_values.0.values.0.value',
-              detail: 'This value should be greater than or equal to 0.',
+              detail: 'The value "-1" should be greater than or equal to 0.',
             },
           ],
         },
@@ -198,6 +199,28 @@ describe('sandbox: writing contacts', () => {
       expect(res.status).to.equal(200)
       const tooLong = await post([{name: 'b', custom_fields_values: [{field_id: f['Приемы'], values: [{value: 'в'.repeat(10_001)}]}]}])
       expect((tooLong.body as ValidationBody)['validation-errors'][0]!.errors[0]!.code).to.equal('TooLong')
+    })
+
+    it('refuses the values it is told to, quoting them as amoCRM may (refuseValues)', async () => {
+      const patched = await call(sandbox(), 'PATCH', '/_sandbox/settings', {
+        body: {refuseValues: ['+79504425160', 'Отказной']},
+        token: null,
+      })
+      expect(patched.status).to.equal(200)
+      const res = await post([
+        {name: 'fine', custom_fields_values: [{field_code: 'PHONE', values: [{value: '+79251234567'}]}]},
+        {name: 'Отказной'},
+        {name: 'z', custom_fields_values: [{field_code: 'PHONE', values: [{value: '+79504425160'}]}]},
+      ])
+      expect(res.status).to.equal(400)
+      expect((res.body as ValidationBody)['validation-errors']).to.deep.equal([
+        {request_id: '1', errors: [{code: 'InvalidValue', path: 'name', detail: 'The value "Отказной" is not valid.'}]},
+        {
+          request_id: '2',
+          errors: [{code: 'InvalidValue', path: 'custom_fields_values.0.values.0.value', detail: 'The value "+79504425160" is not valid.'}],
+        },
+      ])
+      expect(sandbox().store.countContacts()).to.equal(0)
     })
 
     it('refuses PATCH of an unknown or deleted contact, and an element without id', async () => {

@@ -1,4 +1,5 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {request as httpRequest} from 'node:http'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -33,6 +34,11 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
       await sandbox.close()
       expect(readdirSync(path.dirname(file))).to.deep.equal(['sandbox.json'])
       expect(() => JSON.parse(readFileSync(file, 'utf8'))).to.not.throw()
+      if (process.platform !== 'win32') {
+        // it holds tokens: for the user alone
+        expect((statSync(file).mode & 0o777).toString(8)).to.equal('600')
+        expect((statSync(path.dirname(file)).mode & 0o777).toString(8)).to.equal('700')
+      }
 
       sandbox = await startSandbox({rateLimit: 0, dataFile: file})
       const c = await call<ContactBody>(sandbox, 'GET', `/api/v4/contacts/${firstId}`)
@@ -61,7 +67,53 @@ describe('sandbox: persistence and the /_sandbox/ control API', () => {
     })
     afterEach(() => sandbox.close())
     const control = <T = Record<string, unknown>>(method: string, p: string, body?: unknown) =>
-      call<T>(sandbox, method, `/_sandbox${p}`, {body, token: null})
+      call<T>(sandbox, method, `/_sandbox${p}`, {body, token: null, headers: {'Content-Type': 'application/json'}})
+
+    /** A raw request with the Host and body a web page (or DNS rebinding) would send. */
+    const raw = (method: string, p: string, options: {host?: string; contentType?: string; body?: string} = {}) =>
+      new Promise<{status: number; body: string}>((resolve, reject) => {
+        const headers: Record<string, string> = {host: options.host ?? `127.0.0.1:${sandbox.port}`}
+        if (options.contentType) headers['content-type'] = options.contentType
+        const request = httpRequest(
+          {host: '127.0.0.1', port: sandbox.port, method, path: p.startsWith('/api/') ? p : `/_sandbox${p}`, headers},
+          (response) => {
+            let body = ''
+            response.on('data', (d) => (body += d))
+            response.on('end', () => resolve({status: response.statusCode!, body}))
+          },
+        )
+        request.on('error', reject)
+        request.end(options.body)
+      })
+
+    it('answers only requests addressed to this machine: another Host (DNS rebinding) is refused', async () => {
+      sandbox.store.createContacts([{name: 'остаётся'}])
+      for (const host of [`evil.example:${sandbox.port}`, 'attacker.test', `192.168.1.5:${sandbox.port}`]) {
+        const stats = await raw('GET', '/stats', {host})
+        expect(stats.status, host).to.equal(403)
+        expect(stats.body).to.include('only requests addressed to this machine')
+        expect((await raw('POST', '/reset', {host, contentType: 'application/json', body: '{}'})).status, host).to.equal(403)
+      }
+      expect(sandbox.store.countContacts()).to.equal(1)
+      for (const host of [`localhost:${sandbox.port}`, `127.0.0.1:${sandbox.port}`, `[::1]:${sandbox.port}`, 'localhost'])
+        expect((await raw('GET', '/stats', {host})).status, host).to.equal(200)
+      // the API itself is unaffected: it has its tokens
+      expect((await raw('GET', '/api/v4/account', {host: 'clinic.example'})).status).to.equal(401)
+    })
+
+    it('takes changes only as JSON: a form or text/plain POST (what a page can send unasked) changes nothing', async () => {
+      sandbox.store.createContacts([{name: 'остаётся'}])
+      for (const contentType of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const answer = await raw('POST', '/reset', {contentType, body: contentType ? '{}' : undefined})
+        expect(answer.status, contentType).to.equal(415)
+        expect(answer.body).to.include('Content-Type: application/json')
+      }
+      expect((await raw('POST', '/faults', {contentType: 'text/plain', body: '{"kind":"500"}'})).status).to.equal(415)
+      expect(sandbox.store.countContacts()).to.equal(1)
+      expect(sandbox.stats().faults, 'no fault was queued').to.deep.equal([])
+      expect((await raw('POST', '/reset', {contentType: 'application/json; charset=utf-8', body: '{}'})).status).to.equal(200)
+      expect(sandbox.store.countContacts()).to.equal(0)
+    })
 
     it('is neither authenticated, rate-limited nor recorded', async () => {
       const answers = await Promise.all(Array.from({length: 10}, () => control('GET', '/stats')))

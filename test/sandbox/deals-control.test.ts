@@ -20,7 +20,7 @@ describe('sandbox: deals through the control API, persistence and faults', () =>
     rmSync(dir, {recursive: true, force: true})
   })
   const control = <T = Record<string, unknown>>(method: string, p: string, body?: unknown) =>
-    call<T>(sandbox, method, `/_sandbox${p}`, {body, token: null})
+    call<T>(sandbox, method, `/_sandbox${p}`, {body, token: null, headers: {'Content-Type': 'application/json'}})
 
   it("a manager opens a deal on a patient's contact, moves it, loses it, deletes it — the API sees each step", async () => {
     const clinic = await makePipeline(sandbox, 'Приёмы IDENT', ['Записан', 'Пациент пришёл'])

@@ -169,7 +169,9 @@ describe('sandbox: writing deals', () => {
         {request_id: 'r-11', errors: [{code: 'NotSupportedChoice', path: 'loss_reason_id', detail: NOT_A_CHOICE}]},
         {
           request_id: 'r-12',
-          errors: [{code: 'TooLong', path: 'name', detail: 'This value is too long. It should have 255 characters or less.'}],
+          errors: [
+            {code: 'TooLong', path: 'name', detail: `The value "${'x'.repeat(100)}…" is too long. It should have 255 characters or less.`},
+          ],
         },
       ])
       expect(sandbox().deals.countLeads()).to.equal(0)

@@ -71,8 +71,8 @@ describe('token refresh across processes', () => {
         rmSync(dir, {recursive: true, force: true})
       })
 
-      it('two processes refreshing at once both end with a working token, and amoCRM sees one refresh', async function () {
-        this.timeout(60_000)
+      /** Two processes start refreshing the same about-to-expire token at once, each with its data dir. */
+      async function race(dataDirs: [string, string]) {
         const pair = sandbox.oauth.issueTokens(CLIENT.clientId)
         // about to expire: each process wants to refresh it ahead of expiry as soon as it starts
         await store.set(
@@ -87,16 +87,16 @@ describe('token refresh across processes', () => {
           }),
         )
         sandbox.resetStats()
-        const env = {
+        const env = (dataDir: string) => ({
           ...process.env,
           IDENT_AMO_CONFIG_DIR: path.join(dir, 'config'),
-          IDENT_AMO_DATA_DIR: path.join(dir, 'data'),
+          IDENT_AMO_DATA_DIR: dataDir,
           AMOCRM_BASE_URL: sandbox.url,
           AMOCRM_CLIENT_ID: CLIENT.clientId,
           AMOCRM_CLIENT_SECRET: CLIENT.clientSecret,
           AMOCRM_REDIRECT_URI: CLIENT.redirectUri,
-        }
-        const racers = [startRacer(env), startRacer(env)] as const
+        })
+        const racers = [startRacer(env(dataDirs[0]!)), startRacer(env(dataDirs[1]!))] as const
         await Promise.all(racers.map((r) => r.ready))
         for (const r of racers) r.go()
         const [a, b] = await Promise.all([racers[0].done, racers[1].done])
@@ -111,6 +111,16 @@ describe('token refresh across processes', () => {
         const stored = await readStoredTokens(store)
         expect(stored?.accessToken).to.equal(first.token)
         expect(stored?.refreshToken).to.not.equal(pair.refresh_token)
+      }
+
+      it('two processes refreshing at once both end with a working token, and amoCRM sees one refresh', async function () {
+        this.timeout(60_000)
+        await race([path.join(dir, 'data'), path.join(dir, 'data')])
+      })
+
+      it('…also when they keep their state in different data dirs but share one config (the lock is next to the tokens)', async function () {
+        this.timeout(60_000)
+        await race([path.join(dir, 'data-watch'), path.join(dir, 'data-test')])
       })
     })
   }

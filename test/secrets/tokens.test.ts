@@ -7,6 +7,7 @@ import {expect} from 'chai'
 import {AmoAuthError, AmoOAuthError} from '../../src/amocrm/errors.js'
 import {type AppConfig, loadConfig} from '../../src/config/index.js'
 import {
+  acquireTokenLock,
   createTokenProvider,
   readStoredTokens,
   REFRESH_AHEAD_MS,
@@ -17,7 +18,7 @@ import {
 } from '../../src/secrets/index.js'
 import {MemorySecretStore} from './helpers.js'
 
-const BASE_URL = 'http://sandbox.test'
+const BASE_URL = 'https://sandbox.test'
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0)
 const HOUR = 3600 * 1000
 
@@ -224,14 +225,25 @@ describe('token lifecycle', () => {
     expect(refreshCalls).to.have.length(0)
   })
 
-  it('takes over a lock left behind by a process that died while refreshing, and releases its own', async () => {
+  it('takes over a lock left behind (next to the tokens, in the config dir) by a process that died while refreshing, and releases its own', async () => {
     storeTokens({expiresAt: NOW - 1})
-    const lock = tokenLockPath(path.join(dir, 'data'))
+    const lock = tokenLockPath(path.join(dir, 'config'))
     mkdirSync(lock, {recursive: true})
     const longAgo = new Date(Date.now() - 120_000)
     utimesSync(lock, longAgo, longAgo)
     expect(await provider().getAccessToken()).to.equal('access-1')
     expect(existsSync(lock)).to.equal(false)
+  })
+
+  it('finding no token while another process is replacing it (under the lock), waits for the lock and uses the new one', async () => {
+    // a keychain replaces an entry in two steps: a reader in between finds nothing
+    const writer = await acquireTokenLock(path.join(dir, 'config'))
+    const reading = provider().getAccessToken()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    storeTokens({accessToken: 'replaced'})
+    await writer()
+    expect(await reading).to.equal('replaced')
+    expect(refreshCalls).to.have.length(0)
   })
 
   it('refuses tokens stored for another account than the configured one', async () => {

@@ -81,7 +81,7 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
     let outcome: LoginOutcome | undefined
     if (flags.token) {
       const token = flags.token === '-' ? await readStdin() : flags.token
-      outcome = await loginWithToken({token: token.trim(), baseUrl, store, dataDir: dirs.dataDir})
+      outcome = await loginWithToken({token: token.trim(), baseUrl, store, configDir: dirs.configDir})
       this.saveAccountSettings(config, outcome)
     } else {
       const client = {
@@ -93,7 +93,7 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
         followReferer: !config.amocrm.baseUrl,
       }
       if (flags.code) {
-        outcome = await loginWithCode({...client, ...parsePastedCode(flags.code), store, dataDir: dirs.dataDir})
+        outcome = await loginWithCode({...client, ...parsePastedCode(flags.code), store, configDir: dirs.configDir})
       } else {
         const state = newState()
         const server = await startCallbackServer({
@@ -101,7 +101,7 @@ Secrets go to the OS keychain; where there is none, --insecure-storage keeps the
           state,
           timeoutMs: flags.timeout * 1000,
           complete: async (callback) => {
-            outcome = await loginWithCode({...client, ...callback, store, dataDir: dirs.dataDir})
+            outcome = await loginWithCode({...client, ...callback, store, configDir: dirs.configDir})
           },
         })
         try {

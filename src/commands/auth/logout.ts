@@ -33,7 +33,7 @@ export default class AuthLogout extends BaseCommand<typeof AuthLogout> {
     const config = this.loadAppConfig()
     const store = await openSecretStore({configDir: this.config.configDir, dataDir: this.config.dataDir})
     const removed: string[] = []
-    if (await deleteStoredTokens(store, this.config.dataDir)) removed.push(SECRET_KEYS.tokens)
+    if (await deleteStoredTokens(store, this.config.configDir)) removed.push(SECRET_KEYS.tokens)
     if (await store.delete(SECRET_KEYS.clientSecret)) removed.push(SECRET_KEYS.clientSecret)
     if (this.flags.all && (await store.delete(SECRET_KEYS.dbPassword))) removed.push(SECRET_KEYS.dbPassword)
     const storage = store.describe()

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {connectAmo} from '../../amo-connection.js'
 import {BaseCommand, syncFlags} from '../../base-command.js'
 import type {AppConfig} from '../../config/index.js'
+import {terminalMessage} from '../../errors.js'
 import {trapInterrupts} from '../../interrupts.js'
 import {createFileLogger} from '../../log/index.js'
 import {preferSmallHeap} from '../../memory.js'
@@ -173,7 +174,7 @@ function describeEvent(event: WatchEvent, pendingFailures: number, timezone: str
       return `${event.mode} pass: read ${c.read}, created ${c.created}, updated ${c.updated}, linked ${c.linked}, unchanged ${c.unchanged}, failed ${c.failed}, ${event.report.api.requests} requests, ${event.report.durationMs} ms; failures pending ${pendingFailures}`
     }
     case 'pass_error':
-      return `${event.fatal ? 'STOPPED — action needed' : 'pass failed'} (${event.mode}): ${describeWatchError(event.error)}; retrying in ${Math.round(event.retryInMs / 1000)} s`
+      return `${event.fatal ? 'STOPPED — action needed' : 'pass failed'} (${event.mode}): ${describeWatchError(event.error, terminalMessage)}; retrying in ${Math.round(event.retryInMs / 1000)} s`
     case 'waiting':
       return `waiting until ${formatDateTime(event.nextIncremental, timezone)}`
   }

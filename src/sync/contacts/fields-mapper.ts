@@ -13,6 +13,7 @@ import {
   namesMatch,
   resolveFields,
   type ResolvedFields,
+  type WrittenKey,
   writtenMultiValues,
 } from '../../fields/index.js'
 import type {SyncState} from '../state.js'
@@ -74,7 +75,13 @@ export type FieldsMapper = ContactMapper & {resolved: ResolvedFields; accountTim
  */
 export function createFieldsMapper(
   context: AccountMappingContext,
-  options: {fields: Record<string, FieldSetting>; clinicTimezone?: string; now?: () => Date},
+  options: {
+    fields: Record<string, FieldSetting>
+    clinicTimezone?: string
+    now?: () => Date
+    /** How the state keeps written phones and e-mails (`SyncState.writtenValueKey`): never in clear. */
+    writtenKey?: WrittenKey
+  },
 ): FieldsMapper {
   const resolution = resolveFields(context.defs, options.fields)
   if (!resolution.ok) {
@@ -144,7 +151,11 @@ export function createFieldsMapper(
     needsContact: (key) => key === 'phone' || key === 'email',
     createPayload: (d) => buildCreate(d),
     updateFromContact: (d, contact, previously, onlyKeys, skipKeys = []) => {
-      const update = buildUpdate(d, contact, resolved, {accountTimezone, previous: {phone: previously.phones, email: previously.emails}})
+      const update = buildUpdate(d, contact, resolved, {
+        accountTimezone,
+        previous: {phone: previously.phones, email: previously.emails},
+        writtenKey: options.writtenKey,
+      })
       if (!update || (!onlyKeys && skipKeys.length === 0)) return update
       const keys = new Set(onlyKeys ?? [NAME_KEY, ...Object.keys(resolved)])
       for (const key of skipKeys) keys.delete(key)
@@ -163,7 +174,7 @@ export function createFieldsMapper(
       return Object.keys(update).length > 1 ? update : null
     },
     writtenValues: (d) => {
-      const written = writtenMultiValues(d)
+      const written = writtenMultiValues(d, options.writtenKey)
       return {phones: written.phone ?? [], emails: written.email ?? []}
     },
     warnings: (d) => d.warnings.map((w) => ({field: w.field, code: w.code, detail: w.detail})),

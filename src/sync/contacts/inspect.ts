@@ -48,6 +48,7 @@ export async function inspectPatient(session: SyncSession, patientId: string): P
   const fields = diffContact(desired, contact, mapper.resolved, {
     accountTimezone: mapper.accountTimezone,
     previous: {phone: link?.writtenPhones ?? [], email: link?.writtenEmails ?? []},
+    writtenKey: session.state.writtenValueKey,
   })
   // A value amoCRM cannot hold (a birthday before 1970) is not a difference a sync could remove.
   const equal = fields.every((f) => f.equal || f.refused)
