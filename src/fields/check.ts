@@ -25,45 +25,47 @@ export interface FieldsCreateResult extends FieldsCheckResult {
   created: Array<{key: FieldKey; name: string; id: number; type: string}>
 }
 
+/** One field in the `--json` of `fields check` / `fields create` (a contact or a deal field). */
+export interface FieldStatusJson {
+  key: string
+  name: string
+  id: number | null
+  type: string | null
+  enabled: boolean
+  ok: boolean
+  /** What is wrong, in words. */
+  problem: string | null
+  /** not_found | configured_id_not_found | wrong_type | missing_options | cannot_disable. */
+  problemCode: string | null
+  fix: string | null
+}
+
 /** The `--json` document of `fields check` (and the base of `fields create`'s). */
 export interface FieldsCheckJson {
   /** The contact fields — and with DEALS on the deals setup too — are usable. */
   ok: boolean
   summary: string
   saved: Record<string, number>
-  fields: Array<{
-    key: string
-    name: string
-    id: number | null
-    type: string | null
-    enabled: boolean
-    ok: boolean
-    /** What is wrong, in words. */
-    problem: string | null
-    /** not_found | configured_id_not_found | wrong_type | missing_options. */
-    problemCode: string | null
-    fix: string | null
-  }>
+  fields: FieldStatusJson[]
   /** With DEALS on: the pipeline, stages, deal fields and loss reasons (absent with DEALS off). */
   deals?: DealsCheckJson
 }
 
 export function fieldsCheckJson(result: FieldsCheckResult): FieldsCheckJson {
+  return {ok: result.ok, summary: result.summary, saved: result.saved as Record<string, number>, fields: result.fields.map(fieldStatusJson)}
+}
+
+export function fieldStatusJson(f: FieldStatus<string>): FieldStatusJson {
   return {
-    ok: result.ok,
-    summary: result.summary,
-    saved: result.saved as Record<string, number>,
-    fields: result.fields.map((f) => ({
-      key: f.key,
-      name: f.name,
-      id: f.id,
-      type: f.type,
-      enabled: f.enabled,
-      ok: f.ok,
-      problem: f.message,
-      problemCode: f.problem,
-      fix: f.fix,
-    })),
+    key: f.key,
+    name: f.name,
+    id: f.id,
+    type: f.type,
+    enabled: f.enabled,
+    ok: f.ok,
+    problem: f.message,
+    problemCode: f.problem,
+    fix: f.fix,
   }
 }
 

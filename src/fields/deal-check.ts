@@ -1,6 +1,6 @@
 import type {AmoApi} from '../amocrm/api.js'
 import type {LossReason, Pipeline, PipelineStatus, StatusCreate} from '../amocrm/types.js'
-import {createMissingOf} from './check.js'
+import {createMissingOf, fieldStatusJson, type FieldStatusJson} from './check.js'
 import {DEAL_FIELD_CATALOGUE, DEAL_PIPELINE_NAME, DEAL_STAGES, type DealStageKey, DEFAULT_LOSS_REASON} from './deal-catalogue.js'
 import {
   type DealAccount,
@@ -17,7 +17,6 @@ import {
   type StageCheck,
   withDealIds,
 } from './deal-setup.js'
-import type {FieldStatus} from './resolve.js'
 
 /** IDENT's cancel reason names, or why they could not be read (then only "Отменён в IDENT" is checked). */
 export type CancelReasonNames = {names: readonly string[]} | {unavailable: string}
@@ -152,17 +151,7 @@ export interface DealsCheckJson {
   warnings: string[]
   pipeline: SetupItemJson & {foundBy: string | null}
   stages: Array<SetupItemJson & {key: string; foundBy: string | null}>
-  fields: Array<{
-    key: string
-    name: string
-    id: number | null
-    type: string | null
-    enabled: boolean
-    ok: boolean
-    problem: string | null
-    problemCode: string | null
-    fix: string | null
-  }>
+  fields: FieldStatusJson[]
   /** Every loss reason the deals need; `ok` with a problem is a warning. */
   lossReasons: Array<SetupItemJson & {source: 'fallback' | 'ident'}>
   /** The account's pipelines and their stages (to map the deals by hand). */
@@ -198,25 +187,11 @@ export function dealsCheckJson(result: DealsCheckResult | DealsCreateResult): De
     warnings: result.warnings,
     pipeline: {...item(resolution.pipeline), foundBy: resolution.pipeline.foundBy},
     stages: resolution.stages.map((s) => ({key: s.key, ...item(s), foundBy: s.foundBy})),
-    fields: resolution.fields.map((f) => fieldJson(f)),
+    fields: resolution.fields.map(fieldStatusJson),
     lossReasons: resolution.lossReasons.map((r) => ({...item(r), source: r.source})),
     pipelines: resolution.pipelines,
     saved: result.saved as DealsCheckJson['saved'],
     ...('created' in result ? {created: result.created} : {}),
-  }
-}
-
-function fieldJson(f: FieldStatus<string>): DealsCheckJson['fields'][number] {
-  return {
-    key: f.key,
-    name: f.name,
-    id: f.id,
-    type: f.type,
-    enabled: f.enabled,
-    ok: f.ok,
-    problem: f.message,
-    problemCode: f.problem,
-    fix: f.fix,
   }
 }
 
