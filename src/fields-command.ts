@@ -13,10 +13,10 @@ import {
   fieldsCheckJson,
   type FieldsCheckResult,
 } from './fields/index.js'
-import {readCancelReasonNames} from './ident/index.js'
+import {describeIdentTarget, readCancelReasonNames} from './ident/index.js'
 import {resolveDbPassword} from './secrets/index.js'
 import {dealsTable, fieldsTable, pipelinesTable} from './ui/fields.js'
-import {chalk, mark, terminalWidth, wrapText} from './ui/index.js'
+import {chalk, mark, startSpinner, terminalWidth, wrapText} from './ui/index.js'
 
 /** What `fields check` and `fields create` found: the contact fields and, with DEALS on, the deals setup. */
 export interface FieldsOutcome {
@@ -40,8 +40,21 @@ export abstract class FieldsCommand<T extends typeof Command> extends BaseComman
     const dirs = {configDir: this.config.configDir, dataDir: this.config.dataDir}
     const {api} = await connectAmo(config, dirs)
     // With DEALS off nothing of the deals is read: no deal request, no IDENT connection.
-    const deals = config.deals.enabled ? {cancelReasons: await identCancelReasons(config)} : undefined
+    const deals = config.deals.enabled ? {cancelReasons: await this.readCancelReasons(config)} : undefined
     return {config, configDir: dirs.configDir, api, deals}
+  }
+
+  /** Connecting to IDENT may take the whole connect timeout: a spinner says where to. */
+  private async readCancelReasons(config: AppConfig): Promise<CancelReasonNames> {
+    const spinner =
+      Boolean(process.stderr.isTTY) && !this.jsonEnabled() && identConfigured(config)
+        ? startSpinner(`reading IDENT's cancel reasons from ${describeIdentTarget(config)}…`)
+        : undefined
+    try {
+      return await identCancelReasons(config)
+    } finally {
+      spinner?.stop()
+    }
   }
 
   /** Prints both sections, the ids saved and the summaries; sets exit code 1 unless both are usable. */

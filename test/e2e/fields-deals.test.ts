@@ -124,6 +124,17 @@ describe('e2e: fields check / create for the deals (DEALS=on)', function () {
     expect(storedConfig(f)).to.deep.equal(stored)
   })
 
+  it('IDENT not reachable: only "Отменён в IDENT" is checked, with a warning saying why; the exit code is unchanged', async () => {
+    expectExit(await f.cli(['fields', 'create'], DEALS_ON), 0)
+    const check = await f.cli(['fields', 'check', '--json'], {...DEALS_ON, DB_FILE: path.join(f.home.root, 'missing.sqlite')})
+    expectExit(check, 0)
+    const deals = parseJson<FieldsCheckJson>(check).deals!
+    expect(deals.ok).to.equal(true)
+    expect(deals.lossReasons.map((r) => r.name)).to.deep.equal(['Отменён в IDENT'])
+    expect(deals.warnings).to.have.length(1)
+    expect(deals.warnings[0]).to.match(/^IDENT's cancel reasons were not read \(.+\): only the loss reason 'Отменён в IDENT' is checked$/)
+  })
+
   it('DEALS off: fields check and create send no deal request and show no deals section', async () => {
     const created = await f.cli(['fields', 'create', '--json'])
     expectExit(created, 0)
