@@ -66,6 +66,8 @@ export interface DealFieldSpec {
   value: string
   /** Where it comes from in IDENT. */
   source: string
+  /** The deal's identity: it cannot be switched off (`fields.deal.<key> false`). */
+  required?: boolean
 }
 
 const TEXT_TYPES = ['text', 'textarea'] as const
@@ -78,6 +80,7 @@ export const DEAL_FIELD_CATALOGUE: readonly DealFieldSpec[] = [
     types: TEXT_TYPES,
     value: "the reception id as a decimal string: the deal's identity",
     source: 'Receptions.ID',
+    required: true,
   },
   {
     key: 'start',

@@ -1,20 +1,23 @@
 import type {CustomFieldDef} from '../amocrm/types.js'
 import type {FieldSetting} from '../config/index.js'
-import {FIELD_CATALOGUE, type FieldSpec} from './catalogue.js'
+import {FIELD_CATALOGUE} from './catalogue.js'
+import {DEAL_FIELD_CATALOGUE, type DealFieldKey} from './deal-catalogue.js'
 import {foldText} from './normalize.js'
-import type {FieldKey, ResolvedField, ResolvedFields} from './types.js'
+import type {FieldKey, ResolvedField} from './types.js'
 
-export type FieldProblemKind = 'not_found' | 'configured_id_not_found' | 'wrong_type' | 'missing_options'
+export type FieldProblemKind = 'not_found' | 'configured_id_not_found' | 'wrong_type' | 'missing_options' | 'cannot_disable'
 
-/** One mapped field's state in the account, as `fields check` shows it. */
-export interface FieldStatus {
-  key: FieldKey
+/** One mapped field's state in the account, as `fields check` shows it (a contact field unless `K` says). */
+export interface FieldStatus<K extends string = FieldKey> {
+  key: K
   /** The field's name in the account, else the default name. */
   name: string
   id: number | null
   type: string | null
-  /** False when `fields.<key>` is `false` in the config (never sent, never checked). */
+  /** False when the field is `false` in the config (never sent, never checked). */
   enabled: boolean
+  /** The field's entry in the config file: `fields.<key>`, `fields.deal.<key>` for a deal field. */
+  setting: string
   /** How the field was found. */
   foundBy: 'id' | 'code' | 'name' | null
   /** The mapping can write this field. */
@@ -26,15 +29,41 @@ export interface FieldStatus {
   fix: string | null
 }
 
-export interface FieldResolution {
-  fields: FieldStatus[]
+export interface FieldResolution<K extends string = FieldKey> {
+  fields: Array<FieldStatus<K>>
   /** Key → the account's field, for every enabled field that can be written. */
-  resolved: ResolvedFields
+  resolved: Partial<Record<K, ResolvedField<K>>>
   /** Ids found by code or name that the config does not hold yet (what `--fix` saves). */
-  idsToSave: Partial<Record<FieldKey, number>>
+  idsToSave: Partial<Record<K, number>>
   /** Every enabled field is usable. */
   ok: boolean
 }
+
+/** What resolving needs of a catalogue entry (contact or deal field). */
+export interface ResolvableField<K extends string> {
+  key: K
+  name: string
+  /** Built-in fields (PHONE, EMAIL) are found by their code and never created. */
+  code?: 'PHONE' | 'EMAIL' | null
+  /** The type `fields create` makes; null for built-in fields. */
+  createType: string | null
+  types: readonly string[]
+  /** Options a select must have (by text). */
+  options?: readonly string[] | null
+  /** The field can never be switched off (the deal's identity). */
+  required?: boolean
+}
+
+/** Which of the account's fields a catalogue lives in, for the words and config keys of the checks. */
+export interface FieldEntity {
+  /** `contact` or `deal`, as in "the account has no deal field named …". */
+  noun: string
+  /** The config file's key of a field, before its key: `fields.` or `fields.deal.`. */
+  settingPrefix: string
+}
+
+export const CONTACT_FIELDS: FieldEntity = {noun: 'contact', settingPrefix: 'fields.'}
+export const DEAL_FIELDS: FieldEntity = {noun: 'deal', settingPrefix: 'fields.deal.'}
 
 const FIX_COMMAND = 'ident-amo fields check --fix'
 const CREATE_COMMAND = 'ident-amo fields create'
@@ -45,35 +74,75 @@ function enumsOf(def: CustomFieldDef): Record<string, number> {
   return out
 }
 
-function findByName(defs: CustomFieldDef[], name: string, spec: FieldSpec): CustomFieldDef | undefined {
+function findByName(defs: CustomFieldDef[], name: string, spec: Pick<ResolvableField<string>, 'types'>): CustomFieldDef | undefined {
   const exact = defs.filter((d) => d.name === name)
   const folded = exact.length > 0 ? exact : defs.filter((d) => foldText(d.name) === foldText(name))
   // Several fields with the name: prefer one we can write to, then the oldest.
   return [...folded].sort((a, b) => Number(spec.types.includes(b.type)) - Number(spec.types.includes(a.type)) || a.id - b.id)[0]
 }
 
-function missingOptions(spec: FieldSpec, def: CustomFieldDef): string[] {
+function missingOptions(spec: ResolvableField<string>, def: CustomFieldDef): string[] {
   if (!spec.options) return []
   const have = new Set((def.enums ?? []).map((e) => foldText(e.value)))
   return spec.options.filter((o) => !have.has(foldText(o)))
 }
 
-function typeList(spec: FieldSpec): string {
+function typeList(spec: ResolvableField<string>): string {
   return spec.types.map((t) => `'${t}'`).join(' or ')
 }
 
 /**
- * Finds each enabled mapped field in the account: by the configured id, else by code (PHONE, EMAIL),
- * else by default name (exact, then case-/ё-insensitive). Reports what is wrong and how to fix it.
+ * Finds each enabled mapped contact field in the account: by the configured id, else by code (PHONE,
+ * EMAIL), else by default name (exact, then case-/ё-insensitive). Reports what is wrong and how to fix it.
  */
 export function resolveFields(defs: CustomFieldDef[], config: Record<string, FieldSetting>): FieldResolution {
-  const fields: FieldStatus[] = []
-  const resolved: ResolvedFields = {}
-  const idsToSave: Partial<Record<FieldKey, number>> = {}
+  return resolveCatalogue(defs, FIELD_CATALOGUE, config, CONTACT_FIELDS)
+}
 
-  for (const spec of FIELD_CATALOGUE) {
+/** The same for the deal fields (`fields.deal.<key>` of the config), among the account's deal fields. */
+export function resolveDealFields(
+  defs: CustomFieldDef[],
+  config: Partial<Record<DealFieldKey, FieldSetting>>,
+): FieldResolution<DealFieldKey> {
+  return resolveCatalogue(defs, DEAL_FIELD_CATALOGUE, config, DEAL_FIELDS)
+}
+
+function resolveCatalogue<K extends string>(
+  defs: CustomFieldDef[],
+  catalogue: ReadonlyArray<ResolvableField<K>>,
+  config: Partial<Record<string, FieldSetting>>,
+  entity: FieldEntity,
+): FieldResolution<K> {
+  const fields: Array<FieldStatus<K>> = []
+  const resolved: Partial<Record<K, ResolvedField<K>>> = {}
+  const idsToSave: Partial<Record<K, number>> = {}
+  const {noun} = entity
+
+  for (const spec of catalogue) {
     const setting = config[spec.key]
-    const base = {key: spec.key, name: spec.name, id: null, type: null, foundBy: null, problem: null, message: null, fix: null}
+    const key = `${entity.settingPrefix}${spec.key}`
+    const base = {
+      key: spec.key,
+      name: spec.name,
+      id: null,
+      type: null,
+      setting: key,
+      foundBy: null,
+      problem: null,
+      message: null,
+      fix: null,
+    }
+    if (setting === false && spec.required) {
+      fields.push({
+        ...base,
+        enabled: false,
+        ok: false,
+        problem: 'cannot_disable',
+        message: `${key} is switched off, but ${spec.key} cannot be: it is how the tool knows its ${noun}s`,
+        fix: `switch it on with \`ident-amo config set ${key} true\``,
+      })
+      continue
+    }
     if (setting === false) {
       fields.push({...base, enabled: false, ok: true})
       continue
@@ -93,12 +162,12 @@ export function resolveFields(defs: CustomFieldDef[], config: Record<string, Fie
         enabled: true,
         ok: false,
         problem: 'configured_id_not_found',
-        message: `fields.${spec.key}.id is ${configuredId}, but the account has no contact field with that id`,
+        message: `${key}.id is ${configuredId}, but the account has no ${noun} field with that id`,
         fix: alt
           ? `run \`${FIX_COMMAND}\` to use ${what} (id ${alt.id})`
           : spec.createType
-            ? `run \`${CREATE_COMMAND}\` to create ${what}, or set the right id with \`ident-amo config set fields.${spec.key}.id ID\``
-            : `set the right id with \`ident-amo config set fields.${spec.key}.id ID\``,
+            ? `run \`${CREATE_COMMAND}\` to create ${what}, or set the right id with \`ident-amo config set ${key}.id ID\``
+            : `set the right id with \`ident-amo config set ${key}.id ID\``,
       })
       if (alt) idsToSave[spec.key] = alt.id
       continue
@@ -111,11 +180,11 @@ export function resolveFields(defs: CustomFieldDef[], config: Record<string, Fie
         ok: false,
         problem: 'not_found',
         message: spec.code
-          ? `the account has no contact field with code ${spec.code}`
-          : `the account has no contact field named '${spec.name}'`,
+          ? `the account has no ${noun} field with code ${spec.code}`
+          : `the account has no ${noun} field named '${spec.name}'`,
         fix: spec.createType
-          ? `run \`${CREATE_COMMAND}\`, or set the id of an existing field with \`ident-amo config set fields.${spec.key}.id ID\``
-          : `the built-in ${spec.code} field cannot be created by the API; set its id with \`ident-amo config set fields.${spec.key}.id ID\` or disable it with \`ident-amo config set fields.${spec.key} false\``,
+          ? `run \`${CREATE_COMMAND}\`, or set the id of an existing field with \`ident-amo config set ${key}.id ID\``
+          : `the built-in ${spec.code} field cannot be created by the API; set its id with \`ident-amo config set ${key}.id ID\` or disable it with \`ident-amo config set ${key} false\``,
       })
       continue
     }
@@ -129,13 +198,13 @@ export function resolveFields(defs: CustomFieldDef[], config: Record<string, Fie
         message: `the field '${def.name}' (id ${def.id}) is of type '${def.type}', ${spec.key} needs ${typeList(spec)}`,
         fix:
           foundBy === 'id'
-            ? `set fields.${spec.key}.id to a field of type ${typeList(spec)} (\`ident-amo config set fields.${spec.key}.id ID\`), or remove the id and run \`${CREATE_COMMAND}\``
-            : `rename or delete the field '${def.name}' in amoCRM and run \`${CREATE_COMMAND}\`, or set fields.${spec.key}.id to a field of type ${typeList(spec)}`,
+            ? `set ${key}.id to a field of type ${typeList(spec)} (\`ident-amo config set ${key}.id ID\`), or remove the id and run \`${CREATE_COMMAND}\``
+            : `rename or delete the field '${def.name}' in amoCRM and run \`${CREATE_COMMAND}\`, or set ${key}.id to a field of type ${typeList(spec)}`,
       })
       continue
     }
 
-    const field: ResolvedField = {key: spec.key, id: def.id, name: def.name, type: def.type, code: def.code, enums: enumsOf(def)}
+    const field: ResolvedField<K> = {key: spec.key, id: def.id, name: def.name, type: def.type, code: def.code, enums: enumsOf(def)}
     // A select without some option still takes the others; the patients that need the missing one are warned about.
     resolved[spec.key] = field
     if (foundBy !== 'id') idsToSave[spec.key] = def.id
@@ -147,7 +216,7 @@ export function resolveFields(defs: CustomFieldDef[], config: Record<string, Fie
         ok: false,
         problem: 'missing_options',
         message: `the field '${def.name}' has no option ${missing.map((o) => `'${o}'`).join(', ')}`,
-        fix: `add the option ${missing.map((o) => `'${o}'`).join(' and ')} to the field '${def.name}' in amoCRM, or fix fields.${spec.key}.id`,
+        fix: `add the option ${missing.map((o) => `'${o}'`).join(' and ')} to the field '${def.name}' in amoCRM, or fix ${key}.id`,
       })
       continue
     }
@@ -161,8 +230,8 @@ export function resolveFields(defs: CustomFieldDef[], config: Record<string, Fie
 }
 
 /** The config with `ids` applied (what the config file holds after `saveFieldIds`). */
-export function withFieldIds(config: Record<string, FieldSetting>, ids: Partial<Record<FieldKey, number>>): Record<string, FieldSetting> {
-  const out: Record<string, FieldSetting> = {...config}
+export function withFieldIds<C extends Partial<Record<string, FieldSetting>>>(config: C, ids: Partial<Record<string, number>>): C {
+  const out: Partial<Record<string, FieldSetting>> = {...config}
   for (const [key, id] of Object.entries(ids)) if (id !== undefined) out[key] = {id}
-  return out
+  return out as C
 }

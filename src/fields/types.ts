@@ -29,9 +29,9 @@ export type FieldKey = (typeof FIELD_KEYS)[number]
 /** How a value is written and compared. */
 export type ValueKind = 'multitext' | 'text' | 'numeric' | 'checkbox' | 'select' | 'date'
 
-/** The account's field a key is written to (`resolveFields`). */
-export interface ResolvedField {
-  key: FieldKey
+/** The account's field a key is written to (`resolveFields`; `resolveDealFields` for the deal fields). */
+export interface ResolvedField<K extends string = FieldKey> {
+  key: K
   id: number
   /** The name in the account (may differ from the default name when found by id). */
   name: string

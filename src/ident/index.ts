@@ -1,6 +1,6 @@
 export type {IdentStatus, Patient, Reception, Unparseable, Visit} from './types.js'
 export {IDENT_STATUSES, MAX_VISITS_READ, UNPARSEABLE} from './types.js'
-export {IdentReader, normalizeWatermark, openIdent} from './reader.js'
+export {IdentReader, normalizeWatermark, openIdent, readCancelReasonNames} from './reader.js'
 export type {IdentWarning, PatientScan, ReadPatientsOptions, ReadReceptionsOptions, ReceptionClock, WritePermission} from './reader.js'
 export {checkIdentDatabase} from './check.js'
 export type {DbCheckReport} from './check.js'

@@ -209,6 +209,21 @@ export class IdentReader {
     return Number(row?.n ?? 0)
   }
 
+  /**
+   * IDENT's cancel reason names, trimmed, each once (the deals' loss reasons are made of them); undefined
+   * when the database has no `ReceptionCancelReasons` table (or its columns): one statement.
+   */
+  async readCancelReasonNames(): Promise<string[] | undefined> {
+    const query = this.receptionQueries.cancelReasonNames()
+    if (!query) return undefined
+    const names = new Set<string>()
+    for (const row of await this.connection.all<{name: unknown}>(query)) {
+      const name = typeof row.name === 'string' ? row.name.trim() : ''
+      if (name !== '') names.add(name)
+    }
+    return [...names]
+  }
+
   /** The database's own clock, naive local `YYYY-MM-DD HH:MM:SS`: the incremental watermark. */
   async readDatabaseClock(): Promise<string> {
     const row = await this.connection.first<{now: unknown}>(this.queries.clock())
@@ -435,6 +450,21 @@ export async function inspectIdent(
   } catch (error) {
     await connection.close().catch(() => {})
     throw identErrorFrom(error, connection.target)
+  }
+}
+
+/**
+ * IDENT's cancel reason names (see `IdentReader.readCancelReasonNames`) for `fields check` and
+ * `fields create`: connects without judging the rest of the schema, reads, closes. Throws like
+ * `inspectIdent` when the database cannot be reached.
+ */
+export async function readCancelReasonNames(config: AppConfig, options: {password?: string} = {}): Promise<string[] | undefined> {
+  const {connection, resolved} = await inspectIdent(config, options)
+  const reader = new IdentReader(connection, resolved)
+  try {
+    return await reader.readCancelReasonNames()
+  } finally {
+    await reader.close()
   }
 }
 

@@ -173,6 +173,20 @@ export class ReceptionQueries extends SchemaQueries {
     return q.groupBy([rid, name]).orderBy(rid)
   }
 
+  /**
+   * The names of IDENT's cancel reasons (`ReceptionCancelReasons.Name`, each once, non-empty), for the
+   * loss reasons of the deals; undefined when the table or its columns are missing.
+   */
+  cancelReasonNames(): Knex.QueryBuilder | undefined {
+    if (!this.has('ReceptionCancelReasons', 'ID', 'Name')) return undefined
+    const name = this.c('cr', 'ReceptionCancelReasons', 'Name')
+    return this.knex
+      .from({cr: this.t('ReceptionCancelReasons')})
+      .distinct({name})
+      .whereNotNull(name)
+      .orderBy(name)
+  }
+
   /** How many receptions a selection holds (for progress). */
   countReceptions(selection: ReceptionSelection): Knex.QueryBuilder {
     const q = this.knex.from({r: this.t('Receptions')}).count({n: '*'})

@@ -1,12 +1,11 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
-import {stripVTControlCharacters} from 'node:util'
 
 import {expect} from 'chai'
 
 import {SyncState} from '../../src/sync/state.js'
 import {expectExit, parseJson, tempHome, waitFor} from '../helpers/cli.js'
-import {startOnPty} from '../helpers/pty.js'
+import {expectNarrow, startOnPty} from '../helpers/pty.js'
 import {accountMismatches, type SyncFixture, syncFixture} from '../helpers/sync-fixture.js'
 import type {SyncReport} from '../../src/sync/report.js'
 
@@ -236,22 +235,3 @@ describe('e2e: on an 80-column terminal', function () {
     }
   })
 })
-
-/**
- * Every line of what a terminal of `columns` shows fits in it. A spinner redraws its line (carriage
- * return or "cursor to column 1"), so only what is drawn last on each line counts.
- */
-function expectNarrow(raw: string, columns: number): void {
-  // eslint-disable-next-line no-control-regex -- ESC [ G, "cursor to column 1", is what a redraw starts with
-  const lineStart = /\r|\x1b\[1?G/
-  const lines = raw.split('\n').map((line) =>
-    stripVTControlCharacters(
-      line
-        .split(lineStart)
-        .filter((part) => stripVTControlCharacters(part) !== '')
-        .at(-1) ?? '',
-    ),
-  )
-  const wide = lines.filter((line) => [...line].length > columns)
-  expect(wide, `lines wider than ${columns} columns`).to.deep.equal([])
-}

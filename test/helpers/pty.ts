@@ -1,6 +1,7 @@
 import {stripVTControlCharacters} from 'node:util'
 
 import * as pty from '@lydell/node-pty'
+import {expect} from 'chai'
 
 import {BIN, cliEnv} from './cli.js'
 
@@ -45,4 +46,23 @@ export function startOnPty(
     exited,
     pid: child.pid,
   }
+}
+
+/**
+ * Every line of what a terminal of `columns` shows fits in it. A spinner redraws its line (carriage
+ * return or "cursor to column 1"), so only what is drawn last on each line counts.
+ */
+export function expectNarrow(raw: string, columns: number): void {
+  // eslint-disable-next-line no-control-regex -- ESC [ G, "cursor to column 1", is what a redraw starts with
+  const lineStart = /\r|\x1b\[1?G/
+  const lines = raw.split('\n').map((line) =>
+    stripVTControlCharacters(
+      line
+        .split(lineStart)
+        .filter((part) => stripVTControlCharacters(part) !== '')
+        .at(-1) ?? '',
+    ),
+  )
+  const wide = lines.filter((line) => [...line].length > columns)
+  expect(wide, `lines wider than ${columns} columns`).to.deep.equal([])
 }

@@ -1,7 +1,8 @@
 import {expect} from 'chai'
 
 import type {AppConfig} from '../../src/config/index.js'
-import {checkIdentDatabase, type IdentWarning, openIdent, type Reception} from '../../src/ident/index.js'
+import {checkIdentDatabase, type IdentWarning, openIdent, readCancelReasonNames, type Reception} from '../../src/ident/index.js'
+import {CANCEL_REASONS} from '../../src/sample/names.js'
 import {alteredCopy, BRANCH_MAIN, CRAFTED, craftedClinic, failure, readAll, readReceptions, sqliteConfig, withReader} from './helpers.js'
 
 function withDeals(config: AppConfig): AppConfig {
@@ -51,6 +52,19 @@ describe('ident reception reader: what a missing table or column takes away', ()
       'cancelComment',
     ])
     expect(both.report.unavailableFields).to.deep.equal(['cancel_reason'])
+  })
+
+  it("reads IDENT's cancel reason names once each, trimmed; none without the table", async () => {
+    const file = alteredCopy(
+      source,
+      "INSERT INTO ReceptionCancelReasons (ID, Name) VALUES (90, '  Болезнь врача '), (91, ''), (92, NULL), (93, 'Не пришёл на связь');",
+    )
+    const names = await withReader(sqliteConfig(file), (reader) => reader.readCancelReasonNames())
+    expect(names).to.have.members([...CANCEL_REASONS, 'Не пришёл на связь'])
+    expect(names).to.have.length(CANCEL_REASONS.length + 1)
+    const dropped = alteredCopy(source, 'DROP TABLE ReceptionCancelReasons;')
+    expect(await readCancelReasonNames(sqliteConfig(dropped))).to.equal(undefined)
+    expect(await readCancelReasonNames(sqliteConfig(source))).to.have.members([...CANCEL_REASONS])
   })
 
   it('without CheckIssued the ladder skips "paid": a billed visit is done, and db check says the stage is read without it', async () => {

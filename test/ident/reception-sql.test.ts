@@ -67,6 +67,10 @@ const OUT_OF_WINDOW = {
   sql: 'select count(*) as [n] from [Receptions] as [r] where ([r].[PlanStart] < @p0 or [r].[PlanStart] is null)',
   bindings: ['2026-10-22T00:00:00'],
 }
+const CANCEL_REASON_NAMES = {
+  sql: 'select distinct [cr].[Name] as [name] from [ReceptionCancelReasons] as [cr] where [cr].[Name] is not null order by [cr].[Name] asc',
+  bindings: [],
+}
 const RECEPTIONS_OLD_SHAPE = {
   sql: 'select [r].[ID] as [id], [r].[ID_Patients] as [patientId], [r].[PlanStart] as [planStart], [r].[PlanEnd] as [planEnd], [r].[PatientAppeared] as [appeared], [r].[ReceptionCanceled] as [canceled], [r].[ID_ReceptionCancelReasons] as [cancelReasonId], [r].[ID_Staffs] as [staffId], [d].[SurName] as [doctorSurname], [d].[Name] as [doctorName], [d].[Patronymic] as [doctorPatronymic], [pe].[SurName] as [surname], [pe].[Name] as [name], [pe].[Patronymic] as [patronymic], [obr].[Name] as [orderBranch], [pr].[amount] as [price], [fv].[first] as [earliestVisit], [r].[DateTimeChanged] as [changed] from [Receptions] as [r] left join [Staffs] as [d] on [d].[ID] = [r].[ID_Staffs] left join [Persons] as [pe] on [pe].[ID] = [r].[ID_Patients] left join (select [o].[ID_Receptions] as [pid], [o].[ID_OwnCompanies] as [val], row_number() over (partition by [o].[ID_Receptions] order by [o].[DateTimeOrder] desc, [o].[ID] desc) as [rn] from [Orders] as [o] where [o].[ID_OwnCompanies] is not null) as [lo] on [lo].[pid] = [r].[ID] and [lo].[rn] = 1 left join [OwnCompanies] as [obr] on [obr].[ID] = [lo].[val] left join (select [o].[ID_Receptions] as [rid], sum([j].[AmountWithDiscount]) as [amount] from [Orders] as [o] inner join [OrderPaymentsJournal] as [j] on [j].[ID_Orders] = [o].[ID] group by [o].[ID_Receptions]) as [pr] on [pr].[rid] = [r].[ID] left join (select [v].[ID_Patients] as [pid], min([v].[PlanStart]) as [first] from [Receptions] as [v] where ([v].[PatientAppeared] is not null) and [v].[ReceptionCanceled] is null and [v].[ID_ReceptionCancelReasons] is null group by [v].[ID_Patients]) as [fv] on [fv].[pid] = [r].[ID_Patients] where [r].[PlanStart] >= @p0 and [r].[ID] in (select [x].[ID] as [rid] from [Receptions] as [x] where ([x].[DateTimeChanged] >= @p1 or [x].[PatientAppeared] >= @p2 or [x].[ReceptionCanceled] >= @p3) union select [x].[ID_Receptions] as [rid] from [Orders] as [x] where [x].[DateTimeChanged] >= @p4 union select [x].[ID] as [rid] from [Receptions] as [x] inner join [Persons] as [p] on [p].[ID] = [x].[ID_Patients] where [p].[DateTimeChanged] >= @p5 union select [x].[ID] as [rid] from [Receptions] as [x] where [x].[PatientAppeared] is null and [x].[ReceptionCanceled] is null and [x].[ID_ReceptionCancelReasons] is null and (([x].[PlanEnd] > @p6 and [x].[PlanEnd] <= @p7) or ([x].[PlanEnd] is null and [x].[PlanStart] > @p8 and [x].[PlanStart] <= @p9))) order by [r].[ID] asc',
   bindings: [
@@ -126,6 +130,12 @@ describe('ident reception SQL (SQL Server text, pinned)', () => {
     expect(old.receptionQueries(CHANGED).services).to.equal(undefined)
   })
 
+  it("IDENT's cancel reason names (the deals' loss reasons): one statement, none without the table", () => {
+    expect(compiled(queries.cancelReasonNames()!)).to.deep.equal(CANCEL_REASON_NAMES)
+    expect(new ReceptionQueries(knex, schemaWith({drop: ['ReceptionCancelReasons']}), 'mssql').cancelReasonNames()).to.equal(undefined)
+    expect(new ReceptionQueries(knex, schemaWith({drop: ['ReceptionCancelReasons.Name']}), 'mssql').cancelReasonNames()).to.equal(undefined)
+  })
+
   it('every statement is a SELECT', () => {
     for (const q of [
       RECEPTIONS_WINDOW,
@@ -138,6 +148,7 @@ describe('ident reception SQL (SQL Server text, pinned)', () => {
       RECEPTIONS_IDS,
       OUT_OF_WINDOW,
       RECEPTIONS_OLD_SHAPE,
+      CANCEL_REASON_NAMES,
     ])
       expect(q.sql).to.match(/^select /)
   })
