@@ -18,7 +18,7 @@ export interface JsonError {
 
 /**
  * Shared by every command: `--json`, configuration loading (flags > env > .env > file > defaults)
- * and the mapping of errors to the exit codes of product.md §5.
+ * and the mapping of errors to the exit codes of docs/sync.md "Report".
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
@@ -115,7 +115,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** Flags every `sync *` command shares (product.md §1). */
+/** Flags every `sync *` command shares (docs/commands/sync.md). */
 export const syncFlags = {
   'dry-run': Flags.boolean({description: 'plan only: show what would be created, updated, linked; write nothing and advance no state'}),
   limit: Flags.integer({description: 'first N patients only (never advances the incremental watermark)', min: 1}),

@@ -1,6 +1,6 @@
 /**
  * Errors that carry what the user should do and the exit code the contract gives them
- * (product.md §5): 1 fatal (auth, database, blocked account, bad config), 2 usage, 3 partial sync.
+ * (docs/sync.md "Report"): 1 fatal (auth, database, blocked account, bad config), 2 usage, 3 partial sync.
  */
 export class AppError extends Error {
   readonly exitCode: number

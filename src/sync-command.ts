@@ -4,11 +4,16 @@ import {BaseCommand, syncFlags} from './base-command.js'
 import {trapInterrupts} from './interrupts.js'
 import {describeIdentTarget} from './ident/index.js'
 import {preferSmallHeap} from './memory.js'
-import {runSync, type SyncProgress, SyncAbortedError, SyncInterruptedError} from './sync/engine.js'
-import {reportExitCode, type SyncReport} from './sync/report.js'
-import {openSyncSession} from './sync/session.js'
-import {syncLock} from './sync/lock.js'
-import type {RunMode} from './sync/state.js'
+import {
+  type ContactStep,
+  reportExitCode,
+  type RunMode,
+  runPass,
+  SyncAbortedError,
+  SyncInterruptedError,
+  type SyncProgress,
+  type SyncReport,
+} from './sync/index.js'
 import {Progress} from './ui/index.js'
 import {contactUrl} from './ui/links.js'
 import {renderSyncReport} from './ui/sync-report.js'
@@ -16,7 +21,7 @@ import {renderSyncReport} from './ui/sync-report.js'
 /**
  * `sync full`, `sync incremental`, `sync deep`: one pass, with progress on a TTY (plain lines
  * otherwise), the summary table, `--dry-run` plan lines, `--json` report and exit codes 0/3/1
- * (product.md §5). Ctrl+C finishes the batch in flight, saves state and exits 130 (SIGTERM 143).
+ * (docs/sync.md "Report"). Ctrl+C finishes the batch in flight, saves state and exits 130 (SIGTERM 143).
  */
 export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<T> {
   static override flags = {...syncFlags}
@@ -26,10 +31,7 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     const flags = this.flags as unknown as {'dry-run': boolean; limit?: number; 'batch-size'?: number}
     preferSmallHeap()
     const config = this.loadAppConfig({SYNC_BATCH_SIZE: flags['batch-size']})
-    const dirs = {configDir: this.config.configDir, dataDir: this.config.dataDir}
     const dryRun = flags['dry-run']
-    const lock = syncLock(dirs.dataDir)
-    if (!dryRun) lock.acquire(`ident-amo sync ${this.mode}`)
     const progress = new Progress({
       tty: Boolean(process.stderr.isTTY),
       enabled: !this.jsonEnabled(),
@@ -38,11 +40,6 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     const title = `sync ${this.mode}${dryRun ? ' (dry run)' : ''}`
     // Connecting may take the whole connect timeout: say where to, rather than leave the terminal blank.
     progress.start(`${title}: connecting to ${describeIdentTarget(config)}…`)
-    const session = await openSyncSession(config, dirs).catch((error) => {
-      progress.stop()
-      lock.release()
-      throw error
-    })
 
     // A second Ctrl+C quits at once: every confirmed batch is already recorded, nothing is half-written.
     const interrupts = trapInterrupts((signal) =>
@@ -51,23 +48,31 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       ),
     )
 
-    const started = Date.now()
-    progress.update(`${title}: reading…`, true)
+    let started = Date.now()
+    let opened = false
     try {
-      const report = await runSync(
-        {mode: this.mode, dryRun, limit: flags.limit, batchSize: config.sync.batchSize},
+      const {report} = await runPass(
+        config,
+        {configDir: this.config.configDir, dataDir: this.config.dataDir},
         {
-          ...session.deps({dryRun}),
+          mode: this.mode,
+          dryRun,
+          limit: flags.limit,
+          batchSize: config.sync.batchSize,
+          command: `ident-amo sync ${this.mode}`,
           signal: interrupts.signal,
+          onOpened: () => {
+            opened = true
+            started = Date.now()
+            progress.update(`${title}: reading…`, true)
+          },
           onProgress: (p) => progress.update(describeProgress(p, started)),
           onPlan:
             dryRun && !this.jsonEnabled()
-              ? (entry) => {
-                  if (entry.action === 'unchanged') return
+              ? (step) => {
+                  if (step.action === 'unchanged') return
                   progress.stop()
-                  this.log(
-                    `${entry.action.padEnd(9)} patient ${entry.patientId}${entry.contactId ? ` → contact ${entry.contactId} (${entry.via})` : ''}${entry.fields.length > 0 ? `: ${entry.fields.join(', ')}` : ''}`,
-                  )
+                  this.log(describeStep(step))
                 }
               : undefined,
         },
@@ -77,7 +82,9 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       process.exitCode = reportExitCode(report)
       return report
     } catch (error) {
-      progress.fail(`sync ${this.mode} stopped`)
+      // Locked, or IDENT unreachable: the error says it all; a pass that began says it stopped.
+      if (opened) progress.fail(`sync ${this.mode} stopped`)
+      else progress.stop()
       if (error instanceof SyncInterruptedError) {
         this.log(renderSyncReport(error.report, contactUrl(config)))
         this.logToStderr('interrupted: state is saved; the next run continues from here')
@@ -88,11 +95,14 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       if (error instanceof SyncAbortedError && !this.jsonEnabled() && Object.values(error.report.counts).some((n) => n > 0))
         this.log(renderSyncReport(error.report, contactUrl(config)))
       throw error
-    } finally {
-      await session.close()
-      lock.release()
     }
   }
+}
+
+/** A dry-run plan line: `update    patient 7 → contact 12 (link): last_name, card_number`. */
+function describeStep(step: ContactStep): string {
+  const contact = step.remoteId === null ? '' : ` → contact ${step.remoteId} (${step.via})`
+  return `${step.action.padEnd(9)} patient ${step.key}${contact}${step.fields.length > 0 ? `: ${step.fields.join(', ')}` : ''}`
 }
 
 function describeProgress(p: SyncProgress, started: number): string {

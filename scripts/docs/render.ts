@@ -3,7 +3,8 @@
  *
  * - the configuration table of both READMEs, from `SETTINGS` (src/config/settings.ts), and the table
  *   of the deals keys of the config file, from `DEAL_KEYS` (src/config/deals.ts);
- * - the "what is synced" table, from the field catalogue (`catalogueMarkdownTable()`);
+ * - the "what is synced" table, from the field catalogue (`catalogueMarkdownTable()`), in both
+ *   READMEs and in docs/field-mapping.md;
  * - the command reference `docs/commands/*.md` and its index in both READMEs, from the commands
  *   themselves (`oclif readme --multi`, run on the built CLI).
  *
@@ -25,6 +26,9 @@ export const READMES: ReadonlyArray<{file: string; lang: DocLanguage}> = [
   {file: 'README.md', lang: 'en'},
   {file: 'README.ru.md', lang: 'ru'},
 ]
+
+/** The field mapping document, whose field table comes from the catalogue. */
+export const FIELD_MAPPING_DOC = 'docs/field-mapping.md'
 
 /** Where `oclif readme --multi` writes the command reference (relative to the repository). */
 export const COMMANDS_DIR = 'docs/commands'
@@ -151,7 +155,8 @@ export function withGeneratedTables(text: string, lang: DocLanguage): string {
 
 /**
  * Every generated documentation file as it should be, by path relative to `root`: both READMEs
- * (tables and command index regenerated) and `docs/commands/*.md`. Needs the built CLI (`dist/`,
+ * (tables and command index regenerated), `docs/commands/*.md` and the field table of
+ * `docs/field-mapping.md`. Needs the built CLI (`dist/`,
  * `oclif.manifest.json`). Works in a scratch directory that mirrors the package, so `root` is not
  * touched.
  */
@@ -190,6 +195,8 @@ export function renderDocs(root: string): Map<string, string> {
     }
     for (const name of readdirSync(path.join(work, COMMANDS_DIR)).sort())
       out.set(`${COMMANDS_DIR}/${name}`, readFileSync(path.join(work, COMMANDS_DIR, name), 'utf8'))
+    const mapping = readFileSync(path.join(root, FIELD_MAPPING_DOC), 'utf8').replaceAll('\r\n', '\n')
+    out.set(FIELD_MAPPING_DOC, replaceBlock(mapping, 'fields', fieldsMarkdownTable('en')))
     return out
   } finally {
     rmSync(work, {recursive: true, force: true})

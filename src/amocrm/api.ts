@@ -20,7 +20,7 @@ import type {
 export type {ListLeadsParams} from './leads.js'
 
 export interface ListContactsParams {
-  /** Fuzzy full-text search (amocrm-api-v4.md §3.6): every hit must be verified by the caller. */
+  /** Fuzzy full-text search (docs/amocrm.md "Answers"): every hit must be verified by the caller. */
   query?: string
   /** `filter[id][]`. */
   ids?: number[]
@@ -32,7 +32,7 @@ export interface ListContactsParams {
   limit?: number
 }
 
-/** Counters for the sync report (product.md §5 `api`). */
+/** Counters for the sync report (docs/sync.md "Report", `api`). */
 export interface ApiStats {
   requests: number
   retries: number

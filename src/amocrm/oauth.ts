@@ -8,7 +8,7 @@ import {AmoHttp} from './http.js'
 import {getSharedRateLimiter, type RateLimiter} from './rate-limiter.js'
 import {retryOptions, type RetryOptions} from './retry.js'
 
-/** What the token endpoint gives (amocrm-api-v4.md §1.5). */
+/** What the token endpoint gives (docs/amocrm.md "Hosts and authorization"). */
 export interface OAuthTokens {
   accessToken: string
   refreshToken: string
@@ -126,7 +126,7 @@ export function buildAuthorizeUrl(options: {baseUrl: string; clientId: string; s
 }
 
 /**
- * Where the consent page lives (product.md §2): AMOCRM_BASE_URL when set (sandbox, proxy), else the
+ * Where the consent page lives (docs/amocrm.md "Hosts and authorization"): AMOCRM_BASE_URL when set (sandbox, proxy), else the
  * `www` host of the domain — `https://www.amocrm.ru`, or `https://www.kommo.com` for AMOCRM_DOMAIN=kommo.com.
  */
 export function consentBaseUrl(config: Pick<AppConfig, 'amocrm'>): string {

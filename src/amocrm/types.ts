@@ -1,5 +1,5 @@
 /**
- * amoCRM API v4 shapes used by ident-amo (see ../shared/reference/amocrm-api-v4.md §3–§6).
+ * amoCRM API v4 shapes used by ident-amo (docs/amocrm.md).
  * Read forms are what the API returns; write forms are what we send.
  */
 

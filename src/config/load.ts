@@ -119,7 +119,7 @@ export function readDotenv(cwd: string): Record<string, string> {
 }
 
 /**
- * Configuration with the precedence of product.md §2:
+ * Configuration with the precedence of README.md "Configuration":
  * flags > environment > `.env` in the working directory > config file > defaults.
  */
 export function loadConfig(options: LoadConfigOptions): AppConfig {

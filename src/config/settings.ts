@@ -1,5 +1,5 @@
 /**
- * Every setting the tool reads, with its environment name (product.md §2, kept compatible with the
+ * Every setting the tool reads, with its environment name (README.md "Configuration", kept compatible with the
  * original design), its default and how it is validated. The one list: config loading, `config show`,
  * `config set`, `config init` and the README's configuration table all read it.
  */

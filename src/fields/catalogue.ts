@@ -179,7 +179,7 @@ function birthdayOf(ctx: FormatContext): string | null | undefined | 'invalid' {
 }
 
 /**
- * The one list of mapped fields (field-mapping.md). The mapping, `fields check`, `fields create`,
+ * The one list of mapped fields (docs/field-mapping.md). The mapping, `fields check`, `fields create`,
  * `patient test` and the docs all read it.
  */
 export const FIELD_CATALOGUE: readonly FieldSpec[] = [

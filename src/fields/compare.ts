@@ -1,5 +1,3 @@
-import {createHash} from 'node:crypto'
-
 import type {
   Contact,
   ContactCustomFieldRead,
@@ -319,31 +317,4 @@ export function writtenMultiValues(desired: DesiredContact, writtenKey?: Written
       .map((k) => (writtenKey ? writtenKey(kind, k) : k))
   }
   return out
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
-}
-
-/**
- * sha256 (hex) of what the desired contact sends, independent of key and multi-value order: the sync
- * state's "last written payload hash". Field ids are part of it, so re-pointing a field rewrites.
- */
-export function desiredHash(desired: DesiredContact): string {
-  const fields = [...desired.fields]
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((f) => ({
-      key: f.key,
-      id: f.fieldId,
-      values: f.values === null ? null : f.kind === 'multitext' ? f.values.map((v) => canonicalJson(v)).sort() : f.values,
-    }))
-  const payload = {name: desired.name, first_name: desired.first_name, last_name: desired.last_name, fields}
-  return createHash('sha256').update(canonicalJson(payload)).digest('hex')
 }

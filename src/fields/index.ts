@@ -42,7 +42,7 @@ export type {
 } from './deal-setup.js'
 export {catalogueMarkdownTable} from './docs.js'
 export type {FieldsCheckJson, FieldsCheckResult, FieldsCreateResult, FieldStatusJson, SaveIdsOption} from './check.js'
-export {buildCreate, buildUpdate, desiredHash, diffContact, mergeMultiValues, writtenMultiValues} from './compare.js'
+export {buildCreate, buildUpdate, diffContact, mergeMultiValues, writtenMultiValues} from './compare.js'
 export type {CompareOptions, DiffKey, FieldDiff, WrittenKey, WrittenMultiValues} from './compare.js'
 export {midnightRfc3339, wallTime, wholeYears} from './dates.js'
 export type {WallTime} from './dates.js'

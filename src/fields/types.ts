@@ -1,6 +1,6 @@
 import type {CustomFieldValueWrite} from '../amocrm/types.js'
 
-/** The mapped fields, in the order of field-mapping.md. */
+/** The mapped fields, in the order of docs/field-mapping.md. */
 export const FIELD_KEYS = [
   'phone',
   'email',

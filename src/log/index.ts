@@ -65,11 +65,6 @@ export function createFileLogger(options: FileLoggerOptions): {logger: Logger; c
   return {logger, close: () => sink.close()}
 }
 
-/** A logger that writes nowhere (tests, `--dry-run` previews that need none). */
-export function createSilentLogger(): Logger {
-  return pino({level: 'silent'})
-}
-
 /** What pino writes to: the log file while it can be written, nothing (and one notice) while it cannot. */
 class LogSink {
   private stream: Writable | undefined

@@ -416,7 +416,7 @@ export class DealStore implements SandboxDeals {
   }
 
   /**
-   * Checks every element; schema problems → `validation-errors` (§5.3); otherwise a loss reason on a
+   * Checks every element; schema problems → `validation-errors`; otherwise a loss reason on a
    * deal that does not end up lost → amoCRM's "Invalid request body" (PHP #88). Nothing is applied either way.
    */
   private validateAll(items: unknown[], mode: 'create' | 'update', forceId?: number): LeadDraft[] {

@@ -22,7 +22,7 @@ export type StoredFieldValues = Array<{field_id: number; values: StoredValue[]}>
 export interface TimeRange {
   from?: number
   to?: number
-  /** A single value: exact equality (amocrm-api-v4.md §3.7). */
+  /** A single value: exact equality. */
   eq?: number
 }
 
@@ -33,7 +33,7 @@ export function inRange(v: number, r: TimeRange): boolean {
   return true
 }
 
-/** `request_id` as sent (a number is taken as its text), else the element's index (§3.3). */
+/** `request_id` as sent (a number is taken as its text), else the element's index. */
 export function readRequestId(input: unknown, index: number, problems: ValidationProblem[]): string {
   const raw = isPlainObject(input) ? input.request_id : undefined
   if (raw === undefined || raw === null) return String(index)
@@ -61,7 +61,7 @@ export function validateBatch<D>(
   return drafts
 }
 
-/** The read form of stored custom-field values: `null`, not `[]`, when there are none (§3.1). */
+/** The read form of stored custom-field values: `null`, not `[]`, when there are none. */
 export function renderFieldValues(
   stored: StoredFieldValues,
   fieldById: (id: number) => StoredField | undefined,
@@ -76,7 +76,7 @@ export function renderFieldValues(
   return values.length > 0 ? values : null
 }
 
-/** Per-field replacement (§3.4): a listed field's values are replaced whole; an empty list clears it. */
+/** Per-field replacement: a listed field's values are replaced whole; an empty list clears it. */
 export function applyFields(stored: StoredFieldValues, updates: FieldValuesUpdate[]): void {
   for (const u of updates) {
     const i = stored.findIndex((cf) => cf.field_id === u.fieldId)
@@ -91,7 +91,7 @@ const PHONE_LIKE = /^[\d\s()+\-.]+$/
 const MIN_PHONE_DIGITS = 5
 
 /**
- * `query` as §3.6 suggests: case-insensitive substring over the names and every custom-field value;
+ * `query` as amoCRM documents it: case-insensitive substring over the names and every custom-field value;
  * a phone-like query also matches on digits only, by its last 10 digits (so `89251234567` finds
  * `+7 (925) 123-45-67`). Deliberately as fuzzy as the real search: callers must verify hits.
  */
@@ -130,7 +130,7 @@ export interface TagChanges {
   remove: TagRef[]
 }
 
-/** One entity's tags: a tag named on a write that does not exist yet is created (§6.3). */
+/** One entity's tags: a tag named on a write that does not exist yet is created. */
 export class TagSet {
   constructor(
     public tags: StoredTag[],
@@ -206,7 +206,7 @@ export interface ListedEntity {
   custom_fields: StoredFieldValues
 }
 
-/** The filters contacts and deals lists share (§3.1). */
+/** The filters contacts and deals lists share. */
 export interface ListQuery {
   query?: string
   ids?: number[]
@@ -302,7 +302,7 @@ export function readUserIds(
     const v = input[key]
     if (v === undefined || v === null) continue
     if (!isInt(v)) problems.push(problem.invalidType(key, 'int'))
-    // 0 is "the system / a robot" for the authorship keys, never a responsible user (§3.5).
+    // 0 is "the system / a robot" for the authorship keys, never a responsible user.
     else if (!userIds.has(v) && !(v === 0 && key !== 'responsible_user_id')) problems.push(problem.notSupportedChoice(key))
     else out[key] = v
   }

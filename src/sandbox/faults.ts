@@ -1,6 +1,6 @@
 /**
  * What a fault does to a matching request:
- * - `429` JSON problem with `retry_after`; `429-html` the gateway's HTML page, no Retry-After (§2);
+ * - `429` JSON problem with `retry_after`; `429-html` the gateway's HTML page, no Retry-After;
  * - `500` (problem+json), `502` and `504` (HTML gateway pages), `503` (problem+json);
  * - `latency`: answer normally after `latencyMs`;
  * - `apply-then-500`: the request is applied, then answered 500 (a write whose outcome is unknown);

@@ -2,9 +2,10 @@ import type {CustomFieldDef, ValidationProblem} from '../amocrm/types.js'
 import {isInt, isPlainObject, problem} from './problems.js'
 
 /**
- * Custom-field definitions of contacts and deals (amocrm-api-v4.md §4; deal fields have the same
- * shapes and types). Types the sandbox can hold values of; the exotic ones (smart_address, legal_entity, file,
- * …) are refused at creation, and so is `multitext` on deals (contacts and companies only, §4.3).
+ * Custom-field definitions of contacts and deals (docs/amocrm.md "Values"; deal fields have the same
+ * shapes and types). Types the sandbox can hold values of; the exotic ones (smart_address,
+ * legal_entity, file, …) are refused at creation, and so is `multitext` on deals (contacts and
+ * companies only).
  */
 export const FIELD_TYPES = [
   'text',
@@ -51,7 +52,7 @@ export interface StoredField {
   remind: string | null
 }
 
-/** What a fresh amoCRM (amocrm.ru) account has on contacts (§4.1). */
+/** What a fresh amoCRM (amocrm.ru) account has on contacts. */
 export const PREDEFINED_FIELDS: ReadonlyArray<{name: string; type: FieldType; code: string; sort: number; enums?: string[]}> = [
   {name: 'Должность', type: 'text', code: 'POSITION', sort: 2},
   {name: 'Телефон', type: 'multitext', code: 'PHONE', sort: 4, enums: ['WORK', 'WORKDD', 'MOB', 'FAX', 'HOME', 'OTHER']},

@@ -29,7 +29,7 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 }
 
-/** `{"title","type":"https://httpstatus.es/N","status","detail"}` as problem+json (§5.1). */
+/** `{"title","type":"https://httpstatus.es/N","status","detail"}` as problem+json. */
 export function problemResponse(status: number, detail: string, extra: Record<string, unknown> = {}): SandboxResponse {
   return json(status, {title: TITLES[status] ?? 'Error', type: `https://httpstatus.es/${status}`, status, detail, ...extra}, PROBLEM_JSON)
 }
@@ -60,7 +60,7 @@ export function html(status: number, body: string): SandboxResponse {
   return {status, headers: {'Content-Type': 'text/html; charset=utf-8'}, body}
 }
 
-/** The gateway's own pages (nginx style): what a blocked or overloaded amoCRM answers (§2, §5.2). */
+/** The gateway's own pages (nginx style): what a blocked or overloaded amoCRM answers. */
 export function gatewayPage(status: 403 | 429 | 502 | 504): SandboxResponse {
   const text = {403: '403 Forbidden', 429: '429 Too Many Requests', 502: '502 Bad Gateway', 504: '504 Gateway Time-out'}[status]
   return html(
@@ -110,7 +110,7 @@ export function parseJson(text: string): unknown {
   return JSON.parse(text)
 }
 
-/** The token endpoint takes JSON or a form (§1.4). */
+/** The token endpoint takes JSON or a form. */
 export function parseJsonOrForm(text: string, contentType: string | undefined): Record<string, unknown> | undefined {
   if (text.trim() === '') return {}
   const isForm =
@@ -124,7 +124,7 @@ export function parseJsonOrForm(text: string, contentType: string | undefined): 
   }
 }
 
-/** `http://<Host header>`: links are built from the host the client used (§3.1). */
+/** `http://<Host header>`: links are built from the host the client used. */
 export function baseUrlOf(req: IncomingMessage, fallbackHost: string): string {
   const host = req.headers.host && /^[\w.\-:[\]]+$/.test(req.headers.host) ? req.headers.host : fallbackHost
   return `http://${host}`

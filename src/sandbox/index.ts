@@ -1,11 +1,11 @@
 /**
- * A local emulation of the amoCRM API v4 parts ident-amo uses (the shared reference
- * amocrm-api-v4.md, §8 "Emulator cheat-sheet", and amoCRM's `/api/v4/leads…`): contacts, deals, pipelines and
- * their stages, loss reasons, custom fields of contacts and deals, account, OAuth 2.0, the 7 req/s
- * limit, plus a controllable clock, fault injection and request recording for tests. The demo, the
- * tests and `ident-amo sandbox` run it; `/_sandbox/` is its HTTP control API.
+ * A local emulation of the amoCRM API v4 parts ident-amo uses (docs/amocrm.md, and amoCRM's
+ * `/api/v4/leads…`): contacts, deals, pipelines and their stages, loss reasons, custom fields of
+ * contacts and deals, account, OAuth 2.0, the 7 req/s limit, plus a controllable clock, fault
+ * injection and request recording for tests. The demo, the tests and `ident-amo sandbox` run it;
+ * `/_sandbox/` is its HTTP control API.
  *
- * Choices where amoCRM's behaviour is unknown (§9), so that clients meet the stricter case:
+ * Choices where amoCRM's behaviour is unknown, so that clients meet the stricter case:
  * - `limit` above 250 on a list is a 400 (not a silent cap);
  * - PATCH of an unknown or deleted contact id is a 400 validation error `NotSupportedChoice` on `id`;
  * - `textarea` values are limited to 10,000 characters (`TEXTAREA_MAX_LENGTH`), `text` to 256;

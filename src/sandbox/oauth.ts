@@ -9,12 +9,12 @@ export interface OAuthClient {
   redirectUri: string
 }
 
-/** amocrm-api-v4.md §1.6. */
+/** docs/amocrm.md "Hosts and authorization". */
 export const ACCESS_TOKEN_TTL_S = 86_400
 export const REFRESH_TOKEN_TTL_S = 90 * 86_400
 export const CODE_TTL_MS = 20 * 60_000
 
-/** What `POST /oauth2/access_token` answers on success (§1.5). */
+/** What `POST /oauth2/access_token` answers on success. */
 export interface TokenResponse {
   token_type: 'Bearer'
   expires_in: number
@@ -60,10 +60,10 @@ export interface OAuthSnapshot {
 export type OAuthOutcome = {ok: true; body: TokenResponse} | {ok: false; status: number; body: OAuthProblem}
 
 /**
- * The account's OAuth 2.0 side (§1): authorization codes (20 min, single use), access tokens (24 h),
+ * The account's OAuth 2.0 side: authorization codes (20 min, single use), access tokens (24 h),
  * refresh tokens (90 days) rotated on every use. The old refresh token stays valid until the new pair
- * is first used (Kommo's rule, §1.6); `strictRefresh` invalidates it at once (amoCRM's threads).
- * Long-lived tokens (§1.9) are plain Bearer strings that never expire here.
+ * is first used (Kommo's rule); `strictRefresh` invalidates it at once (amoCRM's threads).
+ * Long-lived tokens are plain Bearer strings that never expire here.
  */
 export class OAuthServer {
   /** What the consent page does: auto-approve, or answer as if the user declined. */
@@ -117,7 +117,7 @@ export class OAuthServer {
     for (const rec of this.longLived.values()) rec.revoked = true
   }
 
-  /** `GET /oauth`: the consent page, auto-answered with a 302 to the client's redirect URI (§1.2, §1.3). */
+  /** `GET /oauth`: the consent page, auto-answered with a 302 to the client's redirect URI. */
   authorize(params: URLSearchParams): {location: string} | {error: string} {
     const client = this.clients.find((c) => c.clientId === params.get('client_id'))
     if (!client) return {error: `no integration with client_id '${params.get('client_id') ?? ''}' in this account`}
@@ -141,7 +141,7 @@ export class OAuthServer {
     return code
   }
 
-  /** `POST /oauth2/access_token` (§1.4–§1.7). */
+  /** `POST /oauth2/access_token`. */
   exchange(body: Record<string, unknown>): OAuthOutcome {
     const str = (k: string): string | undefined => (typeof body[k] === 'string' ? (body[k] as string) : undefined)
     const client = this.clients.find((c) => c.clientId === str('client_id'))
@@ -246,7 +246,7 @@ function fail(hint: string): OAuthOutcome {
   }
 }
 
-/** JWT-shaped like the real ones (§1.5); the signature is random: nobody may verify it. */
+/** JWT-shaped like the real ones; the signature is random: nobody may verify it. */
 function fakeJwt(payload: Record<string, unknown>): string {
   const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
   return `${part({typ: 'JWT', alg: 'RS256', jti: payload.jti})}.${part(payload)}.${randomBytes(64).toString('base64url')}`

@@ -1,7 +1,7 @@
 import type {ValidationProblem} from '../amocrm/types.js'
 
 /**
- * Validation codes and texts as amoCRM sends them (amocrm-api-v4.md §5.1, captured bodies in
+ * Validation codes and texts as amoCRM sends them (docs/amocrm.md "Answers", captured bodies in
  * amocrm-api-php #21/#115/#480, Krukov/amocrm_api #81/#112). `TooLong` and `GreaterThanOrEqual` were
  * never captured: they follow the Symfony-validator style the captured ones come from.
  */

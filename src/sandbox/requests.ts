@@ -5,7 +5,7 @@ import type {OAuthServer} from './oauth.js'
 import {SandboxRequestBodyError, SandboxValidationError} from './problems.js'
 import type {ContactStore, SandboxAccount} from './store.js'
 
-/** amoCRM's caps (§2): 250 per page and per write; 50 by default. */
+/** amoCRM's caps: 250 per page and per write; 50 by default. */
 export const MAX_PAGE_SIZE = 250
 export const DEFAULT_PAGE_SIZE = 50
 export const MAX_BATCH = 250
@@ -39,7 +39,7 @@ export function methodNotAllowed(req: ApiRequest): SandboxResponse {
   return problemResponse(405, `Method ${req.method} is not allowed for ${req.url.pathname}`)
 }
 
-/** A write body: a non-empty JSON array of at most 250 elements (§2, §5.1). */
+/** A write body: a non-empty JSON array of at most 250 elements. */
 export function readBatch(req: ApiRequest): unknown[] | SandboxResponse {
   let body: unknown
   try {
@@ -69,7 +69,7 @@ export function readSingle(req: ApiRequest, entity: string): {value: object} | S
 }
 
 /**
- * Runs a write; a refused batch becomes amoCRM's 400: `validation-errors` per request_id (§5.1), or
+ * Runs a write; a refused batch becomes amoCRM's 400: `validation-errors` per request_id, or
  * the older `errors` map with "Invalid request body" that some deal rules answer with (PHP #88).
  */
 export function withValidation(run: () => SandboxResponse): SandboxResponse {
@@ -89,7 +89,7 @@ export interface Paging {
 }
 
 /**
- * `page` 1-based, `limit` 1–250 (default 50). amoCRM's answer to a larger `limit` is not known (§9);
+ * `page` 1-based, `limit` 1–250 (default 50). amoCRM's answer to a larger `limit` is not known;
  * the sandbox refuses it with a 400 rather than capping it, so that a client asking for more than
  * amoCRM documents finds out here and not in production.
  */
@@ -118,7 +118,7 @@ export function pageLinks(req: ApiRequest, paging: Paging, hasNext: boolean): Re
 }
 
 /**
- * One page of a list under `_embedded[key]`, or 204 when it is empty (§3.1). `totals` adds
+ * One page of a list under `_embedded[key]`, or 204 when it is empty. `totals` adds
  * `_total_items` and `_page_count`, which custom-field and loss-reason lists carry and entity lists do not.
  */
 export function pageAnswer<T>(
@@ -162,10 +162,10 @@ const FILTER_KEY = /^filter\[(\w+)\](?:\[(\w*)\])?$/
 const ORDER_KEY = /^order\[(\w+)\]$/
 
 /**
- * `query`, the shared `filter[…]`, `order[…]` and `with=only_deleted` of a contacts or deals list
- * (§3.1, §3.7). A `filter[…]` key it does not know goes to `more` (which answers a 400 for a bad
+ * `query`, the shared `filter[…]`, `order[…]` and `with=only_deleted` of a contacts or deals list.
+ * A `filter[…]` key it does not know goes to `more` (which answers a 400 for a bad
  * value); without one, or when `more` passes, it is ignored: custom-field filters are silently
- * ignored, as API filtering is off in this account (§3.7).
+ * ignored, as API filtering is off in this account.
  */
 export function readListQuery(
   params: URLSearchParams,

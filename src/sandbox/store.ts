@@ -366,7 +366,7 @@ export class ContactStore implements SandboxStore {
     return queryEntities(this.contacts.values(), q, (c) => [c.name, c.first_name, c.last_name])
   }
 
-  /** The API's read form of a contact (§3.1). */
+  /** The API's read form of a contact. */
   renderContact(c: StoredContact, base: string, withs: ReadonlySet<string> = new Set()): Contact {
     const embedded: Record<string, unknown> = {
       tags: this.tags.render(c.tag_ids),

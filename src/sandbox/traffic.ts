@@ -73,7 +73,7 @@ export class TrafficLog {
 }
 
 /**
- * A sliding window per token (§2): a request is refused when `limit` requests with the same token
+ * A sliding window per token: a request is refused when `limit` requests with the same token
  * already arrived in the last `windowMs`. Refused requests count too: amoCRM counts arrivals, so a
  * client that keeps knocking stays locked out.
  */

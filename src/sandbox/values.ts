@@ -38,8 +38,8 @@ const ALLOWED_KEYS: Record<'plain' | 'enum', ReadonlySet<string>> = {
 }
 
 /**
- * Reads `custom_fields_values` of one contact element (amocrm-api-v4.md §4.4, §4.5, §8).
- * `undefined` or `null` mean "no change" (§4.5). Problems are pushed with paths relative to the element.
+ * Reads `custom_fields_values` of one contact element (docs/amocrm.md "Values").
+ * `undefined` or `null` mean "no change". Problems are pushed with paths relative to the element.
  */
 export function readCustomFieldsValues(input: unknown, lookup: FieldLookup, problems: ValidationProblem[]): FieldValuesUpdate[] {
   if (input === undefined || input === null) return []

@@ -15,7 +15,7 @@ export function tokenLockPath(configDir: string): string {
 
 /**
  * Takes the cross-process token lock (`<configDir>/token.lock`): only one ident-amo process refreshes or
- * replaces the stored tokens at a time (product.md §3), so that a `sync watch` and a `patient test`
+ * replaces the stored tokens at a time (docs/architecture.md "Secrets and tokens"), so that a `sync watch` and a `patient test`
  * never burn each other's single-use refresh token. The lock lives next to the tokens, not in the data
  * dir: processes with different data dirs share one config's tokens. Waits up to about half a minute
  * for another holder.

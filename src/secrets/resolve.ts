@@ -11,7 +11,7 @@ export interface ResolvedSecret {
 }
 
 /**
- * A secret as the rest of the tool should read it (product.md §3): the environment (or `.env`, or a
+ * A secret as the rest of the tool should read it (docs/architecture.md "Secrets and tokens"): the environment (or `.env`, or a
  * flag) wins, else the secret store. The store is opened only when the environment has nothing, so
  * a server configured purely by environment never needs a keychain.
  */

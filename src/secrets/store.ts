@@ -18,7 +18,8 @@ const OPERATION_TIMEOUT_MS = 60_000
 const PROBE_ACCOUNT = '__ident-amo-probe__'
 /**
  * Pinned so that a secret never silently lands in the kernel keyring (keyutils), which is lost on
- * reboot: @napi-rs/keyring falls back to it whenever the Secret Service is unreachable (anchors.md §C.2).
+ * reboot: @napi-rs/keyring falls back to it whenever the Secret Service is unreachable (README.md
+ * "Dependencies that differ from the original design").
  * Ignored on macOS and Windows.
  */
 const ENTRY_OPTIONS: EntryOptions = {linux: {store: 'secret-service'}}
@@ -52,7 +53,7 @@ export class KeychainUnavailableError extends AppError {
 }
 
 /**
- * The secret store for this configuration (product.md §3): the OS keychain, probed first; or the
+ * The secret store for this configuration (docs/architecture.md "Secrets and tokens"): the OS keychain, probed first; or the
  * 0600 file once the user chose `--insecure-storage` (now or in an earlier command). Never a store
  * that does not survive a reboot, never silently.
  */

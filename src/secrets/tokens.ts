@@ -54,7 +54,7 @@ export interface AppTokenProvider extends TokenProvider {
 }
 
 /**
- * Tokens for the amoCRM client (product.md §3). AMOCRM_ACCESS_TOKEN from the environment is used as
+ * Tokens for the amoCRM client (docs/architecture.md "Secrets and tokens"). AMOCRM_ACCESS_TOKEN from the environment is used as
  * is. Otherwise the stored tokens: a long-lived token as is; an OAuth access token is refreshed ahead
  * of its expiry and after a 401 — once per process however many callers ask (single flight), and one
  * process at a time (a lock next to the tokens, in the config dir), writing the new pair to the store before using it.

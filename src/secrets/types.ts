@@ -1,6 +1,6 @@
 /**
- * Where secrets live (product.md §3): the OS keychain through @napi-rs/keyring, or — only when the
- * user chose `--insecure-storage` — a 0600 file in the config dir. Never a store that does not survive
+ * Where secrets live (docs/architecture.md "Secrets and tokens"): the OS keychain through
+ * @napi-rs/keyring, or — only when the user chose `--insecure-storage` — a 0600 file in the config dir. Never a store that does not survive
  * a reboot, never silently.
  */
 export interface SecretStore {

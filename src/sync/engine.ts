@@ -1,30 +1,15 @@
-import type {AmoApi} from '../amocrm/api.js'
-import type {ContactWrite} from '../amocrm/types.js'
+import type {ApiStats} from '../amocrm/api.js'
 import {AppError, errorMessage} from '../errors.js'
-import type {Patient} from '../ident/types.js'
 import type {Logger} from '../log/index.js'
-import {ContactIndex} from './contact-index.js'
-import type {SyncMapper} from './mapper.js'
-import {familyFromState, type FamilyPhones, lookUpContact, type Match, matchInIndex} from './matcher.js'
-import {emptyCounts, type SyncReport} from './report.js'
-import type {LinkRecord, RunMode, SyncState} from './state.js'
-import {ContactBatchWriter, type WriteOp} from './writer.js'
-
-/** The part of the IDENT reader the engine uses. */
-export interface PatientSource {
-  readPatients(filter: {since?: string; ids?: string[]; limit?: number}): AsyncIterable<Patient>
-  readDatabaseClock(): Promise<string>
-}
-
-/** One line of a dry-run plan (and of the progress log): what would happen to a patient. */
-export interface PlanEntry {
-  patientId: string
-  action: 'create' | 'update' | 'link' | 'unchanged' | 'duplicate'
-  contactId: number | null
-  via: Match['via']
-  /** Field keys that would be written. */
-  fields: string[]
-}
+import {type ContactsApi, type ContactTypes, contactKind, type PatientSource} from './contacts/kind.js'
+import type {ContactMapper} from './contacts/mapper.js'
+import type {ContactStep} from './contacts/planner.js'
+import {DryRunSink, type PlanExecutor} from './executor.js'
+import {type KindStep, type KindTypes, LOOK_UP, type PreparedKind, type SyncKind} from './kind.js'
+import type {SyncReport} from './report.js'
+import type {RunMode, SyncState} from './state.js'
+import {RunTally} from './tally.js'
+import {BatchWriter, type WriteOp} from './writer.js'
 
 export interface SyncProgress {
   phase: 'contacts' | 'family' | 'patients' | 'writing' | 'done'
@@ -46,13 +31,14 @@ export interface SyncOptions {
 export interface SyncDeps {
   source: PatientSource
   /** amoCRM, created on first use: an incremental pass with nothing to do sends no request at all. */
-  api: () => Promise<AmoApi>
+  api: () => Promise<ContactsApi>
   /** The mapping for this account, resolved on first use (field ids, enums, timezones). */
-  mapper: (api: () => Promise<AmoApi>, fresh: boolean) => Promise<SyncMapper>
+  mapper: (api: () => Promise<ContactsApi>, fresh: boolean) => Promise<ContactMapper>
   state: SyncState
   logger: Logger
   onProgress?: (progress: SyncProgress) => void
-  onPlan?: (entry: PlanEntry) => void
+  /** Every planned step, as it is handed to the executor (the dry-run plan lines). */
+  onPlan?: (step: ContactStep) => void
   /** Aborted by Ctrl+C / SIGTERM: the engine finishes the current batch, saves state and stops. */
   signal?: AbortSignal
   now?: () => Date
@@ -78,125 +64,117 @@ export class SyncAbortedError extends AppError {
   }
 }
 
-/** Patients whose links are read from the state with one query. */
+/** Source entities whose links are read from the state with one query. */
 const LINK_GROUP = 250
 
-/** The watermark is the database's clock at the start of the pass minus this overlap (product.md §4). */
+/** The watermark is the database's clock at the start of the pass minus this overlap (docs/sync.md "Incremental"). */
 const WATERMARK_OVERLAP_MS = 5 * 60 * 1000
 
 /**
  * One sync pass: IDENT patients → desired contacts → plan → batches → amoCRM, the state recorded
- * after each confirmed batch. See product.md §4 for the semantics of each mode.
+ * after each confirmed batch. See docs/sync.md for what each mode does.
  */
 export async function runSync(options: SyncOptions, deps: SyncDeps): Promise<SyncReport> {
-  const run = new SyncRun(options, deps)
-  return run.execute()
+  let api: ContactsApi | undefined
+  const lazyApi = async () => (api ??= await deps.api())
+  const kind = contactKind({source: deps.source, api: lazyApi, state: deps.state, mapper: (fresh) => deps.mapper(lazyApi, fresh)})
+  return new SyncRun<ContactTypes>(options, {...deps, kind, apiStats: () => api?.stats}).execute()
 }
 
-class SyncRun {
-  private readonly counts = emptyCounts()
-  private readonly failures: SyncReport['failures'] = []
-  private readonly duplicates: SyncReport['duplicates'] = []
+interface RunDeps<T extends KindTypes> {
+  kind: SyncKind<T>
+  source: Pick<PatientSource, 'readDatabaseClock'>
+  state: SyncState
+  logger: Logger
+  apiStats: () => ApiStats | undefined
+  onProgress?: (progress: SyncProgress) => void
+  onPlan?: (step: KindStep<T>) => void
+  signal?: AbortSignal
+  now?: () => Date
+}
+
+/** A run of the modes over one entity kind: plans each entity and hands the steps to the executor. */
+class SyncRun<T extends KindTypes> {
+  private readonly tally = new RunTally()
   private readonly startedAt: Date
-  private apiInstance: AmoApi | undefined
-  private mapperInstance: SyncMapper | undefined
-  private writer: ContactBatchWriter | undefined
-  private readonly claimed = new Set<number>()
-  /** Ops whose link turned out dead during the write: re-planned after the batch. */
-  private deadOps: WriteOp[] = []
-  private readonly desiredByPatient = new Map<string, {patient: Patient; desired: unknown}>()
-  private written = 0
+  private executorInstance: PlanExecutor<T['payload'], T['record']> | undefined
+  /** The state's record of the run; none for a dry run, which leaves no trace (no run, no watermark, no failure cleared). */
+  private readonly journal: SyncState | undefined
+  private preparedKind: Promise<PreparedKind<T>> | undefined
+  /** Updates handed over and not yet confirmed: one may meet an entity deleted meanwhile and be planned again. */
+  private readonly inFlight = new Map<string, {item: T['item']; desired: T['desired']}>()
+  /** Updates whose entity turned out to be gone: planned again after the batch. */
+  private deadOps: Array<WriteOp<T['payload'], T['record']>> = []
   private watermark: string | null = null
 
   constructor(
     private readonly options: SyncOptions,
-    private readonly deps: SyncDeps,
+    private readonly deps: RunDeps<T>,
   ) {
     this.startedAt = this.now()
+    this.journal = options.dryRun ? undefined : deps.state
   }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date()
   }
 
-  private async api(): Promise<AmoApi> {
-    this.apiInstance ??= await this.deps.api()
-    return this.apiInstance
+  private get kind(): SyncKind<T> {
+    return this.deps.kind
   }
 
-  private async mapper(fresh: boolean): Promise<SyncMapper> {
-    this.mapperInstance ??= await this.deps.mapper(() => this.api(), fresh)
-    return this.mapperInstance
+  /** The kind with its mapping, resolved once: fresh for full and deep, the cached definitions otherwise. */
+  private prepared(fresh: boolean): Promise<PreparedKind<T>> {
+    this.preparedKind ??= this.kind.prepare(fresh)
+    return this.preparedKind
   }
 
   async execute(): Promise<SyncReport> {
     const {state, logger} = this.deps
     const {mode, dryRun} = this.options
-    const runId = dryRun ? undefined : await state.startRun(mode, dryRun, this.startedAt)
+    const journal = this.journal
+    const runId = await journal?.startRun(mode, false, this.startedAt)
     logger.info({event: 'run_start', runId, mode, dryRun, limit: this.options.limit, batchSize: this.options.batchSize}, 'sync started')
     try {
       const dbClock = await this.deps.source.readDatabaseClock()
       if (mode === 'incremental') await this.incremental()
       else if (mode === 'patient') await this.patients()
       else await this.fullOrDeep(mode === 'deep')
-      await this.flushWriter()
+      await this.flush()
       // The watermark moves only after everything up to it is in amoCRM (or recorded as a failure to retry).
-      if (!dryRun && !this.options.limit && mode !== 'patient') {
+      if (journal && !this.options.limit && mode !== 'patient') {
         this.watermark = minusOverlap(dbClock)
-        await state.setWatermark(this.watermark)
+        await journal.setWatermark(this.watermark)
       } else {
         this.watermark = (await state.getWatermark()) ?? null
       }
       const report = this.report()
-      if (runId !== undefined)
-        await state.finishRun(runId, {
-          status: report.counts.failed > 0 ? 'partial' : 'ok',
-          finishedAt: new Date(report.finishedAt),
-          counts: report.counts,
-          api: report.api,
-          watermark: report.watermark,
-        })
+      const status = report.counts.failed > 0 ? 'partial' : 'ok'
+      if (runId !== undefined) await journal!.finishRun(runId, {status, finishedAt: new Date(report.finishedAt), ...pick(report)})
       logger.info(
         {
           event: 'run_end',
           runId,
           mode,
-          status: report.counts.failed > 0 ? 'partial' : 'ok',
+          status,
           counts: report.counts,
           api: report.api,
-          warnings: this.warningCounts,
+          warnings: this.tally.warnings,
           durationMs: report.durationMs,
         },
         'sync finished',
       )
-      this.deps.onProgress?.({phase: 'done', read: this.counts.read, written: this.written, requests: report.api.requests})
+      this.deps.onProgress?.({phase: 'done', read: this.tally.read, written: this.tally.written, requests: report.api.requests})
       return report
     } catch (error) {
-      // Planned but never sent because the run stopped: the next run picks them up (nothing recorded them).
-      this.counts.skipped += this.writer?.pending ?? 0
-      await state.recordFailures(this.pendingFailures.splice(0), this.now()).catch(() => undefined)
       this.watermark = (await state.getWatermark().catch(() => undefined)) ?? null
       const report = this.report()
       const interrupted = error instanceof SyncInterruptedError || this.deps.signal?.aborted
+      const status = interrupted ? 'interrupted' : 'failed'
       if (runId !== undefined)
-        await state.finishRun(runId, {
-          status: interrupted ? 'interrupted' : 'failed',
-          finishedAt: new Date(report.finishedAt),
-          counts: report.counts,
-          api: report.api,
-          watermark: report.watermark,
-          error: errorMessage(error),
-        })
+        await journal!.finishRun(runId, {status, finishedAt: new Date(report.finishedAt), ...pick(report), error: errorMessage(error)})
       logger.error(
-        {
-          event: 'run_end',
-          runId,
-          mode,
-          status: interrupted ? 'interrupted' : 'failed',
-          counts: report.counts,
-          api: report.api,
-          err: errorMessage(error),
-        },
+        {event: 'run_end', runId, mode, status, counts: report.counts, api: report.api, err: errorMessage(error)},
         'sync stopped',
       )
       if (interrupted) throw new SyncInterruptedError(report)
@@ -206,76 +184,58 @@ class SyncRun {
   }
 
   private report(): SyncReport {
-    const finishedAt = this.now()
-    const stats = this.apiInstance?.stats ?? {requests: 0, retries: 0, throttled: 0}
-    return {
+    this.tally.closeCounts()
+    const stats = this.deps.apiStats() ?? {requests: 0, retries: 0, throttled: 0}
+    return this.tally.report({
       mode: this.options.mode,
-      dryRun: Boolean(this.options.dryRun),
-      startedAt: this.startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      durationMs: finishedAt.getTime() - this.startedAt.getTime(),
-      counts: {...this.counts, duplicates: this.duplicates.length},
+      dryRun: this.options.dryRun,
+      startedAt: this.startedAt,
+      finishedAt: this.now(),
       api: {requests: stats.requests, retries: stats.retries, throttled: stats.throttled},
-      failures: [...this.failures],
-      duplicates: [...this.duplicates],
       watermark: this.watermark,
-    }
+    })
   }
 
   // --- modes ---------------------------------------------------------------------------------------
 
-  /** `sync full` and `sync deep`: every contact read once into an index, every patient streamed. */
+  /** `sync full` and `sync deep`: every remote entity read once into an index, every source entity streamed. */
   private async fullOrDeep(deep: boolean): Promise<void> {
-    const mapper = await this.mapper(true)
-    const api = await this.api()
-    const index = await ContactIndex.read(api, {identId: (c) => mapper.identId(c), phones: (c) => mapper.contactPhones(c)}, (n) =>
-      this.progress('contacts', n),
-    )
-    // Only which contact each patient is linked to is kept for the whole run; the rest of a link
-    // (hashes, written phones) is read for each group of patients as they stream by.
-    const targets = await this.deps.state.linkTargets()
-    for (const [patientId, contactId] of targets) {
-      const entry = index.byId.get(contactId)
-      if (entry && (entry.identId === null || entry.identId === patientId)) this.claimed.add(entry.id)
-    }
-    const family = index.hasPhoneCandidates ? await this.familyPhones(mapper) : () => 1
-    const plan = async (group: Patient[]) => {
-      const links = await this.deps.state.getLinks(group.map((p) => p.id))
-      for (const patient of group) {
+    const kind = await this.prepared(true)
+    const match = await kind.readIndex((phase, n) => this.progress(phase === 'index' ? 'contacts' : 'family', n))
+    // Linked entities not met in the source are reported by deep (only the key → remote id is kept for the run).
+    const unseen = deep && !this.options.limit ? await this.kind.linkTargets() : undefined
+    const planGroup = async (group: Array<T['item']>) => {
+      // The rest of a link (hashes, written phones) is read for each group as it streams by.
+      const links = await this.kind.links(group.map((item) => this.kind.keyOf(item)))
+      for (const item of group) {
         this.checkAbort()
-        const desired = mapper.desired(patient)
-        this.noteWarnings(mapper, desired)
-        const link = links.get(patient.id)
-        const match = matchInIndex(patient, mapper.phones(desired), link, index, this.claimed, family, mapper)
-        if (match.duplicates.length > 0) this.duplicates.push({patientId: patient.id, contactIds: [match.contact!.id, ...match.duplicates]})
-        await this.planWithContact(patient, desired, match, link, deep)
+        const desired = this.desired(kind, item)
+        const link = links.get(this.kind.keyOf(item))
+        await this.planAndExecute(kind, item, desired, link, deep, match(item, desired, link))
         this.progress('patients')
       }
     }
-    let group: Patient[] = []
-    for await (const patient of this.deps.source.readPatients({limit: this.options.limit})) {
+    let group: Array<T['item']> = []
+    for await (const item of this.kind.read({limit: this.options.limit})) {
       this.checkAbort()
-      this.counts.read++
-      targets.delete(patient.id)
-      group.push(patient)
+      this.tally.noteRead()
+      unseen?.delete(this.kind.keyOf(item))
+      group.push(item)
       if (group.length >= LINK_GROUP) {
-        await plan(group)
+        await planGroup(group)
         group = []
       }
     }
-    await plan(group)
-    if (deep && !this.options.limit) {
-      // Linked patients that disappeared from IDENT: reported, nothing is deleted in amoCRM.
-      for (const [patientId, contactId] of targets)
-        this.failures.push({
-          patientId,
-          reason: 'missing_in_ident',
-          detail: `linked to contact ${contactId}, but the patient is no longer in IDENT; nothing was deleted`,
-        })
-    }
+    await planGroup(group)
+    // Nothing is deleted in amoCRM: a linked entity whose source is gone is only reported.
+    for (const [key, remoteId] of unseen ?? [])
+      this.tally.missing(
+        key,
+        `linked to ${kind.target.noun} ${remoteId}, but the ${this.kind.sourceNoun} is no longer in IDENT; nothing was deleted`,
+      )
   }
 
-  /** `sync incremental`: the patients changed since the watermark, plus the failures of earlier runs. */
+  /** `sync incremental`: the entities changed since the watermark, plus the failures of earlier runs. */
   private async incremental(): Promise<void> {
     const since = await this.deps.state.getWatermark()
     if (!since)
@@ -283,314 +243,138 @@ class SyncRun {
         hint: 'run `ident-amo sync full` first',
         code: 'E_NO_WATERMARK',
       })
-    const retry = (await this.deps.state.pendingFailures()).map((f) => f.patientId)
+    const retry = await this.kind.failedKeys()
     const seen = new Set<string>()
-    const handle = async (patient: Patient) => {
-      if (seen.has(patient.id)) return
+    const handle = async (item: T['item']) => {
+      const key = this.kind.keyOf(item)
+      if (seen.has(key)) return
       this.checkAbort()
-      seen.add(patient.id)
-      this.counts.read++
-      await this.planWithoutIndex(patient, false)
+      seen.add(key)
+      this.tally.noteRead()
+      await this.planOne(item, false)
       this.progress('patients')
     }
-    for await (const patient of this.deps.source.readPatients({since, limit: this.options.limit})) await handle(patient)
-    const missed = retry.filter((id) => !seen.has(id))
+    for await (const item of this.kind.read({since, limit: this.options.limit})) await handle(item)
+    const missed = retry.filter((key) => !seen.has(key))
     if (missed.length > 0 && !this.options.limit) {
       const found = new Set<string>()
-      for await (const patient of this.deps.source.readPatients({ids: missed})) {
-        found.add(patient.id)
-        await handle(patient)
+      for await (const item of this.kind.read({ids: missed})) {
+        found.add(this.kind.keyOf(item))
+        await handle(item)
       }
-      // A failed patient that vanished from IDENT has nothing left to retry.
-      const gone = missed.filter((id) => !found.has(id))
-      if (gone.length > 0 && !this.options.dryRun) await this.deps.state.clearFailures(gone)
+      // A failed entity that vanished from the source has nothing left to retry.
+      const gone = missed.filter((key) => !found.has(key))
+      if (gone.length > 0 && this.journal) await this.kind.forgetFailures(gone)
     }
   }
 
   /** `patient test` and single-patient syncs: compared with what amoCRM holds now, like deep. */
   private async patients(): Promise<void> {
-    for await (const patient of this.deps.source.readPatients({ids: this.options.patientIds ?? []})) {
-      this.counts.read++
-      await this.planWithoutIndex(patient, true)
+    for await (const item of this.kind.read({ids: this.options.patientIds ?? []})) {
+      this.tally.noteRead()
+      await this.planOne(item, true)
     }
   }
 
   // --- planning ------------------------------------------------------------------------------------
 
-  /**
-   * Incremental / single patient: a linked patient is planned from the stored hashes without reading
-   * amoCRM (`compareWithAmo` reads the contact instead); an unlinked one is looked up with `query`.
-   */
-  private async planWithoutIndex(patient: Patient, compareWithAmo: boolean): Promise<void> {
-    const link = await this.deps.state.getLink(patient.id)
-    const mapper = await this.mapper(false)
-    const desired = mapper.desired(patient)
-    this.noteWarnings(mapper, desired)
-    if (link && !compareWithAmo) {
-      const changed = mapper.changedKeys(desired, link.fieldHashes)
-      if (changed.length === 0) {
-        this.plan({patientId: patient.id, action: 'unchanged', contactId: link.contactId, via: 'link', fields: []})
-        this.counts.unchanged++
-        return
-      }
-      const withoutContact = changed.filter((k) => !mapper.needsContact(k))
-      if (withoutContact.length === changed.length) {
-        const payload = mapper.updateWithoutContact(desired, link.contactId, changed)
-        await this.queueUpdate(patient, desired, link, link.contactId, payload, 'updated', 'link')
-        return
-      }
-    }
-    const api = await this.api()
-    let match: Match
-    if (link) {
-      const contact = await api.getContact(link.contactId)
-      const owner = contact ? mapper.identId(contact) : undefined
-      if (contact && !contact.is_deleted && (owner === null || owner === patient.id)) {
-        this.claimed.add(contact.id)
-        match = {contact, via: 'link', duplicates: [], deadLink: false}
-      } else {
-        match = await lookUpContact(
-          api,
-          patient,
-          mapper.phones(desired),
-          this.claimed,
-          await familyFromState(this.deps.state, patient.id, mapper.phones(desired)),
-          mapper,
-        )
-        match.deadLink = true
-      }
-    } else {
-      match = await lookUpContact(
-        api,
-        patient,
-        mapper.phones(desired),
-        this.claimed,
-        await familyFromState(this.deps.state, patient.id, mapper.phones(desired)),
-        mapper,
-      )
-    }
-    if (match.duplicates.length > 0) this.duplicates.push({patientId: patient.id, contactIds: [match.contact!.id, ...match.duplicates]})
-    await this.planWithContact(patient, desired, match, match.deadLink ? undefined : link, true)
+  /** Without the index: a linked entity is planned from its stored hashes, looked up in amoCRM only when needed. */
+  private async planOne(item: T['item'], compareWithAmo: boolean): Promise<void> {
+    const key = this.kind.keyOf(item)
+    const link = (await this.kind.links([key])).get(key)
+    const kind = await this.prepared(false)
+    await this.planAndExecute(kind, item, this.desired(kind, item), link, compareWithAmo)
   }
 
-  /** Plans a patient whose contact (or its absence) is known. */
-  private async planWithContact(
-    patient: Patient,
-    desired: unknown,
-    match: Match,
-    link: LinkRecord | undefined,
+  private async planAndExecute(
+    kind: PreparedKind<T>,
+    item: T['item'],
+    desired: T['desired'],
+    link: T['link'] | undefined,
     compareWithAmo: boolean,
+    found?: T['found'],
   ): Promise<void> {
-    const mapper = await this.mapper(false)
-    if (!match.contact) {
-      if (match.deadLink && !this.options.dryRun)
-        this.deps.logger.info({patientId: patient.id, contactId: link?.contactId}, 'linked contact is gone: creating a new one')
-      const payload = mapper.createPayload(desired)
-      this.plan({patientId: patient.id, action: 'create', contactId: null, via: 'none', fields: mapper.keysOfPayload(payload)})
-      if (this.options.dryRun) {
-        this.counts.created++
-        return
-      }
-      await (
-        await this.writerFor()
-      ).add({kind: 'create', patientId: patient.id, payload, record: this.recordFor(mapper, desired), outcome: 'created'})
-      return
-    }
-    const contact = match.contact
-    const validLink = match.via === 'link' ? link : undefined
-    // A linked patient whose hashes say nothing changed costs nothing — unless deep compares with amoCRM.
-    if (validLink && !compareWithAmo && mapper.changedKeys(desired, validLink.fieldHashes).length === 0) {
-      this.plan({patientId: patient.id, action: 'unchanged', contactId: contact.id, via: 'link', fields: []})
-      this.counts.unchanged++
-      return
-    }
-    const previously = {
-      phones: validLink?.writtenPhones ?? link?.writtenPhones ?? [],
-      emails: validLink?.writtenEmails ?? link?.writtenEmails ?? [],
-    }
-    // A value amoCRM refused before (a birthday before 1970) is not sent again while IDENT still says the same.
-    const hashes = mapper.fieldHashes(desired)
-    const stillRefused = Object.entries(validLink?.refusedFields ?? {})
-      .filter(([key, hash]) => hashes[key] === hash)
-      .map(([key]) => key)
-    const payload = mapper.updateFromContact(desired, contact, previously, undefined, stillRefused)
-    const outcome = match.via === 'link' ? 'updated' : 'linked'
-    await this.queueUpdate(patient, desired, validLink, contact.id, payload, outcome, match.via)
+    let step = kind.plan({desired, link, found, compareWithAmo})
+    if (step === LOOK_UP) step = kind.plan({desired, link, found: await kind.lookUp(item, desired, link), compareWithAmo})
+    if (step === LOOK_UP) throw new Error('the planner asked to look up an entity it was given')
+    if (step.duplicates.length > 0 && step.remoteId !== null) this.tally.duplicate(step.key, [step.remoteId, ...step.duplicates])
+    this.deps.onPlan?.(step)
+    if (step.write?.method === 'update') this.inFlight.set(step.key, {item, desired})
+    await this.executor(kind).execute(step)
   }
 
-  private async queueUpdate(
-    patient: Patient,
-    desired: unknown,
-    link: LinkRecord | undefined,
-    contactId: number,
-    payload: ContactWrite | null,
-    outcome: 'updated' | 'linked',
-    via: Match['via'],
-  ): Promise<void> {
-    const mapper = await this.mapper(false)
-    const record = {
-      ...this.recordFor(mapper, desired),
-      contactId,
-      refusedFields: keepStillRefused(link?.refusedFields, mapper.fieldHashes(desired)),
+  private desired(kind: PreparedKind<T>, item: T['item']): T['desired'] {
+    const desired = kind.desired(item)
+    for (const w of kind.warnings(desired)) {
+      this.deps.logger.debug({[this.kind.keyName]: this.kind.keyOf(item), field: w.field, code: w.code}, 'mapping warning')
+      this.tally.warn(`${w.code}:${w.field}`)
     }
-    if (!payload) {
-      // Nothing differs in amoCRM: only the link (or the hashes) need recording.
-      this.plan({patientId: patient.id, action: outcome === 'linked' ? 'link' : 'unchanged', contactId, via, fields: []})
-      if (outcome === 'linked') this.counts.linked++
-      else this.counts.unchanged++
-      if (!this.options.dryRun && (!link || link.payloadHash !== record.payloadHash))
-        await this.deps.state.recordWritten([record], this.now())
-      return
-    }
-    this.plan({
-      patientId: patient.id,
-      action: outcome === 'linked' ? 'link' : 'update',
-      contactId,
-      via,
-      fields: mapper.keysOfPayload(payload),
-    })
-    if (this.options.dryRun) {
-      this.counts[outcome]++
-      return
-    }
-    // Kept until the batch is confirmed: an update may meet a contact deleted meanwhile and be re-planned.
-    this.desiredByPatient.set(patient.id, {patient, desired})
-    await (await this.writerFor()).add({kind: 'update', patientId: patient.id, payload, record, outcome})
-  }
-
-  private recordFor(mapper: SyncMapper, desired: unknown): Omit<LinkRecord, 'contactId'> {
-    const written = mapper.writtenValues(desired)
-    return {
-      patientId: mapper.patientId(desired),
-      payloadHash: mapper.payloadHash(desired),
-      fieldHashes: mapper.fieldHashes(desired),
-      writtenPhones: written.phones,
-      writtenEmails: written.emails,
-      refusedFields: {},
-      writtenAt: null,
-    }
+    return desired
   }
 
   // --- writing -------------------------------------------------------------------------------------
 
-  private async writerFor(): Promise<ContactBatchWriter> {
-    if (this.writer) return this.writer
-    const api = await this.api()
-    const mapper = await this.mapper(false)
-    this.writer = new ContactBatchWriter({
-      api,
-      state: this.deps.state,
-      keys: {identId: (c) => mapper.identId(c)},
-      keyOfField: (fieldId) => mapper.keyOfField(fieldId),
+  private readonly events = {
+    settled: (key: string, outcome: Parameters<RunTally['settled']>[0], wrote: boolean) => {
+      this.tally.settled(outcome, wrote)
+      this.inFlight.delete(key)
+      if (wrote) this.progress('writing')
+    },
+  }
+
+  /** Where steps go: amoCRM and the state, or — in a dry run — nowhere. Made with the first step. */
+  private executor(kind: PreparedKind<T>): PlanExecutor<T['payload'], T['record']> {
+    this.executorInstance ??= this.options.dryRun ? new DryRunSink(this.events) : this.batchWriter(kind)
+    return this.executorInstance
+  }
+
+  private batchWriter(kind: PreparedKind<T>): BatchWriter<T['payload'], T['record']> {
+    const {logger} = this.deps
+    const keyName = this.kind.keyName
+    return new BatchWriter({
+      target: kind.target,
       batchSize: this.options.batchSize,
-      logger: this.deps.logger,
+      logger,
       now: () => this.now(),
       events: {
-        written: (op) => {
-          this.counts[op.outcome]++
-          this.written++
-          this.desiredByPatient.delete(op.patientId)
-          this.progress('writing')
-        },
-        failed: (patientId, reason, detail, shown) => {
-          this.counts.failed++
+        ...this.events,
+        failed: (key, reason, detail, shown) => {
           // amoCRM's own words (`shown`) are for this run's report only: the state and the log get codes and fields.
-          this.failures.push({patientId, reason, detail: shown ?? detail})
-          this.desiredByPatient.delete(patientId)
-          this.pendingFailures.push({patientId, reason, detail})
-          this.deps.logger.warn({patientId, reason, detail}, 'patient failed')
+          this.tally.fail(key, reason, shown ?? detail)
+          this.inFlight.delete(key)
+          logger.warn({[keyName]: key, reason, detail}, `${this.kind.sourceNoun} failed`)
         },
-        refused: (patientId, fieldId, detail, shown) => {
-          const key = mapper.keyOfField(fieldId) ?? String(fieldId)
-          this.failures.push({patientId, reason: 'field_refused', detail: this.refusalText(key, shown ?? detail)})
-          this.deps.logger.debug({patientId, field: key}, 'field value refused by amoCRM; written without it')
-          this.tally(`refused:${key}`)
+        refused: (key, field, detail, shown) => {
+          this.tally.refused(key, field, shown ?? detail)
+          logger.debug({[keyName]: key, field}, 'field value refused by amoCRM; written without it')
         },
         deadLink: (op) => {
           this.deadOps.push(op)
         },
-        duplicates: (patientId, contactIds) => {
-          this.duplicates.push({patientId, contactIds})
-        },
+        duplicates: (key, remoteIds) => this.tally.duplicate(key, remoteIds),
       },
     })
-    return this.writer
   }
 
-  private pendingFailures: Array<{patientId: string; reason: string; detail: string}> = []
-
-  private async flushWriter(): Promise<void> {
-    if (!this.writer) return
-    try {
-      await this.writer.flush()
-      // Contacts deleted in the CRM under a link: look the patient up again, or create it anew.
-      for (let round = 0; round < 2 && this.deadOps.length > 0; round++) {
-        const dead = this.deadOps
-        this.deadOps = []
-        for (const op of dead) {
-          await this.deps.state.removeLink(op.patientId)
-          const entry = this.desiredByPatient.get(op.patientId)
-          if (!entry) continue
-          const mapper = await this.mapper(false)
-          const phones = mapper.phones(entry.desired)
-          const match = await lookUpContact(
-            await this.api(),
-            entry.patient,
-            phones,
-            this.claimed,
-            await familyFromState(this.deps.state, op.patientId, phones),
-            mapper,
-          )
-          await this.planWithContact(entry.patient, entry.desired, {...match, deadLink: true}, undefined, true)
-        }
-        await this.writer.flush()
+  /** Sends what is queued; entities deleted in the CRM under a link are looked up again, or created anew. */
+  private async flush(): Promise<void> {
+    const executor = this.executorInstance
+    if (!executor) return
+    await executor.flush()
+    for (let round = 0; round < 2 && this.deadOps.length > 0; round++) {
+      const kind = await this.prepared(false)
+      for (const op of this.deadOps.splice(0)) {
+        const entry = this.inFlight.get(op.key)
+        if (!entry) continue
+        this.inFlight.delete(op.key)
+        this.deps.logger.info({[this.kind.keyName]: op.key}, `linked ${kind.target.noun} is gone: looking it up again`)
+        await this.planAndExecute(kind, entry.item, entry.desired, undefined, true, await kind.lookUp(entry.item, entry.desired, undefined))
       }
-    } finally {
-      await this.deps.state.recordFailures(this.pendingFailures.splice(0), this.now())
+      await executor.flush()
     }
   }
 
   // --- helpers -------------------------------------------------------------------------------------
-
-  /** Reads IDENT's phones once (only when some contact could be claimed by phone) to find families. */
-  private async familyPhones(mapper: SyncMapper): Promise<FamilyPhones> {
-    const counts = new Map<string, number>()
-    let n = 0
-    for await (const patient of this.deps.source.readPatients({})) {
-      for (const phone of new Set(mapper.phones(mapper.desired(patient)))) counts.set(phone, (counts.get(phone) ?? 0) + 1)
-      if (++n % 1000 === 0) this.progress('family')
-    }
-    return (phone) => counts.get(phone) ?? 0
-  }
-
-  private noteWarnings(mapper: SyncMapper, desired: unknown): void {
-    for (const w of mapper.warnings(desired)) {
-      this.deps.logger.debug({patientId: mapper.patientId(desired), field: w.field, code: w.code}, 'mapping warning')
-      this.tally(`${w.code}:${w.field}`)
-    }
-  }
-
-  /** One string per kind of refusal: thousands of patients refused alike share it instead of each holding a copy. */
-  private readonly refusalTexts = new Map<string, string>()
-
-  private refusalText(key: string, detail: string): string {
-    const id = `${key}\u0000${detail}`
-    let text = this.refusalTexts.get(id)
-    if (text === undefined)
-      this.refusalTexts.set(id, (text = `amoCRM refused the field '${key}', the contact was written without it: ${detail}`))
-    return text
-  }
-
-  /** Warnings and refusals counted per kind: one log line per run instead of one per patient (debug has those). */
-  private readonly warningCounts: Record<string, number> = {}
-
-  private tally(kind: string): void {
-    this.warningCounts[kind] = (this.warningCounts[kind] ?? 0) + 1
-  }
-
-  private plan(entry: PlanEntry): void {
-    this.deps.onPlan?.(entry)
-  }
 
   private checkAbort(): void {
     if (this.deps.signal?.aborted) throw new SyncInterruptedError(this.report())
@@ -599,16 +383,16 @@ class SyncRun {
   private progress(phase: SyncProgress['phase'], contacts?: number): void {
     this.deps.onProgress?.({
       phase,
-      read: this.counts.read,
-      written: this.written,
+      read: this.tally.read,
+      written: this.tally.written,
       contacts,
-      requests: this.apiInstance?.stats.requests ?? 0,
+      requests: this.deps.apiStats()?.requests ?? 0,
     })
   }
 }
 
-function keepStillRefused(refused: Record<string, string> | undefined, hashes: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(refused ?? {}).filter(([key, hash]) => hashes[key] === hash))
+function pick(report: SyncReport): {counts: object; api: object; watermark: string | null} {
+  return {counts: report.counts, api: report.api, watermark: report.watermark}
 }
 
 function minusOverlap(naive: string): string {

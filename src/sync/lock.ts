@@ -1,6 +1,9 @@
-import {mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import fs, {mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import path from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import lockfile from 'proper-lockfile'
 
 import {AppError} from '../errors.js'
 
@@ -26,67 +29,120 @@ export class LockedError extends AppError {
 }
 
 /**
- * An exclusive lock file holding the owner's pid. Unlike an mtime-based lock, a lock left by a
- * process that was killed (kill -9, power loss) is taken over at once: the next run must not wait.
+ * A holder on another machine (a data directory on a shared disk) that has not refreshed its lock for
+ * this long is gone. proper-lockfile refreshes it every half of this.
  */
-export class PidLock {
-  private held = false
+const STALE_MS = 60_000
+
+/** Who holds a lock, kept inside the lock directory: it goes wherever the lock goes. */
+const HOLDER_FILE = 'holder.json'
+
+/** proper-lockfile removes a lock with rmdir: ours holds the holder file, so it is removed whole. */
+const lockFs = {
+  ...fs,
+  rmdir: (dir: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(dir, {recursive: true, force: true}, callback),
+  rmdirSync: (dir: string) => fs.rmSync(dir, {recursive: true, force: true}),
+}
+
+/**
+ * An exclusive lock on a data directory (proper-lockfile: an atomic mkdir, kept fresh while held,
+ * removed on exit), with its holder's pid, host and command inside. A lock left by a process of this
+ * machine that was killed (kill -9, power loss) is taken over at once: the next run must not wait.
+ */
+export class RunLock {
+  private release_: (() => Promise<void>) | undefined
 
   constructor(
-    private readonly file: string,
+    /** The lock directory. */
+    readonly dir: string,
+    /** What it guards, for messages: `sync`, `sync watch`. */
     private readonly what: string,
   ) {}
 
-  acquire(command: string): void {
-    mkdirSync(path.dirname(this.file), {recursive: true})
+  async acquire(command: string): Promise<void> {
+    mkdirSync(path.dirname(this.dir), {recursive: true})
     const me: LockHolder = {pid: process.pid, host: hostname(), command, since: new Date().toISOString()}
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        writeFileSync(this.file, JSON.stringify(me), {flag: 'wx'})
-        this.held = true
+        this.release_ = await lockfile.lock(this.dir, {
+          realpath: false,
+          lockfilePath: this.dir,
+          stale: STALE_MS,
+          fs: lockFs,
+          // Refreshing failed for longer than STALE_MS (a suspended laptop): keep going; the state's
+          // transactions keep it consistent even if another run took over meanwhile.
+          onCompromised: () => {},
+        })
+        writeFileSync(path.join(this.dir, HOLDER_FILE), JSON.stringify(me))
         return
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
       }
-      let holder = readHolder(this.file)
+      let holder = readHolder(this.dir)
+      // The holder may be between creating the lock and writing who it is.
       if (!holder) {
-        // The owner may be between creating the file and writing its pid.
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100)
-        holder = readHolder(this.file)
+        await sleep(100)
+        holder = readHolder(this.dir)
       }
-      if (holder && (holder.host !== me.host || isAlive(holder.pid))) throw new LockedError(this.what, holder)
-      // Stale: its owner is gone. Renaming is atomic, so only one contender takes it over.
-      try {
-        renameSync(this.file, `${this.file}.stale-${process.pid}`)
-        unlinkSync(`${this.file}.stale-${process.pid}`)
-      } catch {
-        // another process took it over first; try again
-      }
+      if (!holder || holder.host !== me.host || isAlive(holder.pid)) throw new LockedError(this.what, holder)
+      takeOver(this.dir, holder)
     }
-    throw new LockedError(this.what, readHolder(this.file))
+    throw new LockedError(this.what, readHolder(this.dir))
   }
 
-  release(): void {
-    if (!this.held) return
-    this.held = false
-    const holder = readHolder(this.file)
-    if (holder?.pid === process.pid) {
-      try {
-        unlinkSync(this.file)
-      } catch {
-        // already gone
-      }
+  async release(): Promise<void> {
+    const release = this.release_
+    this.release_ = undefined
+    try {
+      await release?.()
+    } catch {
+      // already released, or taken over
     }
   }
 
+  /**
+   * Who holds the lock now, or undefined when nobody does — a holder that died without releasing it
+   * (killed) does not count: `sync status` must not call it running.
+   */
   holder(): LockHolder | undefined {
-    return readHolder(this.file)
+    const holder = readHolder(this.dir)
+    if (!holder) return undefined
+    if (holder.host === hostname()) return isAlive(holder.pid) ? holder : undefined
+    try {
+      return Date.now() - statSync(this.dir).mtimeMs < STALE_MS ? holder : undefined
+    } catch {
+      return undefined
+    }
   }
 }
 
-function readHolder(file: string): LockHolder | undefined {
+/**
+ * Removes the lock of a dead holder. Renaming is atomic, so only one contender moves it aside; the one
+ * that did checks that it moved the dead holder's lock and not a lock just taken by another contender,
+ * which it puts back.
+ */
+function takeOver(dir: string, dead: LockHolder): void {
+  const aside = `${dir}.stale-${process.pid}-${Date.now()}`
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockHolder
+    renameSync(dir, aside)
+  } catch {
+    return // another contender moved it first
+  }
+  const moved = readHolder(aside)
+  if (moved && (moved.pid !== dead.pid || moved.since !== dead.since)) {
+    try {
+      renameSync(aside, dir)
+      return
+    } catch {
+      // a third contender holds the lock now; the one moved aside lost it either way
+    }
+  }
+  rmSync(aside, {recursive: true, force: true})
+}
+
+function readHolder(dir: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, HOLDER_FILE), 'utf8')) as LockHolder
   } catch {
     return undefined
   }
@@ -101,10 +157,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export function syncLock(dataDir: string): PidLock {
-  return new PidLock(path.join(dataDir, 'sync.lock'), 'sync')
+/** One sync pass at a time per data directory. */
+export function syncLock(dataDir: string): RunLock {
+  return new RunLock(path.join(dataDir, 'sync.lock'), 'sync')
 }
 
-export function watchLock(dataDir: string): PidLock {
-  return new PidLock(path.join(dataDir, 'watch.lock'), 'sync watch')
+/** One watcher per data directory. */
+export function watchLock(dataDir: string): RunLock {
+  return new RunLock(path.join(dataDir, 'watch.lock'), 'sync watch')
 }

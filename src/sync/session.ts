@@ -1,11 +1,11 @@
 import {createAmoApi, type Dirs} from '../amo-connection.js'
-import type {AmoClient} from '../amocrm/index.js'
+import type {AmoApi, AmoClient} from '../amocrm/index.js'
 import type {AppConfig} from '../config/index.js'
 import {type IdentReader, openIdent} from '../ident/index.js'
 import {createFileLogger, type Logger} from '../log/index.js'
 import {resolveDbPassword} from '../secrets/index.js'
+import {createFieldsMapper, type FieldsMapper, loadMappingContext, systemTimezone} from './contacts/fields-mapper.js'
 import type {SyncDeps} from './engine.js'
-import {createFieldsMapper, loadMappingContext, systemTimezone} from './fields-mapper.js'
 import {SyncState} from './state.js'
 
 /**
@@ -19,6 +19,14 @@ export interface SyncSession {
   logger: Logger
   /** The client, created on first use. */
   api(): Promise<AmoClient>
+  /**
+   * The contact mapping for this account: `fresh` reads the account's fields and timezone again (and
+   * caches them unless `cache` is false), otherwise the cached ones are used when there are any.
+   */
+  mapper(
+    fresh: boolean,
+    options?: {cache?: boolean; api?: () => Promise<Pick<AmoApi, 'getAccount' | 'listCustomFields'>>},
+  ): Promise<FieldsMapper>
   /** The engine's dependencies (without progress/plan callbacks and signal); a dry run caches nothing. */
   deps(options?: {dryRun?: boolean}): Pick<SyncDeps, 'source' | 'api' | 'mapper' | 'state' | 'logger'>
   close(): Promise<void>
@@ -45,32 +53,34 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
     client ??= createAmoApi(config, dirs, {logger})
     return client
   }
+  const mapper: SyncSession['mapper'] = async (fresh, mapperOptions = {}) => {
+    const context = await loadMappingContext(mapperOptions.api ?? api, state, fresh, {cache: mapperOptions.cache})
+    return createFieldsMapper(context, {
+      fields: config.fields,
+      clinicTimezone: config.sync.timezone ?? context.accountTimezone ?? systemTimezone(),
+      writtenKey: state.writtenValueKey,
+    })
+  }
   return {
     config,
     state,
     reader,
     logger,
     api,
+    mapper,
     deps: (depsOptions = {}) => ({
       source: reader,
       api,
       state,
       logger,
-      mapper: async (getApi, fresh) => {
-        const build = async (refetch: boolean) => {
-          const context = await loadMappingContext(getApi, state, refetch, {cache: !depsOptions.dryRun})
-          return createFieldsMapper(context, {
-            fields: config.fields,
-            clinicTimezone: config.sync.timezone ?? context.accountTimezone ?? systemTimezone(),
-            writtenKey: state.writtenValueKey,
-          })
-        }
-        if (fresh) return build(true)
+      mapper: async (engineApi, fresh) => {
+        const cache = !depsOptions.dryRun
+        if (fresh) return mapper(true, {cache, api: engineApi})
         try {
-          return await build(false)
+          return await mapper(false, {cache, api: engineApi})
         } catch {
           // The cached field definitions may predate `fields create` / `fields check --fix`: read them again.
-          return build(true)
+          return mapper(true, {cache, api: engineApi})
         }
       },
     }),

@@ -8,7 +8,7 @@ import {AppError} from '../errors.js'
 import {ensurePrivateDir, localStorageError, narrowFileMode, PRIVATE_FILE_MODE, readOrCreatePrivateFile} from '../local-files.js'
 
 /**
- * The local state (product.md §4 "State"): SQLite in the data dir, never in the clinic's database.
+ * The local state (docs/sync.md "State"): SQLite in the data dir, never in the clinic's database.
  * It is advanced only after what it describes has been written to amoCRM.
  */
 export interface LinkRecord {
@@ -344,6 +344,11 @@ export class SyncState {
       await this.knex('failures')
         .whereIn('patient_id', patientIds.slice(i, i + 500))
         .delete()
+  }
+
+  async countFailures(): Promise<number> {
+    const row = (await this.knex('failures').count({n: '*'}).first()) as {n: number} | undefined
+    return Number(row?.n ?? 0)
   }
 
   async pendingFailures(): Promise<FailureRecord[]> {

@@ -3,7 +3,7 @@ import {Cron} from 'croner'
 import {AmoFatalError} from '../amocrm/errors.js'
 import {AppError, errorMessage} from '../errors.js'
 import {SyncAbortedError, SyncInterruptedError} from './engine.js'
-import type {SyncReport} from './report.js'
+import {emptyReport, type SyncReport} from './report.js'
 
 export type PassMode = 'incremental' | 'deep' | 'full'
 
@@ -27,7 +27,7 @@ export type WatchEvent =
   | {type: 'waiting'; nextIncremental: Date; nextDeep: Date | null}
 
 /**
- * The `sync watch` loop (product.md §4 "Watch"): an incremental pass every interval, a deep pass at
+ * The `sync watch` loop (docs/sync.md "Watch"): an incremental pass every interval, a deep pass at
  * each deep time in the clinic's timezone (croner: daylight saving and midnight handled), never two
  * passes at once — an overrunning pass delays the next, a deep pass that fell due during another
  * runs right after it. Transient failures back off and the loop goes on; a fatal one (authorization,
@@ -99,7 +99,7 @@ export class Watcher {
         this.schedule(mode, startedAt, 0)
       } catch (error) {
         if (error instanceof SyncInterruptedError || signal.aborted)
-          throw error instanceof SyncInterruptedError ? error : new SyncInterruptedError(emptyReportFor(mode))
+          throw error instanceof SyncInterruptedError ? error : new SyncInterruptedError(emptyReport(mode))
         const fatal = isFatalForWatch(error)
         if (!fatal) this.transientFailures++
         const retryInMs = fatal ? this.fatalRetryMs : this.transientRetryMs()
@@ -148,22 +148,6 @@ export function describeWatchError(error: unknown, text: (error: unknown) => str
   const cause = error instanceof SyncAbortedError ? error.cause : error
   const hint = cause instanceof AppError && cause.hint ? ` — ${cause.hint}` : ''
   return `${text(cause)}${hint}`
-}
-
-function emptyReportFor(mode: PassMode): SyncReport {
-  const at = new Date().toISOString()
-  return {
-    mode,
-    dryRun: false,
-    startedAt: at,
-    finishedAt: at,
-    durationMs: 0,
-    counts: {read: 0, created: 0, updated: 0, linked: 0, unchanged: 0, skipped: 0, failed: 0, duplicates: 0},
-    api: {requests: 0, retries: 0, throttled: 0},
-    failures: [],
-    duplicates: [],
-    watermark: null,
-  }
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

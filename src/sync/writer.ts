@@ -1,55 +1,81 @@
-import type {AmoApi} from '../amocrm/api.js'
 import {AmoOutcomeUnknownError, AmoValidationError, describeProblems} from '../amocrm/errors.js'
-import type {Contact, ContactWrite, ValidationProblem} from '../amocrm/types.js'
+import type {ValidationProblem} from '../amocrm/types.js'
 import {terminalMessage} from '../errors.js'
 import type {Logger} from '../log/index.js'
-import type {LinkRecord, SyncState} from './state.js'
+import type {ExecutorEvents, PlanExecutor} from './executor.js'
+import {type ConfirmedWrite, type EntityWrite, type KeptRecord, type Outcome, OUTCOME_OF, type PlanStep} from './plan.js'
 
-export type WriteOutcome = 'created' | 'updated' | 'linked'
+/** One element of a batch, with what the state records once amoCRM has confirmed it. */
+export interface WriteOp<P extends EntityWrite, R extends KeptRecord> {
+  key: string
+  method: 'create' | 'update'
+  payload: P
+  record: R
+  outcome: Outcome
+}
 
-/** One contact write, with what the state records once amoCRM has confirmed it. */
-export interface WriteOp {
-  kind: 'create' | 'update'
-  patientId: string
-  payload: ContactWrite
-  /** The link to record after success (`contactId` is filled from the response for creates). */
-  record: Omit<LinkRecord, 'contactId'> & {contactId?: number}
-  outcome: WriteOutcome
+/** A note that the state keeps to retry the entity in the next run. */
+export interface FailureNote {
+  key: string
+  reason: string
+  detail: string
+}
+
+/**
+ * One entity kind's side of the writer: its amoCRM endpoints and its records in the state. Contacts
+ * bring `POST`/`PATCH /api/v4/contacts` and the links table; deals will bring leads and theirs.
+ */
+export interface WriteTarget<P extends EntityWrite, R extends KeptRecord> {
+  /** What the entities are called in messages: `contact`. */
+  noun: string
+  create(items: P[]): Promise<Array<{id: number; request_id: string}>>
+  update(items: P[]): Promise<Array<{id: number; request_id: string}>>
+  /** Entities amoCRM changed since `unixSeconds` (pages), each with the source key it carries, if any. */
+  touchedSince(unixSeconds: number): AsyncIterable<Array<{id: number; created_at: number; key: string | null}>>
+  /** The field key of a custom field id or code: a refused value is remembered under it. */
+  keyOfField(fieldId: number | string | undefined): string | undefined
+  /** Records confirmed writes in one transaction (and clears their failures). */
+  recordWritten(confirmed: Array<ConfirmedWrite<R>>, now?: Date): Promise<void>
+  recordFailures(failures: FailureNote[], now?: Date): Promise<void>
+  /** The entity a link pointed at is gone: the link is forgotten before the step is planned again. */
+  forgetLink(key: string): Promise<void>
 }
 
 /**
  * `detail` is safe to log and keep (amoCRM's error codes and fields); `shown`, when given, adds
- * amoCRM's own text, which may quote the refused value: for the terminal of the run at hand only.
+ * amoCRM's own text, which may quote the refused value: for the report of the run at hand only.
  */
-export interface WriterEvents {
-  written(op: WriteOp, contactId: number): void
-  failed(patientId: string, reason: string, detail: string, shown?: string): void
-  /** A field value amoCRM refused; the contact went without it. */
-  refused(patientId: string, fieldId: number | string | undefined, detail: string, shown?: string): void
-  /** An update named a contact that no longer exists (deleted in the CRM): the caller re-plans it. */
-  deadLink(op: WriteOp): void
+export interface WriterEvents<P extends EntityWrite, R extends KeptRecord> extends ExecutorEvents {
+  /** Not written; the state keeps it (with `detail`) for the next run. */
+  failed(key: string, reason: string, detail: string, shown?: string): void
+  /** A field value amoCRM refused; the entity went without it. */
+  refused(key: string, field: string, detail: string, shown?: string): void
+  /** An update named an entity that no longer exists (deleted in the CRM): the caller plans it again. */
+  deadLink(op: WriteOp<P, R>): void
   /** A create whose outcome was unknown turned out to have been applied, more than once. */
-  duplicates(patientId: string, contactIds: number[]): void
-}
-
-export interface ContactKeyReader {
-  identId(contact: Contact): string | null
+  duplicates(key: string, remoteIds: number[]): void
 }
 
 const MAX_ROUNDS = 8
-/** How far back a reconciliation looks for contacts a lost create may have made (clock skew margin). */
+/** Unknown outcomes met by one batch before its creates are left to the next run. */
+const MAX_UNKNOWN_ROUNDS = 5
+/** How far back a reconciliation looks for entities a lost create may have made (clock skew margin). */
 const RECONCILE_WINDOW_S = 3600
+const PRE_1970_DETAIL = 'amoCRM refused such a date earlier in this run'
 
 /**
- * Sends creates and updates in batches (≤ 250) and records each confirmed batch in the state in one
- * transaction. amoCRM rejects a whole batch for one bad element: the named elements are repaired
- * (the refused field is dropped and reported) or removed (reported as failed) and the rest resent.
- * A create whose outcome is unknown is reconciled — the contacts touched since just before it are
- * searched for the batch's patient ids — before anything is sent again, so it never makes a duplicate.
+ * Sends creates and updates in batches (≤ 250), and records each batch in the state, in one
+ * transaction, once amoCRM has confirmed it. amoCRM rejects a whole batch for one bad element: the
+ * named elements are repaired (the refused field is dropped and reported) or removed (reported as
+ * failed) and the rest resent. A create whose outcome is unknown is reconciled — the entities
+ * touched since just before it are searched for the batch's keys — before anything is sent again, so
+ * it never makes a duplicate.
+ *
+ * A batch is self-contained from its first send to its recorded state (`sendBatch`): nothing in it
+ * depends on another batch having finished, so several may be kept in flight and complete in any order.
  */
-export class ContactBatchWriter {
-  private creates: WriteOp[] = []
-  private updates: WriteOp[] = []
+export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements PlanExecutor<P, R> {
+  private readonly queues: Record<WriteOp<P, R>['method'], Array<WriteOp<P, R>>> = {create: [], update: []}
   /**
    * Date fields for which amoCRM refused a pre-1970 value in this run: such values are then left out
    * before sending (and reported the same way) instead of costing every later batch a refused request.
@@ -58,44 +84,68 @@ export class ContactBatchWriter {
 
   constructor(
     private readonly deps: {
-      api: AmoApi
-      state: SyncState
-      keys: ContactKeyReader
+      target: WriteTarget<P, R>
       batchSize: number
-      events: WriterEvents
-      /** Field key of a custom field id or code, to remember a refused value in the link. */
-      keyOfField: (fieldId: number | string | undefined) => string | undefined
+      events: WriterEvents<P, R>
       logger: Logger
       now?: () => Date
     },
   ) {}
 
-  get pending(): number {
-    return this.creates.length + this.updates.length
+  private now(): Date {
+    return this.deps.now?.() ?? new Date()
   }
 
-  async add(op: WriteOp): Promise<void> {
+  async execute(step: PlanStep<P, R>): Promise<void> {
+    const {target, events, logger} = this.deps
+    if (step.write === null) {
+      // Nothing differs in amoCRM: only the link (or the hashes) may need recording.
+      if (step.record && step.remoteId !== null)
+        await target.recordWritten([{key: step.key, record: step.record, remoteId: step.remoteId}], this.now())
+      events.settled(step.key, OUTCOME_OF[step.action], false)
+      return
+    }
+    if (step.deadLink && step.write.method === 'create')
+      logger.info({patientId: step.key}, `linked ${target.noun} is gone: creating a new one`)
+    let op: WriteOp<P, R> = {
+      key: step.key,
+      method: step.write.method,
+      payload: step.write.payload,
+      record: step.record,
+      outcome: OUTCOME_OF[step.action],
+    }
     if (this.refusesPre1970.size > 0) op = this.withoutKnownRefusals(op)
-    const queue = op.kind === 'create' ? this.creates : this.updates
+    const queue = this.queues[op.method]
     queue.push(op)
-    if (queue.length >= this.deps.batchSize) await this.flushQueue(op.kind)
+    if (queue.length >= this.deps.batchSize) await this.dispatch(op.method)
   }
 
-  /** Sends everything queued. */
   async flush(): Promise<void> {
-    await this.flushQueue('update')
-    await this.flushQueue('create')
+    await this.dispatch('update')
+    await this.dispatch('create')
   }
 
-  private async flushQueue(kind: 'create' | 'update'): Promise<void> {
-    const queue = kind === 'create' ? this.creates : this.updates
-    while (queue.length > 0) {
-      const batch = queue.splice(0, this.deps.batchSize)
-      await (kind === 'create' ? this.sendCreates(batch) : this.sendUpdates(batch))
+  /** Sends the queued batches of one method, one after another. */
+  private async dispatch(method: WriteOp<P, R>['method']): Promise<void> {
+    const queue = this.queues[method]
+    while (queue.length > 0) await this.sendBatch(method, queue.splice(0, this.deps.batchSize))
+  }
+
+  /** One batch from its first send to its recorded state: repairs, reconciliation, confirmation, failures. */
+  private async sendBatch(method: WriteOp<P, R>['method'], ops: Array<WriteOp<P, R>>): Promise<void> {
+    const failures: FailureNote[] = []
+    const fail: FailFn<P, R> = (op, reason, detail, shown) => {
+      failures.push({key: op.key, reason, detail})
+      this.deps.events.failed(op.key, reason, detail, shown)
+    }
+    try {
+      await (method === 'create' ? this.sendCreates(ops, fail) : this.sendUpdates(ops, fail))
+    } finally {
+      await this.deps.target.recordFailures(failures, this.now())
     }
   }
 
-  private async sendUpdates(batch: WriteOp[]): Promise<void> {
+  private async sendUpdates(batch: Array<WriteOp<P, R>>, fail: FailFn<P, R>): Promise<void> {
     let ops = batch
     for (let round = 0; round < MAX_ROUNDS && ops.length > 0; round++) {
       // An update whose every value was refused has nothing left to send: only the state records it.
@@ -106,91 +156,83 @@ export class ContactBatchWriter {
         if (ops.length === 0) return
       }
       try {
-        const results = await this.deps.api.updateContacts(ops.map((op) => ({...op.payload, request_id: op.patientId})))
+        const results = await this.deps.target.update(ops.map((op) => ({...op.payload, request_id: op.key})))
         const ids = new Map(results.map((r) => [r.request_id, r.id]))
-        await this.confirm(ops.map((op) => [op, ids.get(op.patientId) ?? op.payload.id!] as const))
+        await this.confirm(ops.map((op) => [op, ids.get(op.key) ?? op.payload.id!] as const))
         return
       } catch (error) {
-        if (error instanceof AmoValidationError) {
-          ops = this.repair(ops, error)
-          continue
+        if (!(error instanceof AmoValidationError)) throw error
+        const repaired = this.repair(ops, error, fail)
+        for (const op of repaired.dead) {
+          await this.deps.target.forgetLink(op.key)
+          this.deps.events.deadLink(op)
         }
-        throw error
+        ops = repaired.keep
       }
     }
-    for (const op of ops) this.deps.events.failed(op.patientId, 'validation', 'amoCRM kept refusing the update')
+    for (const op of ops) fail(op, 'validation', 'amoCRM kept refusing the update')
   }
 
-  private async sendCreates(batch: WriteOp[]): Promise<void> {
+  private async sendCreates(batch: Array<WriteOp<P, R>>, fail: FailFn<P, R>): Promise<void> {
     let ops = batch
     let unknownRounds = 0
     for (let round = 0; round < MAX_ROUNDS && ops.length > 0; round++) {
-      const sentAt = Math.floor((this.deps.now?.() ?? new Date()).getTime() / 1000)
+      const sentAt = Math.floor(this.now().getTime() / 1000)
       try {
-        const results = await this.deps.api.createContacts(ops.map((op) => ({...op.payload, request_id: op.patientId})))
+        const results = await this.deps.target.create(ops.map((op) => ({...op.payload, request_id: op.key})))
         const ids = new Map(results.map((r) => [r.request_id, r.id]))
-        const confirmed: Array<readonly [WriteOp, number]> = []
+        const confirmed: Array<readonly [WriteOp<P, R>, number]> = []
         for (const op of ops) {
-          const id = ids.get(op.patientId)
-          if (id === undefined) this.deps.events.failed(op.patientId, 'api', 'amoCRM did not return the created contact')
+          const id = ids.get(op.key)
+          if (id === undefined) fail(op, 'api', `amoCRM did not return the created ${this.deps.target.noun}`)
           else confirmed.push([op, id])
         }
         await this.confirm(confirmed)
         return
       } catch (error) {
         if (error instanceof AmoValidationError) {
-          ops = this.repair(ops, error)
+          ops = this.repair(ops, error, fail).keep
           continue
         }
-        if (error instanceof AmoOutcomeUnknownError) {
-          unknownRounds++
-          this.deps.logger.warn({patients: ops.length, err: error.message}, 'create outcome unknown: reconciling before retrying')
-          ops = await this.reconcile(ops, sentAt)
-          if (unknownRounds >= 5) {
-            for (const op of ops)
-              this.deps.events.failed(op.patientId, 'outcome_unknown', 'amoCRM did not confirm the create; the next run reconciles it')
-            return
-          }
-          continue
+        if (!(error instanceof AmoOutcomeUnknownError)) throw error
+        unknownRounds++
+        this.deps.logger.warn({patients: ops.length, err: error.message}, 'create outcome unknown: reconciling before retrying')
+        ops = await this.reconcile(ops, sentAt)
+        if (unknownRounds >= MAX_UNKNOWN_ROUNDS) {
+          for (const op of ops) fail(op, 'outcome_unknown', `amoCRM did not confirm the create; the next run reconciles it`)
+          return
         }
-        throw error
       }
     }
-    for (const op of ops) this.deps.events.failed(op.patientId, 'validation', 'amoCRM kept refusing the contact')
+    for (const op of ops) fail(op, 'validation', `amoCRM kept refusing the ${this.deps.target.noun}`)
   }
 
   /**
-   * After a create with an unknown outcome: the contacts amoCRM changed since shortly before the
-   * request are read (a few requests, whatever the batch size) and searched for the batch's patient
-   * ids. Found ones are linked (the create was applied); the rest are returned to be sent again.
+   * After a create with an unknown outcome: the entities amoCRM changed since shortly before the
+   * request are read (a few requests, whatever the batch size) and searched for the batch's keys.
+   * Found ones are linked (the create was applied); the rest are returned to be sent again.
    */
-  private async reconcile(ops: WriteOp[], sentAt: number): Promise<WriteOp[]> {
-    const wanted = new Map(ops.map((op) => [op.patientId, op]))
-    const found = new Map<string, Contact[]>()
-    for await (const page of this.deps.api.listContacts({
-      updatedFrom: sentAt - RECONCILE_WINDOW_S,
-      order: {field: 'id', direction: 'asc'},
-      limit: 250,
-    })) {
-      for (const contact of page) {
-        const identId = this.deps.keys.identId(contact)
-        if (identId !== null && wanted.has(identId)) found.set(identId, [...(found.get(identId) ?? []), contact])
-      }
+  private async reconcile(ops: Array<WriteOp<P, R>>, sentAt: number): Promise<Array<WriteOp<P, R>>> {
+    const wanted = new Set(ops.map((op) => op.key))
+    const found = new Map<string, Array<{id: number; created_at: number}>>()
+    for await (const page of this.deps.target.touchedSince(sentAt - RECONCILE_WINDOW_S)) {
+      for (const entity of page)
+        if (entity.key !== null && wanted.has(entity.key)) found.set(entity.key, [...(found.get(entity.key) ?? []), entity])
     }
-    const confirmed: Array<readonly [WriteOp, number]> = []
-    const rest: WriteOp[] = []
+    const confirmed: Array<readonly [WriteOp<P, R>, number]> = []
+    const rest: Array<WriteOp<P, R>> = []
     for (const op of ops) {
-      const contacts = found.get(op.patientId)
-      if (!contacts || contacts.length === 0) {
+      const entities = found.get(op.key)
+      if (!entities || entities.length === 0) {
         rest.push(op)
         continue
       }
-      contacts.sort((a, b) => a.created_at - b.created_at || a.id - b.id)
-      confirmed.push([op, contacts[0]!.id])
-      if (contacts.length > 1)
+      entities.sort((a, b) => a.created_at - b.created_at || a.id - b.id)
+      confirmed.push([op, entities[0]!.id])
+      if (entities.length > 1)
         this.deps.events.duplicates(
-          op.patientId,
-          contacts.map((c) => c.id),
+          op.key,
+          entities.map((e) => e.id),
         )
     }
     this.deps.logger.info({applied: confirmed.length, notApplied: rest.length}, 'reconciled creates')
@@ -198,26 +240,34 @@ export class ContactBatchWriter {
     return rest
   }
 
-  /** Drops refused field values (reported) and unrepairable elements (failed); returns what to resend. */
-  private repair(ops: WriteOp[], error: AmoValidationError): WriteOp[] {
+  /**
+   * Drops refused field values (reported) and unrepairable elements (failed); returns what to resend,
+   * and the updates whose entity is gone.
+   */
+  private repair(
+    ops: Array<WriteOp<P, R>>,
+    error: AmoValidationError,
+    fail: FailFn<P, R>,
+  ): {keep: Array<WriteOp<P, R>>; dead: Array<WriteOp<P, R>>} {
+    const keep: Array<WriteOp<P, R>> = []
+    const dead: Array<WriteOp<P, R>> = []
     if (error.problems.size === 0) {
-      for (const op of ops) this.deps.events.failed(op.patientId, 'validation', error.message, terminalMessage(error))
-      return []
+      for (const op of ops) fail(op, 'validation', error.message, terminalMessage(error))
+      return {keep, dead}
     }
-    const keep: WriteOp[] = []
     for (const op of ops) {
-      const problems = error.problems.get(op.patientId)
+      const problems = error.problems.get(op.key)
       if (!problems) {
         keep.push(op)
         continue
       }
-      if (op.kind === 'update' && problems.some(isMissingContact)) {
-        this.deps.events.deadLink(op)
+      if (op.method === 'update' && problems.some(isMissingEntity)) {
+        dead.push(op)
         continue
       }
       const repaired = dropRefusedFields(op, problems)
       if (!repaired) {
-        this.deps.events.failed(op.patientId, 'validation', describeProblems(problems), describeProblems(problems, {withText: true}))
+        fail(op, 'validation', describeProblems(problems), describeProblems(problems, {withText: true}))
         continue
       }
       for (const refusal of repaired.refusals) {
@@ -231,44 +281,55 @@ export class ContactBatchWriter {
       }
       keep.push(repaired.op)
     }
-    return keep
+    return {keep, dead}
   }
 
-  private withoutKnownRefusals(op: WriteOp): WriteOp {
+  private withoutKnownRefusals(op: WriteOp<P, R>): WriteOp<P, R> {
     const fields = op.payload.custom_fields_values
     if (!fields) return op
     const refused = fields.filter((cf) => this.refusesPre1970.has(cf.field_id ?? cf.field_code ?? '') && isPre1970(cf.values?.[0]?.value))
     if (refused.length === 0) return op
     for (const cf of refused) this.noteRefusal(op, cf.field_id ?? cf.field_code, `a date before 1970 (${PRE_1970_DETAIL})`)
-    return {...op, payload: {...op.payload, custom_fields_values: fields.filter((cf) => !refused.includes(cf))}}
+    return {
+      ...op,
+      payload: withFields(
+        op.payload,
+        fields.filter((cf) => !refused.includes(cf)),
+      ),
+    }
   }
 
-  /** Reports a refused value and remembers it in the link, so that it is not sent again while IDENT keeps it. */
-  private noteRefusal(op: WriteOp, fieldId: number | string | undefined, detail: string, shown?: string): void {
-    const key = this.deps.keyOfField(fieldId)
+  /** Reports a refused value and remembers it in the record, so that it is not sent again while the source keeps it. */
+  private noteRefusal(op: WriteOp<P, R>, fieldId: number | string | undefined, detail: string, shown?: string): void {
+    const key = this.deps.target.keyOfField(fieldId)
     const hash = key === undefined ? undefined : op.record.fieldHashes[key]
     if (key !== undefined && hash !== undefined) op.record.refusedFields = {...op.record.refusedFields, [key]: hash}
-    this.deps.events.refused(op.patientId, fieldId, detail, shown)
+    this.deps.events.refused(op.key, key ?? String(fieldId), detail, shown)
   }
 
-  private async confirm(pairs: Array<readonly [WriteOp, number]>): Promise<void> {
+  private async confirm(pairs: Array<readonly [WriteOp<P, R>, number]>): Promise<void> {
     if (pairs.length === 0) return
-    const records: LinkRecord[] = pairs.map(([op, contactId]) => ({...op.record, contactId}))
-    await this.deps.state.recordWritten(records, this.deps.now?.())
-    for (const [op, contactId] of pairs) this.deps.events.written(op, contactId)
+    await this.deps.target.recordWritten(
+      pairs.map(([op, remoteId]) => ({key: op.key, record: op.record, remoteId})),
+      this.now(),
+    )
+    for (const [op] of pairs) this.deps.events.settled(op.key, op.outcome, true)
   }
 }
 
-function isEmptyUpdate(payload: ContactWrite): boolean {
-  return (
-    payload.name === undefined &&
-    payload.first_name === undefined &&
-    payload.last_name === undefined &&
-    (payload.custom_fields_values ?? []).length === 0
+type FailFn<P extends EntityWrite, R extends KeptRecord> = (op: WriteOp<P, R>, reason: string, detail: string, shown?: string) => void
+
+/** Nothing left but the id: every value of the update was refused. */
+function isEmptyUpdate(payload: EntityWrite): boolean {
+  return Object.entries(payload).every(
+    ([key, value]) =>
+      key === 'id' || key === 'request_id' || value === undefined || (key === 'custom_fields_values' && (value as unknown[]).length === 0),
   )
 }
 
-const PRE_1970_DETAIL = 'amoCRM refused such a date earlier in this run'
+function withFields<P extends EntityWrite>(payload: P, fields: NonNullable<P['custom_fields_values']>): P {
+  return {...payload, custom_fields_values: fields}
+}
 
 function isPre1970(value: unknown): boolean {
   if (typeof value === 'number') return value < 0
@@ -276,7 +337,7 @@ function isPre1970(value: unknown): boolean {
   return m !== null && Number(m[1]) < 1970
 }
 
-function isMissingContact(problem: ValidationProblem): boolean {
+function isMissingEntity(problem: ValidationProblem): boolean {
   return problem.path === 'id' || /not ?found|does not exist|deleted/i.test(problem.detail)
 }
 
@@ -284,10 +345,10 @@ function isMissingContact(problem: ValidationProblem): boolean {
  * Removes the custom-field values named by `custom_fields_values.N…` paths. Anything else (the name,
  * the id) cannot be repaired here.
  */
-function dropRefusedFields(
-  op: WriteOp,
+function dropRefusedFields<P extends EntityWrite, R extends KeptRecord>(
+  op: WriteOp<P, R>,
   problems: ValidationProblem[],
-): {op: WriteOp; refusals: Array<{fieldId: number | string | undefined; value: unknown; problems: ValidationProblem[]}>} | null {
+): {op: WriteOp<P, R>; refusals: Array<{fieldId: number | string | undefined; value: unknown; problems: ValidationProblem[]}>} | null {
   const fields = op.payload.custom_fields_values ?? []
   const drop = new Set<number>()
   for (const problem of problems) {
@@ -300,6 +361,14 @@ function dropRefusedFields(
     value: fields[i]?.values?.[0]?.value,
     problems: problems.filter((p) => p.path.startsWith(`custom_fields_values.${i}.`) || p.path === `custom_fields_values.${i}`),
   }))
-  const payload: ContactWrite = {...op.payload, custom_fields_values: fields.filter((_, i) => !drop.has(i))}
-  return {op: {...op, payload}, refusals}
+  return {
+    op: {
+      ...op,
+      payload: withFields(
+        op.payload,
+        fields.filter((_, i) => !drop.has(i)),
+      ),
+    },
+    refusals,
+  }
 }

@@ -1,7 +1,7 @@
 import type {SyncReport} from '../sync/report.js'
 import {chalk, formatDuration, renderTable} from './index.js'
 
-/** The summary table of product.md §5, then the failures and duplicates with links to the contacts. */
+/** The summary table of docs/sync.md "Report", then the failures and duplicates with links to the contacts. */
 export function renderSyncReport(report: SyncReport, contactUrl: (id: number) => string): string {
   const c = report.counts
   const lines: string[] = []
@@ -43,7 +43,7 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
     // Refused values are many and alike (amoCRM takes no birthday before 1970): one line per field and reason.
     const byField = new Map<string, {why: string; ids: string[]}>()
     for (const r of refusals) {
-      const field = /the field '([^']+)'/.exec(r.detail)?.[1] ?? 'field'
+      const field = r.field ?? 'field'
       const why = refusalReason(r.detail)
       const key = `${field}\u0000${why}`
       byField.set(key, {why, ids: [...(byField.get(key)?.ids ?? []), r.patientId]})

@@ -9,6 +9,7 @@ import {catalogueMarkdownTable} from '../../src/fields/docs.js'
 import {
   COMMANDS_DIR,
   dealKeysMarkdownTable,
+  FIELD_MAPPING_DOC,
   fieldsMarkdownTable,
   generatedBlock,
   READMES,
@@ -70,7 +71,13 @@ describe('docs: the READMEs say what the code does', () => {
     if (!existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)')
     this.timeout(120_000)
     const rendered = renderDocs(ROOT)
-    expect([...rendered.keys()]).to.include.members(['README.md', 'README.ru.md', `${COMMANDS_DIR}/sync.md`, `${COMMANDS_DIR}/auth.md`])
+    expect([...rendered.keys()]).to.include.members([
+      'README.md',
+      'README.ru.md',
+      `${COMMANDS_DIR}/sync.md`,
+      `${COMMANDS_DIR}/auth.md`,
+      FIELD_MAPPING_DOC,
+    ])
     expect(staleDocs(ROOT, rendered), 'out of date (run `npm run readme`)').to.deep.equal([])
   })
 

@@ -6,13 +6,14 @@ import {expect} from 'chai'
 import type {Contact} from '../../src/amocrm/types.js'
 import {addPatient, addPayment, addVisit, archivePatient, updatePatient} from '../../src/sample/index.js'
 import {SyncState} from '../../src/sync/state.js'
-import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
+import {expectExit, parseJson} from '../helpers/cli.js'
 import {SANDBOX_TOKEN} from '../../src/sandbox/index.js'
 import {
   accountMismatches,
   contactsByPatient,
   mapperFor,
   readClinic,
+  stopSyncFull,
   type SyncFixture,
   syncFixture,
   writeRequests,
@@ -373,10 +374,7 @@ describe('e2e: sync under failures', function () {
   it('kill -9 in the middle of a full sync, then a re-run: no duplicate, no lost patient', async () => {
     const f = await syncFixture({patients: 300, seed: 8, sandbox: {latencyMs: 40}})
     try {
-      const run = startCli(['sync', 'full', '--batch-size', '10'], {env: f.env, cwd: f.home.root})
-      await waitFor(() => f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'}) >= 8, 60_000)
-      run.child.kill('SIGKILL')
-      const killed = await run.exited
+      const killed = await stopSyncFull(f, {afterCreates: 8, signal: 'SIGKILL'})
       expect(killed.signal).to.equal('SIGKILL')
       const partial = f.sandbox.store.countContacts()
       expect(partial).to.be.greaterThan(0).and.lessThan(300)
@@ -397,11 +395,12 @@ describe('e2e: sync under failures', function () {
   it('Ctrl+C (SIGINT) finishes the batch in flight, saves state and exits 130; the next run completes', async () => {
     const f = await syncFixture({patients: 300, seed: 9, sandbox: {latencyMs: 40}})
     try {
-      const run = startCli(['sync', 'full', '--batch-size', '10'], {env: f.env, cwd: f.home.root})
-      await waitFor(() => f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'}) >= 5, 60_000)
-      run.child.kill('SIGINT')
-      const stopped = await run.exited
+      const stopped = await stopSyncFull(f, {afterCreates: 5, signal: 'SIGINT', json: true})
       expectExit(stopped, 130)
+      // What was read and not sent is counted as skipped: nothing read goes unaccounted for.
+      const {counts} = parseJson<SyncReport>(stopped)
+      expect(counts.skipped).to.be.greaterThan(0)
+      expect(counts.read).to.equal(counts.created + counts.skipped)
       const state = await SyncState.open(f.home.dataDir)
       const links = await state.countLinks()
       await state.close()

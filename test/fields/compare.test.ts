@@ -3,15 +3,7 @@ import {createHmac} from 'node:crypto'
 import {expect} from 'chai'
 
 import type {Contact, ContactCustomFieldRead} from '../../src/amocrm/types.js'
-import {
-  buildUpdate,
-  type DesiredContact,
-  desiredHash,
-  diffContact,
-  mapPatient,
-  mergeMultiValues,
-  writtenMultiValues,
-} from '../../src/fields/index.js'
+import {buildUpdate, type DesiredContact, diffContact, mapPatient, mergeMultiValues, writtenMultiValues} from '../../src/fields/index.js'
 import {contact, MOSCOW, patient, resolvedFor} from './fixtures.js'
 
 const resolved = resolvedFor()
@@ -304,27 +296,7 @@ describe('fields: comparing with the contact amoCRM holds', () => {
   })
 })
 
-describe('fields: payload hash and written values', () => {
-  it('is stable, independent of key and phone order, and changes with any sent value', () => {
-    const a = mapPatient(patient({mobilePhone: '89251234567', phone: '84951234567'}), resolved, MOSCOW)
-    const b = mapPatient(patient({mobilePhone: '84951234567', phone: '89251234567'}), resolved, MOSCOW)
-    expect(desiredHash(a)).to.match(/^[0-9a-f]{64}$/)
-    const reordered: DesiredContact = {
-      ...a,
-      fields: [...a.fields].reverse().map((f) => Object.fromEntries(Object.entries(f).reverse()) as typeof f),
-    }
-    expect(desiredHash(reordered)).to.equal(desiredHash(a))
-    expect(desiredHash(b)).to.equal(desiredHash(a))
-    expect(desiredHash(mapPatient(patient({comment: 'другое'}), resolved, MOSCOW))).not.to.equal(desiredHash(a))
-    expect(desiredHash(mapPatient(patient({patronymic: null}), resolved, MOSCOW))).not.to.equal(desiredHash(a))
-  })
-
-  it('does not change with warnings or the moment of mapping on the same day', () => {
-    const a = mapPatient(patient(), resolved, MOSCOW)
-    const b = mapPatient(patient(), resolved, {...MOSCOW, now: new Date('2025-06-01T20:00:00Z')})
-    expect(desiredHash(b)).to.equal(desiredHash(a))
-  })
-
+describe('fields: written values', () => {
   it('lists the phones and e-mails the contact gets from IDENT, normalized', () => {
     const d = mapPatient(patient({mobilePhone: '8 925 123 45 67', phone: '8 495 123 45 67', email: 'A@B.RU'}), resolved, MOSCOW)
     expect(writtenMultiValues(d)).to.deep.equal({phone: ['+79251234567', '+74951234567'], email: ['a@b.ru']})

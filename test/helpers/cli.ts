@@ -61,38 +61,47 @@ export function runProgram(
   args: string[],
   options: {env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string} = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({code, signal, stdout, stderr})
-    })
-    if (options.input !== undefined) child.stdin.write(options.input)
-    child.stdin.end()
+  const run = startProgram(command, args, {...options, input: options.input ?? ''})
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+  return run.exited.finally(() => clearTimeout(timer))
+}
+
+export interface StartedProgram {
+  child: ChildProcess
+  output: () => {stdout: string; stderr: string}
+  exited: Promise<CliResult>
+}
+
+/**
+ * Starts the CLI and returns the child, for tests that signal or kill it mid-run. With `input`, that
+ * is written to its standard input, which is then closed; without, it has none.
+ */
+export function startCli(
+  args: string[],
+  options: {env?: Record<string, string | undefined>; cwd?: string; input?: string} = {},
+): StartedProgram {
+  return startProgram(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? tmpdir(),
+    env: cliEnv(options.env ?? {}),
+    input: options.input,
   })
 }
 
-/** Starts the CLI and returns the child, for tests that signal or kill it mid-run. */
-export function startCli(
-  args: string[],
-  options: {env?: Record<string, string | undefined>; cwd?: string} = {},
-): {child: ChildProcess; output: () => {stdout: string; stderr: string}; exited: Promise<CliResult>} {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: options.cwd ?? tmpdir(),
-    env: cliEnv(options.env ?? {}),
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startProgram(command: string, args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string; input?: string}): StartedProgram {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => (stdout += d))
   child.stderr!.on('data', (d) => (stderr += d))
-  const exited = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({code, signal, stdout, stderr})))
+  const exited = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}))
+  })
+  if (options.input !== undefined) child.stdin!.end(options.input)
   return {child, output: () => ({stdout, stderr}), exited}
 }
 

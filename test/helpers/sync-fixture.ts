@@ -6,8 +6,8 @@ import {diffContact} from '../../src/fields/index.js'
 import {openIdent, type Patient} from '../../src/ident/index.js'
 import {type ClinicShape, type CraftedPatient, generateClinic, type GeneratedClinic} from '../../src/sample/index.js'
 import {type Sandbox, SANDBOX_TOKEN, type SandboxOptions, startSandbox} from '../../src/sandbox/index.js'
-import {createFieldsMapper} from '../../src/sync/fields-mapper.js'
-import {type CliResult, runCli, tempHome, type TempHome} from './cli.js'
+import {createFieldsMapper} from '../../src/sync/index.js'
+import {type CliResult, runCli, startCli, tempHome, type TempHome, waitFor} from './cli.js'
 
 export interface SyncFixture {
   sandbox: Sandbox
@@ -129,4 +129,21 @@ export function writeRequests(fixture: SyncFixture): number {
     fixture.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'}) +
     fixture.sandbox.apiRequestCount({method: 'PATCH', pathPrefix: '/api/v4/contacts'})
   )
+}
+
+/**
+ * Starts `sync full --batch-size 10` on the fixture and, once amoCRM has received `afterCreates` create
+ * requests, sends it `signal` (SIGINT as Ctrl+C, SIGKILL as kill -9): a run stopped mid-way.
+ */
+export async function stopSyncFull(
+  fixture: SyncFixture,
+  options: {afterCreates: number; signal: NodeJS.Signals; json?: boolean},
+): Promise<CliResult> {
+  const run = startCli(['sync', 'full', '--batch-size', '10', ...(options.json ? ['--json'] : [])], {
+    env: fixture.env,
+    cwd: fixture.home.root,
+  })
+  await waitFor(() => fixture.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'}) >= options.afterCreates, 60_000)
+  run.child.kill(options.signal)
+  return run.exited
 }

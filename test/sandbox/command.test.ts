@@ -24,10 +24,11 @@ describe('ident-amo sandbox (built CLI, e2e)', function () {
     const cli = startCli(['sandbox', '--port', '0', '--token', 'e2e-token'], {cwd: dir})
     let url = ''
     try {
+      // The lines may arrive in separate chunks: wait for the last one asserted on, not the first.
       await waitFor(() => {
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(cli.output().stdout)
         if (m) url = m[1]!
-        return url !== ''
+        return url !== '' && cli.output().stdout.includes(' ident-amo auth status')
       })
       expect(cli.output().stdout).to.include(`AMOCRM_BASE_URL=${url} AMOCRM_ACCESS_TOKEN=e2e-token`)
       const res = await fetch(`${url}/api/v4/account?with=datetime_settings`, {headers: {Authorization: 'Bearer e2e-token'}})

@@ -12,16 +12,33 @@ import {keychainTestSkipReason} from './helpers.js'
 const FIXTURE = path.resolve('test/secrets/fixtures/refresh-race.ts')
 const CLIENT = {clientId: 'race-client', clientSecret: 'race-secret', redirectUri: 'http://localhost:8080/callback'}
 
-function runRacer(startAt: number, env: NodeJS.ProcessEnv): Promise<{code: number | null; stdout: string; stderr: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, String(startAt)], {env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({code, stdout, stderr}))
+interface Racer {
+  /** Resolves once the process has loaded everything and waits for `go`. */
+  ready: Promise<void>
+  go(): void
+  done: Promise<{code: number | null; stdout: string; stderr: string}>
+}
+
+/** A racing process: started now, let go by `go()` so that both racers ask for a token at the same moment. */
+function startRacer(env: NodeJS.ProcessEnv): Racer {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {env, stdio: ['pipe', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  let markReady!: () => void
+  const ready = new Promise<void>((resolve) => (markReady = resolve))
+  child.stdout.on('data', (d) => {
+    stdout += d
+    if (stdout.startsWith('ready\n')) markReady()
   })
+  child.stderr.on('data', (d) => (stderr += d))
+  const done = new Promise<{code: number | null; stdout: string; stderr: string}>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => {
+      markReady()
+      resolve({code, stdout: stdout.replace(/^ready\n/, ''), stderr})
+    })
+  })
+  return {ready, go: () => child.stdin.end('go\n'), done}
 }
 
 describe('token refresh across processes', () => {
@@ -79,8 +96,10 @@ describe('token refresh across processes', () => {
           AMOCRM_CLIENT_SECRET: CLIENT.clientSecret,
           AMOCRM_REDIRECT_URI: CLIENT.redirectUri,
         })
-        const startAt = Date.now() + 4000
-        const [a, b] = await Promise.all([runRacer(startAt, env(dataDirs[0])), runRacer(startAt, env(dataDirs[1]))])
+        const racers = [startRacer(env(dataDirs[0]!)), startRacer(env(dataDirs[1]!))] as const
+        await Promise.all(racers.map((r) => r.ready))
+        for (const r of racers) r.go()
+        const [a, b] = await Promise.all([racers[0].done, racers[1].done])
         expect(a.code, a.stderr).to.equal(0)
         expect(b.code, b.stderr).to.equal(0)
         const first = JSON.parse(a.stdout) as {token: string; accountId: number}

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import {AmoAuthError, AmoUnavailableError} from '../../src/amocrm/errors.js'
 import {SyncInterruptedError} from '../../src/sync/engine.js'
-import {emptyCounts, type SyncReport} from '../../src/sync/report.js'
+import {emptyReport, type SyncReport} from '../../src/sync/report.js'
 import {type PassMode, Watcher, type WatchEvent} from '../../src/sync/watch.js'
 
 /** A clock that only moves when the watcher sleeps or a pass takes time. */
@@ -12,19 +12,7 @@ class FakeClock {
 }
 
 function report(mode: PassMode): SyncReport {
-  const at = new Date(0).toISOString()
-  return {
-    mode,
-    dryRun: false,
-    startedAt: at,
-    finishedAt: at,
-    durationMs: 0,
-    counts: emptyCounts(),
-    api: {requests: 0, retries: 0, throttled: 0},
-    failures: [],
-    duplicates: [],
-    watermark: null,
-  }
+  return emptyReport(mode, new Date(0))
 }
 
 interface Pass {

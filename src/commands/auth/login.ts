@@ -3,7 +3,7 @@ import inquirer from 'inquirer'
 import open from 'open'
 
 import {BaseCommand} from '../../base-command.js'
-import {type AppConfig, amoBaseUrl, type SettingName, setConfigValue} from '../../config/index.js'
+import {type AppConfig, amoBaseUrl, parseAccountAddress, type SettingName, setConfigValue} from '../../config/index.js'
 import {UsageError} from '../../errors.js'
 import {
   consentUrl,
@@ -13,14 +13,10 @@ import {
   loginWithCode,
   loginWithToken,
   newState,
-  openSecretStore,
-  parseAccountAddress,
   parsePastedCode,
-  resolveClientSecret,
-  SECRET_KEYS,
-  type SecretStore,
   startCallbackServer,
-} from '../../secrets/index.js'
+} from '../../auth/index.js'
+import {openSecretStore, resolveClientSecret, SECRET_KEYS, type SecretStore} from '../../secrets/index.js'
 
 export default class AuthLogin extends BaseCommand<typeof AuthLogin> {
   static override summary = 'Log in to amoCRM (OAuth in the browser, a pasted code, or a long-lived token).'

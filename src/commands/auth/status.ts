@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../base-command.js'
-import {type AuthStatus, readAuthStatus} from '../../secrets/index.js'
+import {type AuthStatus, readAuthStatus} from '../../auth/index.js'
 import {renderPairs} from '../../ui/index.js'
 import {formatDateTime, localZone} from '../../ui/time.js'
 

@@ -1,12 +1,10 @@
 import {Flags} from '@oclif/core'
 import inquirer from 'inquirer'
 
+import type {Dirs} from '../../amo-connection.js'
 import {BaseCommand} from '../../base-command.js'
-import {runSync} from '../../sync/engine.js'
-import {syncLock} from '../../sync/lock.js'
-import {inspectPatient} from '../../sync/patient.js'
-import type {SyncReport} from '../../sync/report.js'
-import {openSyncSession} from '../../sync/session.js'
+import type {AppConfig} from '../../config/index.js'
+import {inspectPatient, type MatchVia, openSyncSession, type PatientInspection, runPass, type SyncReport} from '../../sync/index.js'
 import {chalk} from '../../ui/index.js'
 import {contactUrl} from '../../ui/links.js'
 import {patientFieldsTable} from '../../ui/patient.js'
@@ -15,7 +13,7 @@ import {renderSyncReport} from '../../ui/sync-report.js'
 export interface PatientTestResult {
   patientId: string
   contactId: number | null
-  match: 'link' | 'id_field' | 'phone' | 'none'
+  match: MatchVia
   fields: Array<{key: string; name: string; ident: string; amo: string; equal: boolean; refused?: 'before_1970'}>
   action: 'create' | 'update' | 'link' | 'unchanged'
   duplicates: number[]
@@ -47,68 +45,71 @@ export default class PatientTest extends BaseCommand<typeof PatientTest> {
     const patientId = this.flags['patient-id'].trim()
     const config = this.loadAppConfig()
     const dirs = {configDir: this.config.configDir, dataDir: this.config.dataDir}
-    const session = await openSyncSession(config, dirs)
     const url = contactUrl(config)
-    try {
-      const inspection = await inspectPatient(session, patientId)
-      const result: PatientTestResult = {
-        patientId,
-        contactId: inspection.contact?.id ?? null,
-        match: inspection.match,
-        fields: inspection.fields.map((f) => ({
-          key: f.key,
-          name: f.name,
-          ident: f.desired,
-          amo: f.actual,
-          equal: f.equal,
-          ...(f.refused ? {refused: f.refused} : {}),
-        })),
-        action: inspection.action,
-        duplicates: inspection.duplicates,
-        report: null,
-      }
-      this.log(chalk.bold(`patient ${patientId}`) + (inspection.contact ? ` → contact ${url(inspection.contact.id)}` : ''))
-      this.log(`matched by: ${MATCH_TEXT[inspection.match]}`)
-      if (inspection.duplicates.length > 0)
-        this.log(chalk.yellow(`duplicates (left alone): ${inspection.duplicates.map((id) => url(id)).join(', ')}`))
-      this.log(patientFieldsTable(inspection.fields))
-      for (const w of inspection.warnings) this.log(chalk.yellow(`! ${w.field}: ${w.detail}`))
-      // A birthday before 1970 is not a difference: amoCRM cannot hold it, a sync would not change that.
-      const differing = inspection.fields.filter((f) => !f.equal && !f.refused).length
-      const summary = {
-        create: 'a new contact would be created',
-        update: `${differing} field(s) differ and would be updated`,
-        link: `the contact would be linked${differing ? ` and ${differing} field(s) updated` : ''}`,
-        unchanged: 'everything is in step: nothing to write',
-      }[inspection.action]
-      this.log(summary)
-
-      if (this.flags['dry-run'] || inspection.action === 'unchanged') return result
-      let go = this.flags.yes
-      if (!go && this.interactive && process.stdin.isTTY)
-        go = (
-          await inquirer.prompt<{sync: boolean}>([
-            {type: 'confirm', name: 'sync', message: `Sync patient ${patientId} now?`, default: true},
-          ])
-        ).sync
-      else if (!go) {
-        this.log('not synced: pass --yes to sync without a terminal')
-        return result
-      }
-      if (!go) return result
-
-      const lock = syncLock(dirs.dataDir)
-      lock.acquire(`ident-amo patient test --patient-id ${patientId}`)
-      try {
-        result.report = await runSync({mode: 'patient', dryRun: false, batchSize: 1, patientIds: [patientId]}, session.deps())
-      } finally {
-        lock.release()
-      }
-      this.log(renderSyncReport(result.report, url))
-      if (result.report.counts.failed > 0) process.exitCode = 3
-      return result
-    } finally {
-      await session.close()
+    const inspection = await inspect(config, dirs, patientId)
+    const result: PatientTestResult = {
+      patientId,
+      contactId: inspection.contact?.id ?? null,
+      match: inspection.match,
+      fields: inspection.fields.map((f) => ({
+        key: f.key,
+        name: f.name,
+        ident: f.desired,
+        amo: f.actual,
+        equal: f.equal,
+        ...(f.refused ? {refused: f.refused} : {}),
+      })),
+      action: inspection.action,
+      duplicates: inspection.duplicates,
+      report: null,
     }
+    this.log(chalk.bold(`patient ${patientId}`) + (inspection.contact ? ` → contact ${url(inspection.contact.id)}` : ''))
+    this.log(`matched by: ${MATCH_TEXT[inspection.match]}`)
+    if (inspection.duplicates.length > 0)
+      this.log(chalk.yellow(`duplicates (left alone): ${inspection.duplicates.map((id) => url(id)).join(', ')}`))
+    this.log(patientFieldsTable(inspection.fields))
+    for (const w of inspection.warnings) this.log(chalk.yellow(`! ${w.field}: ${w.detail}`))
+    // A birthday before 1970 is not a difference: amoCRM cannot hold it, a sync would not change that.
+    const differing = inspection.fields.filter((f) => !f.equal && !f.refused).length
+    const summary = {
+      create: 'a new contact would be created',
+      update: `${differing} field(s) differ and would be updated`,
+      link: `the contact would be linked${differing ? ` and ${differing} field(s) updated` : ''}`,
+      unchanged: 'everything is in step: nothing to write',
+    }[inspection.action]
+    this.log(summary)
+
+    if (this.flags['dry-run'] || inspection.action === 'unchanged') return result
+    let go = this.flags.yes
+    if (!go && this.interactive && process.stdin.isTTY)
+      go = (
+        await inquirer.prompt<{sync: boolean}>([{type: 'confirm', name: 'sync', message: `Sync patient ${patientId} now?`, default: true}])
+      ).sync
+    else if (!go) {
+      this.log('not synced: pass --yes to sync without a terminal')
+      return result
+    }
+    if (!go) return result
+
+    const pass = await runPass(config, dirs, {
+      mode: 'patient',
+      batchSize: 1,
+      patientIds: [patientId],
+      command: `ident-amo patient test --patient-id ${patientId}`,
+    })
+    result.report = pass.report
+    this.log(renderSyncReport(result.report, url))
+    if (result.report.counts.failed > 0) process.exitCode = 3
+    return result
+  }
+}
+
+/** The comparison, in a session of its own: nothing is held open (or locked) while the user decides. */
+async function inspect(config: AppConfig, dirs: Dirs, patientId: string): Promise<PatientInspection> {
+  const session = await openSyncSession(config, dirs)
+  try {
+    return await inspectPatient(session, patientId)
+  } finally {
+    await session.close()
   }
 }

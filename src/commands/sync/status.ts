@@ -2,9 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {AppError} from '../../errors.js'
-import {type WatchHealth, watchHealth} from '../../sync/health.js'
-import {syncLock, watchLock} from '../../sync/lock.js'
-import {type FailureRecord, type RunRecord, SyncState} from '../../sync/state.js'
+import {type FailureRecord, type RunRecord, syncLock, SyncState, type WatchHealth, watchHealth, watchLock} from '../../sync/index.js'
 import {chalk, renderPairs} from '../../ui/index.js'
 import {pendingFailuresTable, recentRunsTable} from '../../ui/sync-status.js'
 

@@ -7,13 +7,19 @@ import {terminalMessage} from '../../errors.js'
 import {trapInterrupts} from '../../interrupts.js'
 import {createFileLogger} from '../../log/index.js'
 import {preferSmallHeap} from '../../memory.js'
-import {runSync, SyncInterruptedError} from '../../sync/engine.js'
-import {cachedMappingContext, systemTimezone} from '../../sync/fields-mapper.js'
-import {syncLock, watchLock} from '../../sync/lock.js'
-import type {SyncReport} from '../../sync/report.js'
-import {openSyncSession} from '../../sync/session.js'
-import {SyncState} from '../../sync/state.js'
-import {describeWatchError, type PassMode, Watcher, type WatchEvent} from '../../sync/watch.js'
+import {
+  cachedMappingContext,
+  describeWatchError,
+  type PassMode,
+  runPass,
+  SyncInterruptedError,
+  type SyncReport,
+  SyncState,
+  systemTimezone,
+  Watcher,
+  type WatchEvent,
+  watchLock,
+} from '../../sync/index.js'
 import {chalk, startSpinner} from '../../ui/index.js'
 import {formatDateTime, formatTime} from '../../ui/time.js'
 
@@ -47,7 +53,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     })
     const dirs = {configDir: this.config.configDir, dataDir: this.config.dataDir}
     const lock = watchLock(dirs.dataDir)
-    lock.acquire('ident-amo sync watch')
+    await lock.acquire('ident-amo sync watch')
     const {logger, close: closeLog} = createFileLogger({file: config.log.file, level: config.log.level})
     const timezone =
       config.sync.timezone ?? (await cachedAccountTimezone(dirs.dataDir)) ?? (await accountTimezone(config, dirs)) ?? systemTimezone()
@@ -68,31 +74,26 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     // The pass lines above the status line say what happened; the status line only says when.
     let lastPass = 'none yet'
 
-    const runPass = async (mode: PassMode, signal: AbortSignal): Promise<SyncReport> => {
-      const passLock = syncLock(dirs.dataDir)
-      passLock.acquire(`ident-amo sync watch (${mode})`)
-      // A fresh session per pass: tokens written by `auth login` meanwhile are picked up, and a client
-      // that stopped on a fatal answer is not reused.
-      const session = await openSyncSession(config, dirs, {logger}).catch((error) => {
-        passLock.release()
-        throw error
+    // A fresh session per pass (inside runPass): tokens written by `auth login` meanwhile are picked up,
+    // and a client that stopped on a fatal answer is not reused. The first pass imports everything.
+    const pass = async (mode: PassMode, signal: AbortSignal): Promise<SyncReport> => {
+      const result = await runPass(config, dirs, {
+        mode,
+        batchSize: config.sync.batchSize,
+        command: `ident-amo sync watch (${mode})`,
+        fullWithoutWatermark: true,
+        logger,
+        signal,
       })
-      try {
-        const effective: PassMode = mode === 'incremental' && !(await session.state.getWatermark()) ? 'full' : mode
-        const report = await runSync({mode: effective, dryRun: false, batchSize: config.sync.batchSize}, {...session.deps(), signal})
-        pendingFailures = (await session.state.pendingFailures()).length
-        return report
-      } finally {
-        await session.close()
-        passLock.release()
-      }
+      pendingFailures = result.pendingFailures
+      return result.report
     }
 
     const watcher = new Watcher({
       intervalMs: config.sync.intervalMinutes * 60_000,
       deepTimes: config.sync.deepTimes,
       timezone,
-      runPass,
+      runPass: pass,
       onEvent: (event) => {
         const text = describeEvent(event, pendingFailures, timezone)
         if (event.type === 'pass_end') {
@@ -143,7 +144,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
       if (ticker) clearInterval(ticker)
       spinner?.stop()
       await closeLog()
-      lock.release()
+      await lock.release()
     }
     this.line(`stopped after ${passes} pass(es); state saved`)
     process.exitCode = interrupts.exitCode

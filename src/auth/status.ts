@@ -1,9 +1,7 @@
 import {AmoAuthError, AmoClient} from '../amocrm/index.js'
 import {type AppConfig, amoBaseUrl, checkAmoTransport, configuredAmoBaseUrl} from '../config/index.js'
+import {createTokenProvider, openSecretStore, readStoredTokens, type SecretStore} from '../secrets/index.js'
 import {jwtExpiry} from './login.js'
-import {openSecretStore} from './store.js'
-import {createTokenProvider, readStoredTokens} from './tokens.js'
-import type {SecretStore} from './types.js'
 
 /** What `auth status` reports (its `--json`). */
 export interface AuthStatus {

@@ -1,7 +1,7 @@
 import {deflateRawSync, inflateRawSync} from 'node:zlib'
 
-import type {AmoApi} from '../amocrm/api.js'
-import type {Contact} from '../amocrm/types.js'
+import type {AmoApi} from '../../amocrm/api.js'
+import type {Contact} from '../../amocrm/types.js'
 
 /** What the index needs to know about a contact's mapped identity; provided by the field mapping. */
 export interface ContactKeys {
@@ -24,7 +24,7 @@ export interface IndexedContact {
 /**
  * Every contact of the account, read once (250 per page) for `sync full` / `sync deep`: by id, by
  * "ID пациента IDENT" and by normalised phone (only contacts with an empty id field are phone
- * candidates — product.md §4 "Matching"). Each contact is kept deflated and unpacked only when its
+ * candidates — docs/sync.md "Matching"). Each contact is kept deflated and unpacked only when its
  * patient comes by: an account of 100,000 contacts then costs tens of megabytes, not gigabytes.
  */
 export class ContactIndex {
@@ -37,7 +37,7 @@ export class ContactIndex {
 
   constructor(private readonly keys: ContactKeys) {}
 
-  static async read(api: AmoApi, keys: ContactKeys, onPage?: (count: number) => void): Promise<ContactIndex> {
+  static async read(api: Pick<AmoApi, 'listContacts'>, keys: ContactKeys, onPage?: (count: number) => void): Promise<ContactIndex> {
     const index = new ContactIndex(keys)
     for await (const page of api.listContacts({limit: 250, order: {field: 'id', direction: 'asc'}})) {
       for (const contact of page) index.add(contact)

@@ -1,10 +1,10 @@
-import type {Contact} from '../amocrm/types.js'
-import {AppError} from '../errors.js'
-import {diffContact, type DesiredContact, type FieldDiff} from '../fields/index.js'
-import type {Patient} from '../ident/types.js'
-import {createFieldsMapper, loadMappingContext, systemTimezone} from './fields-mapper.js'
-import {familyFromState, lookUpContact, type MatchVia} from './matcher.js'
-import type {SyncSession} from './session.js'
+import type {Contact} from '../../amocrm/types.js'
+import {AppError} from '../../errors.js'
+import {diffContact, type DesiredContact, type FieldDiff} from '../../fields/index.js'
+import type {Patient} from '../../ident/types.js'
+import type {MatchVia} from '../plan.js'
+import type {SyncSession} from '../session.js'
+import {ContactMatcher} from './matcher.js'
 
 export interface PatientInspection {
   patient: Patient
@@ -32,31 +32,18 @@ export async function inspectPatient(session: SyncSession, patientId: string): P
       code: 'E_NO_PATIENT',
     })
   const api = await session.api()
-  const context = await loadMappingContext(async () => api, session.state, true)
-  const mapper = createFieldsMapper(context, {
-    fields: session.config.fields,
-    clinicTimezone: session.config.sync.timezone ?? context.accountTimezone ?? systemTimezone(),
-    writtenKey: session.state.writtenValueKey,
-  })
+  const mapper = await session.mapper(true)
   const desired = mapper.desired(patient)
   const link = await session.state.getLink(patient.id)
 
-  let contact: Contact | null = null
-  let match: MatchVia = 'none'
-  let duplicates: number[] = []
-  if (link) {
-    const linked = await api.getContact(link.contactId)
-    const owner = linked ? mapper.identId(linked) : undefined
-    if (linked && !linked.is_deleted && (owner === null || owner === patient.id)) [contact, match] = [linked, 'link']
-  }
-  if (!contact) {
-    const phones = mapper.phones(desired)
-    const found = await lookUpContact(api, patient, phones, new Set(), await familyFromState(session.state, patient.id, phones), mapper)
-    ;[contact, match, duplicates] = [found.contact, found.via, found.duplicates]
-  } else {
+  const found = await new ContactMatcher(mapper, {api: session.api, state: session.state}).lookUp(patient, mapper.phones(desired), link)
+  const {contact, via: match} = found
+  let duplicates = found.duplicates
+  if (match === 'link') {
     // Duplicates of a linked contact: other contacts carrying the same patient id.
+    duplicates = []
     for await (const page of api.listContacts({query: patient.id, limit: 250}))
-      for (const c of page) if (c.id !== contact.id && mapper.identId(c) === patient.id) duplicates.push(c.id)
+      for (const c of page) if (c.id !== contact!.id && mapper.identId(c) === patient.id) duplicates.push(c.id)
   }
   const fields = diffContact(desired, contact, mapper.resolved, {
     accountTimezone: mapper.accountTimezone,

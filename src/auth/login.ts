@@ -13,10 +13,7 @@ import {
 } from '../amocrm/index.js'
 import type {AppConfig} from '../config/index.js'
 import {AppError, errorMessage, UsageError} from '../errors.js'
-import {saveStoredTokens} from './tokens.js'
-
-export {parseAccountAddress} from '../config/index.js'
-import type {SecretStore, StoredTokens} from './types.js'
+import {saveStoredTokens, type SecretStore, type StoredTokens} from '../secrets/index.js'
 
 /** How long `auth login` waits for the browser by default. */
 export const DEFAULT_LOGIN_TIMEOUT_MS = 5 * 60 * 1000

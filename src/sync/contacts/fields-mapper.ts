@@ -1,7 +1,7 @@
-import type {AmoApi} from '../amocrm/api.js'
-import type {ContactCustomFieldWrite, ContactWrite, CustomFieldDef} from '../amocrm/types.js'
-import type {FieldSetting} from '../config/index.js'
-import {AppError} from '../errors.js'
+import type {AmoApi} from '../../amocrm/api.js'
+import type {ContactCustomFieldWrite, ContactWrite, CustomFieldDef} from '../../amocrm/types.js'
+import type {FieldSetting} from '../../config/index.js'
+import {AppError} from '../../errors.js'
 import {
   buildCreate,
   buildUpdate,
@@ -15,9 +15,9 @@ import {
   type ResolvedFields,
   type WrittenKey,
   writtenMultiValues,
-} from '../fields/index.js'
-import type {SyncMapper} from './mapper.js'
-import type {SyncState} from './state.js'
+} from '../../fields/index.js'
+import type {SyncState} from '../state.js'
+import type {ContactMapper} from './mapper.js'
 
 /** The name parts are hashed as one pseudo-field. */
 const NAME_KEY = '_name'
@@ -36,7 +36,7 @@ const CONTEXT_META = 'account_mapping_context'
  * nothing is cached; otherwise taken from the state.
  */
 export async function loadMappingContext(
-  api: () => Promise<AmoApi>,
+  api: () => Promise<Pick<AmoApi, 'getAccount' | 'listCustomFields'>>,
   state: SyncState | undefined,
   fresh: boolean,
   options: {cache?: boolean} = {},
@@ -66,8 +66,11 @@ export function systemTimezone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
 }
 
+/** The contact mapping plus what `patient test` shows with it (the resolved fields, the account's timezone). */
+export type FieldsMapper = ContactMapper & {resolved: ResolvedFields; accountTimezone: string}
+
 /**
- * The field mapping for one account, in the sync engine's terms. Refuses to start when an enabled
+ * The field mapping for one account, in the contact sync's terms. Refuses to start when an enabled
  * field cannot be written: a missing field or option is a `fields check` error, not a silent skip.
  */
 export function createFieldsMapper(
@@ -79,7 +82,7 @@ export function createFieldsMapper(
     /** How the state keeps written phones and e-mails (`SyncState.writtenValueKey`): never in clear. */
     writtenKey?: WrittenKey
   },
-): SyncMapper<DesiredContact> & {resolved: ResolvedFields; accountTimezone: string} {
+): FieldsMapper {
   const resolution = resolveFields(context.defs, options.fields)
   if (!resolution.ok) {
     const bad = resolution.fields.filter((f) => f.enabled && !f.ok)
@@ -119,7 +122,6 @@ export function createFieldsMapper(
     resolved,
     accountTimezone,
     desired: (patient) => mapPatient(patient, resolved, {accountTimezone, clinicTimezone, now: runStartedAt}),
-    patientId: (d) => d.patientId,
     phones: (d) => {
       const phone = d.fields.find((f) => f.key === 'phone')
       return phone?.values ? phone.values.map((v) => String(v.value)) : []

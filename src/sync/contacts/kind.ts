@@ -1,0 +1,115 @@
+import type {AmoApi} from '../../amocrm/api.js'
+import type {Contact, ContactWrite} from '../../amocrm/types.js'
+import type {DesiredContact} from '../../fields/index.js'
+import type {Patient} from '../../ident/types.js'
+import type {KindTypes, ReadFilter, SyncKind} from '../kind.js'
+import type {LinkRecord, SyncState} from '../state.js'
+import type {WriteTarget} from '../writer.js'
+import {ContactIndex} from './contact-index.js'
+import type {ContactMapper} from './mapper.js'
+import {ContactMatcher, type FamilyPhones, type Match} from './matcher.js'
+import {type PendingLink, planContact} from './planner.js'
+
+/** The part of the amoCRM client the contact sync uses. */
+export type ContactsApi = Pick<
+  AmoApi,
+  'getAccount' | 'listCustomFields' | 'listContacts' | 'getContact' | 'createContacts' | 'updateContacts' | 'stats'
+>
+
+/** The part of the IDENT reader the contact sync uses. */
+export interface PatientSource {
+  readPatients(filter: ReadFilter): AsyncIterable<Patient>
+  readDatabaseClock(): Promise<string>
+}
+
+export interface ContactTypes extends KindTypes {
+  item: Patient
+  desired: DesiredContact
+  link: LinkRecord
+  found: Match
+  payload: ContactWrite
+  record: PendingLink
+}
+
+export interface ContactKindDeps {
+  source: PatientSource
+  /** amoCRM, created on first use. */
+  api: () => Promise<ContactsApi>
+  state: SyncState
+  /** The mapping for this account (`fresh`: the account's fields read again, not the cached ones). */
+  mapper: (fresh: boolean) => Promise<ContactMapper>
+}
+
+/** IDENT patients → amoCRM contacts: the first entity kind of the sync. */
+export function contactKind(deps: ContactKindDeps): SyncKind<ContactTypes> {
+  const {source, state} = deps
+  return {
+    keyName: 'patientId',
+    sourceNoun: 'patient',
+    read: (filter) => source.readPatients(filter),
+    keyOf: (patient) => patient.id,
+    links: (keys) => state.getLinks(keys),
+    linkTargets: () => state.linkTargets(),
+    failedKeys: async () => (await state.pendingFailures()).map((f) => f.patientId),
+    forgetFailures: (keys) => state.clearFailures(keys),
+    async prepare(fresh) {
+      const mapper = await deps.mapper(fresh)
+      const matcher = new ContactMatcher(mapper, {api: deps.api, state})
+      return {
+        desired: (patient) => mapper.desired(patient),
+        warnings: (desired) => mapper.warnings(desired),
+        async readIndex(progress) {
+          const keys = {identId: (c: Contact) => mapper.identId(c), phones: (c: Contact) => mapper.contactPhones(c)}
+          const index = await ContactIndex.read(await deps.api(), keys, (n) => progress('index', n))
+          matcher.claimLinked(await state.linkTargets(), index)
+          const family = index.hasPhoneCandidates ? await familyPhones(source, mapper, () => progress('family')) : () => 1
+          return (patient, desired, link) => matcher.inIndex(patient, mapper.phones(desired), link, index, family)
+        },
+        lookUp: (patient, desired, link) => matcher.lookUp(patient, mapper.phones(desired), link),
+        plan: ({desired, link, found, compareWithAmo}) => planContact(mapper, {desired, link, match: found, compareWithAmo}),
+        target: contactTarget({api: deps.api, state, mapper}),
+      }
+    },
+  }
+}
+
+/** `POST`/`PATCH /api/v4/contacts` and the links table. */
+export function contactTarget(deps: {
+  api: () => Promise<ContactsApi>
+  state: SyncState
+  mapper: ContactMapper
+}): WriteTarget<ContactWrite, PendingLink> {
+  const {api, state, mapper} = deps
+  return {
+    noun: 'contact',
+    create: async (items) => (await api()).createContacts(items),
+    update: async (items) => (await api()).updateContacts(items),
+    async *touchedSince(unixSeconds) {
+      const pages = (await api()).listContacts({updatedFrom: unixSeconds, order: {field: 'id', direction: 'asc'}, limit: 250})
+      for await (const page of pages) yield page.map((c) => ({id: c.id, created_at: c.created_at, key: mapper.identId(c)}))
+    },
+    keyOfField: (fieldId) => mapper.keyOfField(fieldId),
+    recordWritten: (confirmed, now) =>
+      state.recordWritten(
+        confirmed.map((c) => ({...c.record, contactId: c.remoteId})),
+        now,
+      ),
+    recordFailures: (failures, now) =>
+      state.recordFailures(
+        failures.map((f) => ({patientId: f.key, reason: f.reason, detail: f.detail})),
+        now,
+      ),
+    forgetLink: (key) => state.removeLink(key),
+  }
+}
+
+/** Reads IDENT's phones once (only when some contact could be claimed by phone) to find families. */
+async function familyPhones(source: PatientSource, mapper: ContactMapper, onThousand: () => void): Promise<FamilyPhones> {
+  const counts = new Map<string, number>()
+  let n = 0
+  for await (const patient of source.readPatients({})) {
+    for (const phone of new Set(mapper.phones(mapper.desired(patient)))) counts.set(phone, (counts.get(phone) ?? 0) + 1)
+    if (++n % 1000 === 0) onThousand()
+  }
+  return (phone) => counts.get(phone) ?? 0
+}

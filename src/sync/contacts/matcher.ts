@@ -1,0 +1,166 @@
+import type {AmoApi} from '../../amocrm/api.js'
+import type {Contact} from '../../amocrm/types.js'
+import type {Patient} from '../../ident/types.js'
+import type {MatchVia} from '../plan.js'
+import type {LinkRecord, SyncState} from '../state.js'
+import {type ContactIndex, oldestFirst} from './contact-index.js'
+import type {ContactMapper} from './mapper.js'
+import {linkStillOurs} from './planner.js'
+
+export interface Match {
+  contact: Contact | null
+  via: MatchVia
+  /** Other contacts carrying this patient's id: reported, left alone. */
+  duplicates: number[]
+  /** The stored link pointed at a contact that no longer exists (or now belongs to another patient). */
+  deadLink: boolean
+}
+
+/**
+ * How many IDENT patients share each phone (families): a phone shared by several patients is
+ * claimed by name only.
+ */
+export type FamilyPhones = (e164: string) => number
+
+/** The contact side of the mapping that matching reads. */
+export type MatchKeys = Pick<ContactMapper, 'identId' | 'contactPhones' | 'namesMatch'>
+
+/**
+ * Without the full IDENT read (incremental, one patient): how many patients share each phone —
+ * those the state says it was written for, plus this one.
+ */
+export async function familyFromState(
+  state: Pick<SyncState, 'patientsWithPhone'>,
+  patientId: string,
+  phones: string[],
+): Promise<FamilyPhones> {
+  const counts = new Map<string, number>()
+  for (const phone of phones) counts.set(phone, (await state.patientsWithPhone(phone)).filter((id) => id !== patientId).length + 1)
+  return (phone) => counts.get(phone) ?? 1
+}
+
+/**
+ * The matching rules of docs/sync.md "Matching", for one run: the stored link, else the "ID пациента
+ * IDENT" field (oldest wins, the rest are duplicates), else a phone on a contact whose id field is empty
+ * (families: only when the name matches). A contact is claimed by at most one patient of the run.
+ */
+export class ContactMatcher {
+  /** Contacts already taken by a patient in this run. */
+  private readonly claimed = new Set<number>()
+
+  constructor(
+    private readonly keys: MatchKeys,
+    private readonly amo: {
+      api: () => Promise<Pick<AmoApi, 'getContact' | 'listContacts'>>
+      state: Pick<SyncState, 'patientsWithPhone'>
+    },
+  ) {}
+
+  /** Marks the contacts the stored links still hold as taken, before anyone may claim them by phone. */
+  claimLinked(targets: Map<string, number>, index: ContactIndex): void {
+    for (const [patientId, contactId] of targets) {
+      const entry = index.byId.get(contactId)
+      if (entry && linkStillOurs(patientId, entry)) this.claimed.add(entry.id)
+    }
+  }
+
+  /** Against the full contact index (`sync full`, `sync deep`): no request. */
+  inIndex(patient: Patient, phones: string[], link: LinkRecord | undefined, index: ContactIndex, family: FamilyPhones): Match {
+    const sameId = (index.byIdentId.get(patient.id) ?? []).filter((c) => !this.claimed.has(c.id) || c.id === link?.contactId)
+    const unpack = (id: number): Contact => index.contact(id)!
+    let deadLink = false
+    if (link) {
+      const entry = index.byId.get(link.contactId)
+      if (entry && linkStillOurs(patient.id, entry)) {
+        this.claimed.add(entry.id)
+        return {
+          contact: unpack(entry.id),
+          via: 'link',
+          duplicates: sameId.filter((c) => c.id !== entry.id).map((c) => c.id),
+          deadLink: false,
+        }
+      }
+      deadLink = true
+    }
+    if (sameId.length > 0) {
+      const [oldest, ...rest] = sameId
+      this.claimed.add(oldest!.id)
+      return {contact: unpack(oldest!.id), via: 'id_field', duplicates: rest.map((c) => c.id), deadLink}
+    }
+    const candidate = this.pickByPhone(
+      patient,
+      phones,
+      (phone) => (index.unlinkedByPhone.get(phone) ?? []).filter((c) => !this.claimed.has(c.id)),
+      family,
+    )
+    if (candidate) {
+      this.claimed.add(candidate.id)
+      return {contact: unpack(candidate.id), via: 'phone', duplicates: [], deadLink}
+    }
+    return {contact: null, via: 'none', duplicates: [], deadLink}
+  }
+
+  /**
+   * One patient without the index (incremental, `patient test`, a contact deleted under a link): the
+   * linked contact is read; when it is gone, amoCRM's fuzzy `query` finds candidates — by patient id,
+   * then by each phone's last ten digits — and every candidate is verified locally before it is used.
+   */
+  async lookUp(patient: Patient, phones: string[], link: LinkRecord | undefined): Promise<Match> {
+    const api = await this.amo.api()
+    if (link) {
+      const contact = await api.getContact(link.contactId)
+      if (contact && linkStillOurs(patient.id, {identId: this.keys.identId(contact), deleted: contact.is_deleted})) {
+        this.claimed.add(contact.id)
+        return {contact, via: 'link', duplicates: [], deadLink: false}
+      }
+    }
+    const family = await familyFromState(this.amo.state, patient.id, phones)
+    const byId: Contact[] = []
+    for await (const page of api.listContacts({query: patient.id, limit: 250}))
+      for (const contact of page) if (this.keys.identId(contact) === patient.id && !this.claimed.has(contact.id)) byId.push(contact)
+    const deadLink = link !== undefined
+    if (byId.length > 0) {
+      byId.sort(oldestFirst)
+      this.claimed.add(byId[0]!.id)
+      return {contact: byId[0]!, via: 'id_field', duplicates: byId.slice(1).map((c) => c.id), deadLink}
+    }
+    const candidates = new Map<string, Contact[]>()
+    for (const phone of phones) {
+      const found: Contact[] = []
+      for await (const page of api.listContacts({query: phone.replace(/\D/g, '').slice(-10), limit: 250})) {
+        for (const contact of page) {
+          if (this.claimed.has(contact.id) || this.keys.identId(contact) !== null) continue
+          if (this.keys.contactPhones(contact).includes(phone)) found.push(contact)
+        }
+      }
+      candidates.set(phone, found.sort(oldestFirst))
+    }
+    const contact = this.pickByPhone(patient, phones, (phone) => candidates.get(phone) ?? [], family)
+    if (contact) {
+      this.claimed.add(contact.id)
+      return {contact, via: 'phone', duplicates: [], deadLink}
+    }
+    return {contact: null, via: 'none', duplicates: [], deadLink}
+  }
+
+  private pickByPhone<C extends Candidate>(
+    patient: Patient,
+    phones: string[],
+    candidatesOf: (phone: string) => C[],
+    family: FamilyPhones,
+  ): C | null {
+    for (const phone of phones) {
+      const candidates = candidatesOf(phone)
+      if (candidates.length === 0) continue
+      const named = candidates.find((c) => this.keys.namesMatch(patient, c))
+      if (named) return named
+      // A phone several IDENT patients share belongs to a family: only a name match may claim it.
+      if (family(phone) > 1) continue
+      return candidates[0]!
+    }
+    return null
+  }
+}
+
+/** What choosing among phone candidates needs: the name (families) and the age (oldest first). */
+type Candidate = Pick<Contact, 'id' | 'created_at' | 'name' | 'first_name' | 'last_name'>

@@ -1,0 +1,28 @@
+import {type EntityWrite, type KeptRecord, type Outcome, OUTCOME_OF, type PlanStep} from './plan.js'
+
+/**
+ * Where plan steps go: the batch writer (amoCRM, then the state) or the dry-run sink (nowhere). The
+ * engine plans and hands every step over; only the executor knows whether anything is written.
+ */
+export interface PlanExecutor<P extends EntityWrite, R extends KeptRecord> {
+  execute(step: PlanStep<P, R>): Promise<void>
+  /** Sends everything still queued. */
+  flush(): Promise<void>
+}
+
+/** What an executor reports as steps are done; the run tally (and progress) listen. */
+export interface ExecutorEvents {
+  /** A step is done: its write confirmed and recorded (`wrote`), or nothing had to be sent. */
+  settled(key: string, outcome: Outcome, wrote: boolean): void
+}
+
+/** `--dry-run`: every step counts as done, nothing is sent, nothing is recorded. */
+export class DryRunSink<P extends EntityWrite, R extends KeptRecord> implements PlanExecutor<P, R> {
+  constructor(private readonly events: ExecutorEvents) {}
+
+  async execute(step: PlanStep<P, R>): Promise<void> {
+    this.events.settled(step.key, OUTCOME_OF[step.action], false)
+  }
+
+  async flush(): Promise<void> {}
+}

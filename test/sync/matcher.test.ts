@@ -1,0 +1,169 @@
+import {expect} from 'chai'
+
+import type {Contact} from '../../src/amocrm/types.js'
+import type {Patient} from '../../src/ident/types.js'
+import {ContactIndex} from '../../src/sync/contacts/contact-index.js'
+import {ContactMatcher, type FamilyPhones} from '../../src/sync/contacts/matcher.js'
+import type {LinkRecord} from '../../src/sync/state.js'
+import {patient} from '../fields/fixtures.js'
+import {eachFakeWorld, type FakeAmo} from './fakes.js'
+
+const ANNA = patient({id: '2', surname: 'Петрова', name: 'Анна', patronymic: 'Олеговна', mobilePhone: '+7 926 123 45 67', email: null})
+const OLEG = patient({id: '3', surname: 'Петров', name: 'Олег', patronymic: 'Ильич', mobilePhone: '89261234567', email: null})
+const IVAN = patient({id: '1', mobilePhone: '8 (925) 111-22-33', email: null})
+
+describe('sync matcher (contacts)', () => {
+  const world = eachFakeWorld()
+
+  const identId = (id: string) => ({field_id: world.mapper.resolved.ident_id!.id, values: [{value: id}]})
+  const phone = (...numbers: string[]) => ({field_code: 'PHONE', values: numbers.map((value) => ({value}))})
+  const link = (patientId: string, contactId: number): LinkRecord => ({
+    patientId,
+    contactId,
+    payloadHash: null,
+    fieldHashes: {},
+    writtenPhones: [],
+    writtenEmails: [],
+    refusedFields: {},
+    writtenAt: null,
+  })
+
+  function make(...contacts: Array<Parameters<FakeAmo['store']['createContacts']>[0][0]>): Contact[] {
+    return world.amo.store.createContacts(contacts)
+  }
+
+  function matcher(): ContactMatcher {
+    return new ContactMatcher(world.mapper, {api: async () => world.amo, state: world.state})
+  }
+
+  const phonesOf = (p: Patient) => world.mapper.phones(world.mapper.desired(p))
+  const single: FamilyPhones = () => 1
+
+  describe('against the full index (sync full / deep)', () => {
+    async function index(): Promise<ContactIndex> {
+      return ContactIndex.read(world.amo, {identId: (c) => world.mapper.identId(c), phones: (c) => world.mapper.contactPhones(c)})
+    }
+
+    it('keeps a stored link whose contact still carries this patient id or none', async () => {
+      const [linked, other] = make(
+        {name: 'Иванов', custom_fields_values: [identId('1')]},
+        {name: 'Иванов дубль', custom_fields_values: [identId('1')]},
+      )
+      const m = matcher().inIndex(IVAN, phonesOf(IVAN), link('1', other!.id), await index(), single)
+      // The link wins even over an older contact with the same id; that one is a duplicate.
+      expect(m).to.deep.include({via: 'link', deadLink: false, duplicates: [linked!.id]})
+      expect(m.contact?.id).to.equal(other!.id)
+    })
+
+    it('calls a link dead when its contact is gone or now carries another patient id, then matches by id field', async () => {
+      const [taken, own] = make(
+        {name: 'Чужой', custom_fields_values: [identId('99')]},
+        {name: 'Иванов', custom_fields_values: [identId('1')]},
+      )
+      const m = matcher().inIndex(IVAN, phonesOf(IVAN), link('1', taken!.id), await index(), single)
+      expect(m).to.deep.include({via: 'id_field', deadLink: true})
+      expect(m.contact?.id).to.equal(own!.id)
+      const gone = matcher().inIndex(IVAN, phonesOf(IVAN), link('1', 123_456), await index(), single)
+      expect(gone).to.deep.include({via: 'id_field', deadLink: true})
+    })
+
+    it('takes the oldest of several contacts with the patient id and reports the others as duplicates', async () => {
+      world.amo.nowS = 1000
+      const [oldest] = make({name: 'Иванов', custom_fields_values: [identId('1')]})
+      world.amo.nowS = 2000
+      const [newer] = make({name: 'Иванов 2', custom_fields_values: [identId('1')]})
+      const m = matcher().inIndex(IVAN, phonesOf(IVAN), undefined, await index(), single)
+      expect(m.contact?.id).to.equal(oldest!.id)
+      expect(m.duplicates).to.deep.equal([newer!.id])
+    })
+
+    it('claims a contact by phone only when its id field is empty, and a family phone only by name', async () => {
+      const [family] = make({
+        name: 'Петров Олег',
+        first_name: 'Олег',
+        last_name: 'Петров',
+        custom_fields_values: [phone('8-926-123-45-67')],
+      })
+      const idx = await index()
+      const families: FamilyPhones = (p) => (p === '+79261234567' ? 2 : 1)
+      const run = matcher()
+      // Анна shares the phone with Олег: the contact bears his name, so she does not get it.
+      expect(run.inIndex(ANNA, phonesOf(ANNA), undefined, idx, families)).to.deep.include({contact: null, via: 'none'})
+      const oleg = run.inIndex(OLEG, phonesOf(OLEG), undefined, idx, families)
+      expect(oleg).to.deep.include({via: 'phone'})
+      expect(oleg.contact?.id).to.equal(family!.id)
+      // Without a family, the phone alone is enough.
+      expect(matcher().inIndex(ANNA, phonesOf(ANNA), undefined, idx, single).contact?.id).to.equal(family!.id)
+    })
+
+    it('lets each contact be claimed by one patient of the run, and never a contact a stored link holds', async () => {
+      const [shared] = make({name: 'Общий', custom_fields_values: [phone('+79261234567')]})
+      const idx = await index()
+      const first = matcher()
+      expect(first.inIndex(ANNA, phonesOf(ANNA), undefined, idx, single).contact?.id).to.equal(shared!.id)
+      expect(first.inIndex(OLEG, phonesOf(OLEG), undefined, idx, single).contact).to.equal(null)
+      const held = matcher()
+      held.claimLinked(new Map([['50', shared!.id]]), idx)
+      expect(held.inIndex(ANNA, phonesOf(ANNA), undefined, idx, single).contact).to.equal(null)
+    })
+
+    it('sends nothing', async () => {
+      make({name: 'Иванов', custom_fields_values: [identId('1')]})
+      const idx = await index()
+      const before = world.amo.calls.length
+      matcher().inIndex(IVAN, phonesOf(IVAN), undefined, idx, single)
+      expect(world.amo.calls.length).to.equal(before)
+    })
+  })
+
+  describe('one patient without the index (incremental, patient test)', () => {
+    it('reads the linked contact and keeps it while it is ours', async () => {
+      const [contact] = make({name: 'Иванов', custom_fields_values: [identId('1')]})
+      const m = await matcher().lookUp(IVAN, phonesOf(IVAN), link('1', contact!.id))
+      expect(m).to.deep.include({via: 'link', deadLink: false})
+      expect(world.amo.calls.map((c) => c.method)).to.deep.equal(['get'])
+    })
+
+    it('searches by patient id when the linked contact was deleted, verifying each hit locally', async () => {
+      const [deleted, fuzzy, real] = make(
+        {name: 'Иванов', custom_fields_values: [identId('1')]},
+        {name: 'Похожий', custom_fields_values: [identId('11')]},
+        {name: 'Иванов новый', custom_fields_values: [identId('1')]},
+      )
+      world.amo.store.deleteContact(deleted!.id)
+      const m = await matcher().lookUp(IVAN, phonesOf(IVAN), link('1', deleted!.id))
+      expect(m).to.deep.include({via: 'id_field', deadLink: true, duplicates: []})
+      expect(m.contact?.id).to.equal(real!.id)
+      expect(m.contact?.id).to.not.equal(fuzzy!.id)
+    })
+
+    it('finds an unlinked contact by the last ten digits of a phone, only when it really has that number', async () => {
+      const [other, right] = make(
+        {name: 'Другой', custom_fields_values: [phone('+7 925 111-22-34')]},
+        {name: 'Иванов Иван', custom_fields_values: [phone('+7 (925) 111-22-33')]},
+      )
+      const m = await matcher().lookUp(IVAN, phonesOf(IVAN), undefined)
+      expect(m).to.deep.include({via: 'phone', deadLink: false})
+      expect(m.contact?.id).to.equal(right!.id)
+      expect(m.contact?.id).to.not.equal(other!.id)
+      const queries = world.amo.calls.filter((c) => c.method === 'list').map((c) => c.query)
+      expect(queries).to.deep.equal(['1', '9251112233'])
+    })
+
+    it('counts the family from the state: a phone written for another patient is claimed by name only', async () => {
+      make({name: 'Петров Олег', first_name: 'Олег', last_name: 'Петров', custom_fields_values: [phone('+79261234567')]})
+      await world.state.recordWritten([{...link('3', 777), writtenPhones: ['+79261234567']}])
+      expect((await matcher().lookUp(ANNA, phonesOf(ANNA), undefined)).contact).to.equal(null)
+      expect((await matcher().lookUp(OLEG, phonesOf(OLEG), undefined)).via).to.equal('phone')
+    })
+
+    it('answers "create" when nothing matches', async () => {
+      expect(await matcher().lookUp(IVAN, phonesOf(IVAN), undefined)).to.deep.equal({
+        contact: null,
+        via: 'none',
+        duplicates: [],
+        deadLink: false,
+      })
+    })
+  })
+})
