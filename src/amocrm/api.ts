@@ -48,6 +48,11 @@ export interface AmoApi {
   getAccount(): Promise<Account>
   /** Pages of contacts, following `_links.next`; a 204 ends it (an empty search yields nothing). */
   listContacts(params?: ListContactsParams): AsyncGenerator<Contact[]>
+  /**
+   * Every live contact of the account, by id ascending, several pages in flight; exact while contacts
+   * are created meanwhile (each one that existed when it began is read exactly once).
+   */
+  listEveryContact(): AsyncGenerator<Contact[]>
   /** One contact, or null when amoCRM says it is gone (204/404). */
   getContact(id: number): Promise<Contact | null>
   /**

@@ -40,6 +40,13 @@ export const DEFAULT_TIMEOUT_MS = 30_000
 
 export const DEFAULT_USER_AGENT = 'ident-amo (IDENT to amoCRM sync)'
 
+/**
+ * Pages of one listing kept in flight at most. How many are actually in flight follows Little's law —
+ * the rate limit × the answer time measured so far, plus one — so that reads keep up with the limiter
+ * at any latency without sending more than the limiter lets through anyway.
+ */
+export const MAX_PAGES_IN_FLIGHT = 16
+
 export interface AmoClientOptions {
   /** `https://SUB.amocrm.ru`, or AMOCRM_BASE_URL (see the config's `amoBaseUrl()`). */
   baseUrl: string
@@ -57,6 +64,8 @@ export interface AmoClientOptions {
   sleep?: (ms: number) => Promise<void>
   /** Jitter source (tests). */
   random?: () => number
+  /** The most pages of a listing kept in flight (default MAX_PAGES_IN_FLIGHT; 1 = one after another). */
+  concurrency?: number
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -77,6 +86,8 @@ export class AmoClient implements AmoApi {
   readonly stats: ApiStats = {requests: 0, retries: 0, throttled: 0}
   readonly baseUrl: string
   readonly #http: AmoHttp
+  readonly #rate: number
+  readonly #maxPagesInFlight: number
 
   constructor(options: AmoClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
@@ -84,8 +95,11 @@ export class AmoClient implements AmoApi {
       throw new AmoInvalidRequestError(
         `the amoCRM base URL must start with https:// (or http:// for a local sandbox), got '${options.baseUrl}'`,
       )
+    const limiter = options.limiter ?? getSharedRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT)
+    this.#rate = limiter.rate
+    this.#maxPagesInFlight = Math.max(1, Math.floor(options.concurrency ?? MAX_PAGES_IN_FLIGHT))
     this.#http = new AmoHttp({
-      limiter: options.limiter ?? getSharedRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
+      limiter,
       tokens: options.tokens,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retry: retryOptions(options.retry),
@@ -109,6 +123,19 @@ export class AmoClient implements AmoApi {
 
   async *listContacts(params: ListContactsParams = {}): AsyncGenerator<Contact[]> {
     yield* this.#pages<'contacts', Contact>(this.#url('/api/v4/contacts', contactSearchParams(params)), 'contacts')
+  }
+
+  /**
+   * Every live contact, by id ascending, several pages in flight (`page=N`, `order[id]=asc`). Exact
+   * while managers create contacts meanwhile: a new contact gets an id above every existing one, so it
+   * can only add to the end of the list and never moves an existing contact to another page — every
+   * contact that existed when the listing began is read exactly once. The list ends at the first page,
+   * in page order, that has no next page (or is a 204); pages asked for beyond it are dropped.
+   */
+  async *listEveryContact(): AsyncGenerator<Contact[]> {
+    const url = (page: number) =>
+      this.#url('/api/v4/contacts', new URLSearchParams({limit: String(MAX_BATCH), page: String(page), 'order[id]': 'asc'}))
+    yield* this.#pagesInFlight<'contacts', Contact>(url, 'contacts')
   }
 
   async getContact(id: number): Promise<Contact | null> {
@@ -248,6 +275,42 @@ export class AmoClient implements AmoApi {
       const items = page._embedded?.[key] ?? []
       if (items.length > 0) yield items
       url = this.#nextPageUrl(page, url)
+    }
+  }
+
+  /**
+   * The pages `urlOf(1)`, `urlOf(2)`, … yielded in page order, with more than one in flight: as many
+   * as the rate limit × the quickest answer so far (plus one) asks for, at most `#maxPagesInFlight`.
+   * Past the end a few pages may be asked for and dropped (at most the number in flight, less one).
+   */
+  async *#pagesInFlight<K extends string, T>(urlOf: (page: number) => string, key: K): AsyncGenerator<T[]> {
+    type Answer = {items: T[]; last: boolean}
+    const inFlight = new Map<number, Promise<Answer>>()
+    let nextPage = 1
+    let quickest = Infinity
+    let wanted = 1
+    const ask = (page: number) => {
+      const started = performance.now()
+      const answer = this.#call('GET', urlOf(page)).then((response): Answer => {
+        // Little's law: in flight = rate × time per answer. The quickest answer is the one least
+        // delayed by the limiter's own queue, which more pages in flight would only lengthen.
+        quickest = Math.min(quickest, (performance.now() - started) / 1000)
+        wanted = Math.min(this.#maxPagesInFlight, Math.ceil(this.#rate * quickest) + 1)
+        if (response.status === 204) return {items: [], last: true}
+        const body = objectBody<Page<K, T>>(response, `GET ${redactedPath(urlOf(page))}`)
+        return {items: body._embedded?.[key] ?? [], last: !body._links?.next?.href}
+      })
+      // A page asked for and then not awaited (the list ended, or an earlier page failed) must not
+      // surface as an unhandled rejection.
+      answer.catch(() => undefined)
+      inFlight.set(page, answer)
+    }
+    for (let page = 1; ; page++) {
+      while (nextPage < page + wanted) ask(nextPage++)
+      const {items, last} = await inFlight.get(page)!
+      inFlight.delete(page)
+      if (items.length > 0) yield items
+      if (last) return
     }
   }
 

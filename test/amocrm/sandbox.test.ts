@@ -56,6 +56,43 @@ describe('amocrm/AmoClient against the sandbox (real HTTP)', function () {
     expect(sandbox.apiRequestCount({method: 'GET', pathPrefix: '/api/v4/contacts'})).to.equal(api.stats.requests)
   })
 
+  it('reads every contact once with several pages in flight, within 7 requests a window, while a manager creates and edits contacts', async () => {
+    // How many requests the sandbox holds unanswered, seen as each one is answered.
+    let answered = 0
+    let mostInFlight = 0
+    sandbox = await startSandbox({
+      rateLimit: 7,
+      latencyMs: 300,
+      onRequest: () => {
+        mostInFlight = Math.max(mostInFlight, sandbox.requests.length - answered)
+        answered++
+      },
+    })
+    for (let start = 0; start < 2000; start += 250)
+      sandbox.store.createContacts(Array.from({length: 250}, (_, i) => ({first_name: 'Пациент', last_name: `№${start + i}`})))
+    const before = sandbox.store.listContacts().map((c) => c.id)
+    // A manager works while the pages are read: a new contact and an edit of an old one per page read.
+    let edited = 0
+    const api = client()
+    const read: number[] = []
+    for await (const page of api.listEveryContact()) {
+      read.push(...page.map((c) => c.id))
+      sandbox.store.createContacts([{first_name: 'Новый', last_name: `в пути ${read.length}`}])
+      sandbox.store.updateContacts([{id: before[edited++ * 97]!, name: `Правка ${edited}`}])
+    }
+    // Every contact that was there when the listing began, exactly once; nothing read twice.
+    expect(new Set(read).size).to.equal(read.length)
+    expect(read.filter((id) => before.includes(id)).sort((a, b) => a - b)).to.deep.equal(before)
+    expect(mostInFlight).to.be.greaterThan(1)
+    expect(
+      mostInWindow(
+        sandbox.requests.map((r) => r.at),
+        1000,
+      ),
+    ).to.be.at.most(7)
+    expect(api.stats.throttled).to.equal(0)
+  })
+
   it('a batch with one bad element fails whole, naming its request_id; the rest then goes through', async () => {
     sandbox = await startSandbox()
     const api = client()

@@ -58,6 +58,11 @@ export class FakeAmo implements ContactsApi {
     return {id: 1, name: 'fake', subdomain: 'fake', _embedded: {datetime_settings: {timezone: 'Europe/Moscow'}}}
   }
 
+  /** The concurrent listing's contract (every contact once, by id) over the one-page-at-a-time one. */
+  listEveryContact(): AsyncGenerator<Contact[]> {
+    return this.listContacts({order: {field: 'id', direction: 'asc'}, limit: 250})
+  }
+
   async *listContacts(params: ListContactsParams = {}): AsyncGenerator<Contact[]> {
     const found = this.store.queryContacts({
       query: params.query,
