@@ -201,6 +201,14 @@ class SyncRun<T extends KindTypes> {
   /** `sync full` and `sync deep`: every remote entity read once into an index, every source entity streamed. */
   private async fullOrDeep(deep: boolean): Promise<void> {
     const kind = await this.prepared(true)
+    try {
+      await this.matchAll(kind, deep)
+    } finally {
+      kind.releaseIndex?.()
+    }
+  }
+
+  private async matchAll(kind: PreparedKind<T>, deep: boolean): Promise<void> {
     const match = await kind.readIndex((phase, n) => this.progress(phase === 'index' ? 'contacts' : 'family', n))
     // Linked entities not met in the source are reported by deep (only the key → remote id is kept for the run).
     const unseen = deep && !this.options.limit ? await this.kind.linkTargets() : undefined

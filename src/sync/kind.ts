@@ -65,6 +65,8 @@ export interface PreparedKind<T extends KindTypes> {
   warnings(desired: T['desired']): ReadonlyArray<{field: string; code: string}>
   /** `sync full` / `sync deep`: every remote entity read once; matching against it sends nothing. */
   readIndex(progress: IndexProgress): Promise<(item: T['item'], desired: T['desired'], link: T['link'] | undefined) => T['found']>
+  /** Frees what `readIndex` holds (the contact index's temporary store); the index is not asked after. */
+  releaseIndex?(): void
   /** One entity without the index: its link checked, else searched for in amoCRM. */
   lookUp(item: T['item'], desired: T['desired'], link: T['link'] | undefined): Promise<T['found']>
   /** The pure planner: `found` absent means nothing was looked up yet. */

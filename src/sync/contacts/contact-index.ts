@@ -1,4 +1,4 @@
-import {deflateRawSync, inflateRawSync} from 'node:zlib'
+import Database from 'better-sqlite3'
 
 import type {AmoApi} from '../../amocrm/api.js'
 import type {Contact} from '../../amocrm/types.js'
@@ -11,78 +11,97 @@ export interface ContactKeys {
   phones(contact: Contact): string[]
 }
 
-/** What matching looks at: enough to choose a contact without unpacking it. */
+/** What matching by "ID пациента IDENT" looks at: enough to choose a contact without reading it. */
 export interface IndexedContact {
   id: number
   created_at: number
-  name: string
-  first_name: string
-  last_name: string
   identId: string | null
 }
 
+/** A contact with an empty id field and a phone: a phone candidate, chosen by name among a family. */
+export interface PhoneCandidate extends IndexedContact {
+  name: string
+  first_name: string
+  last_name: string
+}
+
 /**
- * Every contact of the account, read once (250 per page) for `sync full` / `sync deep`: by id, by
- * "ID пациента IDENT" and by normalised phone (only contacts with an empty id field are phone
- * candidates — docs/sync.md "Matching"). Each contact is kept deflated and unpacked only when its
- * patient comes by: an account of 100,000 contacts then costs tens of megabytes, not gigabytes.
+ * Every contact of the account, read once (250 per page, several in flight) for `sync full` / `sync
+ * deep`: by id, by "ID пациента IDENT" and by normalised phone (only contacts with an empty id field are
+ * phone candidates — docs/sync.md "Matching").
+ *
+ * Memory stays flat however large the account: what matching needs (id, age, patient id; names and
+ * phones of the few phone candidates) is kept in memory, a few dozen bytes a contact; the contacts
+ * themselves go to a private temporary SQLite database (unlinked from the file system as soon as it is
+ * opened, gone when closed) and are read back one at a time when their patient comes by.
  */
 export class ContactIndex {
   readonly byId = new Map<number, IndexedContact>()
   readonly byIdentId = new Map<string, IndexedContact[]>()
   /** Phone → contacts with that phone and an empty id field. */
-  readonly unlinkedByPhone = new Map<string, IndexedContact[]>()
-  private readonly packed = new Map<number, Uint8Array>()
+  readonly unlinkedByPhone = new Map<string, PhoneCandidate[]>()
   private readonly phonesOf = new Map<number, string[]>()
+  private readonly bodies = new ContactBodies()
 
   constructor(private readonly keys: ContactKeys) {}
 
-  static async read(api: Pick<AmoApi, 'listContacts'>, keys: ContactKeys, onPage?: (count: number) => void): Promise<ContactIndex> {
+  static async read(api: Pick<AmoApi, 'listEveryContact'>, keys: ContactKeys, onPage?: (count: number) => void): Promise<ContactIndex> {
     const index = new ContactIndex(keys)
-    for await (const page of api.listContacts({limit: 250, order: {field: 'id', direction: 'asc'}})) {
-      for (const contact of page) index.add(contact)
-      onPage?.(index.byId.size)
+    try {
+      for await (const page of api.listEveryContact()) {
+        index.addPage(page)
+        onPage?.(index.byId.size)
+      }
+    } catch (error) {
+      index.close()
+      throw error
     }
     return index
   }
 
   add(contact: Contact): void {
-    this.remove(contact.id)
+    this.addPage([contact])
+  }
+
+  /** A page of contacts, stored in one transaction. */
+  addPage(contacts: Contact[]): void {
+    this.bodies.putAll(contacts)
+    for (const contact of contacts) this.file(contact)
+  }
+
+  private file(contact: Contact): void {
+    this.forget(contact.id)
     const identId = this.keys.identId(contact)
-    const entry: IndexedContact = {
-      id: contact.id,
-      created_at: contact.created_at,
-      name: contact.name,
-      first_name: contact.first_name,
-      last_name: contact.last_name,
-      identId,
-    }
+    const entry: IndexedContact = {id: contact.id, created_at: contact.created_at, identId}
     this.byId.set(contact.id, entry)
-    // A copy of the exact size: zlib's result is a view into a 64 KB output chunk, which would stay alive.
-    this.packed.set(contact.id, new Uint8Array(deflateRawSync(JSON.stringify(contact))))
     if (identId !== null) {
       push(this.byIdentId, identId, entry)
       return
     }
     const phones = [...new Set(this.keys.phones(contact))]
-    if (phones.length > 0) this.phonesOf.set(contact.id, phones)
-    for (const phone of phones) push(this.unlinkedByPhone, phone, entry)
+    if (phones.length === 0) return
+    this.phonesOf.set(contact.id, phones)
+    const candidate: PhoneCandidate = {...entry, name: contact.name, first_name: contact.first_name, last_name: contact.last_name}
+    for (const phone of phones) push(this.unlinkedByPhone, phone, candidate)
   }
 
   /** The contact as amoCRM returned it. */
   contact(id: number): Contact | undefined {
-    const packed = this.packed.get(id)
-    return packed ? (JSON.parse(inflateRawSync(packed).toString('utf8')) as Contact) : undefined
+    return this.byId.has(id) ? this.bodies.get(id) : undefined
   }
 
   remove(contactId: number): void {
+    if (this.forget(contactId)) this.bodies.delete(contactId)
+  }
+
+  private forget(contactId: number): boolean {
     const old = this.byId.get(contactId)
-    if (!old) return
+    if (!old) return false
     this.byId.delete(contactId)
-    this.packed.delete(contactId)
     if (old.identId !== null) removeFrom(this.byIdentId, old.identId, contactId)
     for (const phone of this.phonesOf.get(contactId) ?? []) removeFrom(this.unlinkedByPhone, phone, contactId)
     this.phonesOf.delete(contactId)
+    return true
   }
 
   /** True when some contact could be claimed by phone (so the family pre-pass is worth reading). */
@@ -93,6 +112,54 @@ export class ContactIndex {
   get size(): number {
     return this.byId.size
   }
+
+  /** Frees the stored contacts (the temporary database); the index answers nothing about them after. */
+  close(): void {
+    this.bodies.close()
+  }
+}
+
+/**
+ * The contacts' bodies, by id, in an anonymous SQLite database: SQLite keeps it in a file it unlinks
+ * at once (nobody else can open it) and drops when the connection closes or the process ends; its page
+ * cache is small, so the account's size costs disk, not memory.
+ */
+class ContactBodies {
+  private readonly db = new Database('')
+  private readonly insert
+  private readonly select
+  private readonly drop
+  private readonly putPage
+
+  constructor() {
+    this.db.pragma('cache_size = -2000')
+    this.db.pragma('journal_mode = OFF')
+    this.db.pragma('synchronous = OFF')
+    this.db.exec('create table contacts (id integer primary key, body text not null)')
+    this.insert = this.db.prepare<[number, string]>('insert or replace into contacts (id, body) values (?, ?)')
+    this.select = this.db.prepare<[number], {body: string}>('select body from contacts where id = ?')
+    this.drop = this.db.prepare<[number]>('delete from contacts where id = ?')
+    this.putPage = this.db.transaction((contacts: Contact[]) => {
+      for (const contact of contacts) this.insert.run(contact.id, JSON.stringify(contact))
+    })
+  }
+
+  putAll(contacts: Contact[]): void {
+    this.putPage(contacts)
+  }
+
+  get(id: number): Contact | undefined {
+    const row = this.select.get(id)
+    return row ? (JSON.parse(row.body) as Contact) : undefined
+  }
+
+  delete(id: number): void {
+    this.drop.run(id)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
 }
 
 /** The contact amoCRM made first: lowest created_at, then lowest id. */
@@ -100,14 +167,17 @@ export function oldestFirst(a: Pick<Contact, 'id' | 'created_at'>, b: Pick<Conta
   return a.created_at - b.created_at || a.id - b.id
 }
 
-function push(map: Map<string, IndexedContact[]>, key: string, entry: IndexedContact): void {
-  const list = map.get(key) ?? []
+function push<T extends IndexedContact>(map: Map<string, T[]>, key: string, entry: T): void {
+  const list = map.get(key)
+  if (!list) {
+    map.set(key, [entry])
+    return
+  }
   list.push(entry)
   list.sort(oldestFirst)
-  map.set(key, list)
 }
 
-function removeFrom(map: Map<string, IndexedContact[]>, key: string, contactId: number): void {
+function removeFrom<T extends IndexedContact>(map: Map<string, T[]>, key: string, contactId: number): void {
   const list = map.get(key)
   if (!list) return
   const rest = list.filter((c) => c.id !== contactId)

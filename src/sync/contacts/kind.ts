@@ -13,7 +13,7 @@ import {type PendingLink, planContact} from './planner.js'
 /** The part of the amoCRM client the contact sync uses. */
 export type ContactsApi = Pick<
   AmoApi,
-  'getAccount' | 'listCustomFields' | 'listContacts' | 'getContact' | 'createContacts' | 'updateContacts' | 'stats'
+  'getAccount' | 'listCustomFields' | 'listContacts' | 'listEveryContact' | 'getContact' | 'createContacts' | 'updateContacts' | 'stats'
 >
 
 /** The part of the IDENT reader the contact sync uses. */
@@ -55,16 +55,19 @@ export function contactKind(deps: ContactKindDeps): SyncKind<ContactTypes> {
     async prepare(fresh) {
       const mapper = await deps.mapper(fresh)
       const matcher = new ContactMatcher(mapper, {api: deps.api, state})
+      let index: ContactIndex | undefined
       return {
         desired: (patient) => mapper.desired(patient),
         warnings: (desired) => mapper.warnings(desired),
         async readIndex(progress) {
           const keys = {identId: (c: Contact) => mapper.identId(c), phones: (c: Contact) => mapper.contactPhones(c)}
-          const index = await ContactIndex.read(await deps.api(), keys, (n) => progress('index', n))
-          matcher.claimLinked(await state.linkTargets(), index)
-          const family = index.hasPhoneCandidates ? await familyPhones(source, mapper, () => progress('family')) : () => 1
-          return (patient, desired, link) => matcher.inIndex(patient, mapper.phones(desired), link, index, family)
+          const read = await ContactIndex.read(await deps.api(), keys, (n) => progress('index', n))
+          index = read
+          matcher.claimLinked(await state.linkTargets(), read)
+          const family = read.hasPhoneCandidates ? await familyPhones(source, mapper, () => progress('family')) : () => 1
+          return (patient, desired, link) => matcher.inIndex(patient, mapper.phones(desired), link, read, family)
         },
+        releaseIndex: () => index?.close(),
         lookUp: (patient, desired, link) => matcher.lookUp(patient, mapper.phones(desired), link),
         plan: ({desired, link, found, compareWithAmo}) => planContact(mapper, {desired, link, match: found, compareWithAmo}),
         target: contactTarget({api: deps.api, state, mapper}),
