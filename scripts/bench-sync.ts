@@ -1,16 +1,20 @@
 /**
- * `npm run bench`: what a first import and the incremental passes cost against the sandbox held to
- * amoCRM's limits (7 requests/second, 50 ms added to every answer).
+ * `npm run bench`: what every pass costs against the sandbox held to amoCRM's limits (7 requests per
+ * second), at three answer latencies (50 ms, 500 ms, 1,500 ms — real amoCRM answers a batch in about
+ * a second).
  *
- *   N patients (default 20,000; BENCH_PATIENTS) → `sync full --batch-size 250` (BENCH_BATCH), then `sync incremental`
- *   with nothing changed, then with 100 patients changed. For each: requests sent, the theoretical
- *   minimum, wall time, patients/s and the CLI's peak RSS, next to the original design's cost
- *   (3 requests per patient at 7 requests/second).
+ *   For each latency, a fresh sandbox and a fresh copy of a clinic of N patients (default 20,000;
+ *   BENCH_PATIENTS): `sync full --batch-size 250` (BENCH_BATCH) into the empty account, `sync full`
+ *   again over the linked account, `sync deep`, `sync incremental` with nothing changed, then with 100
+ *   patients changed. Each cell: the requests sent, the pass's time (its report's duration), the bound
+ *   (requests / 7 + one answer's latency), the ratio to it, and the CLI's peak RSS.
+ *
+ *   BENCH_LATENCIES=50,500 picks the latencies; BENCH_CPU_PROF=<dir> profiles each CLI run there.
  *
  * The built CLI runs as a child process (as an operator would run it); the sandbox runs here.
  */
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -21,21 +25,25 @@ import {SANDBOX_TOKEN, startSandbox} from '../src/sandbox/index.js'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_PATIENTS ?? 20_000)
 const BATCH = Number(process.env.BENCH_BATCH ?? 250)
+const LATENCIES = (process.env.BENCH_LATENCIES ?? '50,500,1500').split(',').map(Number)
+const CPU_PROF = process.env.BENCH_CPU_PROF
 const RATE = 7
-const LATENCY_MS = 50
+const CHANGED = 100
 
 interface Measured {
   code: number | null
+  /** The CLI process from spawn to exit (start-up and configuration included). */
   wallMs: number
   peakRssMb: number
-  report: {counts: Record<string, number>; api: {requests: number; retries: number; throttled: number}}
+  report: {durationMs: number; counts: Record<string, number>; api: {requests: number; retries: number; throttled: number}}
 }
 
 /** Runs the CLI and samples its peak resident memory from /proc (VmHWM) while it runs. */
 function runCli(args: string[], env: Record<string, string>): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {
+    const profile = CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${CPU_PROF}`] : []
+    const child = spawn(process.execPath, [...profile, path.join(ROOT, 'bin', 'run.js'), ...args], {
       env: {...process.env, ...env, NO_COLOR: '1'},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -66,79 +74,98 @@ function runCli(args: string[], env: Record<string, string>): Promise<Measured> 
   })
 }
 
-function row(label: string, m: Measured, minimum: number, patients: number): string[] {
-  const s = m.wallMs / 1000
-  return [
-    label,
-    String(m.report.api.requests),
-    String(minimum),
-    `${s.toFixed(1)} s`,
-    patients ? `${Math.round(patients / s)}` : '—',
-    `${m.peakRssMb.toFixed(0)} MB`,
-  ]
-}
-
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
 }
 
-async function main(): Promise<void> {
-  const cacheDir = path.join(tmpdir(), 'ident-amo-bench')
-  mkdirSync(cacheDir, {recursive: true})
-  const clinicFile = path.join(cacheDir, `sync-clinic-${N}.sqlite`)
-  const home = mkdtempSync(path.join(tmpdir(), 'ident-amo-bench-home-'))
-  console.log(`generating ${N.toLocaleString('en')} patients…`)
-  generateClinic({patients: N, seed: 2026, file: clinicFile})
-  if (!existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('run `npm run build` first')
+const PASSES = [
+  {label: (n: number) => `first import of ${n.toLocaleString('en')}`, args: ['sync', 'full']},
+  {label: () => 'sync full, linked account', args: ['sync', 'full']},
+  {label: () => 'sync deep', args: ['sync', 'deep']},
+  {label: () => 'incremental, nothing changed', args: ['sync', 'incremental']},
+  {label: () => `incremental, ${CHANGED} changed`, args: ['sync', 'incremental']},
+] as const
 
-  const sandbox = await startSandbox({port: 0, rateLimit: RATE, latencyMs: LATENCY_MS})
+/** One cell: requests · pass time / bound = ratio · peak RSS. */
+function cell(m: Measured, latencyMs: number): string {
+  const requests = m.report.api.requests
+  const s = m.report.durationMs / 1000
+  const rss = `${m.peakRssMb.toFixed(0)} MB`
+  if (requests === 0) return `0 req · ${s.toFixed(1)} s · ${rss}`
+  const bound = requests / RATE + latencyMs / 1000
+  return `${requests} req · ${s.toFixed(1)} s / ${bound.toFixed(1)} s = ${(s / bound).toFixed(2)}× · ${rss}`
+}
+
+/** The contact passes at one latency: a fresh sandbox, a fresh copy of the clinic, the five passes in order. */
+async function benchContactsAt(latencyMs: number, clinicFile: string): Promise<Measured[]> {
+  const home = mkdtempSync(path.join(tmpdir(), 'ident-amo-bench-home-'))
+  const clinic = path.join(home, 'clinic.sqlite')
+  copyFileSync(clinicFile, clinic)
+  const sandbox = await startSandbox({port: 0, rateLimit: RATE, latencyMs})
   const env = {
     IDENT_AMO_CONFIG_DIR: path.join(home, 'config'),
     IDENT_AMO_DATA_DIR: path.join(home, 'data'),
     DB_CLIENT: 'sqlite',
-    DB_FILE: clinicFile,
+    DB_FILE: clinic,
     AMOCRM_BASE_URL: sandbox.url,
     AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
     AMOCRM_RATE_LIMIT: String(RATE),
   }
+  const measured: Measured[] = []
   try {
     await runCli(['fields', 'create', '--json'], env)
-    console.log(`sandbox ${sandbox.url}: ${RATE} req/s, +${LATENCY_MS} ms per answer; sync full --batch-size ${BATCH}…`)
-    sandbox.resetStats()
-    const full = await runCli(['sync', 'full', '--batch-size', String(BATCH), '--json'], env)
-    const fullMax = sandbox.maxRequestsInWindow(1000)
-    // account + custom fields + one (empty) page of contacts + one create per 250 patients
-    const fullMin = Math.ceil(N / BATCH) + 3
-    const idle = await runCli(['sync', 'incremental', '--batch-size', String(BATCH), '--json'], env)
-    for (let id = 1; id <= 100; id++) updatePatient(clinicFile, id * Math.floor(N / 100), {patients: {Comment: `bench change ${id}`}})
-    const changed = await runCli(['sync', 'incremental', '--batch-size', String(BATCH), '--json'], env)
-
-    const original = (3 * N) / RATE
-    console.log('')
-    console.log(
-      table(
-        ['run', 'requests', 'minimum', 'wall time', 'patients/s', 'peak RSS'],
-        [
-          row(`sync full, ${N.toLocaleString('en')} patients`, full, fullMin, N),
-          row('sync incremental, nothing changed', idle, 0, 0),
-          row('sync incremental, 100 changed', changed, Math.ceil(100 / BATCH), 100),
-        ],
-      ),
-    )
-    console.log('')
-    console.log(
-      `full: created ${full.report.counts.created}, failed ${full.report.counts.failed}, retries ${full.report.api.retries}, 429s ${full.report.api.throttled}; most requests in any 1 s window at the sandbox: ${fullMax} (limit ${RATE})`,
-    )
-    console.log(`incremental, 100 changed: updated ${changed.report.counts.updated}`)
-    console.log(
-      `original design: 3 requests per patient = ${(3 * N).toLocaleString('en')} requests ≈ ${(original / 3600).toFixed(1)} h at ${RATE} req/s; ident-amo: ${full.report.api.requests} requests in ${(full.wallMs / 1000).toFixed(1)} s (${Math.round(original / (full.wallMs / 1000))}× faster)`,
-    )
-    if (full.report.counts.created !== N || full.code !== 0) process.exitCode = 1
+    for (const [i, pass] of PASSES.entries()) {
+      if (i === PASSES.length - 1)
+        for (let id = 1; id <= CHANGED; id++)
+          updatePatient(clinic, id * Math.floor(N / CHANGED), {patients: {Comment: `bench change ${id}`}})
+      sandbox.resetStats()
+      const m = await runCli([...pass.args, '--batch-size', String(BATCH), '--json'], env)
+      const most = sandbox.maxRequestsInWindow(1000)
+      measured.push(m)
+      const c = m.report.counts
+      console.log(
+        `  ${latencyMs} ms, ${pass.label(N)}: exit ${m.code}, ${cell(m, latencyMs)}, process ${(m.wallMs / 1000).toFixed(1)} s; ` +
+          `created ${c.created}, updated ${c.updated}, linked ${c.linked}, failed ${c.failed}, retries ${m.report.api.retries}, ` +
+          `429s ${m.report.api.throttled}; most requests in any 1 s at the sandbox: ${most} (limit ${RATE})`,
+      )
+      if (m.code !== 0 || (c.failed ?? 0) > 0 || most > RATE) process.exitCode = 1
+    }
+    if (measured[0]!.report.counts.created !== N) process.exitCode = 1
   } finally {
     await sandbox.close()
+    rmSync(home, {recursive: true, force: true})
   }
+  return measured
+}
+
+/** The contact passes at every latency, as one table: a row per pass, a column per latency. */
+async function benchContacts(clinicFile: string): Promise<void> {
+  const columns: Measured[][] = []
+  for (const latency of LATENCIES) {
+    console.log(`sandbox at ${RATE} req/s, +${latency} ms per answer, --batch-size ${BATCH}:`)
+    columns.push(await benchContactsAt(latency, clinicFile))
+  }
+  console.log('')
+  console.log(
+    table(
+      [`${N.toLocaleString('en')} patients`, ...LATENCIES.map((l) => `${l.toLocaleString('en')} ms`)],
+      PASSES.map((pass, row) => [pass.label(N), ...columns.map((col, i) => cell(col[row]!, LATENCIES[i]!))]),
+    ),
+  )
+  console.log('')
+  console.log('cell: requests · pass time / bound (requests / 7 + one latency) = ratio · peak RSS of the CLI')
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('run `npm run build` first')
+  const cacheDir = path.join(tmpdir(), 'ident-amo-bench')
+  mkdirSync(cacheDir, {recursive: true})
+  const clinicFile = path.join(cacheDir, `sync-clinic-${N}.sqlite`)
+  console.log(`generating ${N.toLocaleString('en')} patients…`)
+  generateClinic({patients: N, seed: 2026, file: clinicFile})
+  await benchContacts(clinicFile)
 }
 
 await main()
