@@ -73,8 +73,13 @@ export class ContactMatcher {
       const entry = index.byId.get(link.contactId)
       if (entry && linkStillOurs(patient.id, entry)) {
         this.claimed.add(entry.id)
+        // Read from the index's store only when the planner looks at it: an unchanged linked patient
+        // of `sync full` never does.
+        let contact: Contact | undefined
         return {
-          contact: unpack(entry.id),
+          get contact() {
+            return (contact ??= unpack(entry.id))
+          },
           via: 'link',
           duplicates: sameId.filter((c) => c.id !== entry.id).map((c) => c.id),
           deadLink: false,

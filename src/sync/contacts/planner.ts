@@ -46,6 +46,10 @@ export function planContact(mapper: ContactMapper, input: ContactPlanInput): Con
     if (changed.some((key) => mapper.needsContact(key))) return LOOK_UP
     return update(mapper, desired, link, link.contactId, mapper.updateWithoutContact(desired, link.contactId, changed), 'link', [])
   }
+  // A linked patient whose hashes say nothing changed costs nothing — unless amoCRM is compared too
+  // (decided before the contact itself is looked at: the index reads it from disk only when asked).
+  if (match.via === 'link' && link && !compareWithAmo && mapper.changedKeys(desired, link.fieldHashes).length === 0)
+    return nothingToDo(desired, link.contactId, 'link', match.duplicates)
   if (!match.contact) {
     const payload = mapper.createPayload(desired)
     return {
@@ -63,9 +67,6 @@ export function planContact(mapper: ContactMapper, input: ContactPlanInput): Con
   const contact = match.contact
   // Only the contact the link names holds what this tool wrote before (its phones, its refused values).
   const validLink = match.via === 'link' ? link : undefined
-  // A linked patient whose hashes say nothing changed costs nothing — unless amoCRM is compared too.
-  if (validLink && !compareWithAmo && mapper.changedKeys(desired, validLink.fieldHashes).length === 0)
-    return nothingToDo(desired, contact.id, 'link', match.duplicates)
   const previously = {phones: validLink?.writtenPhones ?? [], emails: validLink?.writtenEmails ?? []}
   // A value amoCRM refused before (a birthday before 1970) is not sent again while IDENT still says the same.
   const hashes = mapper.fieldHashes(desired)
