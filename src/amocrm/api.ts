@@ -50,9 +50,10 @@ export interface AmoApi {
   listContacts(params?: ListContactsParams): AsyncGenerator<Contact[]>
   /**
    * Every live contact of the account, by id ascending, several pages in flight; exact while contacts
-   * are created meanwhile (each one that existed when it began is read exactly once).
+   * are created meanwhile (each one that existed when it began is read exactly once). `expected`: how
+   * many contacts the caller expects (the links it keeps), so that few pages are asked for past the end.
    */
-  listEveryContact(): AsyncGenerator<Contact[]>
+  listEveryContact(options?: {expected?: number}): AsyncGenerator<Contact[]>
   /** One contact, or null when amoCRM says it is gone (204/404). */
   getContact(id: number): Promise<Contact | null>
   /**

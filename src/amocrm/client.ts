@@ -132,10 +132,11 @@ export class AmoClient implements AmoApi {
    * contact that existed when the listing began is read exactly once. The list ends at the first page,
    * in page order, that has no next page (or is a 204); pages asked for beyond it are dropped.
    */
-  async *listEveryContact(): AsyncGenerator<Contact[]> {
+  async *listEveryContact(options: {expected?: number} = {}): AsyncGenerator<Contact[]> {
     const url = (page: number) =>
       this.#url('/api/v4/contacts', new URLSearchParams({limit: String(MAX_BATCH), page: String(page), 'order[id]': 'asc'}))
-    yield* this.#pagesInFlight<'contacts', Contact>(url, 'contacts')
+    const expectedPages = options.expected === undefined ? undefined : Math.ceil(options.expected / MAX_BATCH)
+    yield* this.#pagesInFlight<'contacts', Contact>(url, 'contacts', expectedPages)
   }
 
   async getContact(id: number): Promise<Contact | null> {
@@ -282,8 +283,10 @@ export class AmoClient implements AmoApi {
    * The pages `urlOf(1)`, `urlOf(2)`, … yielded in page order, with more than one in flight: as many
    * as the rate limit × the quickest answer so far (plus one) asks for, at most `#maxPagesInFlight`.
    * Past the end a few pages may be asked for and dropped (at most the number in flight, less one).
+   * With `expectedPages` (how many the caller expects), pages beyond it are asked for slowly — one more
+   * in flight for each one that came back — so that an exact guess wastes at most one request.
    */
-  async *#pagesInFlight<K extends string, T>(urlOf: (page: number) => string, key: K): AsyncGenerator<T[]> {
+  async *#pagesInFlight<K extends string, T>(urlOf: (page: number) => string, key: K, expectedPages?: number): AsyncGenerator<T[]> {
     type Answer = {items: T[]; last: boolean}
     const inFlight = new Map<number, Promise<Answer>>()
     let nextPage = 1
@@ -305,10 +308,14 @@ export class AmoClient implements AmoApi {
       answer.catch(() => undefined)
       inFlight.set(page, answer)
     }
+    /** Pages read past the expected ones: each lets two more be asked for. */
+    let readBeyond = 0
+    const mayAsk = (page: number) => expectedPages === undefined || page <= expectedPages + 1 + 2 * readBeyond
     for (let page = 1; ; page++) {
-      while (nextPage < page + wanted) ask(nextPage++)
+      while (nextPage < page + wanted && mayAsk(nextPage)) ask(nextPage++)
       const {items, last} = await inFlight.get(page)!
       inFlight.delete(page)
+      if (expectedPages !== undefined && page > expectedPages) readBeyond++
       if (items.length > 0) yield items
       if (last) return
     }

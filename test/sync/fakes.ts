@@ -59,7 +59,7 @@ export class FakeAmo implements ContactsApi {
   }
 
   /** The concurrent listing's contract (every contact once, by id) over the one-page-at-a-time one. */
-  listEveryContact(): AsyncGenerator<Contact[]> {
+  listEveryContact(_options?: {expected?: number}): AsyncGenerator<Contact[]> {
     return this.listContacts({order: {field: 'id', direction: 'asc'}, limit: 250})
   }
 

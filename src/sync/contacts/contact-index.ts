@@ -45,10 +45,15 @@ export class ContactIndex {
 
   constructor(private readonly keys: ContactKeys) {}
 
-  static async read(api: Pick<AmoApi, 'listEveryContact'>, keys: ContactKeys, onPage?: (count: number) => void): Promise<ContactIndex> {
+  static async read(
+    api: Pick<AmoApi, 'listEveryContact'>,
+    keys: ContactKeys,
+    onPage?: (count: number) => void,
+    expected?: number,
+  ): Promise<ContactIndex> {
     const index = new ContactIndex(keys)
     try {
-      for await (const page of api.listEveryContact()) {
+      for await (const page of api.listEveryContact({expected})) {
         index.addPage(page)
         onPage?.(index.byId.size)
       }

@@ -61,9 +61,11 @@ export function contactKind(deps: ContactKindDeps): SyncKind<ContactTypes> {
         warnings: (desired) => mapper.warnings(desired),
         async readIndex(progress) {
           const keys = {identId: (c: Contact) => mapper.identId(c), phones: (c: Contact) => mapper.contactPhones(c)}
-          const read = await ContactIndex.read(await deps.api(), keys, (n) => progress('index', n))
+          const targets = await state.linkTargets()
+          // As many contacts as links is the usual guess: few pages are then asked for past the end.
+          const read = await ContactIndex.read(await deps.api(), keys, (n) => progress('index', n), targets.size)
           index = read
-          matcher.claimLinked(await state.linkTargets(), read)
+          matcher.claimLinked(targets, read)
           const family = read.hasPhoneCandidates ? await familyPhones(source, mapper, () => progress('family')) : () => 1
           return (patient, desired, link) => matcher.inIndex(patient, mapper.phones(desired), link, read, family)
         },
