@@ -4,6 +4,8 @@ import type {Contact} from '../../src/amocrm/types.js'
 import type {Patient} from '../../src/ident/types.js'
 import {ContactIndex} from '../../src/sync/contacts/contact-index.js'
 import {ContactMatcher, type FamilyPhones} from '../../src/sync/contacts/matcher.js'
+import {planContact} from '../../src/sync/contacts/planner.js'
+import {LOOK_UP} from '../../src/sync/kind.js'
 import type {LinkRecord} from '../../src/sync/state.js'
 import {patient} from '../fields/fixtures.js'
 import {eachFakeWorld, type FakeAmo} from './fakes.js'
@@ -65,6 +67,19 @@ describe('sync matcher (contacts)', () => {
       expect(m.contact?.id).to.equal(own!.id)
       const gone = matcher().inIndex(IVAN, phonesOf(IVAN), link('1', 123_456), await index(), single)
       expect(gone).to.deep.include({via: 'id_field', deadLink: true})
+    })
+
+    it('takes a linked contact the listing did not show for unseen, not gone: it is asked for by id before anything is created', async () => {
+      const read = await index()
+      // Made after the listing: as a contact shifted onto a page already read would be, it is not in the index.
+      const [missed] = make({name: 'Иванов', custom_fields_values: [identId('1')]})
+      const m = matcher().inIndex(IVAN, phonesOf(IVAN), link('1', missed!.id), read, single)
+      expect(m).to.deep.include({contact: null, via: 'none', unseenLink: true})
+      const desired = world.mapper.desired(IVAN)
+      expect(planContact(world.mapper, {desired, link: link('1', missed!.id), match: m, compareWithAmo: true})).to.equal(LOOK_UP)
+      const found = await matcher().lookUp(IVAN, phonesOf(IVAN), link('1', missed!.id))
+      expect(found).to.deep.include({via: 'link', deadLink: false})
+      expect(found.contact?.id).to.equal(missed!.id)
     })
 
     it('takes the oldest of several contacts with the patient id and reports the others as duplicates', async () => {

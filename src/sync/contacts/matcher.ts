@@ -14,6 +14,12 @@ export interface Match {
   duplicates: number[]
   /** The stored link pointed at a contact that no longer exists (or now belongs to another patient). */
   deadLink: boolean
+  /**
+   * The linked contact was not in the listing and nothing else matched: before a new contact is made,
+   * amoCRM is asked for it by id — a contact deleted while the listing ran shifts a later one onto a
+   * page already read, and that one must not be taken for gone.
+   */
+  unseenLink?: boolean
 }
 
 /**
@@ -69,8 +75,10 @@ export class ContactMatcher {
     const sameId = (index.byIdentId.get(patient.id) ?? []).filter((c) => !this.claimed.has(c.id) || c.id === link?.contactId)
     const unpack = (id: number): Contact => index.contact(id)!
     let deadLink = false
+    let unseenLink = false
     if (link) {
       const entry = index.byId.get(link.contactId)
+      unseenLink = !entry
       if (entry && linkStillOurs(patient.id, entry)) {
         this.claimed.add(entry.id)
         // Read from the index's store only when the planner looks at it: an unchanged linked patient
@@ -102,7 +110,7 @@ export class ContactMatcher {
       this.claimed.add(candidate.id)
       return {contact: unpack(candidate.id), via: 'phone', duplicates: [], deadLink}
     }
-    return {contact: null, via: 'none', duplicates: [], deadLink}
+    return {contact: null, via: 'none', duplicates: [], deadLink, unseenLink}
   }
 
   /**

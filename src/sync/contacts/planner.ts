@@ -50,6 +50,8 @@ export function planContact(mapper: ContactMapper, input: ContactPlanInput): Con
   // (decided before the contact itself is looked at: the index reads it from disk only when asked).
   if (match.via === 'link' && link && !compareWithAmo && mapper.changedKeys(desired, link.fieldHashes).length === 0)
     return nothingToDo(desired, link.contactId, 'link', match.duplicates)
+  // Not in the listing is not yet gone: asked for by id first (the matcher's lookUp).
+  if (!match.contact && match.unseenLink) return LOOK_UP
   if (!match.contact) {
     const payload = mapper.createPayload(desired)
     return {
