@@ -35,6 +35,8 @@ interface Measured {
   /** The CLI process from spawn to exit (start-up and configuration included). */
   wallMs: number
   peakRssMb: number
+  /** User + system CPU time of the CLI process (sampled from /proc until it exits): above the bound, the machine was the limit. */
+  cpuS: number
   report: {durationMs: number; counts: Record<string, number>; api: {requests: number; retries: number; throttled: number}}
 }
 
@@ -50,10 +52,14 @@ function runCli(args: string[], env: Record<string, string>): Promise<Measured> 
     let stdout = ''
     let stderr = ''
     let peakKb = 0
+    let cpuTicks = 0
     const sample = () => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
         if (m) peakKb = Math.max(peakKb, Number(m[1]))
+        // utime and stime, fields 14 and 15, in clock ticks (100 a second on Linux)
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+        cpuTicks = Math.max(cpuTicks, Number(stat[11]) + Number(stat[12]))
       } catch {
         // exited
       }
@@ -66,7 +72,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<Measured> 
       clearInterval(timer)
       const wallMs = performance.now() - started
       try {
-        resolve({code, wallMs, peakRssMb: peakKb / 1024, report: JSON.parse(stdout)})
+        resolve({code, wallMs, peakRssMb: peakKb / 1024, cpuS: cpuTicks / 100, report: JSON.parse(stdout)})
       } catch {
         reject(new Error(`\`${args.join(' ')}\` exited ${code}:\n${stdout}\n${stderr}`))
       }
@@ -126,7 +132,7 @@ async function benchContactsAt(latencyMs: number, clinicFile: string): Promise<M
       measured.push(m)
       const c = m.report.counts
       console.log(
-        `  ${latencyMs} ms, ${pass.label(N)}: exit ${m.code}, ${cell(m, latencyMs)}, process ${(m.wallMs / 1000).toFixed(1)} s; ` +
+        `  ${latencyMs} ms, ${pass.label(N)}: exit ${m.code}, ${cell(m, latencyMs)}, process ${(m.wallMs / 1000).toFixed(1)} s, CPU ${m.cpuS.toFixed(1)} s; ` +
           `created ${c.created}, updated ${c.updated}, linked ${c.linked}, failed ${c.failed}, retries ${m.report.api.retries}, ` +
           `429s ${m.report.api.throttled}; most requests in any 1 s at the sandbox: ${most} (limit ${RATE})`,
       )
