@@ -102,7 +102,10 @@ function update(
   duplicates: number[],
   deadLink = false,
 ): ContactStep {
-  const record: PendingLink = {...pendingLink(mapper, desired), refusedFields: stillRefusedOf(validLink, mapper.fieldHashes(desired))}
+  const record = (): PendingLink => ({
+    ...pendingLink(mapper, desired),
+    refusedFields: stillRefusedOf(validLink, mapper.fieldHashes(desired)),
+  })
   const linking = via !== 'link'
   const base = {key: desired.patientId, remoteId: contactId, via, duplicates, deadLink}
   if (!payload)
@@ -110,11 +113,18 @@ function update(
       ...base,
       action: linking ? 'link' : 'unchanged',
       write: null,
-      // Nothing differs in amoCRM: the link is recorded when new, the hashes when they moved.
-      record: !validLink || validLink.payloadHash !== record.payloadHash ? record : null,
+      // Nothing differs in amoCRM: the link is recorded when new, the hashes when they moved (the
+      // record — keyed hashes of the written phones and e-mails — is built only then).
+      record: !validLink || validLink.payloadHash !== mapper.payloadHash(desired) ? record() : null,
       fields: [],
     }
-  return {...base, action: linking ? 'link' : 'update', write: {method: 'update', payload}, record, fields: mapper.keysOfPayload(payload)}
+  return {
+    ...base,
+    action: linking ? 'link' : 'update',
+    write: {method: 'update', payload},
+    record: record(),
+    fields: mapper.keysOfPayload(payload),
+  }
 }
 
 function pendingLink(mapper: ContactMapper, desired: DesiredContact): PendingLink {
