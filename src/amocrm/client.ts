@@ -86,7 +86,7 @@ export class AmoClient implements AmoApi {
   readonly stats: ApiStats = {requests: 0, retries: 0, throttled: 0}
   readonly baseUrl: string
   readonly #http: AmoHttp
-  readonly #rate: number
+  readonly #limiter: RateLimiter
   readonly #maxPagesInFlight: number
 
   constructor(options: AmoClientOptions) {
@@ -96,7 +96,7 @@ export class AmoClient implements AmoApi {
         `the amoCRM base URL must start with https:// (or http:// for a local sandbox), got '${options.baseUrl}'`,
       )
     const limiter = options.limiter ?? getSharedRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT)
-    this.#rate = limiter.rate
+    this.#limiter = limiter
     this.#maxPagesInFlight = Math.max(1, Math.floor(options.concurrency ?? MAX_PAGES_IN_FLIGHT))
     this.#http = new AmoHttp({
       limiter,
@@ -283,8 +283,8 @@ export class AmoClient implements AmoApi {
    * The pages `urlOf(1)`, `urlOf(2)`, … yielded in page order, with more than one in flight: as many
    * as the rate limit × the quickest answer so far (plus one) asks for, at most `#maxPagesInFlight`.
    * Past the end a few pages may be asked for and dropped (at most the number in flight, less one).
-   * With `expectedPages` (how many the caller expects), pages beyond it are asked for slowly — one more
-   * in flight for each one that came back — so that an exact guess wastes at most one request.
+   * With `expectedPages` (how many the caller expects), pages beyond it are asked for slowly — two more
+   * for each one that came back — so that an exact guess wastes at most one request.
    */
   async *#pagesInFlight<K extends string, T>(urlOf: (page: number) => string, key: K, expectedPages?: number): AsyncGenerator<T[]> {
     type Answer = {items: T[]; last: boolean}
@@ -298,7 +298,7 @@ export class AmoClient implements AmoApi {
         // Little's law: in flight = rate × time per answer. The quickest answer is the one least
         // delayed by the limiter's own queue, which more pages in flight would only lengthen.
         quickest = Math.min(quickest, (performance.now() - started) / 1000)
-        wanted = Math.min(this.#maxPagesInFlight, Math.ceil(this.#rate * quickest) + 1)
+        wanted = Math.min(this.#maxPagesInFlight, Math.ceil(this.#limiter.rate * quickest) + 1)
         if (response.status === 204) return {items: [], last: true}
         const body = objectBody<Page<K, T>>(response, `GET ${redactedPath(urlOf(page))}`)
         return {items: body._embedded?.[key] ?? [], last: !body._links?.next?.href}
