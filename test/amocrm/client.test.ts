@@ -403,6 +403,44 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       expect(scope.pendingMocks()).to.have.length(1)
     })
 
+    it('every contact with pages in flight: a 403 on one page ends the listing with that error and sends no new page', async () => {
+      // rate 1000/s × 50 ms per answer asks for many in flight once the first has answered: capped at 4
+      const page = (n: number) => ({
+        _embedded: {contacts: [contact(n)]},
+        _links: {next: {href: `${BASE}/api/v4/contacts?page=${n + 1}`}},
+      })
+      const scope = nock(BASE)
+        .get('/api/v4/contacts')
+        .query({limit: '250', page: '1', 'order[id]': 'asc'})
+        .delay(50)
+        .reply(200, page(1))
+        .get('/api/v4/contacts')
+        .query({limit: '250', page: '2', 'order[id]': 'asc'})
+        .delay(50)
+        .reply(403, HTML_403, {'content-type': 'text/html'})
+      for (const n of [3, 4, 5])
+        scope
+          .get('/api/v4/contacts')
+          .query({limit: '250', page: String(n), 'order[id]': 'asc'})
+          .delay(200)
+          .reply(200, page(n))
+      const {client} = testClient({concurrency: 4})
+      const read: number[] = []
+      const error = await rejection(
+        (async () => {
+          for await (const contacts of client.listEveryContact()) read.push(...contacts.map((c) => c.id))
+        })(),
+      )
+      expect(error).to.be.instanceOf(AmoBlockedError)
+      expect(read).to.deep.equal([1])
+      // Pages 2 to 5 were in flight together; none was asked for after the 403.
+      expect(client.stats.requests).to.equal(5)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(client.stats.requests).to.equal(5)
+      expect(scope.isDone()).to.equal(true)
+      expect(await rejection(client.getAccount())).to.be.instanceOf(AmoBlockedError)
+    })
+
     it('403 HTML block page → AmoBlockedError, and no further request is sent', async () => {
       const scope = nock(BASE)
         .get('/api/v4/contacts')
