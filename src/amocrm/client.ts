@@ -282,40 +282,67 @@ export class AmoClient implements AmoApi {
   /**
    * The pages `urlOf(1)`, `urlOf(2)`, … yielded in page order, with more than one in flight: as many
    * as the rate limit × the quickest answer so far (plus one) asks for, at most `#maxPagesInFlight`.
+   * A page is asked for as soon as one is answered, not when the caller has used it, so that a slow
+   * caller does not slow the reading down; at most twice as many as may be in flight wait to be used.
    * Past the end a few pages may be asked for and dropped (at most the number in flight, less one).
    * With `expectedPages` (how many the caller expects), pages beyond it are asked for slowly — two more
    * for each one that came back — so that an exact guess wastes at most one request.
    */
   async *#pagesInFlight<K extends string, T>(urlOf: (page: number) => string, key: K, expectedPages?: number): AsyncGenerator<T[]> {
     type Answer = {items: T[]; last: boolean}
-    const inFlight = new Map<number, Promise<Answer>>()
+    const asked = new Map<number, Promise<Answer>>()
     let nextPage = 1
+    /** The page the caller is waiting for (or using). */
+    let current = 1
+    let unanswered = 0
     let quickest = Infinity
     let wanted = 1
+    /** The first page known to end the list. */
+    let endPage = Infinity
+    /** Pages read past the expected ones: each lets two more be asked for. */
+    let readBeyond = 0
+    const mayAsk = (page: number) =>
+      page <= endPage && page < current + 2 * wanted && (expectedPages === undefined || page <= expectedPages + 1 + 2 * readBeyond)
+    const pump = () => {
+      while (unanswered < wanted && mayAsk(nextPage)) ask(nextPage++)
+    }
     const ask = (page: number) => {
       const started = performance.now()
-      const answer = this.#call('GET', urlOf(page)).then((response): Answer => {
-        // Little's law: in flight = rate × time per answer. The quickest answer is the one least
-        // delayed by the limiter's own queue, which more pages in flight would only lengthen.
-        quickest = Math.min(quickest, (performance.now() - started) / 1000)
-        wanted = Math.min(this.#maxPagesInFlight, Math.ceil(this.#limiter.rate * quickest) + 1)
-        if (response.status === 204) return {items: [], last: true}
-        const body = objectBody<Page<K, T>>(response, `GET ${redactedPath(urlOf(page))}`)
-        return {items: body._embedded?.[key] ?? [], last: !body._links?.next?.href}
-      })
+      unanswered++
+      const answer = this.#call('GET', urlOf(page))
+        .then((response): Answer => {
+          // Little's law: in flight = rate × time per answer. The quickest answer is the one least
+          // delayed by the limiter's own queue, which more pages in flight would only lengthen.
+          quickest = Math.min(quickest, (performance.now() - started) / 1000)
+          wanted = Math.min(this.#maxPagesInFlight, Math.ceil(this.#limiter.rate * quickest) + 1)
+          if (response.status === 204) return {items: [], last: true}
+          const body = objectBody<Page<K, T>>(response, `GET ${redactedPath(urlOf(page))}`)
+          return {items: body._embedded?.[key] ?? [], last: !body._links?.next?.href}
+        })
+        .then(
+          (answered) => {
+            unanswered--
+            if (answered.last) endPage = Math.min(endPage, page)
+            pump()
+            return answered
+          },
+          (error: unknown) => {
+            unanswered--
+            // Nothing more is asked for: the caller meets this error when it reaches this page.
+            endPage = Math.min(endPage, page)
+            throw error
+          },
+        )
       // A page asked for and then not awaited (the list ended, or an earlier page failed) must not
       // surface as an unhandled rejection.
       answer.catch(() => undefined)
-      inFlight.set(page, answer)
+      asked.set(page, answer)
     }
-    /** Pages read past the expected ones: each lets two more be asked for. */
-    let readBeyond = 0
-    const mayAsk = (page: number) => expectedPages === undefined || page <= expectedPages + 1 + 2 * readBeyond
-    for (let page = 1; ; page++) {
-      while (nextPage < page + wanted && mayAsk(nextPage)) ask(nextPage++)
-      const {items, last} = await inFlight.get(page)!
-      inFlight.delete(page)
-      if (expectedPages !== undefined && page > expectedPages) readBeyond++
+    for (; ; current++) {
+      pump()
+      const {items, last} = await asked.get(current)!
+      asked.delete(current)
+      if (expectedPages !== undefined && current > expectedPages) readBeyond++
       if (items.length > 0) yield items
       if (last) return
     }
