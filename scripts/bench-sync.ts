@@ -104,6 +104,18 @@ function cell(m: Measured, latencyMs: number): string {
   return `${requests} req · ${s.toFixed(1)} s / ${bound.toFixed(1)} s = ${(s / bound).toFixed(2)}× · ${rss}`
 }
 
+/**
+ * How long reading every contact took, seen from the sandbox: from the first page's arrival to the
+ * last one's answer, next to its own bound (pages / 7 + one latency).
+ */
+function contactReading(requests: ReadonlyArray<{method: string; path: string; at: number}>, latencyMs: number): string {
+  const pages = requests.filter((r) => r.method === 'GET' && /^\/api\/v4\/contacts\?.*\bpage=/.test(r.path))
+  if (pages.length < 2) return ''
+  const s = (pages.at(-1)!.at - pages[0]!.at + latencyMs) / 1000
+  const bound = pages.length / RATE + latencyMs / 1000
+  return `; every contact read: ${pages.length} pages in ${s.toFixed(1)} s / ${bound.toFixed(1)} s = ${(s / bound).toFixed(2)}×`
+}
+
 /** The contact passes at one latency: a fresh sandbox, a fresh copy of the clinic, the five passes in order. */
 async function benchContactsAt(latencyMs: number, clinicFile: string): Promise<Measured[]> {
   const home = mkdtempSync(path.join(tmpdir(), 'ident-amo-bench-home-'))
@@ -129,12 +141,13 @@ async function benchContactsAt(latencyMs: number, clinicFile: string): Promise<M
       sandbox.resetStats()
       const m = await runCli([...pass.args, '--batch-size', String(BATCH), '--json'], env)
       const most = sandbox.maxRequestsInWindow(1000)
+      const reading = contactReading(sandbox.requests, latencyMs)
       measured.push(m)
       const c = m.report.counts
       console.log(
         `  ${latencyMs} ms, ${pass.label(N)}: exit ${m.code}, ${cell(m, latencyMs)}, process ${(m.wallMs / 1000).toFixed(1)} s, CPU ${m.cpuS.toFixed(1)} s; ` +
           `created ${c.created}, updated ${c.updated}, linked ${c.linked}, failed ${c.failed}, retries ${m.report.api.retries}, ` +
-          `429s ${m.report.api.throttled}; most requests in any 1 s at the sandbox: ${most} (limit ${RATE})`,
+          `429s ${m.report.api.throttled}; most requests in any 1 s at the sandbox: ${most} (limit ${RATE})${reading}`,
       )
       if (m.code !== 0 || (c.failed ?? 0) > 0 || most > RATE) process.exitCode = 1
     }
