@@ -77,9 +77,16 @@ describe('sync matcher (contacts)', () => {
       expect(m).to.deep.include({contact: null, via: 'none', unseenLink: true})
       const desired = world.mapper.desired(IVAN)
       expect(planContact(world.mapper, {desired, link: link('1', missed!.id), match: m, compareWithAmo: true})).to.equal(LOOK_UP)
-      const found = await matcher().lookUp(IVAN, phonesOf(IVAN), link('1', missed!.id))
+      const m2 = matcher()
+      m2.claimLinked(new Map([['1', missed!.id]]), read)
+      const found = await m2.lookUp(IVAN, phonesOf(IVAN), link('1', missed!.id))
       expect(found).to.deep.include({via: 'link', deadLink: false})
       expect(found.contact?.id).to.equal(missed!.id)
+      // Gone indeed: made anew without asking amoCRM's search again (the listing was searched already).
+      const searches = world.amo.calls.filter((c) => c.method === 'list').length
+      const gone = await m2.lookUp(IVAN, phonesOf(IVAN), link('1', 987_654))
+      expect(gone).to.deep.include({contact: null, via: 'none', deadLink: true})
+      expect(world.amo.calls.filter((c) => c.method === 'list').length).to.equal(searches)
     })
 
     it('takes the oldest of several contacts with the patient id and reports the others as duplicates', async () => {

@@ -53,6 +53,8 @@ export async function familyFromState(
 export class ContactMatcher {
   /** Contacts already taken by a patient in this run. */
   private readonly claimed = new Set<number>()
+  /** This run matches against the full contact index (`sync full`, `sync deep`). */
+  private listed = false
 
   constructor(
     private readonly keys: MatchKeys,
@@ -64,6 +66,7 @@ export class ContactMatcher {
 
   /** Marks the contacts the stored links still hold as taken, before anyone may claim them by phone. */
   claimLinked(targets: Map<string, number>, index: ContactIndex): void {
+    this.listed = true
     for (const [patientId, contactId] of targets) {
       const entry = index.byId.get(contactId)
       if (entry && linkStillOurs(patientId, entry)) this.claimed.add(entry.id)
@@ -126,6 +129,9 @@ export class ContactMatcher {
         this.claimed.add(contact.id)
         return {contact, via: 'link', duplicates: [], deadLink: false}
       }
+      // A linked contact the full listing did not show, and gone indeed: the listing has already been
+      // searched by patient id and phone, so amoCRM's search is not asked again.
+      if (this.listed) return {contact: null, via: 'none', duplicates: [], deadLink: true}
     }
     const family = await familyFromState(this.amo.state, patient.id, phones)
     const byId: Contact[] = []
