@@ -175,6 +175,13 @@ async function benchContacts(clinicFile: string): Promise<void> {
   )
   console.log('')
   console.log('cell: requests · pass time / bound (requests / 7 + one latency) = ratio · peak RSS of the CLI')
+  console.log('')
+  console.log(
+    table(
+      ['CPU time of the CLI', ...LATENCIES.map((l) => `${l.toLocaleString('en')} ms`)],
+      PASSES.map((pass, row) => [pass.label(N), ...columns.map((col) => `${col[row]!.cpuS.toFixed(1)} s`)]),
+    ),
+  )
 }
 
 async function main(): Promise<void> {
