@@ -235,6 +235,7 @@ export function queryEntities<T extends ListedEntity>(
   const names = q.names ? new Set(q.names.map((n) => n.toLowerCase())) : undefined
   const search = q.query && q.query.trim() !== '' ? searchMatcher(q.query) : undefined
   const out: T[] = []
+  let ascendingIds = true
   for (const e of all) {
     if (e.is_deleted !== Boolean(q.onlyDeleted)) continue
     if (ids && !ids.has(e.id)) continue
@@ -246,9 +247,13 @@ export function queryEntities<T extends ListedEntity>(
     if (q.updatedAt && !inRange(e.updated_at, q.updatedAt)) continue
     if (search && !search(searchNames(e), e.custom_fields)) continue
     if (!more(e)) continue
+    if (out.length > 0 && out[out.length - 1]!.id > e.id) ascendingIds = false
     out.push(e)
   }
   const {field, direction} = q.order ?? {field: 'id', direction: 'asc'}
+  // Stored in the order they were made, so by id already: a listing of the whole account, page after
+  // page, is not sorted again for every page.
+  if (field === 'id' && direction === 'asc' && ascendingIds) return out
   const sign = direction === 'desc' ? -1 : 1
   return out.sort((a, b) => sign * (a[field] - b[field] || a.id - b.id))
 }
