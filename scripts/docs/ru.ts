@@ -70,8 +70,8 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
     ru: 'сколько запросов записи держать в работе одновременно (1–16; меньше, если amoCRM отвечает быстро), всё равно в пределах AMOCRM_RATE_LIMIT; 1 — по одному',
   },
   AMOCRM_REQUEST_TIMEOUT_MS: {
-    en: 'how long to wait for an amoCRM answer, ms; a create left unanswered is not sent again until this plus 5 s have passed (it may still be applied)',
-    ru: 'сколько ждать ответа amoCRM, мс; создание, оставшееся без ответа, не отправляется снова, пока не пройдёт это время плюс 5 с (оно ещё может примениться)',
+    en: 'how long to wait for an amoCRM answer, ms; a create left unanswered is not sent again before 1.5 times this has passed (it may still be applied)',
+    ru: 'сколько ждать ответа amoCRM, мс; создание, оставшееся без ответа, не отправляется снова, пока не пройдёт полтора таких срока (оно ещё может примениться)',
   },
   SYNC_INTERVAL_MINUTES: {
     en: 'incremental interval in `sync watch` (decimals allowed)',

@@ -148,7 +148,7 @@ export const SETTINGS = [
     default: '30000',
     group: 'amoCRM',
     describe:
-      'how long to wait for an amoCRM answer, ms; a create left unanswered is not sent again until this plus 5 s have passed (it may still be applied)',
+      'how long to wait for an amoCRM answer, ms; a create left unanswered is not sent again before 1.5 times this has passed (it may still be applied)',
   },
   {
     env: 'SYNC_INTERVAL_MINUTES',

@@ -9,8 +9,8 @@ import type {SyncDeps} from './engine.js'
 import {SyncState} from './state.js'
 import type {InFlightOptions} from './writer.js'
 
-/** A create left unanswered is parked this much longer than the request timeout: by then it can no longer land. */
-const PARK_MARGIN_MS = 5000
+/** A create left unanswered is parked this many request timeouts: by then it can no longer land. */
+const PARK_TIMEOUTS = 1.5
 
 /**
  * Everything a sync needs, opened from the configuration: the local state, the IDENT reader, the
@@ -102,6 +102,6 @@ export function inFlightOptions(config: AppConfig): InFlightOptions {
   return {
     concurrency: config.amocrm.concurrency ?? 1,
     rate: config.amocrm.rateLimit,
-    parkMs: (config.amocrm.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS) + PARK_MARGIN_MS,
+    parkMs: (config.amocrm.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS) * PARK_TIMEOUTS,
   }
 }

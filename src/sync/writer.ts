@@ -85,7 +85,7 @@ export interface InFlightOptions {
   parkMs: number
 }
 
-const ONE_AT_A_TIME: InFlightOptions = {concurrency: 1, rate: 7, parkMs: 35_000}
+const ONE_AT_A_TIME: InFlightOptions = {concurrency: 1, rate: 7, parkMs: 45_000}
 
 /** Creates whose outcome is unknown, waiting until the original request can no longer land. */
 interface Parked<P extends EntityWrite, R extends KeptRecord> {
@@ -141,7 +141,7 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
       events: WriterEvents<P, R>
       logger: Logger
       now?: () => Date
-      /** One batch at a time, and a 35 s park, unless given. */
+      /** One batch at a time, and a 45 s park (1.5 × the default timeout), unless given. */
       inFlight?: InFlightOptions
       /** amoCRM's recent answer time in ms (`ApiStats.answerMs`), if measured yet. */
       answerMs?: () => number | undefined

@@ -45,6 +45,8 @@ export async function syncFixture(options: {
     AMOCRM_BASE_URL: sandbox.url,
     AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
     AMOCRM_RATE_LIMIT: '50',
+    // a create whose answer is lost waits 1.5 × this before it is reconciled: seconds, not the default 45 s
+    AMOCRM_REQUEST_TIMEOUT_MS: '3000',
   }
   const fixture: SyncFixture = {
     sandbox,
@@ -137,10 +139,10 @@ export function writeRequests(fixture: SyncFixture): number {
  */
 export async function stopSyncFull(
   fixture: SyncFixture,
-  options: {afterCreates: number; signal: NodeJS.Signals; json?: boolean},
+  options: {afterCreates: number; signal: NodeJS.Signals; json?: boolean; env?: Record<string, string>},
 ): Promise<CliResult> {
   const run = startCli(['sync', 'full', '--batch-size', '10', ...(options.json ? ['--json'] : [])], {
-    env: fixture.env,
+    env: {...fixture.env, ...options.env},
     cwd: fixture.home.root,
   })
   await waitFor(() => fixture.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'}) >= options.afterCreates, 60_000)
