@@ -106,11 +106,13 @@ export class AmoHttp {
     let token = tokens ? await tokens.getAccessToken(stats) : undefined
     let refreshed = false
     let failures = 0
+    // Serialised before the limiter grants a send, so that the request leaves as soon as it is counted.
+    const body = request.json === undefined ? undefined : JSON.stringify(request.json)
     for (;;) {
       await this.#options.limiter.acquire()
       this.#throwIfStopped()
       stats.requests++
-      const attempt = await this.#attempt(request, token)
+      const attempt = await this.#attempt(request, body, token)
       const where = `${request.method} ${redactedPath(request.url)}`
       let reason: string
       let status: number | undefined
@@ -170,7 +172,7 @@ export class AmoHttp {
     }
   }
 
-  async #attempt(request: SendOptions, token: string | undefined): Promise<Attempt> {
+  async #attempt(request: SendOptions, body: string | undefined, token: string | undefined): Promise<Attempt> {
     const started = performance.now()
     const deadline = started + this.#options.timeoutMs
     const abort = new AbortController()
@@ -182,9 +184,12 @@ export class AmoHttp {
     try {
       const response = await this.#ky(request.url, {
         method: request.method,
-        json: request.json,
+        body,
         signal: abort.signal,
-        headers: token === undefined ? undefined : {authorization: `Bearer ${token}`},
+        headers: {
+          ...(body === undefined ? {} : {'content-type': 'application/json'}),
+          ...(token === undefined ? {} : {authorization: `Bearer ${token}`}),
+        },
       })
       const text = await textWithin(response, deadline - performance.now(), abort)
       const durationMs = performance.now() - started

@@ -1,4 +1,4 @@
-import {setTimeout as delay} from 'node:timers/promises'
+import {setImmediate, setTimeout as delay} from 'node:timers/promises'
 
 import {AmoOutcomeUnknownError, AmoValidationError, describeProblems} from '../amocrm/errors.js'
 import type {ValidationProblem} from '../amocrm/types.js'
@@ -169,6 +169,9 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
   async execute(step: PlanStep<P, R>): Promise<void> {
     const {target, events, logger} = this.deps
     await this.throwIfStopped()
+    // Planning runs on promises that never wait for I/O: with requests in flight, let the event loop send
+    // and receive between entities, so that a send granted by the rate limiter leaves when it is counted.
+    if (this.running.size > 0) await setImmediate()
     if (step.write === null) {
       // Nothing differs in amoCRM: only the link (or the hashes) may need recording.
       if (step.record && step.remoteId !== null)
