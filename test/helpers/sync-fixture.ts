@@ -139,10 +139,10 @@ export function writeRequests(fixture: SyncFixture): number {
  */
 export async function stopSyncFull(
   fixture: SyncFixture,
-  options: {afterCreates: number; signal: NodeJS.Signals; json?: boolean; env?: Record<string, string>},
+  options: {afterCreates: number; signal: NodeJS.Signals; json?: boolean},
 ): Promise<CliResult> {
   const run = startCli(['sync', 'full', '--batch-size', '10', ...(options.json ? ['--json'] : [])], {
-    env: {...fixture.env, ...options.env},
+    env: fixture.env,
     cwd: fixture.home.root,
   })
   await waitFor(() => fixture.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'}) >= options.afterCreates, 60_000)
