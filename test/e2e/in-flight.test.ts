@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import type {FaultSpec} from '../../src/sandbox/index.js'
 import {SyncState} from '../../src/sync/state.js'
 import type {SyncReport} from '../../src/sync/report.js'
 import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
@@ -63,41 +64,43 @@ describe('e2e: writes in flight against a sandbox with latency and faults', func
     }
   })
 
-  it('a create answered 504 at once and applied 0.5–5 s later is found, not sent again: one contact per patient', async () => {
-    const f = await syncFixture({patients: 200, seed: 32, sandbox: {latencyMs: 100}})
-    try {
-      await withoutBirthdays(f)
+  const lateCreates: Array<{title: string; fault: FaultSpec; timeoutMs: string; seed: number}> = [
+    {
+      title: 'a create answered 504 at once and applied 0.5–5 s later',
       // parked for 1.5 × 4 s: past the latest the sandbox applies it
-      f.sandbox.faults.add({kind: '504-then-apply', method: 'POST', path: '/api/v4/contacts'})
-      const result = await f.cli(['sync', 'full', '--json', '--batch-size', '25'], {...IN_FLIGHT_ENV, AMOCRM_REQUEST_TIMEOUT_MS: '4000'})
-      expectExit(result, 0)
-      const report = parseJson<SyncReport>(result)
-      expect(report.counts).to.include({created: 200, failed: 0, duplicates: 0})
-      expect(f.sandbox.requests.filter((r) => r.status === 504)).to.have.length(1)
-      expect(createsApplied(f)).to.equal(8)
-      expect(f.sandbox.store.countContacts()).to.equal(200)
-      expect(await accountMismatches(f)).to.deep.equal([])
-    } finally {
-      await f.close()
-    }
-  })
-
-  it('a create held past the client timeout and then applied is found, not sent again: one contact per patient', async () => {
-    const f = await syncFixture({patients: 200, seed: 33, sandbox: {latencyMs: 100}})
-    try {
-      await withoutBirthdays(f)
-      f.sandbox.faults.add({kind: 'hold-then-apply', method: 'POST', path: '/api/v4/contacts', applyAfterMs: 2500})
-      const result = await f.cli(['sync', 'full', '--json', '--batch-size', '25'], {...IN_FLIGHT_ENV, AMOCRM_REQUEST_TIMEOUT_MS: '2000'})
-      expectExit(result, 0)
-      const report = parseJson<SyncReport>(result)
-      expect(report.counts).to.include({created: 200, failed: 0, duplicates: 0})
-      expect(createsApplied(f)).to.equal(8)
-      expect(f.sandbox.store.countContacts()).to.equal(200)
-      expect(await accountMismatches(f)).to.deep.equal([])
-    } finally {
-      await f.close()
-    }
-  })
+      fault: {kind: '504-then-apply', method: 'POST', path: '/api/v4/contacts'},
+      timeoutMs: '4000',
+      seed: 32,
+    },
+    {
+      title: 'a create held past the client timeout (2 s) and then applied',
+      fault: {kind: 'hold-then-apply', method: 'POST', path: '/api/v4/contacts', applyAfterMs: 2500},
+      timeoutMs: '2000',
+      seed: 33,
+    },
+  ]
+  for (const late of lateCreates)
+    it(`${late.title} is found, not sent again: one contact per patient`, async () => {
+      const f = await syncFixture({patients: 200, seed: late.seed, sandbox: {latencyMs: 100}})
+      try {
+        await withoutBirthdays(f)
+        f.sandbox.faults.add(late.fault)
+        const result = await f.cli(['sync', 'full', '--json', '--batch-size', '25'], {
+          ...IN_FLIGHT_ENV,
+          AMOCRM_REQUEST_TIMEOUT_MS: late.timeoutMs,
+        })
+        expectExit(result, 0)
+        const report = parseJson<SyncReport>(result)
+        expect(report.counts).to.include({created: 200, failed: 0, duplicates: 0})
+        // the fault was met, and its batch was not sent a second time: one send per batch of 25
+        expect(f.sandbox.stats().faults).to.deep.equal([])
+        expect(createsApplied(f)).to.equal(8)
+        expect(f.sandbox.store.countContacts()).to.equal(200)
+        expect(await accountMismatches(f)).to.deep.equal([])
+      } finally {
+        await f.close()
+      }
+    })
 
   it('a create applied later than anyone could wait makes a duplicate, and it is reported, not hidden', async () => {
     const f = await syncFixture({patients: 40, seed: 34, sandbox: {latencyMs: 50}})
