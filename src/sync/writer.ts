@@ -133,6 +133,7 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
   /** Creates reconciled MAX_UNKNOWN_ROUNDS times without being found: neither confirmed nor sent again. */
   private readonly unresolved = new Map<string, WriteOp<P, R>>()
   private readonly reportedDuplicates = new Set<string>()
+  private firstBatchEnded = false
 
   constructor(
     private readonly deps: {
@@ -158,8 +159,13 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
     return this.deps.inFlight ?? ONE_AT_A_TIME
   }
 
-  /** Batches to keep in flight now: rate × answer time (Little's law), at least 1, within the caps. */
+  /**
+   * Batches to keep in flight now: rate × answer time (Little's law), at least 1, within the caps. The
+   * first batch goes alone: what amoCRM refuses in it (a date before 1970) is then left out of the
+   * batches after it instead of costing each of them a refused request.
+   */
   inFlightLimit(): number {
+    if (!this.firstBatchEnded) return 1
     const {concurrency, rate} = this.inFlight
     const answerMs = this.deps.answerMs?.()
     const wanted = answerMs === undefined ? 1 : Math.ceil((rate * answerMs) / 1000)
@@ -245,7 +251,10 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
       .catch((error: unknown) => {
         this.stopped ??= {error}
       })
-      .finally(() => this.running.delete(run))
+      .finally(() => {
+        this.running.delete(run)
+        this.firstBatchEnded = true
+      })
     this.running.add(run)
     while (this.running.size >= this.inFlightLimit()) await Promise.race(this.running)
     await this.throwIfStopped()

@@ -49,15 +49,22 @@ describe('sync writer with batches in flight (no process, no server)', () => {
     })
   }
 
-  function createStep(id: number): ContactStep {
+  function createStep(id: number, overrides: Parameters<typeof newPatient>[1] = {}): ContactStep {
     const planned = planContact(world.mapper, {
-      desired: world.mapper.desired(newPatient(id)),
+      desired: world.mapper.desired(newPatient(id, overrides)),
       link: undefined,
       match: {contact: null, via: 'none', duplicates: [], deadLink: false},
       compareWithAmo: false,
     })
     if (planned === LOOK_UP) throw new Error('unexpected look-up')
     return planned
+  }
+
+  /** Sends one batch (patient 99) through the writer, answered at once: after it, batches go in flight together. */
+  async function warm(w: BatchWriter<ContactWrite, PendingLink>): Promise<void> {
+    await w.execute(createStep(99))
+    await w.flush()
+    seen.settled.length = 0
   }
 
   /** Lets every promise that can settle do so (the fake answers without I/O). */
@@ -74,25 +81,59 @@ describe('sync writer with batches in flight (no process, no server)', () => {
     return ids.map((id) => world.amo.contactsOf(world.mapper, String(id)).length)
   }
 
-  it('keeps rate × answer time batches in flight, within AMOCRM_CONCURRENCY and the bound of 16', () => {
-    expect(writer(1, {concurrency: 16}, 50).inFlightLimit()).to.equal(1)
-    expect(writer(1, {concurrency: 16}, 1000).inFlightLimit()).to.equal(7)
-    expect(writer(1, {concurrency: 16}, 1500).inFlightLimit()).to.equal(11)
-    expect(writer(1, {concurrency: 16}, 10_000).inFlightLimit()).to.equal(MAX_IN_FLIGHT)
-    expect(writer(1, {concurrency: 4}, 1500).inFlightLimit()).to.equal(4)
-    expect(writer(1, {concurrency: 1}, 1500).inFlightLimit()).to.equal(1)
+  /** A writer whose first batch has ended: from then on the in-flight limit follows the answer time. */
+  async function warmWriter(inFlight: Partial<InFlightOptions>, answerMs: number): Promise<BatchWriter<ContactWrite, PendingLink>> {
+    const w = writer(1, inFlight, answerMs)
+    expect(w.inFlightLimit(), 'the first batch goes alone').to.equal(1)
+    await w.execute(createStep(1000 + Math.round(answerMs)))
+    await w.flush()
+    return w
+  }
+
+  it('keeps rate × answer time batches in flight, within AMOCRM_CONCURRENCY and the bound of 16', async () => {
+    expect((await warmWriter({concurrency: 16}, 50)).inFlightLimit()).to.equal(1)
+    expect((await warmWriter({concurrency: 16}, 1000)).inFlightLimit()).to.equal(7)
+    expect((await warmWriter({concurrency: 16}, 1500)).inFlightLimit()).to.equal(11)
+    expect((await warmWriter({concurrency: 16}, 10_000)).inFlightLimit()).to.equal(MAX_IN_FLIGHT)
+    expect((await warmWriter({concurrency: 4}, 1500)).inFlightLimit()).to.equal(4)
+    expect((await warmWriter({concurrency: 1}, 1500)).inFlightLimit()).to.equal(1)
+  })
+
+  it('sends the first batch alone: a date before 1970 it had refused is left out of the batches after it', async () => {
+    holdWrites()
+    const w = writer(1, {concurrency: 4})
+    let firstDone = false
+    const first = w.execute(createStep(1, {birthday: '1950-02-03'})).then(() => (firstDone = true))
+    await settle()
+    // in flight alone: the engine plans nothing more until it has ended
+    expect(held).to.have.length(1)
+    expect(firstDone).to.equal(false)
+    held[0]!.answer() // refused for the birthday
+    await settle()
+    expect(held).to.have.length(2)
+    held[1]!.answer() // sent again without it
+    await first
+    await w.execute(createStep(2, {birthday: '1948-07-08'}))
+    await settle()
+    held[2]!.answer()
+    await w.flush()
+    // patient 2 went without its birthday at once: one refused request in the run
+    expect(world.amo.writes('create')).to.have.length(3)
+    expect(contactsPerPatient([1, 2])).to.deep.equal([1, 1])
+    expect(w.inFlightLimit()).to.equal(4)
   })
 
   it('sends the next batch while earlier ones are unanswered, and records each batch when it is confirmed, in any order', async () => {
-    holdWrites()
     const w = writer(2, {concurrency: 3})
+    await warm(w)
+    holdWrites()
     for (const id of [1, 2, 3, 4, 5]) await w.execute(createStep(id))
     // the third batch fills the last slot: planning goes on once one of the three has ended
     const planning = w.execute(createStep(6))
     await settle()
     // three batches sent, none answered yet
-    expect(held.map((h) => h.index)).to.deep.equal([0, 1, 2])
-    expect(await world.state.countLinks()).to.equal(0)
+    expect(held).to.have.length(3)
+    expect(await linked([1, 2, 3, 4, 5, 6])).to.deep.equal([])
 
     held[2]!.answer()
     await planning
@@ -111,8 +152,9 @@ describe('sync writer with batches in flight (no process, no server)', () => {
   })
 
   it('waits for a free slot before sending more than the in-flight limit', async () => {
-    holdWrites()
     const w = writer(1, {concurrency: 2})
+    await warm(w)
+    holdWrites()
     await w.execute(createStep(1))
     let third = false
     const second = w.execute(createStep(2)).then(() => (third = true))
@@ -125,12 +167,13 @@ describe('sync writer with batches in flight (no process, no server)', () => {
     expect(third).to.equal(true)
     held[0]!.answer()
     await w.flush()
-    expect(await world.state.countLinks()).to.equal(2)
+    expect(await linked([1, 2])).to.deep.equal(['1', '2'])
   })
 
   it('a fatal answer: no new batch is sent, the others in flight end and are recorded, then the error is thrown', async () => {
-    holdWrites()
     const w = writer(1, {concurrency: 3})
+    await warm(w)
+    holdWrites()
     const fatal = new AmoPaymentRequiredError()
     const create = world.amo.createContacts.bind(world.amo)
     world.amo.createContacts = async (items) => {
