@@ -13,13 +13,19 @@ import {
   addPayment,
   addVisit,
   archivePatient,
+  cancelReception,
   countSyncedContacts,
   DEFAULT_SAMPLE_SEED,
   findInterestingPatient,
   generateClinic,
+  localNow,
+  pipelineStageCounts,
+  setReceptionStatus,
+  upcomingBookings,
   updatePatient,
 } from '../../sample/index.js'
 import {type Sandbox, SANDBOX_TOKEN, startSandbox} from '../../sandbox/index.js'
+import {pipelineTable} from '../../ui/deals.js'
 import {chalk, formatDuration} from '../../ui/index.js'
 
 export interface DemoResult {
@@ -30,7 +36,15 @@ export interface DemoResult {
   interestingPatientId: string | null
   durationMs: number
   sandboxUrl: string
+  /** With deals: the live deals of the deals pipeline per stage at the end of the tour. */
+  pipeline: Array<{stage: string; deals: number}> | null
 }
+
+/**
+ * How long after the tour enters it the demo's late booking becomes a no-show (its end plus the no-show
+ * hours): long enough for the pass that creates its deal as booked, short enough to wait for.
+ */
+const NO_SHOW_AFTER_MS = 15_000
 
 /**
  * The guided tour: everything runs on this machine — a generated clinic in SQLite, the built-in
@@ -51,6 +65,11 @@ export default class Demo extends BaseCommand<typeof Demo> {
     }),
     keep: Flags.boolean({description: 'keep the directory, and the sandbox running at the end (Ctrl+C stops it)'}),
     seed: Flags.integer({description: 'random seed of the sample clinic', default: DEFAULT_SAMPLE_SEED}),
+    deals: Flags.boolean({
+      description: 'also turn appointments into deals (DEALS=on) and show a day at the clinic in the pipeline',
+      allowNo: true,
+      default: false,
+    }),
   }
 
   async run(): Promise<DemoResult> {
@@ -89,20 +108,30 @@ export default class Demo extends BaseCommand<typeof Demo> {
       DB_FILE: clinicFile,
       AMOCRM_BASE_URL: sandbox.url,
       AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
+      // Deals: the sample clinic's bookings are in this machine's local time.
+      ...(this.flags.deals ? {DEALS: 'on', SYNC_TIMEZONE: Intl.DateTimeFormat().resolvedOptions().timeZone} : {}),
     }
+    const config = () => loadConfig({configDir: home.configDir, dataDir: home.dataDir, env, cwd: dir})
 
     let result: DemoResult | undefined
     try {
       this.throwIfStopped()
-      this.step(3, 'create the mapped contact fields in the account')
+      const deals = this.flags.deals
+      this.step(
+        3,
+        deals
+          ? 'create the mapped contact fields, and the pipeline, deal fields and loss reasons of the deals'
+          : 'create the mapped contact fields in the account',
+      )
       await this.runOwn(['fields', 'create'], env, dir)
 
-      this.step(4, 'first full import')
+      this.step(4, deals ? 'first full import: every patient a contact, every booking in the window a deal' : 'first full import')
       await this.runOwn(['sync', 'full'], env, dir)
       const patients = clinic.counts.patients
       const contacts = countSyncedContacts(sandbox)
+      if (deals) this.showPipeline(sandbox)
 
-      const interesting = await findInterestingPatient(loadConfig({configDir: home.configDir, dataDir: home.dataDir, env, cwd: dir}))
+      const interesting = await findInterestingPatient(config())
       if (interesting) {
         this.step(5, `one patient side by side: ${interesting.why}`)
         await this.runOwn(['patient', 'test', '--patient-id', interesting.id, '--dry-run'], env, dir)
@@ -122,7 +151,12 @@ export default class Demo extends BaseCommand<typeof Demo> {
       })
       await this.runOwn(['sync', 'incremental'], env, dir)
 
-      this.step(7, 'what the state says')
+      let n = 7
+      if (deals) {
+        await this.clinicDay(n, clinicFile, config(), env, dir, sandbox)
+        n += 2
+      }
+      this.step(n, 'what the state says')
       await this.runOwn(['sync', 'status'], env, dir)
 
       const finalContacts = countSyncedContacts(sandbox)
@@ -144,6 +178,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
         interestingPatientId: interesting?.id ?? null,
         durationMs: Date.now() - started,
         sandboxUrl: sandbox.url,
+        pipeline: deals ? pipelineStageCounts(sandbox).map((s) => ({stage: s.name, deals: s.deals})) : null,
       }
       if (!allSynced)
         throw new AppError('the demo did not sync every sample patient', {hint: `look at ${path.join(home.dataDir, 'logs', 'sync.log')}`})
@@ -164,6 +199,62 @@ export default class Demo extends BaseCommand<typeof Demo> {
       await sandbox.close()
       removeDir()
     }
+  }
+
+  /**
+   * The deals side of the tour, two steps: a patient comes and another cancels, then — by time alone —
+   * a booking nobody came to becomes a no-show. The pipeline is shown after each.
+   */
+  private async clinicDay(
+    n: number,
+    clinicFile: string,
+    config: ReturnType<typeof loadConfig>,
+    env: Record<string, string>,
+    dir: string,
+    sandbox: Sandbox,
+  ): Promise<void> {
+    const [comes, cancels] = await upcomingBookings(config, 2)
+    // A booking whose end plus the no-show hours comes in a few seconds: it is still "booked" for the
+    // next pass, and the pass after waits for that moment — nothing in IDENT changes in between.
+    const noShowAt = Date.now() + NO_SHOW_AFTER_MS
+    const lateEnd = Date.now() + NO_SHOW_AFTER_MS - config.deals.noShowHours * 3_600_000
+    const naive = (ms: number) => localNow(new Date(ms))
+    const late = addVisit(clinicFile, 5, {planStart: naive(lateEnd - 30 * 60_000), planEnd: naive(lateEnd), appeared: false})
+    const hhmm = (naiveTime: string) => naiveTime.slice(11, 16)
+    this.step(
+      n,
+      [
+        'the day goes on: ',
+        comes ? `patient ${comes.patientId} comes early for ${hhmm(comes.planStart)}, ` : '',
+        cancels ? `patient ${cancels.patientId} cancels ${hhmm(cancels.planStart)} (ill), ` : '',
+        `a ${hhmm(naive(lateEnd - 30 * 60_000))} booking of patient 5 is entered late`,
+      ].join(''),
+    )
+    if (comes) setReceptionStatus(clinicFile, comes.receptionId, {appeared: true})
+    if (cancels) cancelReception(clinicFile, cancels.receptionId, 'Болезнь пациента', 'перенесёт, когда поправится')
+    await this.runOwn(['sync', 'incremental'], env, dir)
+    this.showPipeline(sandbox)
+
+    const hours = config.deals.noShowHours
+    this.step(
+      n + 1,
+      `time passes: ${hours} h after the end of reception ${late} nobody marked patient 5 as come — a no-show, with no change in IDENT`,
+    )
+    const wait = noShowAt - Date.now()
+    if (wait > 0) {
+      this.log(chalk.dim(`  (waiting ${Math.ceil(wait / 1000)} s for that moment)`))
+      await new Promise((resolve) => setTimeout(resolve, wait + 1000))
+    }
+    this.throwIfStopped()
+    await this.runOwn(['sync', 'incremental'], env, dir)
+    this.showPipeline(sandbox)
+  }
+
+  /** The deals pipeline in the sandbox, a row per stage with its count. */
+  private showPipeline(sandbox: Sandbox): void {
+    this.log('')
+    this.log(chalk.bold('the pipeline in amoCRM (the sandbox):'))
+    this.log(pipelineTable(pipelineStageCounts(sandbox)))
   }
 
   /** The signal that stopped the tour, if one did. */
