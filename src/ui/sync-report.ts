@@ -34,7 +34,7 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
     lines.push(
       renderTable(
         ['patient', 'reason', 'detail'],
-        shown.map((f) => [f.patientId, f.reason, f.detail]),
+        shown.map((f) => [f.patientId ?? `reception ${f.receptionId}`, f.reason, f.detail]),
       ),
     )
     if (problems.length > shown.length) lines.push(`… and ${problems.length - shown.length} more (see --json or the log)`)
@@ -46,7 +46,7 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
       const field = r.field ?? 'field'
       const why = refusalReason(r.detail)
       const key = `${field}\u0000${why}`
-      byField.set(key, {why, ids: [...(byField.get(key)?.ids ?? []), r.patientId]})
+      byField.set(key, {why, ids: [...(byField.get(key)?.ids ?? []), r.patientId ?? `reception ${r.receptionId}`]})
     }
     lines.push('', chalk.bold('values amoCRM refused'))
     lines.push(
@@ -61,21 +61,22 @@ export function renderSyncReport(report: SyncReport, contactUrl: (id: number) =>
       ),
     )
   }
-  if (report.duplicates.length > 0) {
+  const duplicates = report.duplicates.filter((d) => 'patientId' in d)
+  if (duplicates.length > 0) {
     lines.push(
       '',
       chalk.bold(
-        `duplicates (${report.duplicates.length}) — several contacts carry one patient id; the oldest is kept in sync, the others are left alone`,
+        `duplicates (${duplicates.length}) — several contacts carry one patient id; the oldest is kept in sync, the others are left alone`,
       ),
     )
-    const shown = report.duplicates.slice(0, 50)
+    const shown = duplicates.slice(0, 50)
     lines.push(
       renderTable(
         ['patient', 'contacts'],
         shown.map((d) => [d.patientId, d.contactIds.map((id) => contactUrl(id)).join('\n')]),
       ),
     )
-    if (report.duplicates.length > shown.length) lines.push(`… and ${report.duplicates.length - shown.length} more (see --json)`)
+    if (duplicates.length > shown.length) lines.push(`… and ${duplicates.length - shown.length} more (see --json)`)
   }
   if (report.watermark) lines.push('', `watermark: ${report.watermark}`)
   return lines.join('\n')
