@@ -1,50 +1,18 @@
-import type {SyncReport} from '../sync/report.js'
+import type {DealCounts, SyncReport} from '../sync/report.js'
 import {chalk, formatDuration, renderTable} from './index.js'
 
-/** The `deals` block of a report (present only when deals are on). */
-export interface DealCounts {
-  read: number
-  created: number
-  updated: number
-  moved: number
-  linked: number
-  unchanged: number
-  skipped: number
-  failed: number
-  duplicates: number
-  outOfWindow: number
-}
-
-/** A report as the summary reads it: deal failures carry `receptionId` instead of `patientId`. */
-export type SummaryReport = Omit<SyncReport, 'failures'> & {
-  deals?: DealCounts
-  failures: Array<{reason: string; detail: string; field?: string} & ({patientId: string} | {receptionId: string})>
-}
-
 /** The summary table of docs/sync.md "Report", then the failures and duplicates with links to the contacts. */
-export function renderSyncReport(report: SummaryReport, contactUrl: (id: number) => string): string {
+export function renderSyncReport(report: SyncReport, contactUrl: (id: number) => string): string {
   const lines: string[] = []
   const title = `${report.dryRun ? 'dry run — nothing was written' : `sync ${report.mode}`}`
   lines.push(chalk.bold(title))
   lines.push(report.deals ? countsBeside(report, report.deals) : contactCounts(report))
-  const contactFailures = report.failures.flatMap((f) => ('patientId' in f ? [f] : []))
-  const dealFailures = report.failures.flatMap((f) => ('receptionId' in f ? [f] : []))
-  const refusals = contactFailures.filter((f) => f.reason === 'field_refused')
-  const problems = contactFailures.filter((f) => f.reason !== 'field_refused')
-  if (problems.length > 0)
-    failureTable(
-      lines,
-      'failures',
-      'patient',
-      problems.map((f) => [f.patientId, f.reason, f.detail]),
-    )
-  if (dealFailures.length > 0)
-    failureTable(
-      lines,
-      'deal failures',
-      'reception',
-      dealFailures.map((f) => [f.receptionId, f.reason, f.detail]),
-    )
+  const refusals = report.failures.filter((f) => f.reason === 'field_refused')
+  const problems = report.failures.filter((f) => f.reason !== 'field_refused')
+  const patientProblems = problems.flatMap((f) => (f.patientId === undefined ? [] : [[f.patientId, f.reason, f.detail]]))
+  const receptionProblems = problems.flatMap((f) => (f.receptionId === undefined ? [] : [[f.receptionId, f.reason, f.detail]]))
+  if (patientProblems.length > 0) failureTable(lines, 'failures', 'patient', patientProblems)
+  if (receptionProblems.length > 0) failureTable(lines, 'deal failures', 'reception', receptionProblems)
   if (refusals.length > 0) {
     // Refused values are many and alike (amoCRM takes no birthday before 1970): one line per field and reason.
     const byField = new Map<string, {why: string; ids: string[]}>()
@@ -52,7 +20,7 @@ export function renderSyncReport(report: SummaryReport, contactUrl: (id: number)
       const field = r.field ?? 'field'
       const why = refusalReason(r.detail)
       const key = `${field}\u0000${why}`
-      byField.set(key, {why, ids: [...(byField.get(key)?.ids ?? []), r.patientId]})
+      byField.set(key, {why, ids: [...(byField.get(key)?.ids ?? []), r.patientId ?? `reception ${r.receptionId}`]})
     }
     lines.push('', chalk.bold('values amoCRM refused'))
     lines.push(
@@ -67,28 +35,28 @@ export function renderSyncReport(report: SummaryReport, contactUrl: (id: number)
       ),
     )
   }
-  if (report.duplicates.length > 0) {
-    lines.push(
-      '',
-      chalk.bold(
-        `duplicates (${report.duplicates.length}) — several contacts carry one patient id; the oldest is kept in sync, the others are left alone`,
-      ),
+  const contactDuplicates = report.duplicates.flatMap((d) => ('patientId' in d ? [d] : []))
+  const dealDuplicates = report.duplicates.flatMap((d) => ('receptionId' in d ? [d] : []))
+  if (contactDuplicates.length > 0)
+    duplicateTable(
+      lines,
+      'several contacts carry one patient id; the oldest is kept in sync, the others are left alone',
+      ['patient', 'contacts'],
+      contactDuplicates.map((d) => [d.patientId, d.contactIds.map((id) => contactUrl(id)).join('\n')]),
     )
-    const shown = report.duplicates.slice(0, 50)
-    lines.push(
-      renderTable(
-        ['patient', 'contacts'],
-        shown.map((d) => [d.patientId, d.contactIds.map((id) => contactUrl(id)).join('\n')]),
-      ),
+  if (dealDuplicates.length > 0)
+    duplicateTable(
+      lines,
+      'several deals carry one reception id; the oldest is kept in sync, the others are left alone',
+      ['reception', 'deals'],
+      dealDuplicates.map((d) => [d.receptionId, d.dealIds.join(', ')]),
     )
-    if (report.duplicates.length > shown.length) lines.push(`… and ${report.duplicates.length - shown.length} more (see --json)`)
-  }
   if (report.watermark) lines.push('', `watermark: ${report.watermark}`)
   return lines.join('\n')
 }
 
 /** Contacts only: one row of counts, as it always was. */
-function contactCounts(report: SummaryReport): string {
+function contactCounts(report: SyncReport): string {
   const c = report.counts
   return renderTable(
     ['read', 'created', 'updated', 'linked', 'unchanged', 'skipped', 'failed', 'duplicates', 'API requests', 'duration'],
@@ -113,7 +81,7 @@ function contactCounts(report: SummaryReport): string {
  * With deals: a column of contacts beside a column of deals, a count per row (ten counts side by side
  * twice would not fit 80 columns), then the requests and the time of the whole run.
  */
-function countsBeside(report: SummaryReport, deals: DealCounts): string {
+function countsBeside(report: SyncReport, deals: DealCounts): string {
   const c = report.counts
   // A contact is never moved nor out of the window: those rows say so with a dash.
   const rows: Array<[string, number | string, number | string]> = [
@@ -147,6 +115,13 @@ function failureTable(lines: string[], title: string, idHead: string, rows: stri
   const shown = rows.slice(0, 50)
   lines.push(renderTable([idHead, 'reason', 'detail'], shown))
   if (rows.length > shown.length) lines.push(`… and ${rows.length - shown.length} more (see --json or the log)`)
+}
+
+function duplicateTable(lines: string[], what: string, head: string[], rows: string[][]): void {
+  lines.push('', chalk.bold(`duplicates (${rows.length}) — ${what}`))
+  const shown = rows.slice(0, 50)
+  lines.push(renderTable(head, shown))
+  if (rows.length > shown.length) lines.push(`… and ${rows.length - shown.length} more (see --json)`)
 }
 
 /** Why amoCRM refused a value, in words: its validation details are codes and paths. */

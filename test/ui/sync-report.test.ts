@@ -2,8 +2,8 @@ import {stripVTControlCharacters} from 'node:util'
 
 import {expect} from 'chai'
 
-import {emptyReport} from '../../src/sync/report.js'
-import {type DealCounts, renderSyncReport, type SummaryReport} from '../../src/ui/sync-report.js'
+import {type DealCounts, emptyReport, type SyncReport} from '../../src/sync/report.js'
+import {renderSyncReport} from '../../src/ui/sync-report.js'
 
 const lines = (text: string) => stripVTControlCharacters(text).split('\n')
 const widest = (text: string) => Math.max(...lines(text).map((line) => [...line].length))
@@ -17,7 +17,7 @@ const rowOf = (text: string, label: string) =>
 
 const url = (id: number) => `https://clinic.amocrm.ru/contacts/detail/${id}`
 
-function report(deals?: DealCounts): SummaryReport {
+function report(deals?: DealCounts): SyncReport {
   const base = emptyReport('full', new Date('2026-11-30T10:00:00Z'))
   return {
     ...base,
@@ -89,6 +89,19 @@ describe('ui: the sync summary', () => {
       expect(text).to.include('failures (1)').and.include('deal failures (1)')
       const dealPart = text.slice(text.indexOf('deal failures'))
       expect(dealPart).to.include('reception').and.include('90412').and.not.include('17 ')
+    })
+
+    it('lists deals that carry one reception id apart from contacts that carry one patient id', () => {
+      const r = report(deals)
+      r.duplicates = [
+        {patientId: '42', contactIds: [501, 502]},
+        {receptionId: '90413', dealIds: [7001, 7002]},
+      ]
+      const text = stripVTControlCharacters(renderSyncReport(r, url))
+      expect(widest(text)).to.be.at.most(80)
+      expect(text).to.include(url(501)).and.include(url(502))
+      const dealPart = text.slice(text.indexOf('several deals carry one reception id'))
+      expect(dealPart).to.include('90413').and.include('7001, 7002').and.not.include(url(501))
     })
   })
 })
