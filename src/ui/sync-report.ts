@@ -1,5 +1,5 @@
 import type {DealCounts, SyncReport} from '../sync/report.js'
-import {chalk, formatDuration, renderTable} from './index.js'
+import {chalk, formatDuration, renderTable, wrapText} from './index.js'
 
 /** The summary table of docs/sync.md "Report", then the failures and duplicates with links to the contacts. */
 export function renderSyncReport(report: SyncReport, contactUrl: (id: number) => string): string {
@@ -118,7 +118,7 @@ function failureTable(lines: string[], title: string, idHead: string, rows: stri
 }
 
 function duplicateTable(lines: string[], what: string, head: string[], rows: string[][]): void {
-  lines.push('', chalk.bold(`duplicates (${rows.length}) — ${what}`))
+  lines.push('', chalk.bold(wrapText(`duplicates (${rows.length}) — ${what}`)))
   const shown = rows.slice(0, 50)
   lines.push(renderTable(head, shown))
   if (rows.length > shown.length) lines.push(`… and ${rows.length - shown.length} more (see --json)`)
