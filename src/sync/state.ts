@@ -111,6 +111,34 @@ MIGRATIONS['002_refused_fields'] = {
   },
 }
 
+/** Deals (docs/deals.md): a link per reception — its deal, hashes, the last stage key written — and its failures. */
+MIGRATIONS['004_deals'] = {
+  async up(knex) {
+    await knex.schema.createTable('deal_links', (t) => {
+      t.string('reception_id').primary()
+      t.string('patient_id').notNullable().index()
+      t.integer('deal_id').notNullable().index()
+      t.string('payload_hash')
+      t.text('field_hashes').notNullable().defaultTo('{}')
+      t.text('refused_fields').notNullable().defaultTo('{}')
+      t.string('stage_key')
+      t.string('linked_at').notNullable()
+      t.string('written_at')
+    })
+    await knex.schema.createTable('deal_failures', (t) => {
+      t.string('reception_id').primary()
+      t.string('reason').notNullable()
+      t.text('detail').notNullable()
+      t.integer('attempts').notNullable().defaultTo(1)
+      t.string('first_failed_at').notNullable()
+      t.string('last_failed_at').notNullable()
+    })
+  },
+  async down(knex) {
+    for (const table of ['deal_failures', 'deal_links']) await knex.schema.dropTableIfExists(table)
+  },
+}
+
 /** The written phones and e-mails of links made before they were hashed: converted in place. */
 function hashWrittenValues(writtenKey: WrittenValueKey): (typeof MIGRATIONS)[string] {
   return {
