@@ -3,6 +3,8 @@ export type {AccountMappingContext, FieldsMapper} from './contacts/fields-mapper
 export {inspectPatient} from './contacts/inspect.js'
 export type {PatientInspection} from './contacts/inspect.js'
 export type {ContactStep} from './contacts/planner.js'
+export {inspectPatientDeals} from './deals/inspect.js'
+export type {DealFieldDiff, ReceptionInspection} from './deals/inspect.js'
 export {SyncAbortedError, SyncInterruptedError} from './engine.js'
 export type {SyncProgress} from './engine.js'
 export {LockedError, syncLock, watchLock} from './lock.js'
