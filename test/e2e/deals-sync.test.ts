@@ -1,0 +1,273 @@
+import Database from 'better-sqlite3'
+import {expect} from 'chai'
+
+import {LOST_STATUS_ID} from '../../src/amocrm/leads.js'
+import {lossReasonFor} from '../../src/fields/index.js'
+import type {SyncReport} from '../../src/sync/report.js'
+import {addVisit, localNow, setReceptionStatus} from '../../src/sample/index.js'
+import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
+import {DEALS_ON, dealMapperFor, dealsByReception, dealsFixture, dealWrites, receptionsInWindow, stageId} from '../helpers/deals-fixture.js'
+import {contactsByPatient, type SyncFixture} from '../helpers/sync-fixture.js'
+
+async function sync(f: SyncFixture, mode: 'full' | 'incremental' | 'deep', env: Record<string, string> = {}): Promise<SyncReport> {
+  const result = await f.cli(['sync', mode, '--json'], {...DEALS_ON, ...env})
+  expectExit(result, 0)
+  return parseJson<SyncReport>(result)
+}
+
+/** An hour before now (naive local): a `DateTimeChanged` well behind any watermark. */
+function anHourAgo(): string {
+  return naiveMinus(localNow(), 3_600_000)
+}
+
+function naiveMinus(naive: string, ms: number): string {
+  return new Date(Date.parse(`${naive.replace(' ', 'T')}Z`) - ms).toISOString().slice(0, 19).replace('T', ' ')
+}
+
+/** Runs SQL on the sample clinic as IDENT's desk would. */
+function clinicSql<T = unknown>(f: SyncFixture, sql: string, ...params: unknown[]): T {
+  const db = new Database(f.clinic.file)
+  try {
+    const statement = db.prepare(sql)
+    return (statement.reader ? statement.all(...params) : statement.run(...params)) as T
+  } finally {
+    db.close()
+  }
+}
+
+function customValue(lead: {custom_fields_values: Array<{field_id: number; values: Array<{value?: unknown}>}> | null}, fieldId: number) {
+  return lead.custom_fields_values?.find((cf) => cf.field_id === fieldId)?.values[0]?.value
+}
+
+/** The built CLI (`npm run build` first) against the sandbox and a generated clinic, DEALS=on. */
+describe('e2e: appointments → deals (DEALS=on)', function () {
+  this.timeout(240_000)
+
+  describe('a first import and the passes after it', () => {
+    let f: SyncFixture
+    before(async () => {
+      f = await dealsFixture({patients: 40, seed: 14})
+    })
+    after(async () => f.close())
+
+    it('the first import creates exactly one deal per reception of the window, at its stage, with its fields, linked to its contact', async () => {
+      const report = await sync(f, 'full')
+      const receptions = await receptionsInWindow(f)
+      expect(receptions.length, 'the sample clinic has receptions in the window').to.be.greaterThan(10)
+      expect(new Set(receptions.map((r) => r.stage)), 'every stage of the ladder is there').to.include.members([
+        'booked',
+        'came',
+        'done',
+        'paid',
+        'cancelled',
+        'no_show',
+      ])
+      expect(report.deals).to.include({read: receptions.length, created: receptions.length, failed: 0, duplicates: 0})
+      expect(report.deals!.outOfWindow, 'older receptions are counted, not imported').to.be.greaterThan(0)
+
+      const mapper = await dealMapperFor(f)
+      const byReception = dealsByReception(f, mapper)
+      const contacts = contactsByPatient(f)
+      expect(f.sandbox.deals.countLeads()).to.equal(receptions.length)
+      for (const r of receptions) {
+        const deals = byReception.get(r.id) ?? []
+        expect(deals, `reception ${r.id}`).to.have.length(1)
+        const deal = deals[0]!
+        expect(deal.pipeline_id).to.equal(mapper.context.pipelineId)
+        expect(deal.status_id, `reception ${r.id} (${r.stage})`).to.equal(stageId(mapper, r.stage))
+        expect(deal._embedded?.contacts?.map((c) => c.id)).to.deep.equal([contacts.get(r.patientId)![0]!.id])
+        expect(deal.name).to.match(/^Приём \d\d\.\d\d\.\d{4} \d\d:\d\d — \S+/)
+        expect(deal.name.slice(6, 16)).to.equal(r.planStart.slice(0, 10).split('-').reverse().join('.'))
+        if (r.price !== undefined) expect(deal.price).to.equal(r.price)
+        if (r.stage === 'cancelled') {
+          expect(deal.status_id).to.equal(LOST_STATUS_ID)
+          expect(deal.loss_reason_id).to.equal(lossReasonFor(mapper.context, r.cancelReason))
+        }
+        expect(mapper.differingKeys(mapper.desired(r, null), deal), `reception ${r.id}`).to.deep.equal([])
+        const status = deal.custom_fields_values?.find((cf) => cf.field_id === mapper.context.fields.ident_status!.id)
+        expect(status?.values[0]?.value).to.equal(r.identStatus)
+      }
+      // One create request per batch: the contact link travels in the create.
+      expect(f.sandbox.apiRequestCount({pathPrefix: '/api/v4/leads/link'})).to.equal(0)
+    })
+
+    it('re-running changes nothing, and an incremental pass with nothing changed sends no request at all', async () => {
+      f.sandbox.resetStats()
+      const full = await sync(f, 'full')
+      expect(full.deals).to.include({created: 0, updated: 0, moved: 0, linked: 0, failed: 0})
+      expect(full.deals!.unchanged).to.equal(full.deals!.read)
+      expect(dealWrites(f)).to.equal(0)
+      f.sandbox.resetStats()
+      const incremental = await sync(f, 'incremental')
+      expect(incremental.api.requests).to.equal(0)
+      expect(f.sandbox.requests).to.have.length(0)
+      expect(incremental.deals).to.include({created: 0, updated: 0, moved: 0, failed: 0})
+    })
+
+    it('a cancellation closes the deal as lost with the reason; incremental sees it though only the status columns changed', async () => {
+      const mapper = await dealMapperFor(f)
+      const booked = (await receptionsInWindow(f)).find((r) => r.stage === 'booked')!
+      const [reason] = clinicSql<Array<{ID: number; Name: string}>>(f, 'SELECT ID, Name FROM ReceptionCancelReasons ORDER BY ID LIMIT 1')
+      // IDENT sets the cancel columns and leaves DateTimeChanged as it was (an hour old here: behind the watermark).
+      clinicSql(
+        f,
+        'UPDATE Receptions SET ReceptionCanceled = ?, ID_ReceptionCancelReasons = ?, CancelReasonComment = ?, DateTimeChanged = ? WHERE ID = ?',
+        localNow(),
+        reason!.ID,
+        'Перезвонит сам',
+        anHourAgo(),
+        Number(booked.id),
+      )
+      const report = await sync(f, 'incremental')
+      // Receptions changed within the watermark's overlap are read again and found unchanged.
+      expect(report.deals).to.include({updated: 1, moved: 1, created: 0, failed: 0})
+      const deal = dealsByReception(f, mapper).get(booked.id)![0]!
+      expect(deal.status_id).to.equal(LOST_STATUS_ID)
+      const lossReason = f.sandbox.deals.listLossReasons().find((r) => r.id === deal.loss_reason_id)
+      expect(lossReason?.name).to.equal(reason!.Name)
+      expect(customValue(deal, mapper.context.fields.cancel_reason!.id)).to.equal(`${reason!.Name}: Перезвонит сам`)
+      expect(customValue(deal, mapper.context.fields.ident_status!.id)).to.equal('Отменён')
+    })
+
+    it("a deal a manager moved stays where they put it until IDENT's status changes", async () => {
+      const mapper = await dealMapperFor(f)
+      const booked = (await receptionsInWindow(f)).find((r) => r.stage === 'booked')!
+      const deal = dealsByReception(f, mapper).get(booked.id)![0]!
+      const managersStage = stageId(mapper, 'done')
+      f.sandbox.deals.moveLead(deal.id, {status_id: managersStage})
+      // The manager also blanks a field IDENT owns: deep puts it back, and leaves the stage alone.
+      f.sandbox.deals.updateLeads([{id: deal.id, custom_fields_values: [{field_id: mapper.context.fields.ident_status!.id, values: null}]}])
+      for (const mode of ['incremental', 'full', 'deep'] as const) {
+        const report = await sync(f, mode)
+        expect(report.deals!.moved, mode).to.equal(0)
+        expect(f.sandbox.deals.getLead(deal.id)!.status_id, mode).to.equal(managersStage)
+      }
+      expect(customValue(f.sandbox.deals.getLead(deal.id)!, mapper.context.fields.ident_status!.id)).to.equal('Записан')
+
+      setReceptionStatus(f.clinic.file, Number(booked.id), {appeared: true})
+      clinicSql(f, 'UPDATE Receptions SET DateTimeChanged = ? WHERE ID = ?', anHourAgo(), Number(booked.id))
+      const report = await sync(f, 'incremental')
+      expect(report.deals).to.include({moved: 1, failed: 0})
+      const moved = f.sandbox.deals.getLead(deal.id)!
+      expect(moved.status_id).to.equal(stageId(mapper, 'came'))
+      expect(customValue(moved, mapper.context.fields.ident_status!.id)).to.equal('Пришёл')
+    })
+
+    it('a no-show moves by time alone: no row changes, the next pass after its end plus the grace hours moves it', async () => {
+      const mapper = await dealMapperFor(f)
+      const patientId = (await receptionsInWindow(f))[0]!.patientId
+      const now = localNow()
+      const end = naiveMinus(now, -20_000)
+      const receptionId = addVisit(f.clinic.file, Number(patientId), {
+        planStart: naiveMinus(now, 30 * 60_000),
+        planEnd: end,
+        appeared: false,
+        changedAt: anHourAgo(),
+      })
+      const noGrace = {DEALS_NO_SHOW_HOURS: '0'}
+      await sync(f, 'full', noGrace)
+      const deal = dealsByReception(f, mapper).get(String(receptionId))![0]!
+      expect(deal.status_id, 'booked while its end is ahead').to.equal(stageId(mapper, 'booked'))
+      await waitFor(() => localNow() > end, 60_000, 250)
+      const report = await sync(f, 'incremental', noGrace)
+      expect(report.deals).to.include({moved: 1, failed: 0})
+      const noShow = f.sandbox.deals.getLead(deal.id)!
+      expect(noShow.status_id).to.equal(stageId(mapper, 'no_show'))
+      expect(customValue(noShow, mapper.context.fields.ident_status!.id)).to.equal('Не пришёл')
+    })
+  })
+
+  describe('claiming a manager’s deal', () => {
+    let f: SyncFixture
+    before(async () => {
+      f = await dealsFixture({patients: 12, seed: 15})
+    })
+    after(async () => f.close())
+
+    it("the patient's first new booking claims the oldest open deal a manager made for the contact; the next booking gets a deal of its own", async () => {
+      await sync(f, 'full')
+      const mapper = await dealMapperFor(f)
+      const [patientId, [contact]] = [...contactsByPatient(f)][0]!
+      const booked = stageId(mapper, 'booked')
+      const [older] = f.sandbox.deals.createLeads([
+        {
+          name: 'Звонок: хочет на чистку',
+          pipeline_id: mapper.context.pipelineId,
+          status_id: booked,
+          _embedded: {contacts: [{id: contact!.id}]},
+        },
+      ])
+      const [newer] = f.sandbox.deals.createLeads([
+        {name: 'Звонок: повторно', pipeline_id: mapper.context.pipelineId, status_id: booked, _embedded: {contacts: [{id: contact!.id}]}},
+      ])
+      const tomorrow = `${naiveMinus(localNow(), -86_400_000).slice(0, 10)} 10:00:00`
+      const dayAfter = `${naiveMinus(localNow(), -2 * 86_400_000).slice(0, 10)} 10:00:00`
+      // Added in the reverse order: the first by time claims, not the first by id.
+      const second = addVisit(f.clinic.file, Number(patientId), {
+        planStart: dayAfter,
+        planEnd: dayAfter.replace('10:00', '11:00'),
+        appeared: false,
+      })
+      const first = addVisit(f.clinic.file, Number(patientId), {
+        planStart: tomorrow,
+        planEnd: tomorrow.replace('10:00', '11:00'),
+        appeared: false,
+      })
+      const before = f.sandbox.deals.countLeads()
+
+      const report = await sync(f, 'incremental')
+      expect(report.deals).to.include({read: 2, linked: 1, created: 1, failed: 0})
+      expect(f.sandbox.deals.countLeads()).to.equal(before + 1)
+      const byReception = dealsByReception(f, mapper)
+      expect(byReception.get(String(first))!.map((d) => d.id)).to.deep.equal([older!.id])
+      expect(byReception.get(String(second))!.map((d) => d.id)).to.not.include(newer!.id)
+      expect(mapper.receptionIdOf(f.sandbox.deals.getLead(newer!.id)!), 'the other open deal is left alone').to.equal(null)
+      const claimed = f.sandbox.deals.getLead(older!.id)!
+      expect(claimed.name).to.match(/^Приём /)
+      expect(claimed._embedded?.contacts?.map((c) => c.id)).to.deep.equal([contact!.id])
+
+      const again = await sync(f, 'full')
+      expect(again.deals).to.include({created: 0, linked: 0, updated: 0})
+    })
+  })
+
+  describe('faults and kill -9', () => {
+    let f: SyncFixture
+    beforeEach(async () => {
+      f = await dealsFixture({patients: 30, seed: 16})
+    })
+    afterEach(async () => f.close())
+
+    async function expectOneDealEach(): Promise<void> {
+      const mapper = await dealMapperFor(f)
+      const byReception = dealsByReception(f, mapper)
+      const receptions = await receptionsInWindow(f)
+      for (const r of receptions) expect(byReception.get(r.id) ?? [], `reception ${r.id}`).to.have.length(1)
+      expect(f.sandbox.deals.countLeads()).to.equal(receptions.length)
+    }
+
+    it('creates whose answer was lost (applied, then a 500 or a dropped connection) leave no duplicate deal', async () => {
+      f.sandbox.faults.add({kind: 'apply-then-500', method: 'POST', path: '/api/v4/leads', times: 1})
+      f.sandbox.faults.add({kind: 'apply-then-drop', method: 'POST', path: '/api/v4/leads', times: 1})
+      const result = await f.cli(['sync', 'full', '--batch-size', '10', '--json'], DEALS_ON)
+      expectExit(result, 0)
+      const report = parseJson<SyncReport>(result)
+      expect(report.deals!.failed).to.equal(0)
+      expect(report.deals!.duplicates).to.equal(0)
+      await expectOneDealEach()
+    })
+
+    it('kill -9 in the middle of the deals leaves no duplicate deal: the next run links what was made', async () => {
+      const run = startCli(['sync', 'full', '--batch-size', '5'], {env: {...f.env, ...DEALS_ON}, cwd: f.home.root})
+      await waitFor(() => f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/leads'}) >= 2, 60_000, 5)
+      run.child.kill('SIGKILL')
+      await run.exited
+      const made = f.sandbox.deals.countLeads()
+      expect(made, 'some deals were made before the kill').to.be.greaterThan(0)
+      expect(made, 'killed before the last deal').to.be.lessThan((await receptionsInWindow(f)).length)
+      const report = await sync(f, 'full')
+      expect(report.deals!.failed).to.equal(0)
+      await expectOneDealEach()
+    })
+  })
+})
