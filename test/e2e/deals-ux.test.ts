@@ -103,16 +103,29 @@ describe('e2e: deals for the people who use them (DEALS=on)', function () {
     })
   })
 
-  it('the sync summary with its deals column fits an 80-column terminal', async () => {
+  it('the sync summary with its deals column, and sync status with the deals side, fit an 80-column terminal', async () => {
     const f = await dealsFixture({patients: 30})
     try {
       const run = startOnPty(['sync', 'full'], {env: {...f.env, ...DEALS_ON}, cwd: f.home.root, columns: 80})
       expect((await run.exited).code, run.text()).to.equal(0)
       expectNarrow(run.screen(), 80)
       const text = run.text()
+      const deals = f.sandbox.deals.countLeads()
+      expect(deals).to.be.greaterThan(0)
       expect(text).to.match(/│\s+│ contacts │ deals │/)
-      expect(text).to.match(/│ created\s+│ 30\s+│ \d+\s+│/)
+      expect(text).to.match(new RegExp(`│ created\\s+│ 30\\s+│ ${deals}\\s+│`))
       expect(text).to.match(/│ out of window │ –\s+│ \d+\s+│/)
+
+      const status = startOnPty(['sync', 'status'], {env: {...f.env, ...DEALS_ON}, cwd: f.home.root, columns: 80})
+      expect((await status.exited).code, status.text()).to.equal(0)
+      expectNarrow(status.screen(), 80)
+      expect(status.text()).to.match(new RegExp(`linked receptions \\(deals\\)\\s+│ ${deals}\\s`))
+      const json = parseJson<{deals: {links: number; pendingFailures: unknown[]} | null}>(
+        await f.cli(['sync', 'status', '--json'], DEALS_ON),
+      )
+      expect(json.deals).to.deep.equal({links: deals, pendingFailures: []})
+      const off = parseJson<{deals: unknown}>(await f.cli(['sync', 'status', '--json']))
+      expect(off.deals, 'deals in the state are shown with DEALS off too').to.deep.equal({links: deals, pendingFailures: []})
     } finally {
       await f.close()
     }

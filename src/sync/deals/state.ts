@@ -15,6 +15,16 @@ export interface DealLink extends KeptRecord {
   writtenAt: string | null
 }
 
+/** A reception whose deal failed, retried by the next pass. */
+export interface DealFailureRecord {
+  receptionId: string
+  reason: string
+  detail: string
+  attempts: number
+  firstFailedAt: string
+  lastFailedAt: string
+}
+
 /** A deal link before amoCRM says which deal it is (a create). */
 export type PendingDealLink = Omit<DealLink, 'dealId'>
 
@@ -112,6 +122,19 @@ export class DealState {
   async failedKeys(): Promise<string[]> {
     const rows = await this.knex('deal_failures').select('reception_id').orderBy('last_failed_at', 'desc')
     return rows.map((r: {reception_id: string}) => String(r.reception_id))
+  }
+
+  /** The receptions the next pass retries, with why their deals failed, latest first (`sync status`). */
+  async pendingFailures(): Promise<DealFailureRecord[]> {
+    const rows = await this.knex('deal_failures').select().orderBy('last_failed_at', 'desc')
+    return rows.map((r: Record<string, unknown>) => ({
+      receptionId: String(r.reception_id),
+      reason: String(r.reason),
+      detail: String(r.detail),
+      attempts: Number(r.attempts),
+      firstFailedAt: String(r.first_failed_at),
+      lastFailedAt: String(r.last_failed_at),
+    }))
   }
 
   async countFailures(): Promise<number> {
