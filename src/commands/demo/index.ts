@@ -54,7 +54,7 @@ const NO_SHOW_AFTER = {minMs: 4000, passes: 3}
  */
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = 'A guided tour on a sample clinic and the built-in amoCRM sandbox: no account, SQL Server or network needed.'
-  static override description = `Generates a sample IDENT database (about 2,000 patients) in a temporary directory, starts the built-in amoCRM sandbox (7 requests per second, like amoCRM), then runs the real commands one after another: fields create, sync full (with its progress and summary), patient test for a patient with a family phone and a debt, a few edits in IDENT followed by sync incremental, and sync status. It ends with the steps for a real clinic. Your own configuration and state are not touched: the tour uses its own temporary directory, removed when it ends (also on Ctrl+C). --keep keeps the directory and leaves the sandbox running so that you can try other commands against it.`
+  static override description = `Generates a sample IDENT database (about 2,000 patients) in a temporary directory, starts the built-in amoCRM sandbox (7 requests per second, like amoCRM), then runs the real commands one after another: fields create, sync full (with its progress and summary), patient test for a patient with a family phone and a debt, a few edits in IDENT followed by sync incremental, and sync status. With --deals the appointments become deals too (DEALS=on): fields create also makes the pipeline, its stages, the deal fields and the loss reasons; after the first import and each later step the pipeline is printed as a table of stages with their deals; and a day at the clinic follows — a patient comes, another cancels, and a booking nobody came to becomes a no-show by time alone (the tour waits a few seconds for that moment). It ends with the steps for a real clinic. Your own configuration and state are not touched: the tour uses its own temporary directory, removed when it ends (also on Ctrl+C). --keep keeps the directory and leaves the sandbox running so that you can try other commands against it.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --patients 500 --keep',
@@ -321,6 +321,14 @@ export default class Demo extends BaseCommand<typeof Demo> {
       [`${bin} config init`, 'the IDENT connection (read-only login, instance PZSQLSERVER) and the amoCRM account'],
       [`${bin} db check`, 'every table and column the tool reads is there; the login cannot write'],
       [`${bin} auth login`, "authorize the integration (or --token for a private integration's long-lived token)"],
+      ...(this.flags.deals
+        ? ([
+            [
+              `${bin} config set DEALS on`,
+              'appointments → deals: fields check --fix then covers the pipeline, its stages, deal fields and loss reasons',
+            ],
+          ] as Array<[string, string]>)
+        : []),
       [`${bin} fields check --fix`, 'find the contact fields and save their ids (fields create makes the missing ones)'],
       [`${bin} sync full`, 'the first import (safe to interrupt and re-run)'],
       [`${bin} sync watch`, 'keep it in step: every 2 minutes, and a deep pass at 08:00 and 20:00'],
