@@ -97,21 +97,18 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
 }
 
-/** The sample clinic of N patients (a fresh one: the incremental runs change it). */
-function freshClinic(name: string): string {
+/**
+ * A fresh sample clinic of N patients (the incremental runs change it), a fresh home for the CLI and
+ * a sandbox held to amoCRM's limits, with the CLI's environment for them.
+ */
+async function benchSetup(name: string, extraEnv: Record<string, string> = {}) {
   const cacheDir = path.join(tmpdir(), 'ident-amo-bench')
   mkdirSync(cacheDir, {recursive: true})
   const clinicFile = path.join(cacheDir, `${name}-${N}.sqlite`)
   console.log(`generating ${N.toLocaleString('en')} patients…`)
   generateClinic({patients: N, seed: 2026, file: clinicFile})
   if (!existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('run `npm run build` first')
-  return clinicFile
-}
-
-async function main(): Promise<void> {
-  const clinicFile = freshClinic('sync-clinic')
   const home = mkdtempSync(path.join(tmpdir(), 'ident-amo-bench-home-'))
-
   const sandbox = await startSandbox({port: 0, rateLimit: RATE, latencyMs: LATENCY_MS})
   const env = {
     IDENT_AMO_CONFIG_DIR: path.join(home, 'config'),
@@ -121,7 +118,13 @@ async function main(): Promise<void> {
     AMOCRM_BASE_URL: sandbox.url,
     AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
     AMOCRM_RATE_LIMIT: String(RATE),
+    ...extraEnv,
   }
+  return {clinicFile, home, sandbox, env}
+}
+
+async function main(): Promise<void> {
+  const {clinicFile, sandbox, env} = await benchSetup('sync-clinic')
   try {
     await runCli(['fields', 'create', '--json'], env)
     console.log(`sandbox ${sandbox.url}: ${RATE} req/s, +${LATENCY_MS} ms per answer; sync full --batch-size ${BATCH}…`)
@@ -165,21 +168,11 @@ async function main(): Promise<void> {
  * the minimum of the deals spec, beside all requests of the pass (the contacts' part included).
  */
 async function benchDeals(): Promise<void> {
-  const clinicFile = freshClinic('deals-clinic')
-  const home = mkdtempSync(path.join(tmpdir(), 'ident-amo-bench-deals-'))
-  const sandbox = await startSandbox({port: 0, rateLimit: RATE, latencyMs: LATENCY_MS})
-  const env = {
-    IDENT_AMO_CONFIG_DIR: path.join(home, 'config'),
-    IDENT_AMO_DATA_DIR: path.join(home, 'data'),
-    DB_CLIENT: 'sqlite',
-    DB_FILE: clinicFile,
-    AMOCRM_BASE_URL: sandbox.url,
-    AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
-    AMOCRM_RATE_LIMIT: String(RATE),
+  const {clinicFile, home, sandbox, env} = await benchSetup('deals-clinic', {
     DEALS: 'on',
     // The sample clinic's bookings are in this machine's local time.
     SYNC_TIMEZONE: Intl.DateTimeFormat().resolvedOptions().timeZone,
-  }
+  })
   const config = loadConfig({configDir: env.IDENT_AMO_CONFIG_DIR, dataDir: env.IDENT_AMO_DATA_DIR, env, cwd: home})
   const leadRequests = () => sandbox.apiRequestCount({pathPrefix: '/api/v4/leads'})
   try {
