@@ -50,6 +50,19 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
     })
     after(async () => f.close())
 
+    it('DEALS off sends no deal request and reports no deals; a dry run with deals on counts them and writes nothing', async () => {
+      const off = await f.cli(['sync', 'full', '--dry-run', '--json'])
+      expectExit(off, 0)
+      expect(parseJson<SyncReport>(off)).to.not.have.property('deals')
+      expect(f.sandbox.apiRequestCount({pathPrefix: '/api/v4/leads'})).to.equal(0)
+      const dry = await f.cli(['sync', 'full', '--dry-run', '--json'], DEALS_ON)
+      expectExit(dry, 0)
+      const report = parseJson<SyncReport>(dry)
+      expect(report.deals!.created).to.equal((await receptionsInWindow(f)).length)
+      expect(dealWrites(f)).to.equal(0)
+      expect(f.sandbox.deals.countLeads()).to.equal(0)
+    })
+
     it('the first import creates exactly one deal per reception of the window, at its stage, with its fields, linked to its contact', async () => {
       const report = await sync(f, 'full')
       const receptions = await receptionsInWindow(f)
@@ -174,6 +187,20 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
       const noShow = f.sandbox.deals.getLead(deal.id)!
       expect(noShow.status_id).to.equal(stageId(mapper, 'no_show'))
       expect(customValue(noShow, mapper.context.fields.ident_status!.id)).to.equal('Не пришёл')
+    })
+    it('deep re-creates a deal deleted in the CRM while its reception is booked, and reports the others', async () => {
+      const mapper = await dealMapperFor(f)
+      const receptions = await receptionsInWindow(f)
+      const booked = receptions.find((r) => r.stage === 'booked')!
+      const done = receptions.find((r) => r.stage === 'done')!
+      const byReception = dealsByReception(f, mapper)
+      for (const r of [booked, done]) f.sandbox.deals.deleteLead(byReception.get(r.id)![0]!.id)
+      const report = await sync(f, 'deep')
+      expect(report.deals).to.include({created: 1, failed: 0})
+      const after = dealsByReception(f, mapper)
+      expect(after.get(booked.id)).to.have.length(1)
+      expect(after.get(done.id) ?? []).to.have.length(0)
+      expect(report.failures.find((x) => x.receptionId === done.id)).to.include({reason: 'deal_deleted'})
     })
   })
 
