@@ -1,3 +1,6 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
 import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
@@ -13,6 +16,12 @@ async function sync(f: SyncFixture, mode: 'full' | 'incremental' | 'deep', env: 
   const result = await f.cli(['sync', mode, '--json'], {...DEALS_ON, ...env})
   expectExit(result, 0)
   return parseJson<SyncReport>(result)
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  )
 }
 
 /** An hour before now (naive local): a `DateTimeChanged` well behind any watermark. */
@@ -102,6 +111,20 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
       }
       // One create request per batch: the contact link travels in the create.
       expect(f.sandbox.apiRequestCount({pathPrefix: '/api/v4/leads/link'})).to.equal(0)
+    })
+
+    it("no deal's name (the patient's surname and initials) is kept in the state or the log", async () => {
+      const names = new Set<string>()
+      for (const lead of f.sandbox.deals.listLeads()) {
+        const who = lead.name.split(' — ')[1]
+        if (who && who.length >= 6) names.add(who)
+      }
+      expect(names.size).to.be.greaterThan(5)
+      for (const dir of [f.home.dataDir, f.home.configDir])
+        for (const file of filesUnder(dir)) {
+          const text = readFileSync(file).toString('utf8')
+          for (const name of names) expect(text.includes(name), `${name} in ${path.basename(file)}`).to.equal(false)
+        }
     })
 
     it('re-running changes nothing, and an incremental pass with nothing changed sends no request at all', async () => {
