@@ -109,8 +109,11 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
         const status = deal.custom_fields_values?.find((cf) => cf.field_id === mapper.context.fields.ident_status!.id)
         expect(status?.values[0]?.value).to.equal(r.identStatus)
       }
-      // One create request per batch: the contact link travels in the create.
+      // One create request per batch (250): the contact link travels in the create, no update, no /link.
+      expect(f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/leads'})).to.equal(Math.ceil(receptions.length / 250))
+      expect(f.sandbox.apiRequestCount({method: 'PATCH', pathPrefix: '/api/v4/leads'})).to.equal(0)
       expect(f.sandbox.apiRequestCount({pathPrefix: '/api/v4/leads/link'})).to.equal(0)
+      expect(f.sandbox.apiRequestCount({pathPrefix: '/api/v4/leads/complex'})).to.equal(0)
     })
 
     it("no deal's name (the patient's surname and initials) is kept in the state or the log", async () => {
