@@ -107,11 +107,10 @@ function describeStep(step: ContactStep): string {
 
 function describeProgress(p: SyncProgress, started: number): string {
   const seconds = Math.max((Date.now() - started) / 1000, 0.001)
-  if (p.part === 'deals') {
-    // The deals follow the contacts in the same pass: their own words, their counts.
-    if (p.phase === 'contacts') return `reading amoCRM deals: ${p.contacts ?? 0}`
-    return `receptions read ${p.read}, deals written ${p.written}, API requests ${p.requests}`
-  }
+  if (p.part === 'deals')
+    return p.phase === 'contacts'
+      ? `reading amoCRM deals: ${p.contacts ?? 0}`
+      : `receptions read ${p.read}, deals written ${p.written}, API requests ${p.requests}`
   if (p.phase === 'contacts') return `reading amoCRM contacts: ${p.contacts ?? 0}`
   if (p.phase === 'family') return 'reading IDENT phones (families)…'
   return `patients read ${p.read} (${Math.round(p.read / seconds)}/s), contacts written ${p.written}, API requests ${p.requests}`

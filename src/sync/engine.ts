@@ -100,7 +100,7 @@ export async function runSync(options: SyncOptions, deps: SyncDeps): Promise<Syn
       stats = client.stats
       return client
     }
-    const pass = dealKind({...dealsDeps, api: lazyDealsApi, state: deps.state})
+    const pass = dealKind({...dealsDeps, api: lazyDealsApi, state: deps.state, dryRun: options.dryRun})
     deals = new SyncRun<DealTypes>(options, {...common, kind: pass, pass, part: 'deals', apiStats: () => stats})
   }
   return new SyncRun<ContactTypes>(options, {...deps, kind, apiStats: () => stats, follower: deals}).execute()

@@ -1,6 +1,7 @@
 import type {Dirs} from '../amo-connection.js'
 import type {AppConfig} from '../config/index.js'
 import type {Logger} from '../log/index.js'
+import {DealState} from './deals/state.js'
 import {runSync, type SyncDeps, type SyncOptions} from './engine.js'
 import {syncLock} from './lock.js'
 import type {SyncReport} from './report.js'
@@ -22,6 +23,8 @@ export interface PassResult {
   report: SyncReport
   /** Patients whose failure is recorded for the next run to retry. */
   pendingFailures: number
+  /** DEALS=on: receptions whose deal failed (or whose patient had no contact yet), retried by the next run. */
+  pendingDealFailures?: number
 }
 
 /**
@@ -48,7 +51,9 @@ export async function runPass(config: AppConfig, dirs: Dirs, options: PassOption
         },
         {...session.deps({dryRun}), signal: options.signal, onProgress: options.onProgress, onPlan: options.onPlan},
       )
-      return {report, pendingFailures: await session.state.countFailures()}
+      const pendingFailures = await session.state.countFailures()
+      if (!config.deals.enabled) return {report, pendingFailures}
+      return {report, pendingFailures, pendingDealFailures: await new DealState(session.state).countFailures()}
     } finally {
       await session.close()
     }

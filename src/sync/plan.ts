@@ -81,3 +81,8 @@ export interface ConfirmedWrite<R extends KeptRecord> {
   record: R
   remoteId: number
 }
+
+/** Nothing to send and nothing new to record: the entity is linked and amoCRM holds what the source says. */
+export function unchangedStep(key: string, remoteId: number, via: MatchVia, duplicates: number[]): PlanStep<never, never> {
+  return {key, action: 'unchanged', remoteId, via, write: null, record: null, fields: [], duplicates, deadLink: false}
+}

@@ -54,6 +54,37 @@ export interface FailureRecord {
   lastFailedAt: string
 }
 
+/** A failures table: the key of what to retry, why, and how often it failed. */
+function failureColumns(t: Knex.CreateTableBuilder, key: string): void {
+  t.string(key).primary()
+  t.string('reason').notNullable()
+  t.text('detail').notNullable()
+  t.integer('attempts').notNullable().defaultTo(1)
+  t.string('first_failed_at').notNullable()
+  t.string('last_failed_at').notNullable()
+}
+
+/**
+ * Records failures to retry in `table` (keyed by `key`), in one transaction: a new one with one
+ * attempt, a known one with one attempt more.
+ */
+export async function upsertFailures(
+  knex: Knex,
+  where: {table: string; key: string},
+  failures: ReadonlyArray<{key: string; reason: string; detail: string}>,
+  now: Date,
+): Promise<void> {
+  if (failures.length === 0) return
+  const at = now.toISOString()
+  await knex.transaction(async (trx) => {
+    for (const f of failures)
+      await trx(where.table)
+        .insert({[where.key]: f.key, reason: f.reason, detail: f.detail, attempts: 1, first_failed_at: at, last_failed_at: at})
+        .onConflict(where.key)
+        .merge({reason: f.reason, detail: f.detail, last_failed_at: at, attempts: trx.raw(`${where.table}.attempts + 1`)})
+  })
+}
+
 const MIGRATIONS: Record<string, {up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void>}> = {
   '001_initial': {
     async up(knex) {
@@ -83,14 +114,7 @@ const MIGRATIONS: Record<string, {up: (knex: Knex) => Promise<void>; down: (knex
         t.string('watermark')
         t.text('error')
       })
-      await knex.schema.createTable('failures', (t) => {
-        t.string('patient_id').primary()
-        t.string('reason').notNullable()
-        t.text('detail').notNullable()
-        t.integer('attempts').notNullable().defaultTo(1)
-        t.string('first_failed_at').notNullable()
-        t.string('last_failed_at').notNullable()
-      })
+      await knex.schema.createTable('failures', (t) => failureColumns(t, 'patient_id'))
     },
     async down(knex) {
       for (const table of ['failures', 'runs', 'meta', 'links']) await knex.schema.dropTableIfExists(table)
@@ -125,14 +149,7 @@ MIGRATIONS['004_deals'] = {
       t.string('linked_at').notNullable()
       t.string('written_at')
     })
-    await knex.schema.createTable('deal_failures', (t) => {
-      t.string('reception_id').primary()
-      t.string('reason').notNullable()
-      t.text('detail').notNullable()
-      t.integer('attempts').notNullable().defaultTo(1)
-      t.string('first_failed_at').notNullable()
-      t.string('last_failed_at').notNullable()
-    })
+    await knex.schema.createTable('deal_failures', (t) => failureColumns(t, 'reception_id'))
   },
   async down(knex) {
     for (const table of ['deal_failures', 'deal_links']) await knex.schema.dropTableIfExists(table)
@@ -355,16 +372,12 @@ export class SyncState {
   // --- failures ------------------------------------------------------------------------------------
 
   async recordFailures(failures: Array<{patientId: string; reason: string; detail: string}>, now = new Date()): Promise<void> {
-    if (failures.length === 0) return
-    const at = now.toISOString()
-    await this.knex.transaction(async (trx) => {
-      for (const f of failures) {
-        await trx('failures')
-          .insert({patient_id: f.patientId, reason: f.reason, detail: f.detail, attempts: 1, first_failed_at: at, last_failed_at: at})
-          .onConflict('patient_id')
-          .merge({reason: f.reason, detail: f.detail, last_failed_at: at, attempts: trx.raw('failures.attempts + 1')})
-      }
-    })
+    await upsertFailures(
+      this.knex,
+      {table: 'failures', key: 'patient_id'},
+      failures.map((f) => ({key: f.patientId, reason: f.reason, detail: f.detail})),
+      now,
+    )
   }
 
   async clearFailures(patientIds: string[]): Promise<void> {

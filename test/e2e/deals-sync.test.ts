@@ -1,3 +1,6 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
 import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
@@ -13,6 +16,12 @@ async function sync(f: SyncFixture, mode: 'full' | 'incremental' | 'deep', env: 
   const result = await f.cli(['sync', mode, '--json'], {...DEALS_ON, ...env})
   expectExit(result, 0)
   return parseJson<SyncReport>(result)
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  )
 }
 
 /** An hour before now (naive local): a `DateTimeChanged` well behind any watermark. */
@@ -49,6 +58,19 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
       f = await dealsFixture({patients: 40, seed: 14})
     })
     after(async () => f.close())
+
+    it('DEALS off sends no deal request and reports no deals; a dry run with deals on counts them and writes nothing', async () => {
+      const off = await f.cli(['sync', 'full', '--dry-run', '--json'])
+      expectExit(off, 0)
+      expect(parseJson<SyncReport>(off)).to.not.have.property('deals')
+      expect(f.sandbox.apiRequestCount({pathPrefix: '/api/v4/leads'})).to.equal(0)
+      const dry = await f.cli(['sync', 'full', '--dry-run', '--json'], DEALS_ON)
+      expectExit(dry, 0)
+      const report = parseJson<SyncReport>(dry)
+      expect(report.deals!.created).to.equal((await receptionsInWindow(f)).length)
+      expect(dealWrites(f)).to.equal(0)
+      expect(f.sandbox.deals.countLeads()).to.equal(0)
+    })
 
     it('the first import creates exactly one deal per reception of the window, at its stage, with its fields, linked to its contact', async () => {
       const report = await sync(f, 'full')
@@ -87,8 +109,25 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
         const status = deal.custom_fields_values?.find((cf) => cf.field_id === mapper.context.fields.ident_status!.id)
         expect(status?.values[0]?.value).to.equal(r.identStatus)
       }
-      // One create request per batch: the contact link travels in the create.
+      // One create request per batch (250): the contact link travels in the create, no update, no /link.
+      expect(f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/leads'})).to.equal(Math.ceil(receptions.length / 250))
+      expect(f.sandbox.apiRequestCount({method: 'PATCH', pathPrefix: '/api/v4/leads'})).to.equal(0)
       expect(f.sandbox.apiRequestCount({pathPrefix: '/api/v4/leads/link'})).to.equal(0)
+      expect(f.sandbox.apiRequestCount({pathPrefix: '/api/v4/leads/complex'})).to.equal(0)
+    })
+
+    it("no deal's name (the patient's surname and initials) is kept in the state or the log", async () => {
+      const names = new Set<string>()
+      for (const lead of f.sandbox.deals.listLeads()) {
+        const who = lead.name.split(' — ')[1]
+        if (who && who.length >= 6) names.add(who)
+      }
+      expect(names.size).to.be.greaterThan(5)
+      for (const dir of [f.home.dataDir, f.home.configDir])
+        for (const file of filesUnder(dir)) {
+          const text = readFileSync(file).toString('utf8')
+          for (const name of names) expect(text.includes(name), `${name} in ${path.basename(file)}`).to.equal(false)
+        }
     })
 
     it('re-running changes nothing, and an incremental pass with nothing changed sends no request at all', async () => {
@@ -174,6 +213,20 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
       const noShow = f.sandbox.deals.getLead(deal.id)!
       expect(noShow.status_id).to.equal(stageId(mapper, 'no_show'))
       expect(customValue(noShow, mapper.context.fields.ident_status!.id)).to.equal('Не пришёл')
+    })
+    it('deep re-creates a deal deleted in the CRM while its reception is booked, and reports the others', async () => {
+      const mapper = await dealMapperFor(f)
+      const receptions = await receptionsInWindow(f)
+      const booked = receptions.find((r) => r.stage === 'booked')!
+      const done = receptions.find((r) => r.stage === 'done')!
+      const byReception = dealsByReception(f, mapper)
+      for (const r of [booked, done]) f.sandbox.deals.deleteLead(byReception.get(r.id)![0]!.id)
+      const report = await sync(f, 'deep')
+      expect(report.deals).to.include({created: 1, failed: 0})
+      const after = dealsByReception(f, mapper)
+      expect(after.get(booked.id)).to.have.length(1)
+      expect(after.get(done.id) ?? []).to.have.length(0)
+      expect(report.failures.find((x) => x.receptionId === done.id)).to.include({reason: 'deal_deleted'})
     })
   })
 

@@ -39,6 +39,8 @@ export interface DealKindDeps {
   deals: Pick<DealsConfig, 'historyDays' | 'noShowHours' | 'protectedStages' | 'claim' | 'claimPipelines'>
   /** The deals mapping for this account (`fresh`: pipelines, fields and loss reasons read again). */
   mapper: (fresh: boolean) => Promise<DealMapper>
+  /** `--dry-run`: the contacts were planned, not made, so a patient without a contact counts as about to have one. */
+  dryRun?: boolean
 }
 
 /** What a pass does with the deals besides the generic modes: its clock and the pass's bounds. */
@@ -53,6 +55,9 @@ export interface DealPass {
 
 /** Receptions whose patients' contacts are looked up with one query. */
 const CONTACT_GROUP = 250
+
+/** A dry run's stand-in for the contact the same pass would have made (never sent: a dry run sends nothing). */
+const PLANNED_CONTACT = 0
 
 /** IDENT receptions → amoCRM deals: the second entity kind, run after the contacts in the same pass. */
 export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
@@ -71,7 +76,8 @@ export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
     let n = 0
     const flush = async function* () {
       const links = await deps.state.getLinks([...new Set(group.map((r) => r.patientId))])
-      for (const reception of group) yield {reception, contactId: links.get(reception.patientId)?.contactId ?? null}
+      const missing = deps.dryRun ? PLANNED_CONTACT : null
+      for (const reception of group) yield {reception, contactId: links.get(reception.patientId)?.contactId ?? missing}
       group = []
     }
     for await (const reception of receptions) {

@@ -1,7 +1,7 @@
 import {LOST_STATUS_ID, WON_STATUS_ID} from '../../amocrm/leads.js'
 import type {Lead, LeadWrite} from '../../amocrm/types.js'
 import {LOOK_UP} from '../kind.js'
-import type {PlanStep, SkipStep} from '../plan.js'
+import {type PlanStep, type SkipStep, unchangedStep} from '../plan.js'
 import type {DealMapper, DesiredDeal} from './mapper.js'
 import type {DealLink, PendingDealLink} from './state.js'
 
@@ -52,7 +52,7 @@ export function planDeal(mapper: DealMapper, input: DealPlanInput): DealStep | S
     if (!link || compareWithAmo) return LOOK_UP
     const keys = changedKeys(mapper, desired, link)
     const stageChanged = desired.stage !== link.stageKey
-    if (keys.length === 0 && !stageChanged) return nothing(desired, link.dealId, 'link', [])
+    if (keys.length === 0 && !stageChanged) return unchangedStep(key, link.dealId, 'link', [])
     // Whether the deal sits in a protected stage only amoCRM knows.
     if (stageChanged && protectedStages.length > 0) return LOOK_UP
     return update(mapper, desired, link, link.dealId, keys, stageChanged, 'link', [], false)
@@ -110,20 +110,6 @@ function changedKeys(mapper: DealMapper, desired: DesiredDeal, link: DealLink): 
 function stillRefused(mapper: DealMapper, desired: DesiredDeal, link: DealLink | undefined): Record<string, string> {
   const hashes = mapper.fieldHashes(desired)
   return Object.fromEntries(Object.entries(link?.refusedFields ?? {}).filter(([key, hash]) => hashes[key] === hash))
-}
-
-function nothing(desired: DesiredDeal, dealId: number, via: DealMatch['via'], duplicates: number[]): DealStep {
-  return {
-    key: desired.receptionId,
-    action: 'unchanged',
-    remoteId: dealId,
-    via,
-    write: null,
-    record: null,
-    fields: [],
-    duplicates,
-    deadLink: false,
-  }
 }
 
 function update(

@@ -1,6 +1,6 @@
 import type {DealStageKey} from '../../fields/index.js'
 import type {KeptRecord} from '../plan.js'
-import type {SyncState} from '../state.js'
+import {type SyncState, upsertFailures} from '../state.js'
 import type {FailureNote} from '../writer.js'
 
 /** What the state keeps per reception once its deal is written (tables of migration `004_deals`). */
@@ -108,15 +108,7 @@ export class DealState {
   }
 
   async recordFailures(failures: FailureNote[], now = new Date()): Promise<void> {
-    if (failures.length === 0) return
-    const at = now.toISOString()
-    await this.knex.transaction(async (trx) => {
-      for (const f of failures)
-        await trx('deal_failures')
-          .insert({reception_id: f.key, reason: f.reason, detail: f.detail, attempts: 1, first_failed_at: at, last_failed_at: at})
-          .onConflict('reception_id')
-          .merge({reason: f.reason, detail: f.detail, last_failed_at: at, attempts: trx.raw('deal_failures.attempts + 1')})
-    })
+    await upsertFailures(this.knex, {table: 'deal_failures', key: 'reception_id'}, failures, now)
   }
 
   async failedKeys(): Promise<string[]> {
