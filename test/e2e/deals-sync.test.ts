@@ -5,12 +5,12 @@ import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
 import {LOST_STATUS_ID} from '../../src/amocrm/leads.js'
-import {lossReasonFor} from '../../src/fields/index.js'
+import {contactNames, lossReasonFor} from '../../src/fields/index.js'
 import type {SyncReport} from '../../src/sync/report.js'
 import {addVisit, localNow, setReceptionStatus} from '../../src/sample/index.js'
 import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
 import {DEALS_ON, dealMapperFor, dealsByReception, dealsFixture, dealWrites, receptionsInWindow, stageId} from '../helpers/deals-fixture.js'
-import {contactsByPatient, type SyncFixture} from '../helpers/sync-fixture.js'
+import {contactsByPatient, readClinic, type SyncFixture} from '../helpers/sync-fixture.js'
 
 async function sync(f: SyncFixture, mode: 'full' | 'incremental' | 'deep', env: Record<string, string> = {}): Promise<SyncReport> {
   const result = await f.cli(['sync', mode, '--json'], {...DEALS_ON, ...env})
@@ -281,6 +281,35 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
 
       const again = await sync(f, 'full')
       expect(again.deals).to.include({created: 0, linked: 0, updated: 0})
+    })
+  })
+
+  describe('a patient whose contact failed', () => {
+    let f: SyncFixture
+    before(async () => {
+      f = await dealsFixture({patients: 20, seed: 17})
+    })
+    after(async () => f.close())
+
+    it("skips the patient's receptions with the reason no_contact, and the run after the contact is made writes their deals", async () => {
+      const receptions = await receptionsInWindow(f)
+      const patientId = receptions[0]!.patientId
+      const theirs = receptions.filter((r) => r.patientId === patientId).map((r) => r.id)
+      const patient = (await readClinic(f)).find((p) => p.id === patientId)!
+      f.sandbox.settings.refuseValues = [contactNames(patient).name]
+      const first = await f.cli(['sync', 'full', '--json'], DEALS_ON)
+      expectExit(first, 3)
+      const report = parseJson<SyncReport>(first)
+      expect(report.deals).to.include({created: receptions.length - theirs.length, skipped: theirs.length, failed: 0})
+      expect(report.failures.filter((x) => x.reason === 'no_contact').map((x) => x.receptionId)).to.have.members(theirs)
+      const mapper = await dealMapperFor(f)
+      for (const id of theirs) expect(dealsByReception(f, mapper).get(id)).to.equal(undefined)
+
+      f.sandbox.settings.refuseValues = []
+      const next = await sync(f, 'incremental')
+      expect(next.deals).to.include({created: theirs.length, failed: 0})
+      const byReception = dealsByReception(f, mapper)
+      for (const id of theirs) expect(byReception.get(id)).to.have.length(1)
     })
   })
 
