@@ -3,6 +3,7 @@ export type {AccountMappingContext, FieldsMapper} from './contacts/fields-mapper
 export {inspectPatient} from './contacts/inspect.js'
 export type {PatientInspection} from './contacts/inspect.js'
 export type {ContactStep} from './contacts/planner.js'
+export type {DealStep} from './deals/planner.js'
 export {SyncAbortedError, SyncInterruptedError} from './engine.js'
 export type {SyncProgress} from './engine.js'
 export {LockedError, syncLock, watchLock} from './lock.js'
