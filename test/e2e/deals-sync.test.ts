@@ -317,6 +317,36 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
     })
   })
 
+  describe('sync watch', () => {
+    let f: SyncFixture
+    before(async () => {
+      f = await dealsFixture({patients: 15, seed: 18})
+    })
+    after(async () => f.close())
+
+    it('imports the deals on its first pass and moves a deal when the patient comes', async () => {
+      const receptions = await receptionsInWindow(f)
+      const booked = receptions.find((r) => r.stage === 'booked')!
+      const watch = startCli(['sync', 'watch'], {
+        env: {...f.env, ...DEALS_ON, SYNC_INTERVAL_MINUTES: '0.02', SYNC_DEEP_TIMES: '03:00'},
+        cwd: f.home.root,
+      })
+      try {
+        await waitFor(() => /deals: read \d+, created \d+/.test(watch.output().stderr), 60_000)
+        expect(f.sandbox.deals.countLeads()).to.equal(receptions.length)
+        const mapper = await dealMapperFor(f)
+        const deal = dealsByReception(f, mapper).get(booked.id)![0]!
+        setReceptionStatus(f.clinic.file, Number(booked.id), {appeared: true})
+        await waitFor(() => f.sandbox.deals.getLead(deal.id)!.status_id === stageId(mapper, 'came'), 60_000, 200)
+      } finally {
+        watch.child.kill('SIGINT')
+      }
+      const ended = await watch.exited
+      expect(ended.code, ended.stderr).to.equal(130)
+      expect(f.sandbox.deals.countLeads()).to.equal(receptions.length)
+    })
+  })
+
   describe('faults and kill -9', () => {
     let f: SyncFixture
     beforeEach(async () => {

@@ -171,7 +171,11 @@ function describeEvent(event: WatchEvent, pendingFailures: number, timezone: str
       return `${event.mode} pass started`
     case 'pass_end': {
       const c = event.report.counts
-      return `${event.mode} pass: read ${c.read}, created ${c.created}, updated ${c.updated}, linked ${c.linked}, unchanged ${c.unchanged}, failed ${c.failed}, ${event.report.api.requests} requests, ${event.report.durationMs} ms; failures pending ${pendingFailures}`
+      const d = event.report.deals
+      const deals = d
+        ? `; deals: read ${d.read}, created ${d.created}, updated ${d.updated}, moved ${d.moved}, linked ${d.linked}, skipped ${d.skipped}, failed ${d.failed}`
+        : ''
+      return `${event.mode} pass: read ${c.read}, created ${c.created}, updated ${c.updated}, linked ${c.linked}, unchanged ${c.unchanged}, failed ${c.failed}${deals}, ${event.report.api.requests} requests, ${event.report.durationMs} ms; failures pending ${pendingFailures}`
     }
     case 'pass_error':
       return `${event.fatal ? 'STOPPED — action needed' : 'pass failed'} (${event.mode}): ${describeWatchError(event.error, terminalMessage)}; retrying in ${Math.round(event.retryInMs / 1000)} s`
