@@ -178,6 +178,7 @@ export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
    */
   async function firstWithoutDeal(index: DealIndex, linkTargets: Map<string, number>): Promise<Map<number, string>> {
     const first = new Map<number, Reception>()
+    if (!index.anyClaimable) return new Map()
     for await (const {reception, contactId} of withContacts(deps.source.readReceptions(clockOf()), undefined)) {
       if (contactId === null || !index.hasClaimable(contactId)) continue
       if (linkTargets.has(reception.id) || index.carries(reception.id)) continue
