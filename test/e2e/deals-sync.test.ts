@@ -317,6 +317,36 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
     })
   })
 
+  describe('a batch amoCRM refuses an element of', () => {
+    let f: SyncFixture
+    before(async () => {
+      f = await dealsFixture({patients: 20, seed: 19})
+    })
+    after(async () => f.close())
+
+    it('fails only the deals amoCRM refused (a contact deleted in the CRM), writes the rest, and deep mends them', async () => {
+      await f.cli(['sync', 'full'])
+      const receptions = await receptionsInWindow(f)
+      const patientId = receptions[0]!.patientId
+      const theirs = receptions.filter((r) => r.patientId === patientId).map((r) => r.id)
+      // A manager deletes the patient's contact: an incremental pass trusts its link, so the deal's link is refused.
+      f.sandbox.store.deleteContact(contactsByPatient(f).get(patientId)![0]!.id)
+      const result = await f.cli(['sync', 'incremental', '--json'], DEALS_ON)
+      expectExit(result, 3)
+      const report = parseJson<SyncReport>(result)
+      expect(report.deals).to.include({created: receptions.length - theirs.length, failed: theirs.length})
+      expect(report.failures.filter((x) => x.reason === 'validation').map((x) => x.receptionId)).to.have.members(theirs)
+      expect(f.sandbox.deals.countLeads()).to.equal(receptions.length - theirs.length)
+
+      const deep = await sync(f, 'deep')
+      expect(deep.deals).to.include({created: theirs.length, failed: 0})
+      const mapper = await dealMapperFor(f)
+      const byReception = dealsByReception(f, mapper)
+      const contact = contactsByPatient(f).get(patientId)![0]!
+      for (const id of theirs) expect(byReception.get(id)![0]!._embedded?.contacts?.map((c) => c.id)).to.deep.equal([contact.id])
+    })
+  })
+
   describe('sync watch', () => {
     let f: SyncFixture
     before(async () => {
