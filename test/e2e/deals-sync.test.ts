@@ -345,6 +345,27 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
       const contact = contactsByPatient(f).get(patientId)![0]!
       for (const id of theirs) expect(byReception.get(id)![0]!._embedded?.contacts?.map((c) => c.id)).to.deep.equal([contact.id])
     })
+
+    it('never moves a deal out of a protected stage; the others move as IDENT says', async () => {
+      const mapper = await dealMapperFor(f)
+      const protectedStage = stageId(mapper, 'done')
+      expectExit(await f.cli(['config', 'set', 'deals.protected_stages', String(protectedStage)]), 0)
+      const [kept, free] = (await receptionsInWindow(f)).filter((r) => r.stage === 'booked')
+      const byReception = dealsByReception(f, mapper)
+      const keptDeal = byReception.get(kept!.id)![0]!
+      const freeDeal = byReception.get(free!.id)![0]!
+      f.sandbox.deals.moveLead(keptDeal.id, {status_id: protectedStage})
+      for (const r of [kept!, free!]) {
+        setReceptionStatus(f.clinic.file, Number(r.id), {appeared: true})
+        clinicSql(f, 'UPDATE Receptions SET DateTimeChanged = ? WHERE ID = ?', anHourAgo(), Number(r.id))
+      }
+      const report = await sync(f, 'incremental')
+      expect(report.deals).to.include({moved: 1, failed: 0})
+      const keptNow = f.sandbox.deals.getLead(keptDeal.id)!
+      expect(keptNow.status_id).to.equal(protectedStage)
+      expect(customValue(keptNow, mapper.context.fields.ident_status!.id), 'its fields are kept in step').to.equal('Пришёл')
+      expect(f.sandbox.deals.getLead(freeDeal.id)!.status_id).to.equal(stageId(mapper, 'came'))
+    })
   })
 
   describe('sync watch', () => {
