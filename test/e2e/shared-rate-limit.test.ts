@@ -45,6 +45,12 @@ describe('e2e: processes of one account share its rate limit', function () {
     const arrivals = f.sandbox.requests.filter((r) => r.path.startsWith('/api/v4/')).map((r) => r.at)
     const warm = arrivals.filter((at) => at >= Math.min(...arrivals) + WARM_UP_MS)
     expect(warm.length, 'requests measured').to.be.above(25)
-    expect(mostInWindow(warm, 1000)).to.be.at.most(7)
+    // Four processes that did not share the window would arrive at ~28 a second; shared, at most 7.
+    // The arrival times are taken by a server that shares two CPUs with the four clients: a client
+    // descheduled between its grant and its send, or the server between accept and timestamp, shifts
+    // an arrival by up to a couple of hundred ms, more than the limiter's 0.1 s margin (meant for
+    // network jitter). So the window looked at is 0.9 s, and the sustained rate over 3 s is checked too.
+    expect(mostInWindow(warm, 900), 'most arrivals in any 0.9 s').to.be.at.most(7)
+    expect(mostInWindow(warm, 3000), 'most arrivals in any 3 s').to.be.at.most(21)
   })
 })
