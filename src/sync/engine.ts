@@ -243,14 +243,7 @@ class SyncRun<T extends KindTypes> {
   /** A follower's share of the report: its counts (the `deals` block), failures and duplicates. */
   private part(): {counts: DealCounts; failures: SyncFailure[]; duplicates: SyncReport['duplicates']} {
     this.tally.closeCounts()
-    const {counts, failures, duplicates} = this.tally.report({
-      mode: this.options.mode,
-      dryRun: this.options.dryRun,
-      startedAt: this.startedAt,
-      finishedAt: this.now(),
-      api: {requests: 0, retries: 0, throttled: 0},
-      watermark: null,
-    })
+    const {counts, failures, duplicates} = this.tally.share()
     return {counts: {...counts, moved: this.tally.moved, outOfWindow: this.outOfWindow}, failures, duplicates}
   }
 
