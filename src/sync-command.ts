@@ -6,6 +6,7 @@ import {describeIdentTarget} from './ident/index.js'
 import {preferSmallHeap} from './memory.js'
 import {
   type ContactStep,
+  type DealStep,
   reportExitCode,
   type RunMode,
   runPass,
@@ -75,6 +76,14 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
                   this.log(describeStep(step))
                 }
               : undefined,
+          onDealPlan:
+            dryRun && !this.jsonEnabled()
+              ? (step) => {
+                  if (step.action === 'unchanged') return
+                  progress.stop()
+                  this.log(describeDealStep(step))
+                }
+              : undefined,
         },
       )
       progress.succeed(`sync ${this.mode} done`)
@@ -103,6 +112,12 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
 function describeStep(step: ContactStep): string {
   const contact = step.remoteId === null ? '' : ` → contact ${step.remoteId} (${step.via})`
   return `${step.action.padEnd(9)} patient ${step.key}${contact}${step.fields.length > 0 ? `: ${step.fields.join(', ')}` : ''}`
+}
+
+/** A dry-run plan line of a deal: `update    reception 1001 → deal 3000 (link): stage, ident_status`. */
+function describeDealStep(step: DealStep): string {
+  const deal = step.remoteId === null ? '' : ` → deal ${step.remoteId} (${step.via})`
+  return `${step.action.padEnd(9)} reception ${step.key}${deal}${step.fields.length > 0 ? `: ${step.fields.join(', ')}` : ''}`
 }
 
 function describeProgress(p: SyncProgress, started: number): string {

@@ -3,6 +3,7 @@ import {AppError, errorMessage} from '../errors.js'
 import type {Logger} from '../log/index.js'
 import {type ContactsApi, type ContactTypes, contactKind, type PatientSource} from './contacts/kind.js'
 import type {DealsApi} from './deals/deal-index.js'
+import type {DealStep} from './deals/planner.js'
 import {type DealPass, dealKind, type DealKindDeps, type DealTypes} from './deals/kind.js'
 import type {ContactMapper} from './contacts/mapper.js'
 import type {ContactStep} from './contacts/planner.js'
@@ -44,6 +45,8 @@ export interface SyncDeps {
   onProgress?: (progress: SyncProgress) => void
   /** Every planned step, as it is handed to the executor (the dry-run plan lines). */
   onPlan?: (step: ContactStep) => void
+  /** Every planned deal step (DEALS=on), likewise. */
+  onDealPlan?: (step: DealStep) => void
   /** Aborted by Ctrl+C / SIGTERM: the engine finishes the current batch, saves state and stops. */
   signal?: AbortSignal
   now?: () => Date
@@ -91,7 +94,7 @@ export async function runSync(options: SyncOptions, deps: SyncDeps): Promise<Syn
     return api
   }
   const kind = contactKind({source: deps.source, api: lazyApi, state: deps.state, mapper: (fresh) => deps.mapper(lazyApi, fresh)})
-  const {onPlan: _, ...common} = deps
+  const {onPlan: _, onDealPlan, ...common} = deps
   let deals: SyncRun<DealTypes> | undefined
   if (deps.deals) {
     const dealsDeps = deps.deals
@@ -101,7 +104,7 @@ export async function runSync(options: SyncOptions, deps: SyncDeps): Promise<Syn
       return client
     }
     const pass = dealKind({...dealsDeps, api: lazyDealsApi, state: deps.state, dryRun: options.dryRun})
-    deals = new SyncRun<DealTypes>(options, {...common, kind: pass, pass, part: 'deals', apiStats: () => stats})
+    deals = new SyncRun<DealTypes>(options, {...common, kind: pass, pass, part: 'deals', apiStats: () => stats, onPlan: onDealPlan})
   }
   return new SyncRun<ContactTypes>(options, {...deps, kind, apiStats: () => stats, follower: deals}).execute()
 }
@@ -240,14 +243,7 @@ class SyncRun<T extends KindTypes> {
   /** A follower's share of the report: its counts (the `deals` block), failures and duplicates. */
   private part(): {counts: DealCounts; failures: SyncFailure[]; duplicates: SyncReport['duplicates']} {
     this.tally.closeCounts()
-    const {counts, failures, duplicates} = this.tally.report({
-      mode: this.options.mode,
-      dryRun: this.options.dryRun,
-      startedAt: this.startedAt,
-      finishedAt: this.now(),
-      api: {requests: 0, retries: 0, throttled: 0},
-      watermark: null,
-    })
+    const {counts, failures, duplicates} = this.tally.share()
     return {counts: {...counts, moved: this.tally.moved, outOfWindow: this.outOfWindow}, failures, duplicates}
   }
 

@@ -7,7 +7,7 @@ import {syncLock} from './lock.js'
 import type {SyncReport} from './report.js'
 import {openSyncSession} from './session.js'
 
-export interface PassOptions extends Omit<SyncOptions, 'dryRun'>, Pick<SyncDeps, 'signal' | 'onProgress' | 'onPlan'> {
+export interface PassOptions extends Omit<SyncOptions, 'dryRun'>, Pick<SyncDeps, 'signal' | 'onProgress' | 'onPlan' | 'onDealPlan'> {
   dryRun?: boolean
   /** What holds the lock, as `sync status` and a second run show it: `ident-amo sync full`. */
   command: string
@@ -49,7 +49,13 @@ export async function runPass(config: AppConfig, dirs: Dirs, options: PassOption
           batchSize: options.batchSize,
           patientIds: options.patientIds,
         },
-        {...session.deps({dryRun}), signal: options.signal, onProgress: options.onProgress, onPlan: options.onPlan},
+        {
+          ...session.deps({dryRun}),
+          signal: options.signal,
+          onProgress: options.onProgress,
+          onPlan: options.onPlan,
+          onDealPlan: options.onDealPlan,
+        },
       )
       const pendingFailures = await session.state.countFailures()
       if (!config.deals.enabled) return {report, pendingFailures}

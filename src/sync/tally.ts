@@ -84,6 +84,11 @@ export class RunTally {
     c.skipped = Math.max(0, c.read - (c.created + c.updated + c.linked + c.unchanged + c.failed))
   }
 
+  /** The counts, failures and duplicates so far: a following kind's share of the report (the deals). */
+  share(): Pick<SyncReport, 'counts' | 'failures' | 'duplicates'> {
+    return {counts: {...this.counts, duplicates: this.duplicates.length}, failures: [...this.failures], duplicates: [...this.duplicates]}
+  }
+
   report(run: {
     mode: RunMode
     dryRun: boolean
@@ -98,10 +103,8 @@ export class RunTally {
       startedAt: run.startedAt.toISOString(),
       finishedAt: run.finishedAt.toISOString(),
       durationMs: run.finishedAt.getTime() - run.startedAt.getTime(),
-      counts: {...this.counts, duplicates: this.duplicates.length},
+      ...this.share(),
       api: {...run.api},
-      failures: [...this.failures],
-      duplicates: [...this.duplicates],
       watermark: run.watermark,
     }
   }

@@ -5,12 +5,12 @@ import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
 import {LOST_STATUS_ID} from '../../src/amocrm/leads.js'
-import {lossReasonFor} from '../../src/fields/index.js'
+import {contactNames, lossReasonFor} from '../../src/fields/index.js'
 import type {SyncReport} from '../../src/sync/report.js'
 import {addVisit, localNow, setReceptionStatus} from '../../src/sample/index.js'
 import {expectExit, parseJson, startCli, waitFor} from '../helpers/cli.js'
 import {DEALS_ON, dealMapperFor, dealsByReception, dealsFixture, dealWrites, receptionsInWindow, stageId} from '../helpers/deals-fixture.js'
-import {contactsByPatient, type SyncFixture} from '../helpers/sync-fixture.js'
+import {contactsByPatient, readClinic, type SyncFixture} from '../helpers/sync-fixture.js'
 
 async function sync(f: SyncFixture, mode: 'full' | 'incremental' | 'deep', env: Record<string, string> = {}): Promise<SyncReport> {
   const result = await f.cli(['sync', mode, '--json'], {...DEALS_ON, ...env})
@@ -68,6 +68,10 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
       expectExit(dry, 0)
       const report = parseJson<SyncReport>(dry)
       expect(report.deals!.created).to.equal((await receptionsInWindow(f)).length)
+      const lines = await f.cli(['sync', 'full', '--dry-run'], DEALS_ON)
+      expectExit(lines, 0)
+      const planned = lines.stdout.split('\n').filter((line) => /^create +reception \d+: name, /.test(line))
+      expect(planned, 'a plan line per deal to create').to.have.length(report.deals!.created)
       expect(dealWrites(f)).to.equal(0)
       expect(f.sandbox.deals.countLeads()).to.equal(0)
     })
@@ -281,6 +285,116 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
 
       const again = await sync(f, 'full')
       expect(again.deals).to.include({created: 0, linked: 0, updated: 0})
+    })
+  })
+
+  describe('a patient whose contact failed', () => {
+    let f: SyncFixture
+    before(async () => {
+      f = await dealsFixture({patients: 20, seed: 17})
+    })
+    after(async () => f.close())
+
+    it("skips the patient's receptions with the reason no_contact, and the run after the contact is made writes their deals", async () => {
+      const receptions = await receptionsInWindow(f)
+      const patientId = receptions[0]!.patientId
+      const theirs = receptions.filter((r) => r.patientId === patientId).map((r) => r.id)
+      const patient = (await readClinic(f)).find((p) => p.id === patientId)!
+      f.sandbox.settings.refuseValues = [contactNames(patient).name]
+      const first = await f.cli(['sync', 'full', '--json'], DEALS_ON)
+      expectExit(first, 3)
+      const report = parseJson<SyncReport>(first)
+      expect(report.deals).to.include({created: receptions.length - theirs.length, skipped: theirs.length, failed: 0})
+      expect(report.failures.filter((x) => x.reason === 'no_contact').map((x) => x.receptionId)).to.have.members(theirs)
+      const mapper = await dealMapperFor(f)
+      for (const id of theirs) expect(dealsByReception(f, mapper).get(id)).to.equal(undefined)
+
+      f.sandbox.settings.refuseValues = []
+      const next = await sync(f, 'incremental')
+      expect(next.deals).to.include({created: theirs.length, failed: 0})
+      const byReception = dealsByReception(f, mapper)
+      for (const id of theirs) expect(byReception.get(id)).to.have.length(1)
+    })
+  })
+
+  describe('a batch amoCRM refuses an element of', () => {
+    let f: SyncFixture
+    before(async () => {
+      f = await dealsFixture({patients: 20, seed: 19})
+    })
+    after(async () => f.close())
+
+    it('fails only the deals amoCRM refused (a contact deleted in the CRM), writes the rest, and deep mends them', async () => {
+      await f.cli(['sync', 'full'])
+      const receptions = await receptionsInWindow(f)
+      const patientId = receptions[0]!.patientId
+      const theirs = receptions.filter((r) => r.patientId === patientId).map((r) => r.id)
+      // A manager deletes the patient's contact: an incremental pass trusts its link, so the deal's link is refused.
+      f.sandbox.store.deleteContact(contactsByPatient(f).get(patientId)![0]!.id)
+      const result = await f.cli(['sync', 'incremental', '--json'], DEALS_ON)
+      expectExit(result, 3)
+      const report = parseJson<SyncReport>(result)
+      expect(report.deals).to.include({created: receptions.length - theirs.length, failed: theirs.length})
+      expect(report.failures.filter((x) => x.reason === 'validation').map((x) => x.receptionId)).to.have.members(theirs)
+      expect(f.sandbox.deals.countLeads()).to.equal(receptions.length - theirs.length)
+
+      const deep = await sync(f, 'deep')
+      expect(deep.deals).to.include({created: theirs.length, failed: 0})
+      const mapper = await dealMapperFor(f)
+      const byReception = dealsByReception(f, mapper)
+      const contact = contactsByPatient(f).get(patientId)![0]!
+      for (const id of theirs) expect(byReception.get(id)![0]!._embedded?.contacts?.map((c) => c.id)).to.deep.equal([contact.id])
+    })
+
+    it('never moves a deal out of a protected stage; the others move as IDENT says', async () => {
+      const mapper = await dealMapperFor(f)
+      const protectedStage = stageId(mapper, 'done')
+      expectExit(await f.cli(['config', 'set', 'deals.protected_stages', String(protectedStage)]), 0)
+      const [kept, free] = (await receptionsInWindow(f)).filter((r) => r.stage === 'booked')
+      const byReception = dealsByReception(f, mapper)
+      const keptDeal = byReception.get(kept!.id)![0]!
+      const freeDeal = byReception.get(free!.id)![0]!
+      f.sandbox.deals.moveLead(keptDeal.id, {status_id: protectedStage})
+      for (const r of [kept!, free!]) {
+        setReceptionStatus(f.clinic.file, Number(r.id), {appeared: true})
+        clinicSql(f, 'UPDATE Receptions SET DateTimeChanged = ? WHERE ID = ?', anHourAgo(), Number(r.id))
+      }
+      const report = await sync(f, 'incremental')
+      expect(report.deals).to.include({moved: 1, failed: 0})
+      const keptNow = f.sandbox.deals.getLead(keptDeal.id)!
+      expect(keptNow.status_id).to.equal(protectedStage)
+      expect(customValue(keptNow, mapper.context.fields.ident_status!.id), 'its fields are kept in step').to.equal('Пришёл')
+      expect(f.sandbox.deals.getLead(freeDeal.id)!.status_id).to.equal(stageId(mapper, 'came'))
+    })
+  })
+
+  describe('sync watch', () => {
+    let f: SyncFixture
+    before(async () => {
+      f = await dealsFixture({patients: 15, seed: 18})
+    })
+    after(async () => f.close())
+
+    it('imports the deals on its first pass and moves a deal when the patient comes', async () => {
+      const receptions = await receptionsInWindow(f)
+      const booked = receptions.find((r) => r.stage === 'booked')!
+      const watch = startCli(['sync', 'watch'], {
+        env: {...f.env, ...DEALS_ON, SYNC_INTERVAL_MINUTES: '0.02', SYNC_DEEP_TIMES: '03:00'},
+        cwd: f.home.root,
+      })
+      try {
+        await waitFor(() => /deals: read \d+, created \d+/.test(watch.output().stderr), 60_000)
+        expect(f.sandbox.deals.countLeads()).to.equal(receptions.length)
+        const mapper = await dealMapperFor(f)
+        const deal = dealsByReception(f, mapper).get(booked.id)![0]!
+        setReceptionStatus(f.clinic.file, Number(booked.id), {appeared: true})
+        await waitFor(() => f.sandbox.deals.getLead(deal.id)!.status_id === stageId(mapper, 'came'), 60_000, 200)
+      } finally {
+        watch.child.kill('SIGINT')
+      }
+      const ended = await watch.exited
+      expect(ended.code, ended.stderr).to.equal(130)
+      expect(f.sandbox.deals.countLeads()).to.equal(receptions.length)
     })
   })
 

@@ -174,11 +174,11 @@ function describeEvent(event: WatchEvent, pending: {patients: number; receptions
     case 'pass_end': {
       const c = event.report.counts
       const d = event.report.deals
-      // With deals on, their part of the pass after the contacts': what moved is what managers see change.
       const deals = d
-        ? `; deals: read ${d.read}, created ${d.created}, updated ${d.updated}, moved ${d.moved}, linked ${d.linked}, failed ${d.failed}, pending ${pending.receptions}`
+        ? `; deals: read ${d.read}, created ${d.created}, updated ${d.updated}, moved ${d.moved}, linked ${d.linked}, skipped ${d.skipped}, failed ${d.failed}`
         : ''
-      return `${event.mode} pass: read ${c.read}, created ${c.created}, updated ${c.updated}, linked ${c.linked}, unchanged ${c.unchanged}, failed ${c.failed}, ${event.report.api.requests} requests, ${event.report.durationMs} ms; failures pending ${pending.patients}${deals}`
+      const dealsPending = d ? `, deal failures pending ${pending.receptions}` : ''
+      return `${event.mode} pass: read ${c.read}, created ${c.created}, updated ${c.updated}, linked ${c.linked}, unchanged ${c.unchanged}, failed ${c.failed}${deals}, ${event.report.api.requests} requests, ${event.report.durationMs} ms; failures pending ${pending.patients}${dealsPending}`
     }
     case 'pass_error':
       return `${event.fatal ? 'STOPPED — action needed' : 'pass failed'} (${event.mode}): ${describeWatchError(event.error, terminalMessage)}; retrying in ${Math.round(event.retryInMs / 1000)} s`

@@ -69,8 +69,9 @@ export class DealIndex {
     return index
   }
 
-  private add(lead: Lead): void {
-    if (lead.is_deleted || this.byId.has(lead.id)) return
+  private add(read: Lead): void {
+    if (read.is_deleted || this.byId.has(read.id)) return
+    const lead = compact(read)
     this.byId.set(lead.id, lead)
     const receptionId = this.mapper.receptionIdOf(lead)
     if (receptionId !== null) this.byReception.set(receptionId, [...(this.byReception.get(receptionId) ?? []), lead])
@@ -78,6 +79,11 @@ export class DealIndex {
 
   get size(): number {
     return this.byId.size
+  }
+
+  /** Some contact has a deal to claim. */
+  get anyClaimable(): boolean {
+    return this.claimable.size > 0
   }
 
   /** Contacts that have a deal to claim (their patients' first receptions without a deal are the claimants). */
@@ -111,6 +117,23 @@ export class DealIndex {
       }
     }
     return {lead: null, via: 'none', duplicates: [], deadLink}
+  }
+}
+
+/** What matching, planning and comparing use of a deal: a big clinic's index holds thousands. */
+function compact(lead: Lead): Lead {
+  return {
+    id: lead.id,
+    name: lead.name,
+    price: lead.price,
+    status_id: lead.status_id,
+    pipeline_id: lead.pipeline_id,
+    loss_reason_id: lead.loss_reason_id ?? null,
+    responsible_user_id: lead.responsible_user_id,
+    created_at: lead.created_at,
+    updated_at: lead.updated_at,
+    custom_fields_values: lead.custom_fields_values?.map((cf) => ({field_id: cf.field_id, values: cf.values})) ?? null,
+    _embedded: {tags: [], companies: [], contacts: lead._embedded?.contacts?.map((c) => ({id: c.id, is_main: c.is_main})) ?? []},
   }
 }
 

@@ -121,6 +121,8 @@ export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
     async prepare(fresh) {
       const mapper = await deps.mapper(fresh)
       let index: Promise<(item: DealItem, link: DealLink | undefined) => DealMatch> | undefined
+      // Links forgotten in this pass because their deal was gone: planned again as dead links (§6: re-created only while booked).
+      const forgotten = new Set<string>()
       const matcher = (progress?: IndexProgress) => (index ??= readIndex(mapper, progress))
       return {
         desired: (item) => mapper.desired(item.reception, item.contactId),
@@ -130,10 +132,19 @@ export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
           return (item, _desired, link) => match(item, link)
         },
         // Without an index (incremental): the first reception that needs amoCRM reads it, the others reuse it.
-        lookUp: async (item, _desired, link) => (await matcher())(item, link),
+        async lookUp(item, _desired, link) {
+          const found = (await matcher())(item, link)
+          return forgotten.has(item.reception.id) && found.lead === null ? {...found, deadLink: true} : found
+        },
         plan: ({desired, link, found, compareWithAmo}) =>
           planDeal(mapper, {desired, link, found, compareWithAmo, protectedStages: deps.deals.protectedStages}),
-        target: dealTarget({api: deps.api, dealState, mapper}),
+        target: {
+          ...dealTarget({api: deps.api, dealState, mapper}),
+          forgetLink: async (key) => {
+            forgotten.add(key)
+            await dealState.removeLink(key)
+          },
+        },
       }
     },
   }
@@ -167,6 +178,7 @@ export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
    */
   async function firstWithoutDeal(index: DealIndex, linkTargets: Map<string, number>): Promise<Map<number, string>> {
     const first = new Map<number, Reception>()
+    if (!index.anyClaimable) return new Map()
     for await (const {reception, contactId} of withContacts(deps.source.readReceptions(clockOf()), undefined)) {
       if (contactId === null || !index.hasClaimable(contactId)) continue
       if (linkTargets.has(reception.id) || index.carries(reception.id)) continue

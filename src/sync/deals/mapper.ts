@@ -52,6 +52,9 @@ export interface DesiredDeal {
   warnings: Array<{field: string; code: string}>
 }
 
+/** amoCRM keeps a deal's name to 255 characters. */
+const DEAL_NAME_LIMIT = 255
+
 /** The non-custom parts of a deal that the hashes follow (besides the stage, kept apart). */
 const NAME = 'name'
 const PRICE = 'price'
@@ -182,7 +185,9 @@ export function createDealMapper(context: DealMappingContext, options: DealMappe
 export function dealName(reception: Pick<Reception, 'planStart' | 'patient'>): string {
   const [date, time] = reception.planStart.split(' ')
   const [y, m, d] = date!.split('-')
-  const who = formatDoctor(reception.patient.surname, reception.patient.name, reception.patient.patronymic)
+  // Printable parts only: IDENT's text may carry control characters.
+  const {surname, name, patronymic} = reception.patient
+  const who = formatDoctor(nonEmpty(surname), nonEmpty(name), nonEmpty(patronymic))
   const when = `Приём ${d}.${m}.${y} ${time!.slice(0, 5)}`
   return who === null ? when : `${when} — ${who}`
 }
@@ -210,8 +215,11 @@ function desiredDeal(reception: Reception, contactId: number | null, context: De
       const rfc = localRfc3339(value, tz)
       return void fields.push({key, fieldId: field.id, values: [{value: rfc}], value: Math.floor(Date.parse(rfc) / 1000)})
     }
+    // What IDENT holds may carry control characters a CRM has no use for (and amoCRM may refuse).
+    const clean = nonEmpty(value, {keepLines: field.type === 'textarea'})
+    if (clean === null) return void fields.push({key, fieldId: field.id, values: null, value: null})
     const limit = field.type === 'textarea' ? TEXTAREA_FIELD_LIMIT : TEXT_FIELD_LIMIT
-    const cut = cutText(value, limit)
+    const cut = cutText(clean, limit)
     if (cut.cut) warnings.push({field: key, code: 'text_truncated'})
     fields.push({key, fieldId: field.id, values: [{value: cut.text}], value: cut.text})
   }
@@ -236,8 +244,9 @@ function desiredDeal(reception: Reception, contactId: number | null, context: De
     statusId: context.statusIds[reception.stage],
     // amoCRM takes a loss reason only with its lost stage (143): a clinic that maps cancellations elsewhere gets none.
     lossReasonId: cancelled && context.statusIds.cancelled === LOST_STATUS_ID ? lossReasonFor(context, reception.cancelReason) : undefined,
-    name: dealName(reception),
-    price: reception.price,
+    name: cutText(dealName(reception), DEAL_NAME_LIMIT).text,
+    // Refunds can outweigh what was paid: amoCRM's price is a whole number from 0.
+    price: reception.price === undefined ? undefined : Math.max(0, reception.price),
     responsibleUserId: staffUser ?? options.deals.responsibleUserId,
     fields,
     warnings,

@@ -93,6 +93,22 @@ describe('deal mapping (a reception → the deal amoCRM should hold)', () => {
     expect(desired.warnings).to.deep.equal([{field: 'services', code: 'text_truncated'}])
   })
 
+  it('sends what amoCRM can take: a price from 0 (refunds can outweigh payments), printable text, a name of at most 255 characters', () => {
+    const mapper = dealMapper()
+    const odd = reception({
+      price: -300,
+      chair: 'Кресло\u0007 2\u202e',
+      patient: {surname: 'Я'.repeat(300), name: 'Анна', patronymic: null},
+    })
+    const payload = mapper.createPayload(mapper.desired(odd, 900))
+    expect(payload.price).to.equal(0)
+    expect(fieldValue(payload, id('chair'))).to.deep.equal([{value: 'Кресло 2'}])
+    expect([...payload.name!]).to.have.length(255)
+    expect(
+      mapper.createPayload(mapper.desired(reception({chair: ' \u0007 '}), 900)).custom_fields_values!.map((cf) => cf.field_id),
+    ).to.not.include(id('chair'))
+  })
+
   it('an update clears what IDENT emptied, and carries the stage (with the loss reason) only when moving', () => {
     const mapper = dealMapper()
     const desired = mapper.desired(
