@@ -4,7 +4,7 @@ import {expect} from 'chai'
 
 import type {PatientTestResult} from '../../src/commands/patient/test.js'
 import type {DemoResult} from '../../src/commands/demo/index.js'
-import {addVisit, localNow, setReceptionStatus} from '../../src/sample/index.js'
+import {addVisit, localNow} from '../../src/sample/index.js'
 import {expectExit, parseJson, runCli, startCli, tempHome, waitFor} from '../helpers/cli.js'
 import {DEALS_ON, dealMapperFor, dealsByReception, dealsFixture, receptionsInWindow, stageId} from '../helpers/deals-fixture.js'
 import {expectNarrow, startOnPty} from '../helpers/pty.js'
@@ -131,7 +131,7 @@ describe('e2e: deals for the people who use them (DEALS=on)', function () {
     }
   })
 
-  it('sync watch: each pass line says what the deals part did, and a patient who comes moves the deal within a pass', async () => {
+  it("sync watch: a pass line says the deals part's counts and the deals waiting for a retry", async () => {
     const f = await dealsFixture({patients: 30})
     const watch = startCli(['sync', 'watch'], {
       env: {...f.env, ...DEALS_ON, SYNC_INTERVAL_MINUTES: '0.02', SYNC_DEEP_TIMES: '03:00'},
@@ -141,24 +141,12 @@ describe('e2e: deals for the people who use them (DEALS=on)', function () {
       const passes = () => watch.output().stderr.match(/(full|incremental|deep) pass: read .*/g) ?? []
       await waitFor(() => passes().length > 0, 60_000)
       const deals = f.sandbox.deals.countLeads()
+      expect(deals).to.be.greaterThan(0)
       expect(passes()[0]).to.match(
         new RegExp(
-          `^(full|incremental) pass: read 30, created 30, .*; deals: read ${deals}, created ${deals}, updated 0, moved 0, linked 0, failed 0, pending 0$`,
+          `^(full|incremental) pass: read 30, created 30, .*; deals: read ${deals}, created ${deals}, updated 0, moved 0, linked 0, skipped 0, failed 0, \\d+ requests, .*; failures pending 0, deal failures pending 0$`,
         ),
       )
-
-      const booked = (await receptionsInWindow(f)).find((r) => r.stage === 'booked')!
-      const before = passes().length
-      setReceptionStatus(f.clinic.file, Number(booked.id), {appeared: true})
-      await waitFor(
-        () =>
-          passes()
-            .slice(before)
-            .some((line) => / moved 1,/.test(line)),
-        60_000,
-      )
-      const mapper = await dealMapperFor(f)
-      expect(dealsByReception(f, mapper).get(booked.id)![0]!.status_id).to.equal(stageId(mapper, 'came'))
     } finally {
       watch.child.kill('SIGINT')
       await watch.exited
