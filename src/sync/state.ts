@@ -85,6 +85,22 @@ export async function upsertFailures(
   })
 }
 
+/** A failures table's rows, latest first: the key (`where.key`'s value), why, and how often it failed. */
+export async function readFailures(
+  knex: Knex,
+  where: {table: string; key: string},
+): Promise<Array<{key: string; reason: string; detail: string; attempts: number; firstFailedAt: string; lastFailedAt: string}>> {
+  const rows = await knex(where.table).select().orderBy('last_failed_at', 'desc')
+  return rows.map((r: Record<string, unknown>) => ({
+    key: String(r[where.key]),
+    reason: String(r.reason),
+    detail: String(r.detail),
+    attempts: Number(r.attempts),
+    firstFailedAt: String(r.first_failed_at),
+    lastFailedAt: String(r.last_failed_at),
+  }))
+}
+
 const MIGRATIONS: Record<string, {up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void>}> = {
   '001_initial': {
     async up(knex) {
@@ -393,15 +409,7 @@ export class SyncState {
   }
 
   async pendingFailures(): Promise<FailureRecord[]> {
-    const rows = await this.knex('failures').select().orderBy('last_failed_at', 'desc')
-    return rows.map((r: Record<string, unknown>) => ({
-      patientId: String(r.patient_id),
-      reason: String(r.reason),
-      detail: String(r.detail),
-      attempts: Number(r.attempts),
-      firstFailedAt: String(r.first_failed_at),
-      lastFailedAt: String(r.last_failed_at),
-    }))
+    return (await readFailures(this.knex, {table: 'failures', key: 'patient_id'})).map(({key, ...f}) => ({patientId: key, ...f}))
   }
 
   // --- meta: watermark, caches ---------------------------------------------------------------------

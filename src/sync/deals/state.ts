@@ -1,6 +1,6 @@
 import type {DealStageKey} from '../../fields/index.js'
 import type {KeptRecord} from '../plan.js'
-import {type SyncState, upsertFailures} from '../state.js'
+import {readFailures, type SyncState, upsertFailures} from '../state.js'
 import type {FailureNote} from '../writer.js'
 
 /** What the state keeps per reception once its deal is written (tables of migration `004_deals`). */
@@ -118,15 +118,7 @@ export class DealState {
 
   /** The receptions the next pass retries, with why their deals failed, latest first (`sync status`). */
   async pendingFailures(): Promise<DealFailureRecord[]> {
-    const rows = await this.knex('deal_failures').select().orderBy('last_failed_at', 'desc')
-    return rows.map((r: Record<string, unknown>) => ({
-      receptionId: String(r.reception_id),
-      reason: String(r.reason),
-      detail: String(r.detail),
-      attempts: Number(r.attempts),
-      firstFailedAt: String(r.first_failed_at),
-      lastFailedAt: String(r.last_failed_at),
-    }))
+    return (await readFailures(this.knex, {table: 'deal_failures', key: 'reception_id'})).map(({key, ...f}) => ({receptionId: key, ...f}))
   }
 
   async countFailures(): Promise<number> {
