@@ -15,7 +15,7 @@ export interface SyncFailure {
   field?: string
 }
 
-/** The `deals` block of a report (deals.md §7): present only when deals are on. */
+/** The `deals` block of a report (docs/sync.md "Deals"): present only when deals are on. */
 export interface DealCounts {
   read: number
   created: number

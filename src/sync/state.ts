@@ -151,7 +151,7 @@ MIGRATIONS['002_refused_fields'] = {
   },
 }
 
-/** Deals (docs/deals.md): a link per reception — its deal, hashes, the last stage key written — and its failures. */
+/** Deals (docs/sync.md "Deals"): a link per reception — its deal, hashes, the last stage key written — and its failures. */
 MIGRATIONS['004_deals'] = {
   async up(knex) {
     await knex.schema.createTable('deal_links', (t) => {

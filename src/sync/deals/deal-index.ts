@@ -26,7 +26,7 @@ const PAGE = 250
 /**
  * The deals of the configured pipelines, read once (250 per page, `filter[pipeline_id][]`), plus the
  * linked deals a manager moved to another pipeline (by id): matching against it sends nothing
- * (docs/deals.md §5).
+ * (docs/sync.md "Deals").
  */
 export class DealIndex {
   private readonly byId = new Map<number, Lead>()
@@ -96,7 +96,7 @@ export class DealIndex {
     return this.byReception.has(receptionId)
   }
 
-  /** §5: the stored link if it still holds, else the reception id (oldest; the rest duplicates), else a claim, else none. */
+  /** The stored link if it still holds, else the reception id (oldest; the rest duplicates), else a claim, else none. */
   match(request: MatchRequest): DealMatch {
     const sameId = this.byReception.get(request.receptionId) ?? []
     let deadLink = false

@@ -121,7 +121,7 @@ export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
     async prepare(fresh) {
       const mapper = await deps.mapper(fresh)
       let index: Promise<(item: DealItem, link: DealLink | undefined) => DealMatch> | undefined
-      // Links forgotten in this pass because their deal was gone: planned again as dead links (§6: re-created only while booked).
+      // Links forgotten in this pass because their deal was gone: planned again as dead links (re-created only while booked).
       const forgotten = new Set<string>()
       const matcher = (progress?: IndexProgress) => (index ??= readIndex(mapper, progress))
       return {
@@ -149,7 +149,7 @@ export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
     },
   }
 
-  /** The deal index, and which reception of each contact may claim a manager's deal (§5). */
+  /** The deal index, and which reception of each contact may claim a manager's deal (docs/sync.md "Deals"). */
   async function readIndex(mapper: DealMapper, progress?: IndexProgress) {
     const linkTargets = await dealState.linkTargets()
     const pipelineId = mapper.context.pipelineId
@@ -174,7 +174,7 @@ export function dealKind(deps: DealKindDeps): SyncKind<DealTypes> & DealPass {
 
   /**
    * For each contact with a deal to claim: its patient's first reception (by start) that has no deal —
-   * no link and no deal carrying its id. Only that one claims (§5). IDENT is read, amoCRM is not.
+   * no link and no deal carrying its id. Only that one claims. IDENT is read, amoCRM is not.
    */
   async function firstWithoutDeal(index: DealIndex, linkTargets: Map<string, number>): Promise<Map<number, string>> {
     const first = new Map<number, Reception>()

@@ -17,7 +17,7 @@ import {formatDoctor, type Reception} from '../../ident/index.js'
 import {shortHash} from '../contacts/fields-mapper.js'
 
 /**
- * A reception → the deal amoCRM should hold (docs/deals.md "What a deal looks like"), its hashes,
+ * A reception → the deal amoCRM should hold (docs/sync.md "Deals"), its hashes,
  * its payloads and its comparison with a deal as amoCRM returns it. Pure: the planner stays a
  * function of its inputs.
  */

@@ -7,7 +7,7 @@ import type {DealLink, PendingDealLink} from './state.js'
 
 export type DealStep = PlanStep<LeadWrite, PendingDealLink>
 
-/** What matching found for a reception (docs/deals.md §5). */
+/** What matching found for a reception (docs/sync.md "Deals"). */
 export interface DealMatch {
   /** The deal kept in step; null when none was found (a new one is to be made). */
   lead: Lead | null
@@ -34,7 +34,7 @@ const CLOSED = new Set<number>([WON_STATUS_ID, LOST_STATUS_ID])
 
 /**
  * Plans one reception's deal: create, update (and move), link, nothing, or skip — pure, it reads and
- * sends nothing. Stage ownership (docs/deals.md §4): a deal moves only when IDENT's stage key differs
+ * sends nothing. Stage ownership (docs/sync.md "Deals"): a deal moves only when IDENT's stage key differs
  * from the one the tool last wrote, never out of a protected stage, never out of 142/143 unless
  * IDENT's key itself changed; the fields are always kept in step.
  */
@@ -90,7 +90,7 @@ export function planDeal(mapper: DealMapper, input: DealPlanInput): DealStep | S
 }
 
 /**
- * §4: with the tool's last stage key known, a move is due when IDENT's key changed (out of 142/143
+ * With the tool's last stage key known, a move is due when IDENT's key changed (out of 142/143
  * too); without it (a deal found by its reception id, or claimed) the deal is put at IDENT's stage
  * unless it is closed. Never out of a protected stage, never when it is there already.
  */

@@ -56,7 +56,7 @@ describe('deal planner (stage ownership and matching)', () => {
     return result
   }
 
-  describe('stage ownership (§4)', () => {
+  describe('stage ownership', () => {
     it('a linked reception IDENT did not change costs nothing: no look-up, no write, no record', () => {
       const r = reception()
       expect(step(plan(r, {link: linkAfterWriting(r)}))).to.include({action: 'unchanged', write: null, record: null, remoteId: 3000})
@@ -115,7 +115,7 @@ describe('deal planner (stage ownership and matching)', () => {
     })
   })
 
-  describe('matching (§5)', () => {
+  describe('matching', () => {
     it('a reception without a link is looked up; one whose patient has no contact is skipped and retried next run', () => {
       expect(plan(reception())).to.equal(LOOK_UP)
       const skipped = plan(reception(), {contactId: null})
