@@ -10,7 +10,7 @@
  * Then, apart (`benchDeals`, skipped with BENCH_DEALS=off), the same clinic with deals on: `sync full`
  * (contacts, then a deal for every reception in the window), `sync incremental` with nothing changed,
  * then with 100 receptions marked as come (a status datetime only). For each: the requests under
- * `/api/v4/leads` against the minimum of the deals spec (setup reads, one read of the pipeline's deals
+ * `/api/v4/leads` against the minimum of README "What it costs" (setup reads, one read of the pipeline's deals
  * per 250, one create or update per batch), and all requests.
  *
  * The built CLI runs as a child process (as an operator would run it); the sandbox runs here.
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
 
 /**
  * The deals part: requests under `/api/v4/leads` (deals, pipelines, deal fields, loss reasons) against
- * the minimum of the deals spec, beside all requests of the pass (the contacts' part included).
+ * the minimum of README "What it costs", beside all requests of the pass (the contacts' part included).
  */
 async function benchDeals(): Promise<void> {
   const {clinicFile, home, sandbox, env} = await benchSetup('deals-clinic', {

@@ -65,7 +65,7 @@ export async function inspectPatientDeals(
     linkedDealIds: [...links.values()].map((l) => l.dealId),
   })
   const stageNames = stageNamesOf(await api.listPipelines())
-  // §5: only the patient's first reception that has no deal may claim a manager's deal.
+  // Only the patient's first reception that has no deal may claim a manager's deal (docs/sync.md "Deals").
   const claimant = [...receptions]
     .sort((a, b) => a.planStart.localeCompare(b.planStart) || Number(a.id) - Number(b.id))
     .find((r) => !links.has(r.id) && !index.carries(r.id))?.id
