@@ -424,6 +424,24 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
       await expectOneDealEach()
     })
 
+    it('Ctrl+C in the middle of the deals: exit 130 with what was done reported, and the next run finishes without a duplicate', async () => {
+      f.sandbox.settings.latencyMs = 100
+      const run = startCli(['sync', 'full', '--batch-size', '5', '--json'], {env: {...f.env, ...DEALS_ON}, cwd: f.home.root})
+      await waitFor(() => f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/leads'}) >= 2, 60_000, 5)
+      run.child.kill('SIGINT')
+      const stopped = await run.exited
+      f.sandbox.settings.latencyMs = 0
+      expect(stopped.code, stopped.stderr).to.equal(130)
+      const report = parseJson<SyncReport>(stopped)
+      expect(report.deals!.created).to.be.greaterThan(0)
+      expect(report.deals!.skipped, 'what was read and not sent').to.be.greaterThan(0)
+      expect(f.sandbox.deals.countLeads()).to.equal(report.deals!.created)
+      // No watermark yet (the first full pass was stopped): the next run is a full one again.
+      const next = await sync(f, 'full')
+      expect(next.deals!.failed).to.equal(0)
+      await expectOneDealEach()
+    })
+
     it('kill -9 in the middle of the deals leaves no duplicate deal: the next run links what was made', async () => {
       const run = startCli(['sync', 'full', '--batch-size', '5'], {env: {...f.env, ...DEALS_ON}, cwd: f.home.root})
       await waitFor(() => f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/leads'}) >= 2, 60_000, 5)
