@@ -90,7 +90,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       // One small document, whatever failed: never oclif's dump of its parser and configuration.
       const error = jsonError(err, this.id)
       process.exitCode = error.exitCode
-      this.logJson({error})
+      this.logJson({error, ...this.jsonErrorContext(caught)})
       return
     }
     if (err instanceof AppError) {
@@ -102,6 +102,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return super.catch(cliError)
     }
     return super.catch(err)
+  }
+
+  /** What a command adds beside `"error"` in its `--json` error document (a sync: the report of what was done). */
+  protected jsonErrorContext(_error: Error): Record<string, unknown> {
+    return {}
   }
 
   /** The flag of this command that gives each setting: its description names the setting, e.g. "(SYNC_INTERVAL_MINUTES)". */

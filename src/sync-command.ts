@@ -106,6 +106,11 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       throw error
     }
   }
+
+  /** A pass stopped by a fatal error still says, with `--json`, what it had done. */
+  protected override jsonErrorContext(error: Error): Record<string, unknown> {
+    return error instanceof SyncAbortedError ? {report: error.report} : {}
+  }
 }
 
 /** A dry-run plan line: `update    patient 7 → contact 12 (link): last_name, card_number`. */

@@ -65,6 +65,14 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
     en: 'requests per second to amoCRM, shared by the processes of one account (counted in the config directory)',
     ru: 'запросов в секунду к amoCRM, общих для всех процессов одного аккаунта (счёт ведётся в каталоге конфигурации)',
   },
+  AMOCRM_CONCURRENCY: {
+    en: 'write requests kept in flight at once (1–16; fewer when amoCRM answers fast), still within AMOCRM_RATE_LIMIT; 1 sends one at a time',
+    ru: 'сколько запросов записи держать в работе одновременно (1–16; меньше, если amoCRM отвечает быстро), всё равно в пределах AMOCRM_RATE_LIMIT; 1 — по одному',
+  },
+  AMOCRM_REQUEST_TIMEOUT_MS: {
+    en: 'how long to wait for an amoCRM answer, ms; a create left unanswered is not sent again before 1.5 times this has passed (it may still be applied)',
+    ru: 'сколько ждать ответа amoCRM, мс; создание, оставшееся без ответа, не отправляется снова, пока не пройдёт полтора таких срока (оно ещё может примениться)',
+  },
   SYNC_INTERVAL_MINUTES: {
     en: 'incremental interval in `sync watch` (decimals allowed)',
     ru: 'интервал инкрементальной синхронизации в `sync watch`, минут (можно дробное число)',

@@ -37,6 +37,11 @@ export interface ApiStats {
   requests: number
   retries: number
   throttled: number
+  /**
+   * amoCRM's recent answer time, ms (a moving average over the answers received; throttled ones
+   * excepted): how many requests to keep in flight follows from it. Absent until the first answer.
+   */
+  answerMs?: number
 }
 
 /**

@@ -50,8 +50,11 @@ export interface SendOptions {
   repeatable: boolean
 }
 
-/** 5xx answers from amoCRM's gateway that say "try again". */
-const GATEWAY_STATUSES = new Set([502, 503, 504])
+/**
+ * 5xx answers worth another try: the gateway's 502–504, and amoCRM's own 500, which it gives for
+ * passing faults too. Only a repeatable request is tried again; for a create they are an unknown outcome.
+ */
+const TRANSIENT_STATUSES = new Set([500, 502, 503, 504])
 
 /** Error codes meaning the connection was never opened, so nothing reached amoCRM. */
 const NOT_SENT_CODES = new Set([
@@ -64,14 +67,18 @@ const NOT_SENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ])
 
-type Attempt = ({kind: 'response'} & HttpResponse) | {kind: 'timeout'; error: unknown} | {kind: 'network'; error: unknown; notSent: boolean}
+type Attempt =
+  | ({kind: 'response'; durationMs: number} & HttpResponse)
+  | {kind: 'timeout'; error: unknown}
+  | {kind: 'network'; error: unknown; notSent: boolean}
 
 class BodyTimeoutError extends Error {}
 
 /**
- * One amoCRM endpoint conversation: every send waits for the rate limiter, transient failures are
- * retried with backoff as far as it is safe, 401 refreshes the token once, 402/403 stop this instance
- * for good. Answers it does not handle (2xx, 4xx, 500 to a repeatable request) are returned as is.
+ * One amoCRM endpoint conversation: every send waits for the rate limiter, transient failures (429,
+ * 500, 502–504, timeouts, dropped connections) are retried with backoff as far as it is safe, 401
+ * refreshes the token once, 402/403 stop this instance for good. Answers it does not handle (2xx,
+ * other 4xx and 5xx) are returned as is.
  */
 export class AmoHttp {
   readonly #options: AmoHttpOptions
@@ -99,17 +106,21 @@ export class AmoHttp {
     let token = tokens ? await tokens.getAccessToken(stats) : undefined
     let refreshed = false
     let failures = 0
+    // Serialised before the limiter grants a send, so that the request leaves as soon as it is counted.
+    const body = request.json === undefined ? undefined : JSON.stringify(request.json)
     for (;;) {
       await this.#options.limiter.acquire()
       this.#throwIfStopped()
       stats.requests++
-      const attempt = await this.#attempt(request, token)
+      const attempt = await this.#attempt(request, body, token)
       const where = `${request.method} ${redactedPath(request.url)}`
       let reason: string
       let status: number | undefined
       let retryAfterMs: number | undefined
       if (attempt.kind === 'response') {
         status = attempt.status
+        // a throttled answer comes at once and says nothing of how long amoCRM takes
+        if (status !== 429) stats.answerMs = movingAverage(stats.answerMs, attempt.durationMs)
         if (status === 401 && tokens && token !== undefined) {
           if (refreshed) throw this.#stop(new AmoAuthError('amoCRM refused the access token again after it was refreshed'))
           refreshed = true
@@ -128,7 +139,7 @@ export class AmoHttp {
           reason = 'throttled (429)'
         } else if (status >= 500 && !request.repeatable) {
           throw new AmoOutcomeUnknownError(`${where} answered ${status} after the request was sent; it may have been applied`, {status})
-        } else if (GATEWAY_STATUSES.has(status)) {
+        } else if (TRANSIENT_STATUSES.has(status)) {
           reason = `answered ${status}`
         } else {
           return attempt
@@ -161,7 +172,7 @@ export class AmoHttp {
     }
   }
 
-  async #attempt(request: SendOptions, token: string | undefined): Promise<Attempt> {
+  async #attempt(request: SendOptions, body: string | undefined, token: string | undefined): Promise<Attempt> {
     const started = performance.now()
     const deadline = started + this.#options.timeoutMs
     const abort = new AbortController()
@@ -173,14 +184,19 @@ export class AmoHttp {
     try {
       const response = await this.#ky(request.url, {
         method: request.method,
-        json: request.json,
+        body,
         signal: abort.signal,
-        headers: token === undefined ? undefined : {authorization: `Bearer ${token}`},
+        headers: {
+          ...(body === undefined ? {} : {'content-type': 'application/json'}),
+          ...(token === undefined ? {} : {authorization: `Bearer ${token}`}),
+        },
       })
       const text = await textWithin(response, deadline - performance.now(), abort)
+      const durationMs = performance.now() - started
       log({status: response.status})
       return {
         kind: 'response',
+        durationMs,
         status: response.status,
         headers: response.headers,
         body: parseBody(text, response.headers.get('content-type')),
@@ -206,6 +222,13 @@ export class AmoHttp {
   #throwIfStopped(): void {
     if (this.#fatal) throw this.#fatal
   }
+}
+
+/** Weight of the newest answer time in `ApiStats.answerMs`: a few answers make the average follow a change. */
+const ANSWER_TIME_WEIGHT = 0.3
+
+function movingAverage(average: number | undefined, sample: number): number {
+  return Math.round(average === undefined ? sample : average + ANSWER_TIME_WEIGHT * (sample - average))
 }
 
 /** The body, read within what is left of the attempt's time (a server may send headers and stall). */

@@ -22,7 +22,7 @@ export type {TokenProvider} from './tokens.js'
 export type * from './types.js'
 
 /**
- * A client for the configured account: its base URL, and AMOCRM_RATE_LIMIT on the process-wide limiter,
+ * A client for the configured account: its base URL, AMOCRM_REQUEST_TIMEOUT_MS, and AMOCRM_RATE_LIMIT on the process-wide limiter,
  * shared through the config dir with the other processes of the account (amoCRM counts them together).
  */
 export function amoClientFromConfig(
@@ -32,5 +32,5 @@ export function amoClientFromConfig(
   const baseUrl = amoBaseUrl(config)
   const limiter =
     options.limiter ?? getSharedRateLimiter(config.amocrm.rateLimit, new FileSendLedger(sendLedgerPath(config.paths.configDir, baseUrl)))
-  return new AmoClient({...options, baseUrl, limiter})
+  return new AmoClient({timeoutMs: config.amocrm.requestTimeoutMs, ...options, baseUrl, limiter})
 }

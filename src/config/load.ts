@@ -51,6 +51,10 @@ export interface AppConfig {
     redirectUri: string
     accessToken?: string
     rateLimit: number
+    /** AMOCRM_CONCURRENCY: the most write requests in flight (always set by loading; 1 when absent). */
+    concurrency?: number
+    /** AMOCRM_REQUEST_TIMEOUT_MS: per attempt (always set by loading; the client's default when absent). */
+    requestTimeoutMs?: number
   }
   sync: {
     intervalMinutes: number
@@ -186,6 +190,8 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       redirectUri: str('AMOCRM_REDIRECT_URI') ?? 'http://localhost:8080/callback',
       accessToken: str('AMOCRM_ACCESS_TOKEN'),
       rateLimit: num('AMOCRM_RATE_LIMIT'),
+      concurrency: num('AMOCRM_CONCURRENCY'),
+      requestTimeoutMs: num('AMOCRM_REQUEST_TIMEOUT_MS'),
     },
     sync: {
       intervalMinutes: num('SYNC_INTERVAL_MINUTES'),

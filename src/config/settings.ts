@@ -131,6 +131,26 @@ export const SETTINGS = [
     describe: 'requests per second to amoCRM, shared by the processes of one account (counted in the config directory)',
   },
   {
+    env: 'AMOCRM_CONCURRENCY',
+    kind: 'integer',
+    min: 1,
+    max: 16,
+    default: '4',
+    group: 'amoCRM',
+    describe:
+      'write requests kept in flight at once (1–16; fewer when amoCRM answers fast), still within AMOCRM_RATE_LIMIT; 1 sends one at a time',
+  },
+  {
+    env: 'AMOCRM_REQUEST_TIMEOUT_MS',
+    kind: 'integer',
+    min: 1000,
+    max: 600_000,
+    default: '30000',
+    group: 'amoCRM',
+    describe:
+      'how long to wait for an amoCRM answer, ms; a create left unanswered is not sent again before 1.5 times this has passed (it may still be applied)',
+  },
+  {
     env: 'SYNC_INTERVAL_MINUTES',
     kind: 'number',
     positive: true,

@@ -10,7 +10,10 @@ const ROUTES: Array<[string, string]> = [
   ['DELETE /_sandbox/stats', 'forget recorded requests'],
   ['GET /_sandbox/requests', 'every recorded request: method, path, status, at (real ms), clockAt'],
   ['GET /_sandbox/faults', 'queued faults'],
-  ['POST /_sandbox/faults', 'queue a fault or an array of them: {kind, method?, path? (prefix) | pathRegex?, times?, latencyMs?}'],
+  [
+    'POST /_sandbox/faults',
+    'queue a fault or an array of them: {kind, method?, path? (prefix) | pathRegex?, times?, latencyMs?, applyAfterMs?}',
+  ],
   ['DELETE /_sandbox/faults', 'drop every queued fault'],
   ['GET /_sandbox/clock', 'the sandbox clock'],
   ['POST /_sandbox/clock', '{set: unixMs} freezes the clock there; {advance: ms} moves it'],

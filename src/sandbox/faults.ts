@@ -6,6 +6,10 @@
  * - `apply-then-500`: the request is applied, then answered 500 (a write whose outcome is unknown);
  * - `apply-then-drop`: applied, then the socket is destroyed without an answer;
  * - `drop`: the socket is destroyed before anything is applied;
+ * - `504-then-apply`: a gateway that gives up at once (504) while amoCRM applies the write later:
+ *   `applyAfterMs` (default a random 0.5–5 s);
+ * - `hold-then-apply`: held `applyAfterMs` (default 35 s, past a client's 30 s timeout), then applied
+ *   and answered — too late for a client that has given up;
  * - `403-html`: the nginx block page; `402`: Payment Required (problem+json); `401`: Unauthorized.
  */
 export const FAULT_KINDS = [
@@ -19,6 +23,8 @@ export const FAULT_KINDS = [
   'apply-then-500',
   'apply-then-drop',
   'drop',
+  '504-then-apply',
+  'hold-then-apply',
   '403-html',
   '402',
   '401',
@@ -35,6 +41,8 @@ export interface FaultSpec {
   times?: number
   /** For `latency`: the delay in ms. */
   latencyMs?: number
+  /** For `504-then-apply` and `hold-then-apply`: when the write is applied, ms after it arrived. */
+  applyAfterMs?: number
 }
 
 interface QueuedFault {
@@ -56,6 +64,8 @@ export class FaultQueue {
     if (!Number.isInteger(times) || times < 1) throw new TypeError(`fault times must be a positive whole number, got ${times}`)
     if (spec.kind === 'latency' && !(typeof spec.latencyMs === 'number' && spec.latencyMs >= 0))
       throw new TypeError('a latency fault needs latencyMs ≥ 0')
+    if (spec.applyAfterMs !== undefined && !(typeof spec.applyAfterMs === 'number' && spec.applyAfterMs >= 0))
+      throw new TypeError('applyAfterMs must be a number ≥ 0')
     this.queue.push({spec: {...spec}, left: times})
   }
 
@@ -100,5 +110,12 @@ export function faultFromJson(input: unknown): FaultSpec {
   else if (typeof o.path === 'string') spec.path = o.path
   if (o.times !== undefined) spec.times = o.times as number
   if (o.latencyMs !== undefined) spec.latencyMs = o.latencyMs as number
+  if (o.applyAfterMs !== undefined) spec.applyAfterMs = o.applyAfterMs as number
   return spec
+}
+
+/** When a late-applying fault applies its write, ms after the request arrived. */
+export function applyAfterMs(spec: FaultSpec, random: () => number = Math.random): number {
+  if (spec.applyAfterMs !== undefined) return spec.applyAfterMs
+  return spec.kind === 'hold-then-apply' ? 35_000 : Math.round(500 + 4500 * random())
 }

@@ -10,7 +10,7 @@ import {handleApi} from './api.js'
 import {ControllableClock, type SandboxClock} from './clock.js'
 import {handleControl, refusedControlRequest} from './control.js'
 import {type DealSnapshot, DealStore, type SandboxDeals} from './deals.js'
-import {FaultQueue, type FaultKind, type FaultSpec} from './faults.js'
+import {applyAfterMs, FaultQueue, type FaultKind, type FaultSpec} from './faults.js'
 import {
   BodyTooLargeError,
   baseUrlOf,
@@ -115,6 +115,8 @@ export interface Sandbox {
   requests: RecordedRequest[]
   /** The most `/api/v4/` requests that arrived within any `windowMs` (default 1000). */
   maxRequestsInWindow(windowMs?: number): number
+  /** The most `/api/v4/` requests the sandbox was handling at once (received, not yet answered). */
+  maxRequestsInFlight(): number
   /** Recorded requests, optionally of one method and/or under a path prefix. */
   apiRequestCount(filter?: {method?: string; pathPrefix?: string}): number
   /** Forgets recorded requests (not data). */
@@ -295,6 +297,7 @@ class SandboxServer {
       faults: {add: (f) => this.faults.add(f), clear: () => this.faults.clear()},
       requests: this.traffic.requests,
       maxRequestsInWindow: (windowMs) => this.traffic.maxInWindow(windowMs),
+      maxRequestsInFlight: () => this.traffic.maxOpen,
       apiRequestCount: (filter) => this.traffic.count(filter),
       resetStats: () => this.resetStats(),
       revokeAllTokens: () => this.revokeAll(),
@@ -378,6 +381,7 @@ class SandboxServer {
 
     const rec = this.traffic.record(method, url.pathname + url.search, this.clock.now())
     const isApi = url.pathname.startsWith(API_PREFIX)
+    if (isApi) res.once('close', this.traffic.opened())
     const finish = (r: SandboxResponse): void => {
       rec.status = r.status
       if (isApi) this.countThrottle(r.status)
@@ -404,19 +408,28 @@ class SandboxServer {
     const delay = this.settings.latencyMs + (fault?.kind === 'latency' ? (fault.latencyMs ?? 0) : 0)
     if (delay > 0) await sleep(delay)
     if (fault?.kind === 'drop') return drop()
+    const apply = (): SandboxResponse => {
+      try {
+        const response = handleApi(
+          {store: this.store, deals: this.deals, oauth: this.oauth, account: this.store.account, nowMs: () => this.clock.now()},
+          {method, url, base, body, contentType: req.headers['content-type'], token},
+        )
+        if (url.pathname === '/oauth2/access_token' && response.status === 200) this.save()
+        return response
+      } catch {
+        return internalError()
+      }
+    }
+    if (fault?.kind === '504-then-apply') {
+      // the gateway gave up; amoCRM behind it still applies the write
+      setTimeout(apply, applyAfterMs(fault)).unref()
+      return finish(gatewayPage(504))
+    }
+    if (fault?.kind === 'hold-then-apply') await sleep(applyAfterMs(fault))
     const early = fault ? faultAnswer(fault.kind) : undefined
     if (early) return finish(early)
 
-    let response: SandboxResponse
-    try {
-      response = handleApi(
-        {store: this.store, deals: this.deals, oauth: this.oauth, account: this.store.account, nowMs: () => this.clock.now()},
-        {method, url, base, body, contentType: req.headers['content-type'], token},
-      )
-      if (url.pathname === '/oauth2/access_token' && response.status === 200) this.save()
-    } catch {
-      response = internalError()
-    }
+    const response = apply()
     if (fault?.kind === 'apply-then-500') return finish(internalError())
     if (fault?.kind === 'apply-then-drop') return drop()
     finish(response)

@@ -22,6 +22,19 @@ export const API_PREFIX = '/api/v4/'
 
 export class TrafficLog {
   readonly requests: RecordedRequest[] = []
+  /** API requests received and not yet answered (or dropped), and the most there ever were at once. */
+  private open = 0
+  maxOpen = 0
+
+  /** An API request is being handled until its connection's response ends: how many a client keeps in flight. */
+  opened(): () => void {
+    this.maxOpen = Math.max(this.maxOpen, ++this.open)
+    let closed = false
+    return () => {
+      if (!closed) this.open--
+      closed = true
+    }
+  }
 
   record(method: string, path: string, clockAt: number): RecordedRequest {
     const r: RecordedRequest = {method, path, status: 0, at: realNow(), clockAt}
@@ -69,6 +82,7 @@ export class TrafficLog {
 
   clear(): void {
     this.requests.length = 0
+    this.maxOpen = this.open
   }
 }
 

@@ -13,7 +13,7 @@ import {isSkip} from './plan.js'
 import {type DealCounts, reportExitCode, type SyncFailure, type SyncReport} from './report.js'
 import type {RunMode, SyncState} from './state.js'
 import {RunTally} from './tally.js'
-import {BatchWriter, type WriteOp} from './writer.js'
+import {BatchWriter, type InFlightOptions, type WriteOp} from './writer.js'
 
 export interface SyncProgress {
   phase: 'contacts' | 'family' | 'patients' | 'writing' | 'done'
@@ -47,9 +47,11 @@ export interface SyncDeps {
   onPlan?: (step: ContactStep) => void
   /** Every planned deal step (DEALS=on), likewise. */
   onDealPlan?: (step: DealStep) => void
-  /** Aborted by Ctrl+C / SIGTERM: the engine finishes the current batch, saves state and stops. */
+  /** Aborted by Ctrl+C / SIGTERM: the engine finishes the batches in flight, saves state and stops. */
   signal?: AbortSignal
   now?: () => Date
+  /** How many writes are kept in flight (AMOCRM_CONCURRENCY…); one at a time when absent. */
+  inFlight?: InFlightOptions
   /** DEALS=on: the receptions' deals follow the contacts in the same pass. */
   deals?: Omit<DealKindDeps, 'state'>
 }
@@ -119,6 +121,7 @@ interface RunDeps<T extends KindTypes> {
   onPlan?: (step: KindStep<T>) => void
   signal?: AbortSignal
   now?: () => Date
+  inFlight?: InFlightOptions
   /** A kind run after this one in the same pass, counted in the report's block of its own (the deals). */
   follower?: SyncRun<DealTypes>
   /** Set on a follower: its pass hooks, and the part its progress and report belong to. */
@@ -203,6 +206,10 @@ class SyncRun<T extends KindTypes> {
       this.deps.onProgress?.({phase: 'done', read: this.tally.read, written: this.tally.written, requests: report.api.requests})
       return report
     } catch (error) {
+      // The writes in flight end and are recorded before the report is made; nothing new is sent.
+      await this.executorInstance
+        ?.settle()
+        .catch((settleError: unknown) => logger.warn({err: errorMessage(settleError)}, 'writes in flight could not all be recorded'))
       this.watermark = (await state.getWatermark().catch(() => undefined)) ?? null
       const report = this.report()
       const interrupted = error instanceof SyncInterruptedError || this.deps.signal?.aborted
@@ -416,6 +423,9 @@ class SyncRun<T extends KindTypes> {
       batchSize: this.options.batchSize,
       logger,
       now: () => this.now(),
+      inFlight: this.deps.inFlight,
+      answerMs: () => this.deps.apiStats()?.answerMs,
+      signal: this.deps.signal,
       events: {
         ...this.events,
         failed: (key, reason, detail, shown) => {

@@ -6,8 +6,13 @@ import {type EntityWrite, type KeptRecord, type Outcome, OUTCOME_OF, type PlanSt
  */
 export interface PlanExecutor<P extends EntityWrite, R extends KeptRecord> {
   execute(step: PlanStep<P, R>): Promise<void>
-  /** Sends everything still queued. */
+  /** Sends everything still queued, and waits until every write sent is confirmed or failed. */
   flush(): Promise<void>
+  /**
+   * The run stops (Ctrl+C, a fatal error): sends nothing new, waits for the writes in flight and
+   * records them; what stays unconfirmed is recorded for the next run.
+   */
+  settle(): Promise<void>
 }
 
 /** What an executor reports as steps are done; the run tally (and progress) listen. */
@@ -25,4 +30,6 @@ export class DryRunSink<P extends EntityWrite, R extends KeptRecord> implements 
   }
 
   async flush(): Promise<void> {}
+
+  async settle(): Promise<void> {}
 }

@@ -1,5 +1,5 @@
 import {createAmoApi, type Dirs} from '../amo-connection.js'
-import type {AmoApi, AmoClient} from '../amocrm/index.js'
+import {type AmoApi, type AmoClient, DEFAULT_TIMEOUT_MS} from '../amocrm/index.js'
 import type {AppConfig} from '../config/index.js'
 import {type IdentReader, openIdent} from '../ident/index.js'
 import {createFileLogger, type Logger} from '../log/index.js'
@@ -9,6 +9,10 @@ import {cachedMappingContext, createFieldsMapper, type FieldsMapper, loadMapping
 import {createDealMapper, type DealMapper} from './deals/mapper.js'
 import type {SyncDeps} from './engine.js'
 import {SyncState} from './state.js'
+import type {InFlightOptions} from './writer.js'
+
+/** A create left unanswered is parked this many request timeouts: by then it can no longer land. */
+const PARK_TIMEOUTS = 1.5
 
 /**
  * Everything a sync needs, opened from the configuration: the local state, the IDENT reader, the
@@ -30,7 +34,7 @@ export interface SyncSession {
     options?: {cache?: boolean; api?: () => Promise<Pick<AmoApi, 'getAccount' | 'listCustomFields'>>},
   ): Promise<FieldsMapper>
   /** The engine's dependencies (without progress/plan callbacks and signal); a dry run caches nothing. */
-  deps(options?: {dryRun?: boolean}): Pick<SyncDeps, 'source' | 'api' | 'mapper' | 'state' | 'logger' | 'deals'>
+  deps(options?: {dryRun?: boolean}): Pick<SyncDeps, 'source' | 'api' | 'mapper' | 'state' | 'logger' | 'inFlight' | 'deals'>
   /**
    * The deals mapping for this account (DEALS=on): the pipelines, deal fields and loss reasons read
    * again when `fresh`, else the cached ones (read again when those no longer fit the config).
@@ -98,6 +102,7 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
       api,
       state,
       logger,
+      inFlight: inFlightOptions(config),
       mapper: async (engineApi, fresh) => {
         const cache = !depsOptions.dryRun
         if (fresh) return mapper(true, {cache, api: engineApi})
@@ -124,5 +129,14 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
       await state.close().catch(() => undefined)
       await fileLogger?.close()
     },
+  }
+}
+
+/** How many writes the writer keeps in flight, within the rate limit, and how long it parks an unanswered create. */
+export function inFlightOptions(config: AppConfig): InFlightOptions {
+  return {
+    concurrency: config.amocrm.concurrency ?? 1,
+    rate: config.amocrm.rateLimit,
+    parkMs: (config.amocrm.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS) * PARK_TIMEOUTS,
   }
 }

@@ -1,3 +1,5 @@
+import {setImmediate, setTimeout as delay} from 'node:timers/promises'
+
 import {AmoOutcomeUnknownError, AmoValidationError, describeProblems} from '../amocrm/errors.js'
 import type {ValidationProblem} from '../amocrm/types.js'
 import {terminalMessage} from '../errors.js'
@@ -57,22 +59,62 @@ export interface WriterEvents<P extends EntityWrite, R extends KeptRecord> exten
 }
 
 const MAX_ROUNDS = 8
-/** Unknown outcomes met by one batch before its creates are left to the next run. */
-const MAX_UNKNOWN_ROUNDS = 5
+/**
+ * Unknown outcomes met by one batch's creates before they are left to the end-of-run search (and
+ * then to the next run): at most this many sends of a create whose first answer was lost.
+ */
+const MAX_UNKNOWN_ROUNDS = 3
 /** How far back a reconciliation looks for entities a lost create may have made (clock skew margin). */
 const RECONCILE_WINDOW_S = 3600
 const PRE_1970_DETAIL = 'amoCRM refused such a date earlier in this run'
+
+/** The most batches kept in flight whatever the latency: amoCRM's 7 requests/s at about 2 s per answer. */
+export const MAX_IN_FLIGHT = 16
+
+/** How many writes the writer keeps in flight, and how long it parks a create whose outcome is unknown. */
+export interface InFlightOptions {
+  /** The most batches in flight at once (AMOCRM_CONCURRENCY); 1 sends one batch at a time. */
+  concurrency: number
+  /** Requests per second the rate limiter lets through (AMOCRM_RATE_LIMIT). */
+  rate: number
+  /**
+   * How long the patients of a create whose outcome is unknown wait before they are reconciled (and,
+   * if not found, sent again): longer than the request timeout, so that the original can no longer
+   * land. Each further unknown outcome of the same batch waits once more this long (backoff).
+   */
+  parkMs: number
+}
+
+const ONE_AT_A_TIME: InFlightOptions = {concurrency: 1, rate: 7, parkMs: 45_000}
+
+/** Creates whose outcome is unknown, waiting until the original request can no longer land. */
+interface Parked<P extends EntityWrite, R extends KeptRecord> {
+  ops: Array<WriteOp<P, R>>
+  /** Unix seconds just before the request that was lost. */
+  sentAt: number
+  /** `performance.now()` after which they are reconciled. */
+  readyAt: number
+  unknownRounds: number
+}
 
 /**
  * Sends creates and updates in batches (≤ 250), and records each batch in the state, in one
  * transaction, once amoCRM has confirmed it. amoCRM rejects a whole batch for one bad element: the
  * named elements are repaired (the refused field is dropped and reported) or removed (reported as
- * failed) and the rest resent. A create whose outcome is unknown is reconciled — the entities
- * touched since just before it are searched for the batch's keys — before anything is sent again, so
- * it never makes a duplicate.
+ * failed) and the rest resent.
  *
- * A batch is self-contained from its first send to its recorded state (`sendBatch`): nothing in it
- * depends on another batch having finished, so several may be kept in flight and complete in any order.
+ * Several batches are kept in flight: as many as keep amoCRM's rate busy at the latency measured
+ * (Little's law: rate × answer time), within `concurrency` and `MAX_IN_FLIGHT`; every request still
+ * goes through the one rate limiter. A batch is self-contained from its first send to its recorded
+ * state, so batches finish in any order. When one fails the run (a fatal answer stops the client:
+ * nothing more is sent), the others in flight are awaited and recorded before the error is thrown.
+ *
+ * A create whose outcome is unknown (timeout, 5xx after sending) may still be applied by amoCRM
+ * seconds later, so it is never sent again at once: its patients are parked while the other batches
+ * go on, then reconciled — the entities touched since just before the request are searched for
+ * their keys — and only those not found are sent again. At the end of the run the keys of every such
+ * create are searched once more: a late duplicate is reported, a create still unconfirmed is linked
+ * if found, else recorded as `outcome_unknown` for the next run to reconcile first.
  */
 export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements PlanExecutor<P, R> {
   private readonly queues: Record<WriteOp<P, R>['method'], Array<WriteOp<P, R>>> = {create: [], update: []}
@@ -81,6 +123,17 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
    * before sending (and reported the same way) instead of costing every later batch a refused request.
    */
   private readonly refusesPre1970 = new Set<number | string>()
+  /** Batches (and reconciliations of parked creates) in flight. */
+  private readonly running = new Set<Promise<void>>()
+  /** What ended a batch in flight: thrown to the caller once every other batch in flight has ended. */
+  private stopped: {error: unknown} | undefined
+  private readonly parked: Array<Parked<P, R>> = []
+  /** Every create of the run whose outcome was unknown once, with the time before its first lost send: searched again at the end. */
+  private readonly lostCreates = new Map<string, {op: WriteOp<P, R>; sentAt: number}>()
+  /** Creates reconciled MAX_UNKNOWN_ROUNDS times without being found: neither confirmed nor sent again. */
+  private readonly unresolved = new Map<string, WriteOp<P, R>>()
+  private readonly reportedDuplicates = new Set<string>()
+  private firstBatchEnded = false
 
   constructor(
     private readonly deps: {
@@ -89,6 +142,12 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
       events: WriterEvents<P, R>
       logger: Logger
       now?: () => Date
+      /** One batch at a time, and a 45 s park (1.5 × the default timeout), unless given. */
+      inFlight?: InFlightOptions
+      /** amoCRM's recent answer time in ms (`ApiStats.answerMs`), if measured yet. */
+      answerMs?: () => number | undefined
+      /** Ctrl+C / SIGTERM: cuts a wait for parked creates short. */
+      signal?: AbortSignal
     },
   ) {}
 
@@ -96,8 +155,29 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
     return this.deps.now?.() ?? new Date()
   }
 
+  private get inFlight(): InFlightOptions {
+    return this.deps.inFlight ?? ONE_AT_A_TIME
+  }
+
+  /**
+   * Batches to keep in flight now: rate × answer time (Little's law), at least 1, within the caps. The
+   * first batch goes alone: what amoCRM refuses in it (a date before 1970) is then left out of the
+   * batches after it instead of costing each of them a refused request.
+   */
+  inFlightLimit(): number {
+    if (!this.firstBatchEnded) return 1
+    const {concurrency, rate} = this.inFlight
+    const answerMs = this.deps.answerMs?.()
+    const wanted = answerMs === undefined ? 1 : Math.ceil((rate * answerMs) / 1000)
+    return Math.max(1, Math.min(concurrency, MAX_IN_FLIGHT, wanted))
+  }
+
   async execute(step: PlanStep<P, R>): Promise<void> {
     const {target, events, logger} = this.deps
+    await this.throwIfStopped()
+    // Planning runs on promises that never wait for I/O: with requests in flight, let the event loop send
+    // and receive between entities, so that a send granted by the rate limiter leaves when it is counted.
+    if (this.running.size > 0) await setImmediate()
     if (step.write === null) {
       // Nothing differs in amoCRM: only the link (or the hashes) may need recording.
       if (step.record && step.remoteId !== null)
@@ -117,29 +197,108 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
     if (this.refusesPre1970.size > 0) op = this.withoutKnownRefusals(op)
     const queue = this.queues[op.method]
     queue.push(op)
-    if (queue.length >= this.deps.batchSize) await this.dispatch(op.method)
+    if (queue.length >= this.deps.batchSize) {
+      await this.launchBatch(op.method, queue.splice(0, this.deps.batchSize))
+      await this.resumeParked()
+    }
   }
 
+  /**
+   * Sends everything queued and waits for every batch in flight; then waits for the parked creates
+   * (reconciled, sent again if not found) and searches once more for every create whose outcome was
+   * unknown in this run.
+   */
   async flush(): Promise<void> {
-    await this.dispatch('update')
-    await this.dispatch('create')
+    for (const method of ['update', 'create'] as const) {
+      const queue = this.queues[method]
+      while (queue.length > 0) await this.launchBatch(method, queue.splice(0, this.deps.batchSize))
+    }
+    await this.drain()
+    while (this.parked.length > 0) {
+      const wait = Math.min(...this.parked.map((p) => p.readyAt)) - performance.now()
+      if (wait > 0) {
+        this.deps.logger.info(
+          {patients: this.parked.reduce((n, p) => n + p.ops.length, 0), waitMs: Math.round(wait)},
+          'waiting for parked creates',
+        )
+        await delay(wait, undefined, {signal: this.deps.signal})
+      }
+      await this.resumeParked()
+      await this.drain()
+    }
+    await this.searchAgain()
   }
 
-  /** Sends the queued batches of one method, one after another. */
-  private async dispatch(method: WriteOp<P, R>['method']): Promise<void> {
-    const queue = this.queues[method]
-    while (queue.length > 0) await this.sendBatch(method, queue.splice(0, this.deps.batchSize))
+  /**
+   * The run stops (Ctrl+C, a fatal error): nothing new is sent; the batches in flight end and are
+   * recorded; parked and unresolved creates are recorded as `outcome_unknown` for the next run.
+   */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.running])
+    const left = [...this.parked.splice(0).flatMap((p) => p.ops), ...this.unresolved.values()]
+    this.unresolved.clear()
+    await this.failUnknown(left)
+  }
+
+  /** Starts a batch, then waits until fewer than the in-flight limit are running (1: until it is done). */
+  private async launchBatch(method: WriteOp<P, R>['method'], ops: Array<WriteOp<P, R>>): Promise<void> {
+    await this.launch((fail) => (method === 'create' ? this.sendCreates(ops, fail, 0) : this.sendUpdates(ops, fail)))
+  }
+
+  private async launch(send: (fail: FailFn<P, R>) => Promise<void>): Promise<void> {
+    await this.throwIfStopped()
+    const run: Promise<void> = this.sendBatch(send)
+      .catch((error: unknown) => {
+        this.stopped ??= {error}
+      })
+      .finally(() => {
+        this.running.delete(run)
+        this.firstBatchEnded = true
+      })
+    this.running.add(run)
+    while (this.running.size >= this.inFlightLimit()) await Promise.race(this.running)
+    await this.throwIfStopped()
+  }
+
+  /** Waits for every batch in flight. */
+  private async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.race(this.running)
+    await this.throwIfStopped()
+  }
+
+  /** A batch failed the run: once the others in flight have ended (and are recorded), its error is thrown. */
+  private async throwIfStopped(): Promise<void> {
+    if (!this.stopped) return
+    await Promise.allSettled([...this.running])
+    throw this.stopped.error
+  }
+
+  /** Parked creates whose wait is over: reconciled, and sent again if amoCRM has not got them, as batches in flight. */
+  private async resumeParked(): Promise<void> {
+    const now = performance.now()
+    for (let i = this.parked.findIndex((p) => p.readyAt <= now); i >= 0; i = this.parked.findIndex((p) => p.readyAt <= now)) {
+      const [parked] = this.parked.splice(i, 1)
+      await this.launch(async (fail) => {
+        const rest = await this.reconcile(parked!.ops, parked!.sentAt)
+        if (rest.length === 0) return
+        if (parked!.unknownRounds >= MAX_UNKNOWN_ROUNDS) {
+          for (const op of rest) this.unresolved.set(op.key, op)
+          return
+        }
+        await this.sendCreates(rest, fail, parked!.unknownRounds)
+      })
+    }
   }
 
   /** One batch from its first send to its recorded state: repairs, reconciliation, confirmation, failures. */
-  private async sendBatch(method: WriteOp<P, R>['method'], ops: Array<WriteOp<P, R>>): Promise<void> {
+  private async sendBatch(send: (fail: FailFn<P, R>) => Promise<void>): Promise<void> {
     const failures: FailureNote[] = []
     const fail: FailFn<P, R> = (op, reason, detail, shown) => {
       failures.push({key: op.key, reason, detail})
       this.deps.events.failed(op.key, reason, detail, shown)
     }
     try {
-      await (method === 'create' ? this.sendCreates(ops, fail) : this.sendUpdates(ops, fail))
+      await send(fail)
     } finally {
       await this.deps.target.recordFailures(failures, this.now())
     }
@@ -173,9 +332,8 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
     for (const op of ops) fail(op, 'validation', 'amoCRM kept refusing the update')
   }
 
-  private async sendCreates(batch: Array<WriteOp<P, R>>, fail: FailFn<P, R>): Promise<void> {
+  private async sendCreates(batch: Array<WriteOp<P, R>>, fail: FailFn<P, R>, unknownRounds: number): Promise<void> {
     let ops = batch
-    let unknownRounds = 0
     for (let round = 0; round < MAX_ROUNDS && ops.length > 0; round++) {
       const sentAt = Math.floor(this.now().getTime() / 1000)
       try {
@@ -195,16 +353,88 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
           continue
         }
         if (!(error instanceof AmoOutcomeUnknownError)) throw error
-        unknownRounds++
-        this.deps.logger.warn({patients: ops.length, err: error.message}, 'create outcome unknown: reconciling before retrying')
-        ops = await this.reconcile(ops, sentAt)
-        if (unknownRounds >= MAX_UNKNOWN_ROUNDS) {
-          for (const op of ops) fail(op, 'outcome_unknown', `amoCRM did not confirm the create; the next run reconciles it`)
-          return
-        }
+        this.park(ops, sentAt, unknownRounds + 1, error)
+        return
       }
     }
     for (const op of ops) fail(op, 'validation', `amoCRM kept refusing the ${this.deps.target.noun}`)
+  }
+
+  /** A create whose outcome is unknown waits — longer each time — until the original can no longer land. */
+  private park(ops: Array<WriteOp<P, R>>, sentAt: number, unknownRounds: number, error: Error): void {
+    const waitMs = this.inFlight.parkMs * unknownRounds
+    this.deps.logger.warn(
+      {patients: ops.length, err: error.message, waitMs},
+      'create outcome unknown: parked, to be reconciled once the request can no longer be applied',
+    )
+    for (const op of ops) if (!this.lostCreates.has(op.key)) this.lostCreates.set(op.key, {op, sentAt})
+    this.parked.push({ops, sentAt, readyAt: performance.now() + waitMs, unknownRounds})
+  }
+
+  /**
+   * The end of the run: every create whose outcome was unknown is searched for once more. One found
+   * more than once is reported as a duplicate; one never confirmed is linked if found, else recorded
+   * as `outcome_unknown` (the next run reconciles it before creating anything).
+   */
+  private async searchAgain(): Promise<void> {
+    if (this.lostCreates.size === 0) return
+    const lost = [...this.lostCreates.values()]
+    this.lostCreates.clear()
+    const found = await this.findByKeys(new Set(lost.map((l) => l.op.key)), Math.min(...lost.map((l) => l.sentAt)))
+    const confirmed: Array<readonly [WriteOp<P, R>, number]> = []
+    for (const {op} of lost) {
+      const entities = found.get(op.key) ?? []
+      if (this.unresolved.delete(op.key)) {
+        if (entities.length === 0) {
+          this.unresolved.set(op.key, op)
+          continue
+        }
+        confirmed.push([op, entities[0]!.id])
+      }
+      this.reportDuplicates(op.key, entities)
+    }
+    this.deps.logger.info(
+      {searched: lost.length, confirmed: confirmed.length, unresolved: this.unresolved.size},
+      'searched again for creates whose outcome was unknown',
+    )
+    await this.confirm(confirmed)
+    const left = [...this.unresolved.values()]
+    this.unresolved.clear()
+    await this.failUnknown(left)
+  }
+
+  private async failUnknown(ops: Array<WriteOp<P, R>>): Promise<void> {
+    if (ops.length === 0) return
+    const detail = `amoCRM did not confirm the create; the next run reconciles it before creating anything`
+    for (const op of ops) this.deps.events.failed(op.key, 'outcome_unknown', detail)
+    await this.deps.target.recordFailures(
+      ops.map((op) => ({key: op.key, reason: 'outcome_unknown', detail})),
+      this.now(),
+    )
+  }
+
+  /** The entities amoCRM changed since `sentAt` (less a margin) that carry one of `keys`, oldest first, each once. */
+  private async findByKeys(keys: Set<string>, sentAt: number): Promise<Map<string, Array<{id: number; created_at: number}>>> {
+    const found = new Map<string, Map<number, {id: number; created_at: number}>>()
+    for await (const page of this.deps.target.touchedSince(sentAt - RECONCILE_WINDOW_S)) {
+      // Pages may overlap while other batches write (an entity updated meanwhile enters the listing): each id counts once.
+      for (const entity of page)
+        if (entity.key !== null && keys.has(entity.key)) {
+          const ofKey = found.get(entity.key) ?? new Map()
+          ofKey.set(entity.id, {id: entity.id, created_at: entity.created_at})
+          found.set(entity.key, ofKey)
+        }
+    }
+    return new Map([...found].map(([key, byId]) => [key, [...byId.values()].sort((a, b) => a.created_at - b.created_at || a.id - b.id)]))
+  }
+
+  private reportDuplicates(key: string, entities: Array<{id: number}>): void {
+    if (entities.length < 2 || this.reportedDuplicates.has(key)) return
+    this.reportedDuplicates.add(key)
+    this.deps.events.duplicates(
+      key,
+      entities.map((e) => e.id),
+    )
   }
 
   /**
@@ -213,12 +443,7 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
    * Found ones are linked (the create was applied); the rest are returned to be sent again.
    */
   private async reconcile(ops: Array<WriteOp<P, R>>, sentAt: number): Promise<Array<WriteOp<P, R>>> {
-    const wanted = new Set(ops.map((op) => op.key))
-    const found = new Map<string, Array<{id: number; created_at: number}>>()
-    for await (const page of this.deps.target.touchedSince(sentAt - RECONCILE_WINDOW_S)) {
-      for (const entity of page)
-        if (entity.key !== null && wanted.has(entity.key)) found.set(entity.key, [...(found.get(entity.key) ?? []), entity])
-    }
+    const found = await this.findByKeys(new Set(ops.map((op) => op.key)), sentAt)
     const confirmed: Array<readonly [WriteOp<P, R>, number]> = []
     const rest: Array<WriteOp<P, R>> = []
     for (const op of ops) {
@@ -227,13 +452,8 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
         rest.push(op)
         continue
       }
-      entities.sort((a, b) => a.created_at - b.created_at || a.id - b.id)
       confirmed.push([op, entities[0]!.id])
-      if (entities.length > 1)
-        this.deps.events.duplicates(
-          op.key,
-          entities.map((e) => e.id),
-        )
+      this.reportDuplicates(op.key, entities)
     }
     this.deps.logger.info({applied: confirmed.length, notApplied: rest.length}, 'reconciled creates')
     await this.confirm(confirmed)

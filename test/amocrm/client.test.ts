@@ -102,7 +102,7 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       expect(sleeps).to.deep.equal([20_000, 3000])
     })
 
-    for (const status of [502, 503, 504]) {
+    for (const status of [500, 502, 503, 504]) {
       it(`retries a GET that got ${status}`, async () => {
         nock(BASE)
           .get('/api/v4/account')
@@ -166,14 +166,14 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       expect(sleeps).to.have.length(2)
     })
 
-    it('does not retry a 500 to a GET and reports the problem', async () => {
-      nock(BASE).get('/api/v4/account').query(true).reply(500, {title: 'ErrInternalServer', status: 500, detail: 'boom'}, PROBLEM)
+    it('does not retry a 501 to a GET and reports the problem', async () => {
+      nock(BASE).get('/api/v4/account').query(true).reply(501, {title: 'ErrNotImplemented', status: 501, detail: 'boom'}, PROBLEM)
       const {client} = testClient()
       const error = await rejection(client.getAccount())
       expect(error).to.be.instanceOf(AmoHttpError)
-      expect(error.message).to.contain('amoCRM answered 500: GET /api/v4/account')
+      expect(error.message).to.contain('amoCRM answered 501: GET /api/v4/account')
       // amoCRM's own words are kept apart from the message: they may quote what was sent
-      expect((error as AmoHttpError).serverText).to.equal('ErrInternalServer: boom')
+      expect((error as AmoHttpError).serverText).to.equal('ErrNotImplemented: boom')
       expect(error.message).to.not.contain('boom')
       expect(client.stats.requests).to.equal(1)
     })
@@ -291,6 +291,18 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       } finally {
         nock.disableNetConnect()
       }
+    })
+
+    it('PATCH batch update that got 500 is retried like a 502–504: replaying it is harmless', async () => {
+      nock(BASE)
+        .patch('/api/v4/contacts')
+        .reply(500, {title: 'ErrInternalServer', status: 500, detail: 'boom'}, PROBLEM)
+        .patch('/api/v4/contacts')
+        .reply(200, {_embedded: {contacts: [{id: 5, name: 'A', updated_at: 1_700_000_100, request_id: '0'}]}})
+      const {client, sleeps} = testClient()
+      expect((await client.updateContacts([{id: 5, name: 'A'}])).map((r) => r.id)).to.deep.equal([5])
+      expect(client.stats).to.include({requests: 2, retries: 1})
+      expect(sleeps).to.deep.equal([1000])
     })
 
     it('PATCH batch update that got 503 is retried (per-field replacement is idempotent)', async () => {
@@ -710,7 +722,29 @@ describe('amocrm/AmoClient (HTTP rules, nock)', () => {
       const {client} = testClient({tokens: {getAccessToken: async () => 'a', refreshAfterUnauthorized: async () => 'b'}})
       await client.getAccount()
       await client.getContact(9)
-      expect(client.stats).to.deep.equal({requests: 6, retries: 4, throttled: 2})
+      expect(client.stats).to.include({requests: 6, retries: 4, throttled: 2})
+    })
+
+    it('keeps a moving average of how long amoCRM takes to answer, leaving out throttled answers', async () => {
+      nock(BASE)
+        .get('/api/v4/account')
+        .query(true)
+        .delay(300)
+        .reply(200, ACCOUNT)
+        .get('/api/v4/account')
+        .query(true)
+        .reply(429, {retry_after: 1}, PROBLEM)
+        .get('/api/v4/account')
+        .query(true)
+        .reply(429, {retry_after: 1}, PROBLEM)
+      const {client} = testClient({retry: {maxAttempts: 2}})
+      expect(client.stats.answerMs).to.equal(undefined)
+      await client.getAccount()
+      const first = client.stats.answerMs!
+      expect(first).to.be.at.least(300)
+      await rejection(client.getAccount())
+      // two throttled answers came at once: the average still says what a real answer takes
+      expect(client.stats.answerMs).to.equal(first)
     })
 
     it('counts a token-endpoint refresh made on its behalf when the provider passes the stats on', async () => {

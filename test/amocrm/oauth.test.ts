@@ -81,7 +81,7 @@ describe('amocrm/oauth (token endpoint, consent URL)', () => {
     expect(tokens.refreshToken).to.equal('refresh-2')
     expect(tokens).not.to.have.property('serverTime')
     expect(limiter.acquired).to.equal(2)
-    expect(stats).to.deep.equal({requests: 2, retries: 1, throttled: 1})
+    expect(stats).to.include({requests: 2, retries: 1, throttled: 1})
   })
 
   for (const hint of [

@@ -327,13 +327,15 @@ describe('e2e: sync under failures', function () {
   it('a patient whose create keeps failing is recorded, exits 3, and is retried by the next run', async () => {
     const f = await syncFixture({patients: 10, seed: 3})
     try {
-      f.sandbox.faults.add({kind: 'drop', method: 'POST', path: '/api/v4/contacts', times: 5})
-      const first = await f.cli(['sync', 'full', '--json'])
+      // three sends, each parked longer than the one before (1.5 s, 3 s, 4.5 s at a 1 s timeout)
+      f.sandbox.faults.add({kind: 'drop', method: 'POST', path: '/api/v4/contacts', times: 3})
+      const first = await f.cli(['sync', 'full', '--json'], {AMOCRM_REQUEST_TIMEOUT_MS: '1000'})
       expectExit(first, 3)
       const report = parseJson<SyncReport>(first)
       expect(report.counts.failed).to.equal(10)
       expect(report.failures.every((x) => x.reason === 'outcome_unknown')).to.equal(true)
       expect(f.sandbox.store.countContacts()).to.equal(0)
+      expect(f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/contacts'})).to.equal(3)
       const status = parseJson<{pendingFailures: unknown[]}>(await f.cli(['sync', 'status', '--json']))
       expect(status.pendingFailures).to.have.length(10)
 

@@ -45,6 +45,8 @@ export async function syncFixture(options: {
     AMOCRM_BASE_URL: sandbox.url,
     AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
     AMOCRM_RATE_LIMIT: '50',
+    // a create whose answer is lost waits 1.5 × this before it is reconciled: seconds, not the default 45 s
+    AMOCRM_REQUEST_TIMEOUT_MS: '3000',
   }
   const fixture: SyncFixture = {
     sandbox,

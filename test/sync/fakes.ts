@@ -20,7 +20,7 @@ import {patient} from '../fields/fixtures.js'
 const PAGE = 250
 
 /** What a fake create does instead of answering normally. */
-export type CreateFault = 'unknown' | 'apply-then-unknown' | 'apply-twice-then-unknown'
+export type CreateFault = 'unknown' | 'apply-then-unknown' | 'apply-twice-then-unknown' | 'unknown-applied-later'
 
 /**
  * amoCRM in memory: the sandbox's contact store (its validation, its fuzzy search, its read form)
@@ -32,6 +32,10 @@ export class FakeAmo implements ContactsApi {
   nowS = 1_780_000_000
   readonly calls: Array<{method: 'create' | 'update' | 'list' | 'get'; size?: number; query?: string}> = []
   readonly createFaults: CreateFault[] = []
+  /** Creates answered `unknown-applied-later`: each applies its batch when called (a write amoCRM applies late). */
+  readonly lateApplies: Array<() => void> = []
+  /** Awaited by every write after it is counted and before it is applied: a test decides when each answers. */
+  hold: ((call: {method: 'create' | 'update'; index: number}) => Promise<void>) | undefined
   readonly stats = {requests: 0, retries: 0, throttled: 0}
 
   constructor() {
@@ -85,7 +89,12 @@ export class FakeAmo implements ContactsApi {
     this.stats.requests++
     this.calls.push({method: 'create', size: items.length})
     const fault = this.createFaults.shift()
+    await this.hold?.({method: 'create', index: this.writes().length - 1})
     if (fault === 'unknown') throw new AmoOutcomeUnknownError('the gateway timed out')
+    if (fault === 'unknown-applied-later') {
+      this.lateApplies.push(() => void this.write(() => this.store.addContacts(items, 'api')))
+      throw new AmoOutcomeUnknownError('the gateway timed out')
+    }
     const results = this.write(() => this.store.addContacts(items, 'api'))
     if (fault === 'apply-twice-then-unknown') this.write(() => this.store.addContacts(items, 'api'))
     if (fault) throw new AmoOutcomeUnknownError('the connection dropped after sending')
@@ -95,6 +104,7 @@ export class FakeAmo implements ContactsApi {
   async updateContacts(items: ContactWrite[]): Promise<ContactWriteResult[]> {
     this.stats.requests++
     this.calls.push({method: 'update', size: items.length})
+    await this.hold?.({method: 'update', index: this.writes().length - 1})
     return this.write(() => this.store.patchContacts(items, 'api'))
   }
 
