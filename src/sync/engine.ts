@@ -207,9 +207,7 @@ class SyncRun<T extends KindTypes> {
       return report
     } catch (error) {
       // The writes in flight end and are recorded before the report is made; nothing new is sent.
-      await this.executorInstance
-        ?.settle()
-        .catch((settleError: unknown) => logger.warn({err: errorMessage(settleError)}, 'writes in flight could not all be recorded'))
+      await this.settleWrites()
       this.watermark = (await state.getWatermark().catch(() => undefined)) ?? null
       const report = this.report()
       const interrupted = error instanceof SyncInterruptedError || this.deps.signal?.aborted
@@ -224,6 +222,14 @@ class SyncRun<T extends KindTypes> {
       if (error instanceof AppError) throw new SyncAbortedError(error, report)
       throw error
     }
+  }
+
+  /** The writes in flight, this kind's and its follower's (the deals), end and are recorded; nothing new is sent. */
+  private async settleWrites(): Promise<void> {
+    await this.executorInstance
+      ?.settle()
+      .catch((error: unknown) => this.deps.logger.warn({err: errorMessage(error)}, 'writes in flight could not all be recorded'))
+    await this.deps.follower?.settleWrites()
   }
 
   private report(): SyncReport {
