@@ -50,10 +50,10 @@ export interface SyncDeps {
   /** Aborted by Ctrl+C / SIGTERM: the engine finishes the batches in flight, saves state and stops. */
   signal?: AbortSignal
   now?: () => Date
-  /** DEALS=on: the receptions' deals follow the contacts in the same pass. */
-  deals?: Omit<DealKindDeps, 'state'>
   /** How many writes are kept in flight (AMOCRM_CONCURRENCY…); one at a time when absent. */
   inFlight?: InFlightOptions
+  /** DEALS=on: the receptions' deals follow the contacts in the same pass. */
+  deals?: Omit<DealKindDeps, 'state'>
 }
 
 /** Stopped by the user: state is consistent, the run is recorded as interrupted. */
@@ -121,12 +121,12 @@ interface RunDeps<T extends KindTypes> {
   onPlan?: (step: KindStep<T>) => void
   signal?: AbortSignal
   now?: () => Date
+  inFlight?: InFlightOptions
   /** A kind run after this one in the same pass, counted in the report's block of its own (the deals). */
   follower?: SyncRun<DealTypes>
   /** Set on a follower: its pass hooks, and the part its progress and report belong to. */
   pass?: DealPass
   part?: 'deals'
-  inFlight?: InFlightOptions
 }
 
 /** A run of the modes over one entity kind: plans each entity and hands the steps to the executor. */
@@ -207,9 +207,7 @@ class SyncRun<T extends KindTypes> {
       return report
     } catch (error) {
       // The writes in flight end and are recorded before the report is made; nothing new is sent.
-      await this.executorInstance
-        ?.settle()
-        .catch((settleError: unknown) => logger.warn({err: errorMessage(settleError)}, 'writes in flight could not all be recorded'))
+      await this.settleWrites()
       this.watermark = (await state.getWatermark().catch(() => undefined)) ?? null
       const report = this.report()
       const interrupted = error instanceof SyncInterruptedError || this.deps.signal?.aborted
@@ -224,6 +222,14 @@ class SyncRun<T extends KindTypes> {
       if (error instanceof AppError) throw new SyncAbortedError(error, report)
       throw error
     }
+  }
+
+  /** The writes in flight, this kind's and its follower's (the deals), end and are recorded; nothing new is sent. */
+  private async settleWrites(): Promise<void> {
+    await this.executorInstance
+      ?.settle()
+      .catch((error: unknown) => this.deps.logger.warn({err: errorMessage(error)}, 'writes in flight could not all be recorded'))
+    await this.deps.follower?.settleWrites()
   }
 
   private report(): SyncReport {

@@ -34,7 +34,7 @@ export interface SyncSession {
     options?: {cache?: boolean; api?: () => Promise<Pick<AmoApi, 'getAccount' | 'listCustomFields'>>},
   ): Promise<FieldsMapper>
   /** The engine's dependencies (without progress/plan callbacks and signal); a dry run caches nothing. */
-  deps(options?: {dryRun?: boolean}): Pick<SyncDeps, 'source' | 'api' | 'mapper' | 'state' | 'logger' | 'deals' | 'inFlight'>
+  deps(options?: {dryRun?: boolean}): Pick<SyncDeps, 'source' | 'api' | 'mapper' | 'state' | 'logger' | 'inFlight' | 'deals'>
   /**
    * The deals mapping for this account (DEALS=on): the pipelines, deal fields and loss reasons read
    * again when `fresh`, else the cached ones (read again when those no longer fit the config).
