@@ -11,6 +11,12 @@
  *
  *   BENCH_LATENCIES=50,500 picks the latencies; BENCH_CPU_PROF=<dir> profiles each CLI run there.
  *
+ * Then, apart (`benchDeals`, skipped with BENCH_DEALS=off), the same clinic with deals on: `sync full`
+ * (contacts, then a deal for every reception in the window), `sync incremental` with nothing changed,
+ * then with 100 receptions marked as come (a status datetime only). For each: the requests under
+ * `/api/v4/leads` against the minimum of README "What it costs" (setup reads, one read of the pipeline's deals
+ * per 250, one create or update per batch), and all requests.
+ *
  * The built CLI runs as a child process (as an operator would run it); the sandbox runs here.
  */
 import {spawn} from 'node:child_process'
@@ -19,8 +25,11 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {generateClinic, updatePatient} from '../src/sample/index.js'
+import {loadConfig} from '../src/config/index.js'
+import {openIdent} from '../src/ident/index.js'
+import {generateClinic, localNow, setReceptionStatus, upcomingBookings, updatePatient} from '../src/sample/index.js'
 import {SANDBOX_TOKEN, startSandbox} from '../src/sandbox/index.js'
+import type {DealCounts} from '../src/sync/index.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_PATIENTS ?? 20_000)
@@ -28,6 +37,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 250)
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '50,500,1500').split(',').map(Number)
 const CPU_PROF = process.env.BENCH_CPU_PROF
 const RATE = 7
+/** The deals part's latency (the contact passes run at each of LATENCIES). */
+const LATENCY_MS = 50
 const CHANGED = 100
 
 interface Measured {
@@ -37,7 +48,12 @@ interface Measured {
   peakRssMb: number
   /** User + system CPU time of the CLI process (sampled from /proc until it exits): above the bound, the machine was the limit. */
   cpuS: number
-  report: {durationMs: number; counts: Record<string, number>; api: {requests: number; retries: number; throttled: number}}
+  report: {
+    durationMs: number
+    counts: Record<string, number>
+    api: {requests: number; retries: number; throttled: number}
+    deals?: DealCounts
+  }
 }
 
 /** Runs the CLI and samples its peak resident memory from /proc (VmHWM) while it runs. */
@@ -184,6 +200,97 @@ async function benchContacts(clinicFile: string): Promise<void> {
   )
 }
 
+/**
+ * A fresh sample clinic of N patients (the incremental runs change it), a fresh home for the CLI and
+ * a sandbox held to amoCRM's limits, with the CLI's environment for them.
+ */
+async function benchSetup(name: string, extraEnv: Record<string, string> = {}) {
+  const cacheDir = path.join(tmpdir(), 'ident-amo-bench')
+  mkdirSync(cacheDir, {recursive: true})
+  const clinicFile = path.join(cacheDir, `${name}-${N}.sqlite`)
+  console.log(`generating ${N.toLocaleString('en')} patients…`)
+  generateClinic({patients: N, seed: 2026, file: clinicFile})
+  if (!existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('run `npm run build` first')
+  const home = mkdtempSync(path.join(tmpdir(), 'ident-amo-bench-home-'))
+  const sandbox = await startSandbox({port: 0, rateLimit: RATE, latencyMs: LATENCY_MS})
+  const env = {
+    IDENT_AMO_CONFIG_DIR: path.join(home, 'config'),
+    IDENT_AMO_DATA_DIR: path.join(home, 'data'),
+    DB_CLIENT: 'sqlite',
+    DB_FILE: clinicFile,
+    AMOCRM_BASE_URL: sandbox.url,
+    AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
+    AMOCRM_RATE_LIMIT: String(RATE),
+    ...extraEnv,
+  }
+  return {clinicFile, home, sandbox, env}
+}
+
+/**
+ * The deals part: requests under `/api/v4/leads` (deals, pipelines, deal fields, loss reasons) against
+ * the minimum of README "What it costs", beside all requests of the pass (the contacts' part included).
+ */
+async function benchDeals(): Promise<void> {
+  const {clinicFile, home, sandbox, env} = await benchSetup('deals-clinic', {
+    DEALS: 'on',
+    // The sample clinic's bookings are in this machine's local time.
+    SYNC_TIMEZONE: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  })
+  const config = loadConfig({configDir: env.IDENT_AMO_CONFIG_DIR, dataDir: env.IDENT_AMO_DATA_DIR, env, cwd: home})
+  const leadRequests = () => sandbox.apiRequestCount({pathPrefix: '/api/v4/leads'})
+  try {
+    const reader = await openIdent(config)
+    const inWindow = await reader
+      .countReceptions({now: localNow(), historyDays: config.deals.historyDays, noShowHours: config.deals.noShowHours})
+      .finally(() => reader.close())
+    await runCli(['fields', 'create', '--json'], env)
+    console.log(`deals: ${inWindow.toLocaleString('en')} receptions in the window; sync full --batch-size ${BATCH} with DEALS=on…`)
+    sandbox.resetStats()
+    const full = await runCli(['sync', 'full', '--batch-size', String(BATCH), '--json'], env)
+    const fullLeads = leadRequests()
+    sandbox.resetStats()
+    const idle = await runCli(['sync', 'incremental', '--batch-size', String(BATCH), '--json'], env)
+    const idleLeads = leadRequests()
+    const bookings = await upcomingBookings(config, 100)
+    for (const b of bookings) setReceptionStatus(clinicFile, b.receptionId, {appeared: true})
+    sandbox.resetStats()
+    const changed = await runCli(['sync', 'incremental', '--batch-size', String(BATCH), '--json'], env)
+    const changedLeads = leadRequests()
+
+    const dealRow = (label: string, m: Measured, leads: number, minimum: number): string[] => [
+      label,
+      String(m.report.deals?.read ?? '—'),
+      String(leads),
+      String(minimum),
+      String(m.report.api.requests),
+      `${(m.wallMs / 1000).toFixed(1)} s`,
+      `${m.peakRssMb.toFixed(0)} MB`,
+    ]
+    console.log('')
+    console.log(
+      table(
+        ['run, deals on', 'receptions', 'lead requests', 'minimum', 'all requests', 'wall time', 'peak RSS'],
+        [
+          // pipelines + deal fields + loss reasons, one (empty) page of the pipeline's deals, one create per batch
+          dealRow(`sync full, ${N.toLocaleString('en')} patients`, full, fullLeads, 3 + 1 + Math.ceil(inWindow / BATCH)),
+          dealRow('sync incremental, nothing changed', idle, idleLeads, 0),
+          dealRow(`sync incremental, ${bookings.length} came`, changed, changedLeads, Math.ceil(bookings.length / BATCH)),
+        ],
+      ),
+    )
+    console.log('')
+    const d = full.report.deals
+    console.log(
+      d
+        ? `deals, full: created ${d.created}, failed ${d.failed}, out of window ${d.outOfWindow}; incremental, ${bookings.length} came: moved ${changed.report.deals?.moved ?? 0}`
+        : 'deals: the report has no deals block — the sync did not run the deals',
+    )
+    if (!d || d.created !== inWindow || d.failed > 0 || full.code !== 0) process.exitCode = 1
+  } finally {
+    await sandbox.close()
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('run `npm run build` first')
   const cacheDir = path.join(tmpdir(), 'ident-amo-bench')
@@ -195,3 +302,4 @@ async function main(): Promise<void> {
 }
 
 await main()
+if (process.env.BENCH_DEALS !== 'off') await benchDeals()

@@ -6,6 +6,7 @@ import {describeIdentTarget} from './ident/index.js'
 import {preferSmallHeap} from './memory.js'
 import {
   type ContactStep,
+  type DealStep,
   reportExitCode,
   type RunMode,
   runPass,
@@ -75,6 +76,14 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
                   this.log(describeStep(step))
                 }
               : undefined,
+          onDealPlan:
+            dryRun && !this.jsonEnabled()
+              ? (step) => {
+                  if (step.action === 'unchanged') return
+                  progress.stop()
+                  this.log(describeDealStep(step))
+                }
+              : undefined,
         },
       )
       progress.succeed(`sync ${this.mode} done`)
@@ -110,8 +119,18 @@ function describeStep(step: ContactStep): string {
   return `${step.action.padEnd(9)} patient ${step.key}${contact}${step.fields.length > 0 ? `: ${step.fields.join(', ')}` : ''}`
 }
 
+/** A dry-run plan line of a deal: `update    reception 1001 → deal 3000 (link): stage, ident_status`. */
+function describeDealStep(step: DealStep): string {
+  const deal = step.remoteId === null ? '' : ` → deal ${step.remoteId} (${step.via})`
+  return `${step.action.padEnd(9)} reception ${step.key}${deal}${step.fields.length > 0 ? `: ${step.fields.join(', ')}` : ''}`
+}
+
 function describeProgress(p: SyncProgress, started: number): string {
   const seconds = Math.max((Date.now() - started) / 1000, 0.001)
+  if (p.part === 'deals')
+    return p.phase === 'contacts'
+      ? `reading amoCRM deals: ${p.contacts ?? 0}`
+      : `receptions read ${p.read}, deals written ${p.written}, API requests ${p.requests}`
   if (p.phase === 'contacts') return `reading amoCRM contacts: ${p.contacts ?? 0}`
   if (p.phase === 'family') return 'reading IDENT phones (families)…'
   return `patients read ${p.read} (${Math.round(p.read / seconds)}/s), contacts written ${p.written}, API requests ${p.requests}`

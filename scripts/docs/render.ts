@@ -4,7 +4,8 @@
  * - the configuration table of both READMEs, from `SETTINGS` (src/config/settings.ts), and the table
  *   of the deals keys of the config file, from `DEAL_KEYS` (src/config/deals.ts);
  * - the "what is synced" table, from the field catalogue (`catalogueMarkdownTable()`), in both
- *   READMEs and in docs/field-mapping.md;
+ *   READMEs and in docs/field-mapping.md; the deal fields and the stages of a deal, from the deal
+ *   catalogue (`DEAL_FIELD_CATALOGUE`, `DEAL_STAGES`), in both READMEs;
  * - the command reference `docs/commands/*.md` and its index in both READMEs, from the commands
  *   themselves (`oclif readme --multi`, run on the built CLI).
  *
@@ -16,8 +17,9 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {DEAL_KEYS, SETTINGS, type SettingDef} from '../../src/config/index.js'
+import {DEAL_FIELD_CATALOGUE, DEAL_STAGES} from '../../src/fields/deal-catalogue.js'
 import {catalogueMarkdownTable} from '../../src/fields/docs.js'
-import {RU_DEAL_KEYS, RU_FIELD_VALUES, RU_SETTINGS} from './ru.js'
+import {RU_DEAL_FIELDS, RU_DEAL_KEYS, RU_DEAL_STAGES, RU_FIELD_VALUES, RU_SETTINGS, type Translation} from './ru.js'
 
 export type DocLanguage = 'en' | 'ru'
 
@@ -121,6 +123,45 @@ export function fieldsMarkdownTable(lang: DocLanguage): string {
   return out.join('\n')
 }
 
+/** An English text of the code, or its Russian translation — which must translate the current English text. */
+function translated(lang: DocLanguage, english: string, ru: Translation | undefined, what: string): string {
+  if (lang === 'en') return english
+  if (!ru) throw new Error(`no Russian text for ${what}: add it to scripts/docs/ru.ts`)
+  if (ru.en !== english)
+    throw new Error(`the text of ${what} changed (now '${english}'): update its Russian text and 'en' in scripts/docs/ru.ts`)
+  return ru.ru
+}
+
+/** The deal fields (`DEAL_FIELD_CATALOGUE`): key, default name, type `fields create` makes, value, IDENT source. */
+export function dealFieldsMarkdownTable(lang: DocLanguage): string {
+  const head =
+    lang === 'ru'
+      ? ['ключ', 'название по умолчанию', 'тип в amoCRM', 'значение', 'откуда в IDENT']
+      : ['key', 'default name', 'amoCRM type', 'value', 'from IDENT']
+  const lines = [`| ${head.join(' | ')} |`, '|---|---|---|---|---|']
+  for (const spec of DEAL_FIELD_CATALOGUE) {
+    const value = translated(lang, spec.value, RU_DEAL_FIELDS[spec.key], `the deal field '${spec.key}'`)
+    lines.push(`| \`${spec.key}\` | ${cell(spec.name)} | ${spec.createType} | ${cell(value)} | ${cell(spec.source)} |`)
+  }
+  return lines.join('\n')
+}
+
+/** The stages of a deal (`DEAL_STAGES`), in the pipeline's order: key, IDENT state, the stage by default. */
+export function dealStagesMarkdownTable(lang: DocLanguage): string {
+  const head = lang === 'ru' ? ['ключ', 'состояние в IDENT', 'этап по умолчанию'] : ['key', 'IDENT state', 'default stage']
+  const closed = {
+    en: {142: "amoCRM's closed stage 142 (won)", 143: "amoCRM's closed stage 143 (lost), with the loss reason"},
+    ru: {142: 'закрытый этап amoCRM 142 (успешно)', 143: 'закрытый этап amoCRM 143 (не реализовано), с причиной отказа'},
+  }[lang]
+  const lines = [`| ${head.join(' | ')} |`, '|---|---|---|']
+  for (const stage of DEAL_STAGES) {
+    const when = translated(lang, stage.when, RU_DEAL_STAGES[stage.key], `the stage '${stage.key}'`)
+    const where = stage.status === undefined ? `«${stage.name}»` : closed[stage.status]
+    lines.push(`| \`${stage.key}\` | ${cell(when)} | ${cell(where)} |`)
+  }
+  return lines.join('\n')
+}
+
 /** Cells of a Markdown table row (`\|` stays inside its cell). */
 function splitRow(row: string): string[] {
   return row
@@ -150,7 +191,12 @@ export function replaceBlock(text: string, tag: string, body: string): string {
 /** A README with its settings, deals keys and fields tables regenerated. */
 export function withGeneratedTables(text: string, lang: DocLanguage): string {
   const settings = replaceBlock(text, 'settings', settingsMarkdownTable(lang))
-  return replaceBlock(replaceBlock(settings, 'dealsettings', dealKeysMarkdownTable(lang)), 'fields', fieldsMarkdownTable(lang))
+  const deals = replaceBlock(
+    replaceBlock(replaceBlock(settings, 'dealsettings', dealKeysMarkdownTable(lang)), 'dealfields', dealFieldsMarkdownTable(lang)),
+    'dealstages',
+    dealStagesMarkdownTable(lang),
+  )
+  return replaceBlock(deals, 'fields', fieldsMarkdownTable(lang))
 }
 
 /**

@@ -180,3 +180,36 @@ export const RU_DEAL_KEYS: Readonly<Record<string, Translation & {default?: Tran
     ru: 'id поля сделки в amoCRM (reception_id, start, end, doctor, chair, branch, services, ident_status, cancel_reason, first_visit); `fields.deal.<key> false` — никогда не отправлять его',
   },
 }
+
+/** By deal field key (src/fields/deal-catalogue.ts `value`). */
+export const RU_DEAL_FIELDS: Readonly<Record<string, Translation>> = {
+  reception_id: {
+    en: "the reception id as a decimal string: the deal's identity",
+    ru: 'id приёма десятичной строкой: по нему сделка узнаётся',
+  },
+  start: {en: "RFC 3339 with the clinic's offset", ru: 'RFC 3339 со смещением часового пояса клиники'},
+  end: {en: "RFC 3339 with the clinic's offset", ru: 'RFC 3339 со смещением часового пояса клиники'},
+  doctor: {en: '`Фамилия И. О.` of the doctor', ru: '`Фамилия И. О.` врача'},
+  chair: {en: 'the chair', ru: 'кресло'},
+  branch: {en: 'branch of the chair, else of the order', ru: 'филиал кресла, иначе счёта'},
+  services: {en: 'one per line, `Name × count`, cut to fit', ru: 'по одной в строке, `Название × количество`, обрезается по размеру поля'},
+  ident_status: {
+    en: 'Записан / Пришёл / На приёме / Приём завершён / Счёт выдан / Отменён / Не пришёл',
+    ru: 'Записан / Пришёл / На приёме / Приём завершён / Счёт выдан / Отменён / Не пришёл',
+  },
+  cancel_reason: {en: 'reason name, then `: comment` when there is one', ru: 'название причины, затем `: комментарий`, если он есть'},
+  first_visit: {en: '`true` when the patient has no earlier visit', ru: '`true`, когда у пациента нет более раннего визита'},
+}
+
+/** By stage key (src/fields/deal-catalogue.ts `DEAL_STAGES[].when`). */
+export const RU_DEAL_STAGES: Readonly<Record<string, Translation>> = {
+  booked: {en: 'booked, not yet due', ru: 'записан, время ещё не прошло'},
+  came: {en: 'the patient came or the visit started', ru: 'пациент пришёл или приём начался'},
+  done: {en: 'the visit ended', ru: 'приём завершён'},
+  paid: {en: 'the bill was issued', ru: 'выдан счёт'},
+  cancelled: {en: 'cancelled (with a reason when there is one)', ru: 'отменён (с причиной, если она указана)'},
+  no_show: {
+    en: 'the planned end plus the grace hours passed with no visit',
+    ru: 'после планового окончания прошло `DEALS_NO_SHOW_HOURS` часов, а пациент не пришёл',
+  },
+}

@@ -176,3 +176,20 @@ export function amoDateToIso(value: unknown, accountTimezone: string): string | 
   }
   return null
 }
+
+/**
+ * A naive local time (`YYYY-MM-DD HH:MM:SS`, IDENT's wall clock in `timeZone`) → RFC 3339 with the
+ * offset that zone had then: `2026-03-15 09:30:00` → `2026-03-15T09:30:00+03:00`. A wall time that
+ * does not exist (skipped by a DST jump) comes out as the instant the clock showed after the jump.
+ */
+export function localRfc3339(naive: string, timeZone: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(naive.trim())
+  if (!m) throw new RangeError(`not a date and time: ${naive}`)
+  const asUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0))
+  const first = asUtc - offsetSecondsAt(asUtc, timeZone) * 1000
+  const epoch = asUtc - offsetSecondsAt(first, timeZone) * 1000
+  const offsetMinutes = Math.floor(offsetSecondsAt(epoch, timeZone) / 60)
+  const w = wallTime(epoch, timeZone)
+  const sign = offsetMinutes < 0 ? '-' : '+'
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`
+}

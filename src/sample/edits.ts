@@ -120,3 +120,19 @@ export function archivePatient(file: string, id: number, reason: string): void {
     writer.db.prepare('UPDATE Patients SET ID_ArchivingReasons = ?, DateTimeChanged = ? WHERE ID_Persons = ?').run(reasonId, now, id)
   })
 }
+
+/**
+ * Cancels a reception at the desk, now: `ReceptionCanceled`, the reason (its ReceptionCancelReasons row
+ * created when new) and the comment, `DateTimeChanged` set as IDENT does when the booking is edited.
+ */
+export function cancelReception(file: string, receptionId: number, reason: string, comment: string | null = null): void {
+  withClinic(file, (writer, now) => {
+    const reasonId = writer.referenceId('ReceptionCancelReasons', reason)
+    const changed = writer.db
+      .prepare(
+        'UPDATE Receptions SET ReceptionCanceled = ?, ID_ReceptionCancelReasons = ?, CancelReasonComment = ?, DateTimeChanged = ? WHERE ID = ?',
+      )
+      .run(now, reasonId, comment, now, receptionId).changes
+    if (changed === 0) throw new Error(`no reception ${receptionId}`)
+  })
+}

@@ -56,8 +56,7 @@ const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
 /** The machine's local time as naive `YYYY-MM-DD HH:MM:SS` (what SQLite's `datetime('now','localtime')` says). */
-export function localNow(): string {
-  const d = new Date()
+export function localNow(d: Date = new Date()): string {
   return msToNaive(d.getTime() - d.getTimezoneOffset() * MINUTE)
 }
 

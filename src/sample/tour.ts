@@ -1,7 +1,8 @@
 import {type AppConfig} from '../config/index.js'
-import {normalizePhone} from '../fields/index.js'
+import {DEAL_PIPELINE_NAME, normalizePhone} from '../fields/index.js'
 import {openIdent} from '../ident/index.js'
 import type {Sandbox} from '../sandbox/index.js'
+import {localNow} from './generate.js'
 
 /**
  * What the demo's tour asks of the sample clinic and the sandbox after a sync: how many patients got
@@ -47,4 +48,62 @@ export async function findInterestingPatient(config: AppConfig): Promise<{id: st
   } finally {
     await reader.close()
   }
+}
+
+/** A booked reception of the sample clinic that has not started yet. */
+export interface UpcomingBooking {
+  receptionId: number
+  patientId: string
+  /** Naive local `YYYY-MM-DD HH:MM:SS`. */
+  planStart: string
+}
+
+/**
+ * The clinic's next bookings (stage `booked`, starting after now), soonest first, read the way a sync
+ * reads receptions: for the tour's "a patient comes" and "a patient cancels".
+ */
+export async function upcomingBookings(config: AppConfig, count: number): Promise<UpcomingBooking[]> {
+  const reader = await openIdent(config)
+  try {
+    const now = localNow()
+    const bookings: UpcomingBooking[] = []
+    for await (const r of reader.readReceptions({now, historyDays: 0, noShowHours: config.deals.noShowHours}))
+      if (r.stage === 'booked' && r.planStart > now)
+        bookings.push({receptionId: Number(r.id), patientId: r.patientId, planStart: r.planStart})
+    return bookings.sort((a, b) => a.planStart.localeCompare(b.planStart) || a.receptionId - b.receptionId).slice(0, count)
+  } finally {
+    await reader.close()
+  }
+}
+
+/** One stage of the deals pipeline as the sandbox holds it: how many live deals sit there, and their sum. */
+export interface StageCount {
+  name: string
+  statusId: number
+  deals: number
+  /** Σ deal price, whole rubles. */
+  price: number
+}
+
+/**
+ * The stages of the deals pipeline («Приёмы IDENT», or the one configured) in their order, with the live
+ * deals in each; empty when the sandbox has no such pipeline.
+ */
+export function pipelineStageCounts(sandbox: Sandbox, pipelineId?: number): StageCount[] {
+  const pipeline = sandbox.deals
+    .listPipelines()
+    .find((p) => (pipelineId === undefined ? p.name === DEAL_PIPELINE_NAME : p.id === pipelineId))
+  if (!pipeline) return []
+  const stages = [...pipeline._embedded.statuses]
+    .sort((a, b) => a.sort - b.sort)
+    .map((s) => ({name: s.name, statusId: s.id, deals: 0, price: 0}))
+  const byStatus = new Map(stages.map((s) => [s.statusId, s]))
+  for (const lead of sandbox.deals.listLeads()) {
+    if (lead.pipeline_id !== pipeline.id) continue
+    const stage = byStatus.get(lead.status_id)
+    if (!stage) continue
+    stage.deals++
+    stage.price += lead.price
+  }
+  return stages
 }

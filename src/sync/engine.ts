@@ -2,11 +2,15 @@ import type {ApiStats} from '../amocrm/api.js'
 import {AppError, errorMessage} from '../errors.js'
 import type {Logger} from '../log/index.js'
 import {type ContactsApi, type ContactTypes, contactKind, type PatientSource} from './contacts/kind.js'
+import type {DealsApi} from './deals/deal-index.js'
+import type {DealStep} from './deals/planner.js'
+import {type DealPass, dealKind, type DealKindDeps, type DealTypes} from './deals/kind.js'
 import type {ContactMapper} from './contacts/mapper.js'
 import type {ContactStep} from './contacts/planner.js'
 import {DryRunSink, type PlanExecutor} from './executor.js'
 import {type KindStep, type KindTypes, LOOK_UP, type PreparedKind, type SyncKind} from './kind.js'
-import type {SyncReport} from './report.js'
+import {isSkip} from './plan.js'
+import {type DealCounts, reportExitCode, type SyncFailure, type SyncReport} from './report.js'
 import type {RunMode, SyncState} from './state.js'
 import {RunTally} from './tally.js'
 import {BatchWriter, type InFlightOptions, type WriteOp} from './writer.js'
@@ -17,6 +21,8 @@ export interface SyncProgress {
   written: number
   contacts?: number
   requests: number
+  /** Which part of the pass: the contacts (absent) or the deals that follow them. */
+  part?: 'deals'
 }
 
 export interface SyncOptions {
@@ -39,11 +45,15 @@ export interface SyncDeps {
   onProgress?: (progress: SyncProgress) => void
   /** Every planned step, as it is handed to the executor (the dry-run plan lines). */
   onPlan?: (step: ContactStep) => void
+  /** Every planned deal step (DEALS=on), likewise. */
+  onDealPlan?: (step: DealStep) => void
   /** Aborted by Ctrl+C / SIGTERM: the engine finishes the batches in flight, saves state and stops. */
   signal?: AbortSignal
   now?: () => Date
   /** How many writes are kept in flight (AMOCRM_CONCURRENCY…); one at a time when absent. */
   inFlight?: InFlightOptions
+  /** DEALS=on: the receptions' deals follow the contacts in the same pass. */
+  deals?: Omit<DealKindDeps, 'state'>
 }
 
 /** Stopped by the user: state is consistent, the run is recorded as interrupted. */
@@ -77,10 +87,28 @@ const WATERMARK_OVERLAP_MS = 5 * 60 * 1000
  * after each confirmed batch. See docs/sync.md for what each mode does.
  */
 export async function runSync(options: SyncOptions, deps: SyncDeps): Promise<SyncReport> {
+  // One client serves both kinds; its counters are the pass's, whichever kind made it first.
+  let stats: ApiStats | undefined
   let api: ContactsApi | undefined
-  const lazyApi = async () => (api ??= await deps.api())
+  const lazyApi = async () => {
+    api ??= await deps.api()
+    stats = api.stats
+    return api
+  }
   const kind = contactKind({source: deps.source, api: lazyApi, state: deps.state, mapper: (fresh) => deps.mapper(lazyApi, fresh)})
-  return new SyncRun<ContactTypes>(options, {...deps, kind, apiStats: () => api?.stats}).execute()
+  const {onPlan: _, onDealPlan, ...common} = deps
+  let deals: SyncRun<DealTypes> | undefined
+  if (deps.deals) {
+    const dealsDeps = deps.deals
+    const lazyDealsApi = async (): Promise<DealsApi> => {
+      const client = await dealsDeps.api()
+      stats = client.stats
+      return client
+    }
+    const pass = dealKind({...dealsDeps, api: lazyDealsApi, state: deps.state, dryRun: options.dryRun})
+    deals = new SyncRun<DealTypes>(options, {...common, kind: pass, pass, part: 'deals', apiStats: () => stats, onPlan: onDealPlan})
+  }
+  return new SyncRun<ContactTypes>(options, {...deps, kind, apiStats: () => stats, follower: deals}).execute()
 }
 
 interface RunDeps<T extends KindTypes> {
@@ -94,11 +122,16 @@ interface RunDeps<T extends KindTypes> {
   signal?: AbortSignal
   now?: () => Date
   inFlight?: InFlightOptions
+  /** A kind run after this one in the same pass, counted in the report's block of its own (the deals). */
+  follower?: SyncRun<DealTypes>
+  /** Set on a follower: its pass hooks, and the part its progress and report belong to. */
+  pass?: DealPass
+  part?: 'deals'
 }
 
 /** A run of the modes over one entity kind: plans each entity and hands the steps to the executor. */
 class SyncRun<T extends KindTypes> {
-  private readonly tally = new RunTally()
+  private readonly tally: RunTally
   private readonly startedAt: Date
   private executorInstance: PlanExecutor<T['payload'], T['record']> | undefined
   /** The state's record of the run; none for a dry run, which leaves no trace (no run, no watermark, no failure cleared). */
@@ -109,6 +142,10 @@ class SyncRun<T extends KindTypes> {
   /** Updates whose entity turned out to be gone: planned again after the batch. */
   private deadOps: Array<WriteOp<T['payload'], T['record']>> = []
   private watermark: string | null = null
+  /** Steps that move their entity to another stage, until they are settled. */
+  private readonly moving = new Set<string>()
+  /** A follower's full pass: receptions before the window. */
+  private outOfWindow = 0
 
   constructor(
     private readonly options: SyncOptions,
@@ -116,6 +153,7 @@ class SyncRun<T extends KindTypes> {
   ) {
     this.startedAt = this.now()
     this.journal = options.dryRun ? undefined : deps.state
+    this.tally = new RunTally(deps.part === 'deals' ? 'receptionId' : 'patientId')
   }
 
   private now(): Date {
@@ -140,10 +178,8 @@ class SyncRun<T extends KindTypes> {
     logger.info({event: 'run_start', runId, mode, dryRun, limit: this.options.limit, batchSize: this.options.batchSize}, 'sync started')
     try {
       const dbClock = await this.deps.source.readDatabaseClock()
-      if (mode === 'incremental') await this.incremental()
-      else if (mode === 'patient') await this.patients()
-      else await this.fullOrDeep(mode === 'deep')
-      await this.flush()
+      await this.work(mode)
+      await this.deps.follower?.follow()
       // The watermark moves only after everything up to it is in amoCRM (or recorded as a failure to retry).
       if (journal && !this.options.limit && mode !== 'patient') {
         this.watermark = minusOverlap(dbClock)
@@ -152,7 +188,7 @@ class SyncRun<T extends KindTypes> {
         this.watermark = (await state.getWatermark()) ?? null
       }
       const report = this.report()
-      const status = report.counts.failed > 0 ? 'partial' : 'ok'
+      const status = reportExitCode(report) > 0 ? 'partial' : 'ok'
       if (runId !== undefined) await journal!.finishRun(runId, {status, finishedAt: new Date(report.finishedAt), ...pick(report)})
       logger.info(
         {
@@ -171,9 +207,7 @@ class SyncRun<T extends KindTypes> {
       return report
     } catch (error) {
       // The writes in flight end and are recorded before the report is made; nothing new is sent.
-      await this.executorInstance
-        ?.settle()
-        .catch((settleError: unknown) => logger.warn({err: errorMessage(settleError)}, 'writes in flight could not all be recorded'))
+      await this.settleWrites()
       this.watermark = (await state.getWatermark().catch(() => undefined)) ?? null
       const report = this.report()
       const interrupted = error instanceof SyncInterruptedError || this.deps.signal?.aborted
@@ -190,10 +224,18 @@ class SyncRun<T extends KindTypes> {
     }
   }
 
+  /** The writes in flight, this kind's and its follower's (the deals), end and are recorded; nothing new is sent. */
+  private async settleWrites(): Promise<void> {
+    await this.executorInstance
+      ?.settle()
+      .catch((error: unknown) => this.deps.logger.warn({err: errorMessage(error)}, 'writes in flight could not all be recorded'))
+    await this.deps.follower?.settleWrites()
+  }
+
   private report(): SyncReport {
     this.tally.closeCounts()
     const stats = this.deps.apiStats() ?? {requests: 0, retries: 0, throttled: 0}
-    return this.tally.report({
+    const report = this.tally.report({
       mode: this.options.mode,
       dryRun: this.options.dryRun,
       startedAt: this.startedAt,
@@ -201,6 +243,41 @@ class SyncRun<T extends KindTypes> {
       api: {requests: stats.requests, retries: stats.retries, throttled: stats.throttled},
       watermark: this.watermark,
     })
+    const follower = this.deps.follower?.part()
+    if (!follower) return report
+    return {
+      ...report,
+      failures: [...report.failures, ...follower.failures],
+      duplicates: [...report.duplicates, ...follower.duplicates],
+      deals: follower.counts,
+    }
+  }
+
+  /** A follower's share of the report: its counts (the `deals` block), failures and duplicates. */
+  private part(): {counts: DealCounts; failures: SyncFailure[]; duplicates: SyncReport['duplicates']} {
+    this.tally.closeCounts()
+    const {counts, failures, duplicates} = this.tally.share()
+    return {counts: {...counts, moved: this.tally.moved, outOfWindow: this.outOfWindow}, failures, duplicates}
+  }
+
+  /** The modes, then everything queued sent. */
+  private async work(mode: SyncOptions['mode']): Promise<void> {
+    if (mode === 'incremental') await this.incremental()
+    else if (mode === 'patient') await this.patients()
+    else await this.fullOrDeep(mode === 'deep')
+    await this.flush()
+  }
+
+  /**
+   * A follower's part of a pass another kind leads (the deals after the contacts): the same modes, no
+   * journal or watermark of its own. Its clock moves only when the pass went through whole.
+   */
+  private async follow(): Promise<void> {
+    const pass = this.deps.pass!
+    const mode = await pass.start(this.options.mode)
+    await this.work(mode)
+    if (mode === 'full' && !this.options.limit) this.outOfWindow = await pass.outOfWindow()
+    if (this.journal && !this.options.limit && mode !== 'patient') await pass.finish()
   }
 
   // --- modes ---------------------------------------------------------------------------------------
@@ -312,6 +389,14 @@ class SyncRun<T extends KindTypes> {
     let step = kind.plan({desired, link, found, compareWithAmo})
     if (step === LOOK_UP) step = kind.plan({desired, link, found: await kind.lookUp(item, desired, link), compareWithAmo})
     if (step === LOOK_UP) throw new Error('the planner asked to look up an entity it was given')
+    if (isSkip(step)) {
+      this.tally.note(step.key, step.skip, step.detail)
+      this.deps.logger.debug({[this.kind.keyName]: step.key, reason: step.skip}, `${this.kind.sourceNoun} skipped`)
+      if (step.retry && this.journal)
+        await kind.target.recordFailures([{key: step.key, reason: step.skip, detail: step.detail}], this.now())
+      return
+    }
+    if (step.moved) this.moving.add(step.key)
     if (step.duplicates.length > 0 && step.remoteId !== null) this.tally.duplicate(step.key, [step.remoteId, ...step.duplicates])
     this.deps.onPlan?.(step)
     if (step.write?.method === 'update') this.inFlight.set(step.key, {item, desired})
@@ -332,6 +417,7 @@ class SyncRun<T extends KindTypes> {
   private readonly events = {
     settled: (key: string, outcome: Parameters<RunTally['settled']>[0], wrote: boolean) => {
       this.tally.settled(outcome, wrote)
+      if (this.moving.delete(key)) this.tally.moved++
       this.inFlight.delete(key)
       if (wrote) this.progress('writing')
     },
@@ -359,6 +445,7 @@ class SyncRun<T extends KindTypes> {
         failed: (key, reason, detail, shown) => {
           // amoCRM's own words (`shown`) are for this run's report only: the state and the log get codes and fields.
           this.tally.fail(key, reason, shown ?? detail)
+          this.moving.delete(key)
           this.inFlight.delete(key)
           logger.warn({[keyName]: key, reason, detail}, `${this.kind.sourceNoun} failed`)
         },
@@ -405,6 +492,7 @@ class SyncRun<T extends KindTypes> {
       written: this.tally.written,
       contacts,
       requests: this.deps.apiStats()?.requests ?? 0,
+      ...(this.deps.part ? {part: this.deps.part} : {}),
     })
   }
 }

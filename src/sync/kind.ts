@@ -1,4 +1,4 @@
-import type {EntityWrite, KeptRecord, PlanStep} from './plan.js'
+import type {EntityWrite, KeptRecord, PlanStep, SkipStep} from './plan.js'
 import type {WriteTarget} from './writer.js'
 
 /** The types one entity kind works with. */
@@ -75,7 +75,7 @@ export interface PreparedKind<T extends KindTypes> {
     link: T['link'] | undefined
     found?: T['found']
     compareWithAmo: boolean
-  }): KindStep<T> | typeof LOOK_UP
+  }): KindStep<T> | SkipStep | typeof LOOK_UP
   /** The writer's side: endpoints and records. */
   readonly target: WriteTarget<T['payload'], T['record']>
 }

@@ -1,12 +1,13 @@
 import type {Dirs} from '../amo-connection.js'
 import type {AppConfig} from '../config/index.js'
 import type {Logger} from '../log/index.js'
+import {DealState} from './deals/state.js'
 import {runSync, type SyncDeps, type SyncOptions} from './engine.js'
 import {syncLock} from './lock.js'
 import type {SyncReport} from './report.js'
 import {openSyncSession} from './session.js'
 
-export interface PassOptions extends Omit<SyncOptions, 'dryRun'>, Pick<SyncDeps, 'signal' | 'onProgress' | 'onPlan'> {
+export interface PassOptions extends Omit<SyncOptions, 'dryRun'>, Pick<SyncDeps, 'signal' | 'onProgress' | 'onPlan' | 'onDealPlan'> {
   dryRun?: boolean
   /** What holds the lock, as `sync status` and a second run show it: `ident-amo sync full`. */
   command: string
@@ -22,6 +23,8 @@ export interface PassResult {
   report: SyncReport
   /** Patients whose failure is recorded for the next run to retry. */
   pendingFailures: number
+  /** DEALS=on: receptions whose deal failed (or whose patient had no contact yet), retried by the next run. */
+  pendingDealFailures?: number
 }
 
 /**
@@ -46,9 +49,17 @@ export async function runPass(config: AppConfig, dirs: Dirs, options: PassOption
           batchSize: options.batchSize,
           patientIds: options.patientIds,
         },
-        {...session.deps({dryRun}), signal: options.signal, onProgress: options.onProgress, onPlan: options.onPlan},
+        {
+          ...session.deps({dryRun}),
+          signal: options.signal,
+          onProgress: options.onProgress,
+          onPlan: options.onPlan,
+          onDealPlan: options.onDealPlan,
+        },
       )
-      return {report, pendingFailures: await session.state.countFailures()}
+      const pendingFailures = await session.state.countFailures()
+      if (!config.deals.enabled) return {report, pendingFailures}
+      return {report, pendingFailures, pendingDealFailures: await new DealState(session.state).countFailures()}
     } finally {
       await session.close()
     }

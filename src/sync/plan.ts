@@ -3,8 +3,8 @@
  * deals come), before anything is sent. Planners make steps; an executor runs them.
  */
 
-/** How the amoCRM entity of a step was found: the stored link, its id field, a phone; `none` = created. */
-export type MatchVia = 'link' | 'id_field' | 'phone' | 'none'
+/** How the amoCRM entity of a step was found: the stored link, its id field, a phone, a claimed deal; `none` = created. */
+export type MatchVia = 'link' | 'id_field' | 'phone' | 'claim' | 'none'
 
 export type PlanAction = 'create' | 'update' | 'link' | 'unchanged'
 
@@ -48,6 +48,8 @@ interface StepBase {
   duplicates: number[]
   /** The stored link pointed at an entity that is gone (or now someone else's). */
   deadLink: boolean
+  /** The write moves the entity to another stage (deals): counted as `moved` besides its action. */
+  moved?: boolean
 }
 
 /**
@@ -58,9 +60,29 @@ interface StepBase {
 export type PlanStep<P extends EntityWrite, R extends KeptRecord> = StepBase &
   ({write: {method: 'create' | 'update'; payload: P}; record: R} | {write: null; record: R | null})
 
+/**
+ * The planner's answer for an entity that is not written this run (a reception whose patient has no
+ * contact yet): reported with its reason, counted as skipped; `retry` records it for the next run.
+ */
+export interface SkipStep {
+  key: string
+  skip: string
+  detail: string
+  retry: boolean
+}
+
+export function isSkip(step: object): step is SkipStep {
+  return 'skip' in step
+}
+
 /** The state's side of a step's write, once amoCRM confirmed it. */
 export interface ConfirmedWrite<R extends KeptRecord> {
   key: string
   record: R
   remoteId: number
+}
+
+/** Nothing to send and nothing new to record: the entity is linked and amoCRM holds what the source says. */
+export function unchangedStep(key: string, remoteId: number, via: MatchVia, duplicates: number[]): PlanStep<never, never> {
+  return {key, action: 'unchanged', remoteId, via, write: null, record: null, fields: [], duplicates, deadLink: false}
 }

@@ -1,13 +1,34 @@
 import type {RunMode} from './state.js'
 
-/** A patient that was not written (retried by the next run), or a note about one (see `reason`). */
+/**
+ * A patient (or, deals on, a reception) that was not written — retried by the next run — or a note
+ * about one (see `reason`). Exactly one of `patientId` and `receptionId` is set.
+ */
 export interface SyncFailure {
-  patientId: string
+  patientId?: string
+  /** A reception whose deal was not written: its notes add `no_contact` (its patient has no contact yet) and `deal_deleted`. */
+  receptionId?: string
   /** `validation`, `api`, `outcome_unknown` (failed); `field_refused`, `missing_in_ident` (notes). */
   reason: string
   detail: string
   /** `field_refused`: the field key amoCRM refused a value of. */
   field?: string
+}
+
+/** The `deals` block of a report (docs/sync.md "Deals"): present only when deals are on. */
+export interface DealCounts {
+  read: number
+  created: number
+  updated: number
+  /** Deals whose stage the tool changed (each is also counted as created, updated or linked). */
+  moved: number
+  linked: number
+  unchanged: number
+  skipped: number
+  failed: number
+  duplicates: number
+  /** `sync full`: receptions before the window (not imported, not listed). */
+  outOfWindow: number
 }
 
 /** The `--json` report of a sync (docs/sync.md "Report"). */
@@ -20,8 +41,10 @@ export interface SyncReport {
   counts: SyncCounts
   api: {requests: number; retries: number; throttled: number}
   failures: SyncFailure[]
-  duplicates: Array<{patientId: string; contactIds: number[]}>
+  duplicates: Array<{patientId: string; contactIds: number[]} | {receptionId: string; dealIds: number[]}>
   watermark: string | null
+  /** What the deals part of the pass did (present only when deals are on). */
+  deals?: DealCounts
 }
 
 export interface SyncCounts {
@@ -56,7 +79,7 @@ export function emptyReport(mode: RunMode, at = new Date()): SyncReport {
   }
 }
 
-/** Exit code of a finished run: 0 all good, 3 completed with failed patients. */
+/** Exit code of a finished run: 0 all good, 3 completed with failed patients (or receptions). */
 export function reportExitCode(report: SyncReport): 0 | 3 {
-  return report.counts.failed > 0 ? 3 : 0
+  return report.counts.failed > 0 || (report.deals?.failed ?? 0) > 0 ? 3 : 0
 }

@@ -4,7 +4,9 @@ import type {AppConfig} from '../config/index.js'
 import {type IdentReader, openIdent} from '../ident/index.js'
 import {createFileLogger, type Logger} from '../log/index.js'
 import {resolveDbPassword} from '../secrets/index.js'
-import {createFieldsMapper, type FieldsMapper, loadMappingContext, systemTimezone} from './contacts/fields-mapper.js'
+import {dealMappingContext, loadDealAccount} from '../fields/index.js'
+import {cachedMappingContext, createFieldsMapper, type FieldsMapper, loadMappingContext, systemTimezone} from './contacts/fields-mapper.js'
+import {createDealMapper, type DealMapper} from './deals/mapper.js'
 import type {SyncDeps} from './engine.js'
 import {SyncState} from './state.js'
 import type {InFlightOptions} from './writer.js'
@@ -32,7 +34,12 @@ export interface SyncSession {
     options?: {cache?: boolean; api?: () => Promise<Pick<AmoApi, 'getAccount' | 'listCustomFields'>>},
   ): Promise<FieldsMapper>
   /** The engine's dependencies (without progress/plan callbacks and signal); a dry run caches nothing. */
-  deps(options?: {dryRun?: boolean}): Pick<SyncDeps, 'source' | 'api' | 'mapper' | 'state' | 'logger' | 'inFlight'>
+  deps(options?: {dryRun?: boolean}): Pick<SyncDeps, 'source' | 'api' | 'mapper' | 'state' | 'logger' | 'inFlight' | 'deals'>
+  /**
+   * The deals mapping for this account (DEALS=on): the pipelines, deal fields and loss reasons read
+   * again when `fresh`, else the cached ones (read again when those no longer fit the config).
+   */
+  dealMapper(fresh: boolean, options?: {cache?: boolean}): Promise<DealMapper>
   close(): Promise<void>
 }
 
@@ -65,6 +72,23 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
       writtenKey: state.writtenValueKey,
     })
   }
+  const dealMapper: SyncSession['dealMapper'] = async (fresh, mapperOptions = {}) => {
+    const context = async (freshAccount: boolean) =>
+      dealMappingContext(await loadDealAccount(api, state, freshAccount, mapperOptions), {
+        deals: config.deals,
+        dealFields: config.dealFields,
+      })
+    let resolved
+    try {
+      resolved = await context(fresh)
+    } catch (error) {
+      // The cached account may predate `fields create` / `fields check --fix`: read it again.
+      if (fresh) throw error
+      resolved = await context(true)
+    }
+    const clinicTimezone = config.sync.timezone ?? (await cachedMappingContext(state))?.accountTimezone ?? systemTimezone()
+    return createDealMapper(resolved, {deals: config.deals, clinicTimezone})
+  }
   return {
     config,
     state,
@@ -72,6 +96,7 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
     logger,
     api,
     mapper,
+    dealMapper,
     deps: (depsOptions = {}) => ({
       source: reader,
       api,
@@ -88,6 +113,16 @@ export async function openSyncSession(config: AppConfig, dirs: Dirs, options: {l
           return mapper(true, {cache, api: engineApi})
         }
       },
+      ...(config.deals.enabled
+        ? {
+            deals: {
+              source: reader,
+              api,
+              deals: config.deals,
+              mapper: (fresh: boolean) => dealMapper(fresh, {cache: !depsOptions.dryRun}),
+            },
+          }
+        : {}),
     }),
     async close() {
       await reader.close().catch(() => undefined)

@@ -54,6 +54,53 @@ export interface FailureRecord {
   lastFailedAt: string
 }
 
+/** A failures table: the key of what to retry, why, and how often it failed. */
+function failureColumns(t: Knex.CreateTableBuilder, key: string): void {
+  t.string(key).primary()
+  t.string('reason').notNullable()
+  t.text('detail').notNullable()
+  t.integer('attempts').notNullable().defaultTo(1)
+  t.string('first_failed_at').notNullable()
+  t.string('last_failed_at').notNullable()
+}
+
+/**
+ * Records failures to retry in `table` (keyed by `key`), in one transaction: a new one with one
+ * attempt, a known one with one attempt more.
+ */
+export async function upsertFailures(
+  knex: Knex,
+  where: {table: string; key: string},
+  failures: ReadonlyArray<{key: string; reason: string; detail: string}>,
+  now: Date,
+): Promise<void> {
+  if (failures.length === 0) return
+  const at = now.toISOString()
+  await knex.transaction(async (trx) => {
+    for (const f of failures)
+      await trx(where.table)
+        .insert({[where.key]: f.key, reason: f.reason, detail: f.detail, attempts: 1, first_failed_at: at, last_failed_at: at})
+        .onConflict(where.key)
+        .merge({reason: f.reason, detail: f.detail, last_failed_at: at, attempts: trx.raw(`${where.table}.attempts + 1`)})
+  })
+}
+
+/** A failures table's rows, latest first: the key (`where.key`'s value), why, and how often it failed. */
+export async function readFailures(
+  knex: Knex,
+  where: {table: string; key: string},
+): Promise<Array<{key: string; reason: string; detail: string; attempts: number; firstFailedAt: string; lastFailedAt: string}>> {
+  const rows = await knex(where.table).select().orderBy('last_failed_at', 'desc')
+  return rows.map((r: Record<string, unknown>) => ({
+    key: String(r[where.key]),
+    reason: String(r.reason),
+    detail: String(r.detail),
+    attempts: Number(r.attempts),
+    firstFailedAt: String(r.first_failed_at),
+    lastFailedAt: String(r.last_failed_at),
+  }))
+}
+
 const MIGRATIONS: Record<string, {up: (knex: Knex) => Promise<void>; down: (knex: Knex) => Promise<void>}> = {
   '001_initial': {
     async up(knex) {
@@ -83,14 +130,7 @@ const MIGRATIONS: Record<string, {up: (knex: Knex) => Promise<void>; down: (knex
         t.string('watermark')
         t.text('error')
       })
-      await knex.schema.createTable('failures', (t) => {
-        t.string('patient_id').primary()
-        t.string('reason').notNullable()
-        t.text('detail').notNullable()
-        t.integer('attempts').notNullable().defaultTo(1)
-        t.string('first_failed_at').notNullable()
-        t.string('last_failed_at').notNullable()
-      })
+      await knex.schema.createTable('failures', (t) => failureColumns(t, 'patient_id'))
     },
     async down(knex) {
       for (const table of ['failures', 'runs', 'meta', 'links']) await knex.schema.dropTableIfExists(table)
@@ -108,6 +148,27 @@ MIGRATIONS['002_refused_fields'] = {
     await knex.schema.alterTable('links', (t) => {
       t.dropColumn('refused_fields')
     })
+  },
+}
+
+/** Deals (docs/sync.md "Deals"): a link per reception — its deal, hashes, the last stage key written — and its failures. */
+MIGRATIONS['004_deals'] = {
+  async up(knex) {
+    await knex.schema.createTable('deal_links', (t) => {
+      t.string('reception_id').primary()
+      t.string('patient_id').notNullable().index()
+      t.integer('deal_id').notNullable().index()
+      t.string('payload_hash')
+      t.text('field_hashes').notNullable().defaultTo('{}')
+      t.text('refused_fields').notNullable().defaultTo('{}')
+      t.string('stage_key')
+      t.string('linked_at').notNullable()
+      t.string('written_at')
+    })
+    await knex.schema.createTable('deal_failures', (t) => failureColumns(t, 'reception_id'))
+  },
+  async down(knex) {
+    for (const table of ['deal_failures', 'deal_links']) await knex.schema.dropTableIfExists(table)
   },
 }
 
@@ -327,16 +388,12 @@ export class SyncState {
   // --- failures ------------------------------------------------------------------------------------
 
   async recordFailures(failures: Array<{patientId: string; reason: string; detail: string}>, now = new Date()): Promise<void> {
-    if (failures.length === 0) return
-    const at = now.toISOString()
-    await this.knex.transaction(async (trx) => {
-      for (const f of failures) {
-        await trx('failures')
-          .insert({patient_id: f.patientId, reason: f.reason, detail: f.detail, attempts: 1, first_failed_at: at, last_failed_at: at})
-          .onConflict('patient_id')
-          .merge({reason: f.reason, detail: f.detail, last_failed_at: at, attempts: trx.raw('failures.attempts + 1')})
-      }
-    })
+    await upsertFailures(
+      this.knex,
+      {table: 'failures', key: 'patient_id'},
+      failures.map((f) => ({key: f.patientId, reason: f.reason, detail: f.detail})),
+      now,
+    )
   }
 
   async clearFailures(patientIds: string[]): Promise<void> {
@@ -352,15 +409,7 @@ export class SyncState {
   }
 
   async pendingFailures(): Promise<FailureRecord[]> {
-    const rows = await this.knex('failures').select().orderBy('last_failed_at', 'desc')
-    return rows.map((r: Record<string, unknown>) => ({
-      patientId: String(r.patient_id),
-      reason: String(r.reason),
-      detail: String(r.detail),
-      attempts: Number(r.attempts),
-      firstFailedAt: String(r.first_failed_at),
-      lastFailedAt: String(r.last_failed_at),
-    }))
+    return (await readFailures(this.knex, {table: 'failures', key: 'patient_id'})).map(({key, ...f}) => ({patientId: key, ...f}))
   }
 
   // --- meta: watermark, caches ---------------------------------------------------------------------

@@ -8,6 +8,8 @@ import type {RunMode} from './state.js'
  */
 export class RunTally {
   private readonly counts: SyncCounts = emptyCounts()
+  /** Deals moved to another stage (each also counted by its action). */
+  moved = 0
   private readonly failures: SyncFailure[] = []
   private readonly duplicates: SyncReport['duplicates'] = []
   /** Entities whose write amoCRM confirmed (progress). */
@@ -16,6 +18,9 @@ export class RunTally {
   readonly warnings: Record<string, number> = {}
   /** One string per kind of refusal: thousands of patients refused alike share it instead of each holding a copy. */
   private readonly refusalTexts = new Map<string, string>()
+
+  /** How failures and duplicates name their key: `patientId` (contacts) or `receptionId` (deals). */
+  constructor(private readonly keyName: 'patientId' | 'receptionId' = 'patientId') {}
 
   get read(): number {
     return this.counts.read
@@ -38,26 +43,32 @@ export class RunTally {
   /** The entity was not written: recorded to retry by the next run. */
   fail(key: string, reason: string, detail: string): void {
     this.counts.failed++
-    this.failures.push({patientId: key, reason, detail})
+    this.failures.push({[this.keyName]: key, reason, detail})
   }
 
   /** A field value amoCRM refused: the entity went without it. Not a failure of the run. */
   refused(key: string, field: string, detail: string): void {
     const id = `${field}\u0000${detail}`
     let text = this.refusalTexts.get(id)
+    const noun = this.keyName === 'receptionId' ? 'deal' : 'contact'
     if (text === undefined)
-      this.refusalTexts.set(id, (text = `amoCRM refused the field '${field}', the contact was written without it: ${detail}`))
-    this.failures.push({patientId: key, reason: 'field_refused', field, detail: text})
+      this.refusalTexts.set(id, (text = `amoCRM refused the field '${field}', the ${noun} was written without it: ${detail}`))
+    this.failures.push({[this.keyName]: key, reason: 'field_refused', field, detail: text})
     this.warn(`refused:${field}`)
   }
 
   /** A linked entity whose source is gone: reported, nothing is deleted in amoCRM. Not a failure of the run. */
   missing(key: string, detail: string): void {
-    this.failures.push({patientId: key, reason: 'missing_in_ident', detail})
+    this.note(key, 'missing_in_ident', detail)
+  }
+
+  /** A note about an entity that is not a failure of the run (a skipped reception and why). */
+  note(key: string, reason: string, detail: string): void {
+    this.failures.push({[this.keyName]: key, reason, detail})
   }
 
   duplicate(key: string, remoteIds: number[]): void {
-    this.duplicates.push({patientId: key, contactIds: remoteIds})
+    this.duplicates.push(this.keyName === 'receptionId' ? {receptionId: key, dealIds: remoteIds} : {patientId: key, contactIds: remoteIds})
   }
 
   warn(kind: string): void {
@@ -71,6 +82,11 @@ export class RunTally {
   closeCounts(): void {
     const c = this.counts
     c.skipped = Math.max(0, c.read - (c.created + c.updated + c.linked + c.unchanged + c.failed))
+  }
+
+  /** The counts, failures and duplicates so far: a following kind's share of the report (the deals). */
+  share(): Pick<SyncReport, 'counts' | 'failures' | 'duplicates'> {
+    return {counts: {...this.counts, duplicates: this.duplicates.length}, failures: [...this.failures], duplicates: [...this.duplicates]}
   }
 
   report(run: {
@@ -87,10 +103,8 @@ export class RunTally {
       startedAt: run.startedAt.toISOString(),
       finishedAt: run.finishedAt.toISOString(),
       durationMs: run.finishedAt.getTime() - run.startedAt.getTime(),
-      counts: {...this.counts, duplicates: this.duplicates.length},
+      ...this.share(),
       api: {...run.api},
-      failures: [...this.failures],
-      duplicates: [...this.duplicates],
       watermark: run.watermark,
     }
   }

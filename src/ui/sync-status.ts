@@ -1,3 +1,4 @@
+import type {DealFailureRecord} from '../sync/deals/state.js'
 import type {FailureRecord, RunRecord} from '../sync/state.js'
 import {chalk, formatDuration} from './index.js'
 import {renderTable, tableWidth, terminalWidth} from './table.js'
@@ -39,11 +40,12 @@ export function recentRunsTable(runs: RunRecord[], maxWidth = terminalWidth()): 
   )
 }
 
-/** The patients the next run retries, with why they failed. */
-export function pendingFailuresTable(failures: FailureRecord[], maxWidth = terminalWidth()): string {
+/** The patients (or, for deals, the receptions) the next run retries, with why they failed. */
+export function pendingFailuresTable(failures: Array<FailureRecord | DealFailureRecord>, maxWidth = terminalWidth()): string {
+  const deals = failures.some((f) => 'receptionId' in f)
   return renderTable(
-    ['patient', 'reason', 'attempts', 'last', 'detail'],
-    failures.map((f) => [f.patientId, f.reason, f.attempts, formatDateTime(f.lastFailedAt), f.detail]),
+    [deals ? 'reception' : 'patient', 'reason', 'attempts', 'last', 'detail'],
+    failures.map((f) => ['receptionId' in f ? f.receptionId : f.patientId, f.reason, f.attempts, formatDateTime(f.lastFailedAt), f.detail]),
     {maxWidth},
   )
 }

@@ -5,10 +5,13 @@ import {expect} from 'chai'
 
 import {DEAL_KEYS, SETTINGS, type SettingDef} from '../../src/config/index.js'
 import {FIELD_CATALOGUE} from '../../src/fields/catalogue.js'
+import {DEAL_FIELD_CATALOGUE, DEAL_STAGES} from '../../src/fields/deal-catalogue.js'
 import {catalogueMarkdownTable} from '../../src/fields/docs.js'
 import {
   COMMANDS_DIR,
+  dealFieldsMarkdownTable,
   dealKeysMarkdownTable,
+  dealStagesMarkdownTable,
   FIELD_MAPPING_DOC,
   fieldsMarkdownTable,
   generatedBlock,
@@ -65,7 +68,21 @@ describe('docs: the READMEs say what the code does', () => {
     expect(() => settingsMarkdownTable('ru')).not.to.throw()
     expect(() => fieldsMarkdownTable('ru')).not.to.throw()
     expect(() => dealKeysMarkdownTable('ru')).not.to.throw()
+    expect(() => dealFieldsMarkdownTable('ru')).not.to.throw()
+    expect(() => dealStagesMarkdownTable('ru')).not.to.throw()
   })
+
+  for (const {file} of READMES) {
+    it(`${file}'s deal tables list every deal field and every stage key, in the catalogue's order`, () => {
+      const keysOf = (tag: string) =>
+        generatedBlock(readme(file), tag)!
+          .split('\n')
+          .slice(2)
+          .map((r) => r.split(' | ')[0]!.replace(/^\| /, ''))
+      expect(keysOf('dealfields')).to.deep.equal(DEAL_FIELD_CATALOGUE.map((f) => `\`${f.key}\``))
+      expect(keysOf('dealstages')).to.deep.equal(DEAL_STAGES.map((s) => `\`${s.key}\``))
+    })
+  }
 
   it('the generated docs (tables, command reference in docs/commands) are up to date: run `npm run readme` when this fails', function () {
     if (!existsSync(path.join(ROOT, 'dist', 'commands'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)')

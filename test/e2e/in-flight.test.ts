@@ -117,7 +117,9 @@ describe('e2e: writes in flight against a sandbox with latency and faults', func
       const second = await f.cli(['sync', 'full', '--json'])
       expectExit(second, 0)
       const reported = new Set(
-        [parseJson<SyncReport>(first), parseJson<SyncReport>(second)].flatMap((r) => r.duplicates.map((d) => d.patientId)),
+        [parseJson<SyncReport>(first), parseJson<SyncReport>(second)].flatMap((r) =>
+          r.duplicates.flatMap((d) => ('patientId' in d ? [d.patientId] : [])),
+        ),
       )
       expect([...reported].sort()).to.deep.equal([...doubled].sort())
     } finally {

@@ -13,13 +13,20 @@ import {
   addPayment,
   addVisit,
   archivePatient,
+  cancelReception,
   countSyncedContacts,
   DEFAULT_SAMPLE_SEED,
   findInterestingPatient,
   generateClinic,
+  localNow,
+  pipelineStageCounts,
+  setReceptionStatus,
+  type StageCount,
+  upcomingBookings,
   updatePatient,
 } from '../../sample/index.js'
 import {type Sandbox, SANDBOX_TOKEN, startSandbox} from '../../sandbox/index.js'
+import {pipelineTable} from '../../ui/deals.js'
 import {chalk, formatDuration} from '../../ui/index.js'
 
 export interface DemoResult {
@@ -30,7 +37,16 @@ export interface DemoResult {
   interestingPatientId: string | null
   durationMs: number
   sandboxUrl: string
+  /** With deals: the live deals of the deals pipeline per stage at the end of the tour. */
+  pipeline: Array<{stage: string; deals: number}> | null
 }
+
+/**
+ * How long after the tour enters it the demo's late booking becomes a no-show (its end plus the no-show
+ * hours): long enough for the pass that creates its deal as booked — three times what the pass before
+ * took, so that a busy machine only waits longer — and short enough to wait for.
+ */
+const NO_SHOW_AFTER = {minMs: 4000, passes: 3}
 
 /**
  * The guided tour: everything runs on this machine — a generated clinic in SQLite, the built-in
@@ -38,7 +54,7 @@ export interface DemoResult {
  */
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = 'A guided tour on a sample clinic and the built-in amoCRM sandbox: no account, SQL Server or network needed.'
-  static override description = `Generates a sample IDENT database (about 2,000 patients) in a temporary directory, starts the built-in amoCRM sandbox (7 requests per second, like amoCRM), then runs the real commands one after another: fields create, sync full (with its progress and summary), patient test for a patient with a family phone and a debt, a few edits in IDENT followed by sync incremental, and sync status. It ends with the steps for a real clinic. Your own configuration and state are not touched: the tour uses its own temporary directory, removed when it ends (also on Ctrl+C). --keep keeps the directory and leaves the sandbox running so that you can try other commands against it.`
+  static override description = `Generates a sample IDENT database (about 2,000 patients) in a temporary directory, starts the built-in amoCRM sandbox (7 requests per second, like amoCRM), then runs the real commands one after another: fields create, sync full (with its progress and summary), patient test for a patient with a family phone and a debt, a few edits in IDENT followed by sync incremental, and sync status. With --deals the appointments become deals too (DEALS=on): fields create also makes the pipeline, its stages, the deal fields and the loss reasons; after the first import and each later step the pipeline is printed as a table of stages with their deals; and a day at the clinic follows — a patient comes, another cancels, and a booking nobody came to becomes a no-show by time alone (the tour waits a few seconds for that moment). It ends with the steps for a real clinic. Your own configuration and state are not touched: the tour uses its own temporary directory, removed when it ends (also on Ctrl+C). --keep keeps the directory and leaves the sandbox running so that you can try other commands against it.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --patients 500 --keep',
@@ -51,6 +67,11 @@ export default class Demo extends BaseCommand<typeof Demo> {
     }),
     keep: Flags.boolean({description: 'keep the directory, and the sandbox running at the end (Ctrl+C stops it)'}),
     seed: Flags.integer({description: 'random seed of the sample clinic', default: DEFAULT_SAMPLE_SEED}),
+    deals: Flags.boolean({
+      description: 'also turn appointments into deals (DEALS=on) and show a day at the clinic in the pipeline',
+      allowNo: true,
+      default: false,
+    }),
   }
 
   async run(): Promise<DemoResult> {
@@ -89,20 +110,30 @@ export default class Demo extends BaseCommand<typeof Demo> {
       DB_FILE: clinicFile,
       AMOCRM_BASE_URL: sandbox.url,
       AMOCRM_ACCESS_TOKEN: SANDBOX_TOKEN,
+      // Deals: the sample clinic's bookings are in this machine's local time.
+      ...(this.flags.deals ? {DEALS: 'on', SYNC_TIMEZONE: Intl.DateTimeFormat().resolvedOptions().timeZone} : {}),
     }
+    const config = () => loadConfig({configDir: home.configDir, dataDir: home.dataDir, env, cwd: dir})
 
     let result: DemoResult | undefined
     try {
       this.throwIfStopped()
-      this.step(3, 'create the mapped contact fields in the account')
+      const deals = this.flags.deals
+      this.step(
+        3,
+        deals
+          ? 'create the mapped contact fields, and the pipeline, deal fields and loss reasons of the deals'
+          : 'create the mapped contact fields in the account',
+      )
       await this.runOwn(['fields', 'create'], env, dir)
 
-      this.step(4, 'first full import')
+      this.step(4, deals ? 'first full import: every patient a contact, every booking in the window a deal' : 'first full import')
       await this.runOwn(['sync', 'full'], env, dir)
       const patients = clinic.counts.patients
       const contacts = countSyncedContacts(sandbox)
+      if (deals) this.showPipeline(sandbox)
 
-      const interesting = await findInterestingPatient(loadConfig({configDir: home.configDir, dataDir: home.dataDir, env, cwd: dir}))
+      const interesting = await findInterestingPatient(config())
       if (interesting) {
         this.step(5, `one patient side by side: ${interesting.why}`)
         await this.runOwn(['patient', 'test', '--patient-id', interesting.id, '--dry-run'], env, dir)
@@ -120,9 +151,18 @@ export default class Demo extends BaseCommand<typeof Demo> {
         mobilePhone: '8 (916) 555-44-33',
         birthday: '14.07.1992',
       })
+      const incrementalStarted = Date.now()
       await this.runOwn(['sync', 'incremental'], env, dir)
+      const incrementalMs = Date.now() - incrementalStarted
+      if (deals) this.showPipeline(sandbox)
 
-      this.step(7, 'what the state says')
+      let n = 7
+      if (deals) {
+        const noShowAfterMs = Math.max(NO_SHOW_AFTER.minMs, NO_SHOW_AFTER.passes * incrementalMs)
+        await this.clinicDay(n, {clinicFile, config: config(), env, dir, sandbox, noShowAfterMs})
+        n += 2
+      }
+      this.step(n, 'what the state says')
       await this.runOwn(['sync', 'status'], env, dir)
 
       const finalContacts = countSyncedContacts(sandbox)
@@ -144,6 +184,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
         interestingPatientId: interesting?.id ?? null,
         durationMs: Date.now() - started,
         sandboxUrl: sandbox.url,
+        pipeline: deals ? pipelineStageCounts(sandbox).map((s) => ({stage: s.name, deals: s.deals})) : null,
       }
       if (!allSynced)
         throw new AppError('the demo did not sync every sample patient', {hint: `look at ${path.join(home.dataDir, 'logs', 'sync.log')}`})
@@ -165,6 +206,77 @@ export default class Demo extends BaseCommand<typeof Demo> {
       removeDir()
     }
   }
+
+  /**
+   * The deals side of the tour, two steps: a patient comes and another cancels, then — by time alone —
+   * a booking nobody came to becomes a no-show. The pipeline is shown after each.
+   */
+  private async clinicDay(
+    n: number,
+    tour: {
+      clinicFile: string
+      config: ReturnType<typeof loadConfig>
+      env: Record<string, string>
+      dir: string
+      sandbox: Sandbox
+      noShowAfterMs: number
+    },
+  ): Promise<void> {
+    const {clinicFile, config, env, dir, sandbox, noShowAfterMs} = tour
+    const [comes, cancels] = await upcomingBookings(config, 2)
+    // A booking whose end plus the no-show hours comes in a few seconds: it is still "booked" for the
+    // next pass, and the pass after waits for that moment — nothing in IDENT changes in between.
+    const noShowAt = Date.now() + noShowAfterMs
+    const lateEnd = noShowAt - config.deals.noShowHours * 3_600_000
+    const naive = (ms: number) => localNow(new Date(ms))
+    const late = addVisit(clinicFile, 5, {planStart: naive(lateEnd - 30 * 60_000), planEnd: naive(lateEnd), appeared: false})
+    const when = (naiveTime: string) => `${naiveTime.slice(8, 10)}.${naiveTime.slice(5, 7)} ${naiveTime.slice(11, 16)}`
+    this.step(
+      n,
+      [
+        'the day goes on: ',
+        comes ? `patient ${comes.patientId} comes early for ${when(comes.planStart)}, ` : '',
+        cancels ? `patient ${cancels.patientId} cancels ${when(cancels.planStart)} (ill), ` : '',
+        `a ${when(naive(lateEnd - 30 * 60_000))} booking of patient 5 is entered late`,
+      ].join(''),
+    )
+    if (comes) setReceptionStatus(clinicFile, comes.receptionId, {appeared: true})
+    // A reason IDENT has, and amoCRM has as a loss reason since `fields create`: the deal is lost with it.
+    if (cancels) cancelReception(clinicFile, cancels.receptionId, 'Пациент заболел', 'перенесёт, когда поправится')
+    await this.runOwn(['sync', 'incremental'], env, dir)
+    this.showPipeline(sandbox)
+    if (comes) {
+      this.log('')
+      this.log(chalk.bold(`patient ${comes.patientId}'s deals side by side:`))
+      await this.runOwn(['patient', 'test', '--patient-id', comes.patientId, '--dry-run'], env, dir)
+    }
+
+    const hours = config.deals.noShowHours
+    this.step(
+      n + 1,
+      `time passes: ${hours} h after the end of reception ${late} nobody marked patient 5 as come — a no-show, with no change in IDENT`,
+    )
+    const wait = noShowAt - Date.now()
+    if (wait > 0) {
+      this.log(chalk.dim(`  (waiting ${Math.ceil(wait / 1000)} s for that moment)`))
+      await new Promise((resolve) => setTimeout(resolve, wait + 1000))
+    }
+    this.throwIfStopped()
+    await this.runOwn(['sync', 'incremental'], env, dir)
+    this.showPipeline(sandbox)
+  }
+
+  /** The deals pipeline in the sandbox, a row per stage with its count and the change since it was last shown. */
+  private showPipeline(sandbox: Sandbox): void {
+    const stages = pipelineStageCounts(sandbox)
+    this.log('')
+    this.log(chalk.bold('the pipeline in amoCRM (the sandbox):'))
+    this.log(pipelineTable(stages, this.shownPipeline))
+    this.shownPipeline = stages
+  }
+
+  /** The pipeline as the tour last showed it. */
+  private shownPipeline: StageCount[] | undefined
 
   /** The signal that stopped the tour, if one did. */
   private stoppedBy: NodeJS.Signals | undefined
@@ -209,6 +321,14 @@ export default class Demo extends BaseCommand<typeof Demo> {
       [`${bin} config init`, 'the IDENT connection (read-only login, instance PZSQLSERVER) and the amoCRM account'],
       [`${bin} db check`, 'every table and column the tool reads is there; the login cannot write'],
       [`${bin} auth login`, "authorize the integration (or --token for a private integration's long-lived token)"],
+      ...(this.flags.deals
+        ? ([
+            [
+              `${bin} config set DEALS on`,
+              'appointments → deals: fields check --fix then covers the pipeline, its stages, deal fields and loss reasons',
+            ],
+          ] as Array<[string, string]>)
+        : []),
       [`${bin} fields check --fix`, 'find the contact fields and save their ids (fields create makes the missing ones)'],
       [`${bin} sync full`, 'the first import (safe to interrupt and re-run)'],
       [`${bin} sync watch`, 'keep it in step: every 2 minutes, and a deep pass at 08:00 and 20:00'],

@@ -2,7 +2,17 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {AppError} from '../../errors.js'
-import {type FailureRecord, type RunRecord, syncLock, SyncState, type WatchHealth, watchHealth, watchLock} from '../../sync/index.js'
+import {
+  type DealFailureRecord,
+  DealState,
+  type FailureRecord,
+  type RunRecord,
+  syncLock,
+  SyncState,
+  type WatchHealth,
+  watchHealth,
+  watchLock,
+} from '../../sync/index.js'
 import {chalk, renderPairs} from '../../ui/index.js'
 import {pendingFailuresTable, recentRunsTable} from '../../ui/sync-status.js'
 
@@ -13,12 +23,14 @@ export interface SyncStatusResult {
   pendingFailures: FailureRecord[]
   running: {sync: {pid: number; since: string} | null; watch: {pid: number; since: string} | null}
   health: WatchHealth
+  /** The deals' side: receptions linked to deals, and those whose deals the next run retries; null when deals were never on. */
+  deals: {links: number; pendingFailures: DealFailureRecord[]} | null
 }
 
 export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
-  static override summary = 'Show the last runs, pending failures, the watermark and the number of linked patients.'
+  static override summary = 'Show the last runs, pending failures, the watermark and the number of linked patients (and receptions).'
   static override description =
-    'Read from the local state only (no IDENT or amoCRM access): when each recent sync ran, its mode, counts and outcome; the patients that failed and will be retried by the next run; the incremental watermark; and whether a sync or a watcher is running now. --check exits 1 when no pass has finished or started for three sync intervals (SYNC_INTERVAL_MINUTES): the health check of the container image.'
+    'Read from the local state only (no IDENT or amoCRM access): when each recent sync ran, its mode, counts and outcome; the patients that failed and will be retried by the next run; the incremental watermark; and whether a sync or a watcher is running now. With deals (DEALS=on, or deals in the state from before), also the receptions linked to deals and those whose deals will be retried. --check exits 1 when no pass has finished or started for three sync intervals (SYNC_INTERVAL_MINUTES): the health check of the container image.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --runs 30 --json',
@@ -33,6 +45,8 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
     const config = this.loadAppConfig()
     const state = await SyncState.open(this.config.dataDir)
     try {
+      const dealState = new DealState(state)
+      const dealLinks = await dealState.countLinks()
       const sync = syncLock(this.config.dataDir).holder()
       const watch = watchLock(this.config.dataDir).holder()
       const result: SyncStatusResult = {
@@ -47,6 +61,7 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
           intervalMinutes: config.sync.intervalMinutes,
           now: new Date(),
         }),
+        deals: config.deals.enabled || dealLinks > 0 ? {links: dealLinks, pendingFailures: await dealState.pendingFailures()} : null,
       }
       const {health} = result
       this.log(
@@ -54,6 +69,12 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
           ['linked patients', result.links],
           ['watermark', result.watermark ?? 'none yet (run `ident-amo sync full`)'],
           ['pending failures', result.pendingFailures.length],
+          ...(result.deals
+            ? ([
+                ['linked receptions (deals)', result.deals.links],
+                ['pending deal failures', result.deals.pendingFailures.length],
+              ] as Array<[string, number]>)
+            : []),
           ['sync running', sync ? `process ${sync.pid} since ${sync.since}` : 'no'],
           ['watcher running', watch ? `process ${watch.pid} since ${watch.since}` : 'no'],
           ['last finished pass', health.lastPassAt ?? 'none yet'],
@@ -68,6 +89,12 @@ export default class SyncStatus extends BaseCommand<typeof SyncStatus> {
         this.log('')
         this.log(chalk.bold(`pending failures (${result.pendingFailures.length}) — retried by the next run`))
         this.log(pendingFailuresTable(result.pendingFailures.slice(0, 50)))
+      }
+      const dealFailures = result.deals?.pendingFailures ?? []
+      if (dealFailures.length > 0) {
+        this.log('')
+        this.log(chalk.bold(`pending deal failures (${dealFailures.length}) — retried by the next run`))
+        this.log(pendingFailuresTable(dealFailures.slice(0, 50)))
       }
       if (this.flags.check && !health.healthy)
         throw new AppError(

@@ -71,6 +71,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
     let ticker: NodeJS.Timeout | undefined
     let passes = 0
     let pendingFailures = 0
+    let pendingDealFailures = 0
     // The pass lines above the status line say what happened; the status line only says when.
     let lastPass = 'none yet'
 
@@ -86,6 +87,7 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
         signal,
       })
       pendingFailures = result.pendingFailures
+      pendingDealFailures = result.pendingDealFailures ?? 0
       return result.report
     }
 
@@ -95,11 +97,11 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
       timezone,
       runPass: pass,
       onEvent: (event) => {
-        const text = describeEvent(event, pendingFailures, timezone)
+        const text = describeEvent(event, {patients: pendingFailures, receptions: pendingDealFailures}, timezone)
         if (event.type === 'pass_end') {
           passes++
           lastPass = formatTime(new Date(), timezone)
-          logger.info({event: 'watch_pass', mode: event.mode, counts: event.report.counts}, 'watch pass done')
+          logger.info({event: 'watch_pass', mode: event.mode, counts: event.report.counts, deals: event.report.deals}, 'watch pass done')
         }
         if (event.type === 'pass_error') {
           logger.error(
@@ -165,13 +167,18 @@ export default class SyncWatch extends BaseCommand<typeof SyncWatch> {
   }
 }
 
-function describeEvent(event: WatchEvent, pendingFailures: number, timezone: string): string {
+function describeEvent(event: WatchEvent, pending: {patients: number; receptions: number}, timezone: string): string {
   switch (event.type) {
     case 'pass_start':
       return `${event.mode} pass started`
     case 'pass_end': {
       const c = event.report.counts
-      return `${event.mode} pass: read ${c.read}, created ${c.created}, updated ${c.updated}, linked ${c.linked}, unchanged ${c.unchanged}, failed ${c.failed}, ${event.report.api.requests} requests, ${event.report.durationMs} ms; failures pending ${pendingFailures}`
+      const d = event.report.deals
+      const deals = d
+        ? `; deals: read ${d.read}, created ${d.created}, updated ${d.updated}, moved ${d.moved}, linked ${d.linked}, skipped ${d.skipped}, failed ${d.failed}`
+        : ''
+      const dealsPending = d ? `, deal failures pending ${pending.receptions}` : ''
+      return `${event.mode} pass: read ${c.read}, created ${c.created}, updated ${c.updated}, linked ${c.linked}, unchanged ${c.unchanged}, failed ${c.failed}${deals}, ${event.report.api.requests} requests, ${event.report.durationMs} ms; failures pending ${pending.patients}${dealsPending}`
     }
     case 'pass_error':
       return `${event.fatal ? 'STOPPED — action needed' : 'pass failed'} (${event.mode}): ${describeWatchError(event.error, terminalMessage)}; retrying in ${Math.round(event.retryInMs / 1000)} s`

@@ -207,7 +207,7 @@ function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number
  * A change detector, not a security boundary: cyrb53 (a 53-bit string hash) of the JSON. Twenty of
  * these per patient are computed on every run, where a crypto hash per field was the costliest step.
  */
-function shortHash(value: unknown): string {
+export function shortHash(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value)
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57

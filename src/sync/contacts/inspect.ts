@@ -2,16 +2,15 @@ import type {Contact} from '../../amocrm/types.js'
 import {AppError} from '../../errors.js'
 import {diffContact, type DesiredContact, type FieldDiff} from '../../fields/index.js'
 import type {Patient} from '../../ident/types.js'
-import type {MatchVia} from '../plan.js'
 import type {SyncSession} from '../session.js'
-import {ContactMatcher} from './matcher.js'
+import {ContactMatcher, type Match} from './matcher.js'
 
 export interface PatientInspection {
   patient: Patient
   desired: DesiredContact
   contact: Contact | null
   /** How the contact was found: the stored link, the "ID пациента IDENT" field, a phone; `none` = would be created. */
-  match: MatchVia
+  match: Match['via']
   /** Other contacts carrying this patient's id. */
   duplicates: number[]
   fields: FieldDiff[]

@@ -9,7 +9,7 @@ import {linkStillOurs} from './planner.js'
 
 export interface Match {
   contact: Contact | null
-  via: MatchVia
+  via: Exclude<MatchVia, 'claim'>
   /** Other contacts carrying this patient's id: reported, left alone. */
   duplicates: number[]
   /** The stored link pointed at a contact that no longer exists (or now belongs to another patient). */

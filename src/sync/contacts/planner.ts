@@ -1,7 +1,7 @@
 import type {ContactWrite} from '../../amocrm/types.js'
 import type {DesiredContact} from '../../fields/index.js'
 import {LOOK_UP} from '../kind.js'
-import type {PlanStep} from '../plan.js'
+import {type PlanStep, unchangedStep} from '../plan.js'
 import type {LinkRecord} from '../state.js'
 import type {ContactMapper} from './mapper.js'
 import type {Match} from './matcher.js'
@@ -42,14 +42,14 @@ export function planContact(mapper: ContactMapper, input: ContactPlanInput): Con
     if (!link || compareWithAmo) return LOOK_UP
     // Linked and trusted: the hashes of what was last written say what changed, without asking amoCRM.
     const changed = mapper.changedKeys(desired, link.fieldHashes)
-    if (changed.length === 0) return nothingToDo(desired, link.contactId, 'link', [])
+    if (changed.length === 0) return unchangedStep(desired.patientId, link.contactId, 'link', [])
     if (changed.some((key) => mapper.needsContact(key))) return LOOK_UP
     return update(mapper, desired, link, link.contactId, mapper.updateWithoutContact(desired, link.contactId, changed), 'link', [])
   }
   // A linked patient whose hashes say nothing changed costs nothing — unless amoCRM is compared too
   // (decided before the contact itself is looked at: the index reads it from disk only when asked).
   if (match.via === 'link' && link && !compareWithAmo && mapper.changedKeys(desired, link.fieldHashes).length === 0)
-    return nothingToDo(desired, link.contactId, 'link', match.duplicates)
+    return unchangedStep(desired.patientId, link.contactId, 'link', match.duplicates)
   // Not in the listing is not yet gone: asked for by id first (the matcher's lookUp).
   if (!match.contact && match.unseenLink) return LOOK_UP
   if (!match.contact) {
@@ -75,20 +75,6 @@ export function planContact(mapper: ContactMapper, input: ContactPlanInput): Con
   const stillRefused = Object.keys(stillRefusedOf(validLink, hashes))
   const payload = mapper.updateFromContact(desired, contact, previously, undefined, stillRefused)
   return update(mapper, desired, validLink, contact.id, payload, match.via, match.duplicates, match.deadLink)
-}
-
-function nothingToDo(desired: DesiredContact, contactId: number, via: Match['via'], duplicates: number[]): ContactStep {
-  return {
-    key: desired.patientId,
-    action: 'unchanged',
-    remoteId: contactId,
-    via,
-    write: null,
-    record: null,
-    fields: [],
-    duplicates,
-    deadLink: false,
-  }
 }
 
 /** An update of a known contact, or — nothing differing — only a link (or new hashes) to record. */
