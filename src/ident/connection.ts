@@ -15,8 +15,12 @@ export type Compilable = Knex.QueryBuilder | Knex.Raw
 /** Rows buffered from SQL Server before the stream is paused (backpressure keeps memory flat). */
 export const HIGH_WATER = 500
 const LOW_WATER = 100
-/** Two streams run at once while reading patients (patients and their visit history). */
-const POOL_SIZE = 2
+/**
+ * Two streams run at once while reading patients (patients and their visit history), and a full pass
+ * may hold one such read open (the patients mapped while the contact index is read) while the family
+ * pre-pass reads the patients' phones: four connections at most.
+ */
+const POOL_SIZE = 4
 
 /**
  * One read-only connection pool to IDENT. Every statement goes through `rows()`/`all()`, which refuse

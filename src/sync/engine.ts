@@ -79,6 +79,16 @@ export class SyncAbortedError extends AppError {
 /** Source entities whose links are read from the state with one query. */
 const LINK_GROUP = 250
 
+/**
+ * Source entities read and mapped ahead while the remote index is still being read (`sync full` /
+ * `sync deep`): enough to fill the time its pages are in flight, few enough to keep memory flat (a
+ * mapped patient is a few kilobytes).
+ */
+const LOOKAHEAD = 5000
+
+/** How long mapping ahead runs before it lets the index's answers in (ms). */
+const LOOKAHEAD_SLICE_MS = 10
+
 /** The watermark is the database's clock at the start of the pass minus this overlap (docs/sync.md "Incremental"). */
 const WATERMARK_OVERLAP_MS = 5 * 60 * 1000
 
@@ -293,38 +303,83 @@ class SyncRun<T extends KindTypes> {
   }
 
   private async matchAll(kind: PreparedKind<T>, deep: boolean): Promise<void> {
-    const match = await kind.readIndex((phase, n) => this.progress(phase === 'index' ? 'contacts' : 'family', n))
     // Linked entities not met in the source are reported by deep (only the key → remote id is kept for the run).
     const unseen = deep && !this.options.limit ? await this.kind.linkTargets() : undefined
-    const planGroup = async (group: Array<T['item']>) => {
-      // The rest of a link (hashes, written phones) is read for each group as it streams by.
-      const links = await this.kind.links(group.map((item) => this.kind.keyOf(item)))
-      for (const item of group) {
+    const items = this.kind.read({limit: this.options.limit})[Symbol.asyncIterator]()
+    const nextGroup = async (): Promise<Array<T['item']>> => {
+      const group: Array<T['item']> = []
+      while (group.length < LINK_GROUP) {
+        const next = await items.next()
+        if (next.done) break
         this.checkAbort()
-        const desired = this.desired(kind, item)
-        const link = links.get(this.kind.keyOf(item))
-        await this.planAndExecute(kind, item, desired, link, deep, match(item, desired, link))
-        this.progress('patients')
+        this.tally.noteRead()
+        unseen?.delete(this.kind.keyOf(next.value))
+        group.push(next.value)
       }
+      return group
     }
-    let group: Array<T['item']> = []
-    for await (const item of this.kind.read({limit: this.options.limit})) {
-      this.checkAbort()
-      this.tally.noteRead()
-      unseen?.delete(this.kind.keyOf(item))
-      group.push(item)
-      if (group.length >= LINK_GROUP) {
-        await planGroup(group)
-        group = []
+    // The rest of a link (hashes, written phones) is read for each group as it streams by.
+    const prepareGroup = async (group: Array<T['item']>, slices?: TimeSlices): Promise<Array<Prepared<T>>> => {
+      const links = await this.kind.links(group.map((item) => this.kind.keyOf(item)))
+      const prepared: Array<Prepared<T>> = []
+      for (const item of group) {
+        prepared.push({item, desired: this.desired(kind, item), link: links.get(this.kind.keyOf(item))})
+        await slices?.pause()
       }
+      return prepared
     }
-    await planGroup(group)
+    try {
+      const {match, ready} = await this.readIndexAhead(kind, nextGroup, prepareGroup)
+      const planGroup = async (prepared: Array<Prepared<T>>) => {
+        for (const {item, desired, link} of prepared) {
+          this.checkAbort()
+          await this.planAndExecute(kind, item, desired, link, deep, match(item, desired, link))
+          this.progress('patients')
+        }
+      }
+      for (const prepared of ready) await planGroup(prepared)
+      ready.length = 0
+      for (let group = await nextGroup(); group.length > 0; group = await nextGroup()) await planGroup(await prepareGroup(group))
+    } finally {
+      await items.return?.(undefined)
+    }
     // Nothing is deleted in amoCRM: a linked entity whose source is gone is only reported.
     for (const [key, remoteId] of unseen ?? [])
       this.tally.missing(
         key,
         `linked to ${kind.target.noun} ${remoteId}, but the ${this.kind.sourceNoun} is no longer in IDENT; nothing was deleted`,
       )
+  }
+
+  /**
+   * Reads the remote index and, while its pages are in flight (the main thread would mostly wait on
+   * the rate limiter), reads and maps the first source entities: up to `LOOKAHEAD` of them, in short
+   * slices that let the pages' answers in. Matching waits for the whole index; mapping does not.
+   */
+  private async readIndexAhead(
+    kind: PreparedKind<T>,
+    nextGroup: () => Promise<Array<T['item']>>,
+    prepareGroup: (group: Array<T['item']>, slices: TimeSlices) => Promise<Array<Prepared<T>>>,
+  ): Promise<{match: IndexMatch<T>; ready: Array<Array<Prepared<T>>>}> {
+    const ready: Array<Array<Prepared<T>>> = []
+    let indexRead = false
+    const index = kind.readIndex((phase, n) => this.progress(phase === 'index' ? 'contacts' : 'family', n))
+    const ahead = (async () => {
+      const slices = new TimeSlices(LOOKAHEAD_SLICE_MS)
+      // Let the index's first requests leave before any mapping starts.
+      await slices.pause(true)
+      for (let count = 0; !indexRead && count < LOOKAHEAD;) {
+        const group = await nextGroup()
+        if (group.length === 0) return
+        ready.push(await prepareGroup(group, slices))
+        count += group.length
+      }
+    })()
+    const [matched, mapped] = await Promise.allSettled([index.finally(() => (indexRead = true)), ahead])
+    // A failure of either ends the pass (the index read is released by the caller).
+    if (matched.status === 'rejected') throw matched.reason
+    if (mapped.status === 'rejected') throw mapped.reason
+    return {match: matched.value, ready}
   }
 
   /** `sync incremental`: the entities changed since the watermark, plus the failures of earlier runs. */
@@ -494,6 +549,31 @@ class SyncRun<T extends KindTypes> {
       requests: this.deps.apiStats()?.requests ?? 0,
       ...(this.deps.part ? {part: this.deps.part} : {}),
     })
+  }
+}
+
+/** A source entity with what planning it needs that does not depend on the remote index. */
+interface Prepared<T extends KindTypes> {
+  item: T['item']
+  desired: T['desired']
+  link: T['link'] | undefined
+}
+
+type IndexMatch<T extends KindTypes> = Awaited<ReturnType<PreparedKind<T>['readIndex']>>
+
+/**
+ * Cuts a long synchronous stretch of work into slices: `pause()` gives the event loop a turn (pending
+ * I/O: answers from amoCRM) once the current slice has run `ms` milliseconds.
+ */
+class TimeSlices {
+  private started = performance.now()
+
+  constructor(private readonly ms: number) {}
+
+  async pause(now = false): Promise<void> {
+    if (!now && performance.now() - this.started < this.ms) return
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    this.started = performance.now()
   }
 }
 
