@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import type {Contact} from '../../src/amocrm/types.js'
-import {ContactIndex} from '../../src/sync/contacts/contact-index.js'
+import {ContactIndex, indexKeys} from '../../src/sync/contacts/contact-index.js'
 import type {FieldsMapper} from '../../src/sync/contacts/fields-mapper.js'
 import {type FakeAmo, fakeAccount} from './fakes.js'
 
@@ -12,7 +12,7 @@ describe('sync contact index', () => {
 
   beforeEach(async () => {
     ;({amo, mapper} = await fakeAccount())
-    keys = {identId: (c) => mapper.identId(c), phones: (c) => mapper.contactPhones(c)}
+    keys = indexKeys(mapper)
   })
 
   const identId = (id: string) => ({field_id: mapper.resolved.ident_id!.id, values: [{value: id}]})
@@ -22,18 +22,31 @@ describe('sync contact index', () => {
     return amo.store.createContacts(contacts)
   }
 
-  it('reads every contact page by page and keeps each exactly as amoCRM returned it', async () => {
+  it('reads every contact page by page and keeps of each what planning compares: names, dates, the mapped fields', async () => {
+    // A field of the clinic's own, which the sync never maps.
+    const [own] = amo.store.createFields([{name: 'Любимый врач', type: 'text'}])
     const made = make(
       ...Array.from({length: 600}, (_, i) => ({
         name: `Контакт ${i}`,
-        custom_fields_values: [phone(`+7 925 000 ${String(i).padStart(4, '0')}`)],
+        custom_fields_values: [phone(`+7 925 000 ${String(i).padStart(4, '0')}`), {field_id: own!.id, values: [{value: 'Петров'}]}],
       })),
     )
     const pages: number[] = []
     const index = await ContactIndex.read(amo, keys, (n) => pages.push(n))
     expect(pages).to.deep.equal([250, 500, 600])
     expect(index.size).to.equal(600)
-    expect(index.contact(made[123]!.id)).to.deep.equal(amo.store.getContact(made[123]!.id))
+    const listed = amo.store.getContact(made[123]!.id)!
+    const phoneField = listed.custom_fields_values!.find((f) => f.field_code === 'PHONE')!
+    expect(index.contact(made[123]!.id)).to.deep.equal({
+      id: listed.id,
+      name: 'Контакт 123',
+      first_name: listed.first_name,
+      last_name: listed.last_name,
+      created_at: listed.created_at,
+      updated_at: listed.updated_at,
+      is_deleted: false,
+      custom_fields_values: [{field_id: phoneField.field_id, field_code: 'PHONE', values: phoneField.values}],
+    })
     expect(index.contact(987_654)).to.equal(undefined)
   })
 

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3'
 
 import type {AmoApi} from '../../amocrm/api.js'
-import type {Contact} from '../../amocrm/types.js'
+import type {Contact, ContactCustomFieldRead} from '../../amocrm/types.js'
+import type {ContactMapper} from './mapper.js'
 
 /** What the index needs to know about a contact's mapped identity; provided by the field mapping. */
 export interface ContactKeys {
@@ -9,6 +10,18 @@ export interface ContactKeys {
   identId(contact: Contact): string | null
   /** Normalised E.164 phones of the contact. */
   phones(contact: Contact): string[]
+  /** Whether planning looks at this custom field (a mapped one); the others are not kept. All are when absent. */
+  compared?(field: ContactCustomFieldRead): boolean
+}
+
+/** The index's keys from the account's field mapping. */
+export function indexKeys(mapper: Pick<ContactMapper, 'identId' | 'contactPhones' | 'keyOfField'>): ContactKeys {
+  return {
+    identId: (contact) => mapper.identId(contact),
+    phones: (contact) => mapper.contactPhones(contact),
+    compared: (field) =>
+      mapper.keyOfField(field.field_id) !== undefined || (field.field_code ? mapper.keyOfField(field.field_code) !== undefined : false),
+  }
 }
 
 /** What matching by "ID пациента IDENT" looks at: enough to choose a contact without reading it. */
@@ -31,8 +44,8 @@ export interface PhoneCandidate extends IndexedContact {
  * phone candidates — docs/sync.md "Matching").
  *
  * Memory stays flat however large the account: what matching needs (id, age, patient id; names and
- * phones of the few phone candidates) is kept in memory, a few dozen bytes a contact; the contacts
- * themselves go to a private temporary SQLite database (unlinked from the file system as soon as it is
+ * phones of the few phone candidates) is kept in memory, a few dozen bytes a contact; what planning
+ * compares of the contacts (names, the mapped fields) goes to a private temporary SQLite database (unlinked from the file system as soon as it is
  * opened, gone when closed) and are read back one at a time when their patient comes by.
  */
 export class ContactIndex {
@@ -41,9 +54,11 @@ export class ContactIndex {
   /** Phone → contacts with that phone and an empty id field. */
   readonly unlinkedByPhone = new Map<string, PhoneCandidate[]>()
   private readonly phonesOf = new Map<number, string[]>()
-  private readonly bodies = new ContactBodies()
+  private readonly bodies: ContactBodies
 
-  constructor(private readonly keys: ContactKeys) {}
+  constructor(private readonly keys: ContactKeys) {
+    this.bodies = new ContactBodies((contact) => comparedPart(contact, keys.compared))
+  }
 
   static async read(
     api: Pick<AmoApi, 'listEveryContact'>,
@@ -90,7 +105,7 @@ export class ContactIndex {
     for (const phone of phones) push(this.unlinkedByPhone, phone, candidate)
   }
 
-  /** The contact as amoCRM returned it. */
+  /** The contact as amoCRM returned it, with what planning compares: id, names, dates, the mapped fields. */
   contact(id: number): Contact | undefined {
     return this.byId.has(id) ? this.bodies.get(id) : undefined
   }
@@ -136,7 +151,7 @@ class ContactBodies {
   private readonly drop
   private readonly putPage
 
-  constructor() {
+  constructor(kept: (contact: Contact) => Contact) {
     this.db.pragma('cache_size = -2000')
     this.db.pragma('journal_mode = OFF')
     this.db.pragma('synchronous = OFF')
@@ -145,7 +160,7 @@ class ContactBodies {
     this.select = this.db.prepare<[number], {body: string}>('select body from contacts where id = ?')
     this.drop = this.db.prepare<[number]>('delete from contacts where id = ?')
     this.putPage = this.db.transaction((contacts: Contact[]) => {
-      for (const contact of contacts) this.insert.run(contact.id, JSON.stringify(contact))
+      for (const contact of contacts) this.insert.run(contact.id, JSON.stringify(kept(contact)))
     })
   }
 
@@ -164,6 +179,30 @@ class ContactBodies {
 
   close(): void {
     if (this.db.open) this.db.close()
+  }
+}
+
+/**
+ * What planning reads of a contact (docs/sync.md "Matching", the field comparison): a listed contact
+ * carries much more (links, tags, who made it, every field of the account), which would cost the
+ * index's store time and space for each contact of the account.
+ */
+function comparedPart(contact: Contact, compared: ContactKeys['compared']): Contact {
+  const fields = contact.custom_fields_values
+  return {
+    id: contact.id,
+    name: contact.name,
+    first_name: contact.first_name,
+    last_name: contact.last_name,
+    created_at: contact.created_at,
+    updated_at: contact.updated_at,
+    is_deleted: contact.is_deleted,
+    custom_fields_values:
+      fields === null || fields === undefined
+        ? null
+        : fields
+            .filter((field) => compared?.(field) ?? true)
+            .map((field) => ({field_id: field.field_id, field_code: field.field_code, values: field.values})),
   }
 }
 

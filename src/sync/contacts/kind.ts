@@ -1,11 +1,11 @@
 import type {AmoApi} from '../../amocrm/api.js'
-import type {Contact, ContactWrite} from '../../amocrm/types.js'
+import type {ContactWrite} from '../../amocrm/types.js'
 import type {DesiredContact} from '../../fields/index.js'
 import type {Patient} from '../../ident/types.js'
 import type {KindTypes, ReadFilter, SyncKind} from '../kind.js'
 import type {LinkRecord, SyncState} from '../state.js'
 import type {WriteTarget} from '../writer.js'
-import {ContactIndex} from './contact-index.js'
+import {ContactIndex, indexKeys} from './contact-index.js'
 import type {ContactMapper} from './mapper.js'
 import {ContactMatcher, type FamilyPhones, type Match} from './matcher.js'
 import {type PendingLink, planContact} from './planner.js'
@@ -60,10 +60,9 @@ export function contactKind(deps: ContactKindDeps): SyncKind<ContactTypes> {
         desired: (patient) => mapper.desired(patient),
         warnings: (desired) => mapper.warnings(desired),
         async readIndex(progress) {
-          const keys = {identId: (c: Contact) => mapper.identId(c), phones: (c: Contact) => mapper.contactPhones(c)}
           const targets = await state.linkTargets()
           // As many contacts as links is the usual guess: few pages are then asked for past the end.
-          const read = await ContactIndex.read(await deps.api(), keys, (n) => progress('index', n), targets.size)
+          const read = await ContactIndex.read(await deps.api(), indexKeys(mapper), (n) => progress('index', n), targets.size)
           index = read
           matcher.claimLinked(targets, read)
           const family = read.hasPhoneCandidates ? await familyPhones(source, mapper, () => progress('family')) : () => 1
