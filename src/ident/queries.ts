@@ -14,6 +14,8 @@ export interface PatientSelection {
   ids?: readonly number[]
   since?: string
   limit?: number
+  /** Patients with `after` < id ≤ `upTo`: one slice of a read of every patient (see `IdentQueries.sliceEnd`). */
+  idRange?: {after: number; upTo: number}
 }
 
 export interface PatientQueries {
@@ -416,6 +418,21 @@ export class IdentQueries extends SchemaQueries {
    */
   private onlyIds(sub: Knex.QueryBuilder, column: string, selection: PatientSelection): void {
     if (selection.ids) sub.whereIn(column, [...selection.ids])
+    this.inRange(sub, column, selection)
+  }
+
+  /**
+   * Where the next slice of every patient ends: the highest id and the number of the `size` patients
+   * after `after` (fewer than `size`: the last slice).
+   */
+  sliceEnd(after: number, size: number): Knex.QueryBuilder {
+    const id = this.c('pa', 'Patients', 'ID_Persons')
+    const ids = this.patientsFrom().select({id}).where(id, '>', after).orderBy(id).limit(size)
+    return this.knex.from(ids.as('s')).max({upTo: 's.id'}).count({n: '*'})
+  }
+
+  private inRange(q: Knex.QueryBuilder, column: string, selection: PatientSelection): void {
+    if (selection.idRange) q.where(column, '>', selection.idRange.after).andWhere(column, '<=', selection.idRange.upTo)
   }
 
   /** Ids of the patients changed at or after `since`, in id order, at most `limit`. */
@@ -425,6 +442,7 @@ export class IdentQueries extends SchemaQueries {
 
   private filter(q: Knex.QueryBuilder, column: string, selection: PatientSelection): void {
     if (selection.ids) q.whereIn(column, [...selection.ids])
+    this.inRange(q, column, selection)
     if (selection.since !== undefined) q.whereIn(column, this.changedSince(selection.since))
   }
 

@@ -104,10 +104,17 @@ const PATIENT_IDS_PER_READ = 200
  * statement); more are read by the change condition itself, one set-based pass over the tables.
  */
 const CHANGED_READ_BY_ID = 1000
+/**
+ * Every patient is read in slices of this many, by id range, the range inside every grouped subquery:
+ * a database that materialises the grouped subqueries (SQLite keeps each in a temporary b-tree with a
+ * page cache of its own, some 60 MB for 100,000 patients) then holds one slice's, not the clinic's.
+ */
+const PATIENTS_PER_SLICE = 10_000
 
 /**
- * Read-only access to one IDENT database. Reading all patients costs two statements (patients, visit
- * history) streamed in patient id order and merged here, whatever the number of patients.
+ * Read-only access to one IDENT database. Reading patients costs two statements (patients, visit
+ * history) streamed in patient id order and merged here — for all of them, per slice of 10,000 (one
+ * statement more finds where the slice ends) — never a statement per patient.
  */
 export class IdentReader {
   readonly schema: IdentSchemaReport
@@ -121,6 +128,7 @@ export class IdentReader {
   constructor(
     private readonly connection: IdentConnection,
     private readonly resolved: ResolvedSchema,
+    private readonly patientsPerSlice = PATIENTS_PER_SLICE,
   ) {
     this.schema = resolved.report
     this.dialect = connection.dialect
@@ -143,6 +151,10 @@ export class IdentReader {
       const rows = await this.connection.all<{pid: unknown}>(this.queries.changedPatientIds(selection.since, CHANGED_READ_BY_ID + 1))
       if (rows.length <= CHANGED_READ_BY_ID) selection = {ids: rows.map((r) => Number(r.pid)), limit: selection.limit}
       if (selection.ids?.length === 0) return
+    }
+    if (selection.ids === undefined && selection.since === undefined) {
+      yield* this.readSlices(selection.limit)
+      return
     }
     if (selection.ids && selection.ids.length > PATIENT_IDS_PER_READ) {
       let left = selection.limit ?? Number.POSITIVE_INFINITY
@@ -351,6 +363,22 @@ export class IdentReader {
     return selection
   }
 
+  /** Every patient (the first `limit`), a slice of `patientsPerSlice` at a time. */
+  private async *readSlices(limit: number | undefined): AsyncGenerator<Patient> {
+    let left = limit ?? Number.POSITIVE_INFINITY
+    for (let after = -1; left > 0;) {
+      const end = await this.connection.first<{upTo: unknown; n: unknown}>(this.queries.sliceEnd(after, this.patientsPerSlice))
+      if (end?.upTo === null || end?.upTo === undefined) return
+      const upTo = Number(end.upTo)
+      for await (const patient of this.readSelection({idRange: {after, upTo}, limit: Number.isFinite(left) ? left : undefined})) {
+        left--
+        yield patient
+      }
+      if (Number(end.n) < this.patientsPerSlice) return
+      after = upTo
+    }
+  }
+
   private async *readSelection(selection: PatientSelection): AsyncGenerator<Patient> {
     const {patients, visits} = this.queries.patientQueries(selection)
     const rows = mergeOnKey(
@@ -489,9 +517,12 @@ export async function readCancelReasonNames(config: AppConfig, options: {passwor
   }
 }
 
-/** Wraps an already-inspected connection (after `inspectIdent`) into a reader, core columns or not. */
-export function readerFor(connection: IdentConnection, resolved: ResolvedSchema): IdentReader {
-  return new IdentReader(connection, resolved)
+/**
+ * Wraps an already-inspected connection (after `inspectIdent`) into a reader, core columns or not;
+ * `patientsPerSlice` (tests) reads every patient in smaller slices.
+ */
+export function readerFor(connection: IdentConnection, resolved: ResolvedSchema, patientsPerSlice?: number): IdentReader {
+  return new IdentReader(connection, resolved, patientsPerSlice)
 }
 
 function toSelection(options: ReadPatientsOptions): PatientSelection {
