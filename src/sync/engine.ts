@@ -363,14 +363,17 @@ class SyncRun<T extends KindTypes> {
   ): Promise<{match: IndexMatch<T>; ready: Array<Array<Prepared<T>>>}> {
     const ready: Array<Array<Prepared<T>>> = []
     let indexRead = false
+    // The source's first rows may take a while (the database groups them first, and SQLite does so in
+    // this thread): they are read before the index's first request is granted. A request granted and
+    // then held behind a long stretch of work would leave together with the next ones, over amoCRM's limit.
+    const first = await nextGroup()
     const index = kind.readIndex((phase, n) => this.progress(phase === 'index' ? 'contacts' : 'family', n))
     const ahead = (async () => {
       const slices = new TimeSlices(LOOKAHEAD_SLICE_MS)
       // Let the index's first requests leave before any mapping starts.
       await slices.pause(true)
-      for (let count = 0; !indexRead && count < LOOKAHEAD;) {
-        const group = await nextGroup()
-        if (group.length === 0) return
+      let count = 0
+      for (let group = first; group.length > 0; group = !indexRead && count < LOOKAHEAD ? await nextGroup() : []) {
         ready.push(await prepareGroup(group, slices))
         count += group.length
       }
