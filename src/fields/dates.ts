@@ -33,10 +33,32 @@ export interface WallTime {
   second: number
 }
 
+/** `08/16/1906 AD, 22:56:57`: what `formatterFor` prints, read back without `formatToParts`' objects. */
+const FORMATTED = /^(\d{2})\/(\d{2})\/(\d+) ([A-Z]+), (\d{2}):(\d{2}):(\d{2})$/
+
 /** The calendar date and clock time an instant has in `timeZone`. */
 export function wallTime(epochMs: number, timeZone: string): WallTime {
+  const formatter = formatterFor(timeZone)
+  const date = new Date(epochMs)
+  // `format` is a third of the cost of `formatToParts`; the parts remain for a layout other than expected.
+  const m = FORMATTED.exec(formatter.format(date))
+  if (m) {
+    const era = m[4]
+    const known = era === 'AD' || era === 'A' || era === 'BC' || era === 'B'
+    if (known) {
+      const year = Number(m[3])
+      return {
+        year: era === 'BC' || era === 'B' ? 1 - year : year,
+        month: Number(m[1]),
+        day: Number(m[2]),
+        hour: Number(m[5]),
+        minute: Number(m[6]),
+        second: Number(m[7]),
+      }
+    }
+  }
   const parts: Record<string, string> = {}
-  for (const p of formatterFor(timeZone).formatToParts(new Date(epochMs))) parts[p.type] = p.value
+  for (const p of formatter.formatToParts(date)) parts[p.type] = p.value
   let year = Number(parts.year)
   if (parts.era === 'BC' || parts.era === 'B') year = 1 - year
   return {
@@ -49,11 +71,21 @@ export function wallTime(epochMs: number, timeZone: string): WallTime {
   }
 }
 
+/** The wall time of an instant and the zone's offset then (seconds, east positive): one `Intl` call. */
+interface Zoned {
+  wall: WallTime
+  offsetSeconds: number
+}
+
+function zoned(epochMs: number, timeZone: string): Zoned {
+  const wall = wallTime(epochMs, timeZone)
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second)
+  return {wall, offsetSeconds: Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 1000)}
+}
+
 /** The zone's offset from UTC at an instant, in seconds (east positive). */
 export function offsetSecondsAt(epochMs: number, timeZone: string): number {
-  const w = wallTime(epochMs, timeZone)
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
-  return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 1000)
+  return zoned(epochMs, timeZone).offsetSeconds
 }
 
 /** `YYYY-MM-DD` → [y, m, d], or null when it is not a real calendar date. */
@@ -85,23 +117,43 @@ function memo<T>(compute: (date: string, timeZone: string) => T): (date: string,
 }
 
 /** The instant (ms) of local midnight starting `date` in `timeZone`. */
-export const localMidnightEpochMs = memo(computeLocalMidnightEpochMs)
+export const localMidnightEpochMs = memo((date: string, timeZone: string) => localMidnight(date, timeZone).epochMs)
 
-function computeLocalMidnightEpochMs(date: string, timeZone: string): number {
+/**
+ * Local midnight of `date` and its wall time and offset. Each instant it looks at is formatted once
+ * (the same instant comes back as the candidate, the day check and the answer).
+ */
+function localMidnight(date: string, timeZone: string): Zoned & {epochMs: number} {
   const ymd = parseIsoDate(date)
   if (!ymd) throw new RangeError(`not a date: ${date}`)
   const guess = Date.UTC(ymd[0], ymd[1] - 1, ymd[2])
-  const first = guess - offsetSecondsAt(guess, timeZone) * 1000
+  const first = guess - zoned(guess, timeZone).offsetSeconds * 1000
+  const atFirst = zoned(first, timeZone)
   // A second pass settles dates whose offset differs from the one at UTC midnight (DST, zone changes).
-  const second = guess - offsetSecondsAt(first, timeZone) * 1000
+  const second = guess - atFirst.offsetSeconds * 1000
+  const atSecond = second === first ? atFirst : zoned(second, timeZone)
   // Where midnight does not exist (a jump at 00:00), take the first instant of that day.
-  const onTheDay = [second, first].filter((t) => dateInZone(t, timeZone) === date.trim().slice(0, 10))
-  if (onTheDay.length === 0) return second
-  return Math.min(...onTheDay)
+  const day = date.trim().slice(0, 10)
+  const onTheDay = [
+    {epochMs: second, ...atSecond},
+    {epochMs: first, ...atFirst},
+  ].filter((c) => isoDateOf(c.wall) === day)
+  if (onTheDay.length === 0) return {epochMs: second, ...atSecond}
+  return onTheDay.reduce((a, b) => (b.epochMs < a.epochMs ? b : a))
 }
 
 function pad(n: number, width = 2): string {
   return String(Math.abs(n)).padStart(width, '0')
+}
+
+/** `+03:00`: an offset in whole minutes (see `midnightRfc3339` for the seconds). */
+function offsetText(offsetMinutes: number): string {
+  const sign = offsetMinutes < 0 ? '-' : '+'
+  return `${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`
+}
+
+function isoDateOf(w: WallTime): string {
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`
 }
 
 /** `1961-04-12` → `1961-04-12T00:00:00+03:00`: midnight in `timeZone` with that day's real offset. */
@@ -110,14 +162,12 @@ export const midnightRfc3339 = memo(computeMidnightRfc3339)
 function computeMidnightRfc3339(date: string, timeZone: string): string {
   const ymd = parseIsoDate(date)
   if (!ymd) throw new RangeError(`not a date: ${date}`)
-  const epoch = localMidnightEpochMs(date, timeZone)
+  const {wall: w, offsetSeconds} = localMidnight(date, timeZone)
   // Local mean time offsets (before ~1920) have seconds, which RFC 3339 cannot carry: rounding down
   // keeps the instant a few seconds after midnight, on the right day.
-  const offsetMinutes = Math.floor(offsetSecondsAt(epoch, timeZone) / 60)
-  const sign = offsetMinutes < 0 ? '-' : '+'
-  const w = wallTime(epoch, timeZone)
+  const offsetMinutes = Math.floor(offsetSeconds / 60)
   // Where midnight itself does not exist (a DST jump at 00:00) the wall clock shows 01:00: say so.
-  return `${pad(ymd[0], 4)}-${pad(ymd[1])}-${pad(ymd[2])}T${pad(w.hour)}:${pad(w.minute)}:00${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`
+  return `${pad(ymd[0], 4)}-${pad(ymd[1])}-${pad(ymd[2])}T${pad(w.hour)}:${pad(w.minute)}:00${offsetText(offsetMinutes)}`
 }
 
 /** The calendar date (`YYYY-MM-DD`) of an instant in `timeZone`. */
@@ -126,8 +176,7 @@ export const dateInZone = (epochMs: number, timeZone: string): string => dateInZ
 const dateInZoneMemo = memo((epoch: string, timeZone: string) => computeDateInZone(Number(epoch), timeZone))
 
 function computeDateInZone(epochMs: number, timeZone: string): string {
-  const w = wallTime(epochMs, timeZone)
-  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`
+  return isoDateOf(wallTime(epochMs, timeZone))
 }
 
 /** The wall-clock time (`YYYY-MM-DD HH:MM:SS`) of an instant in `timeZone`: the naive local time IDENT would store. */
@@ -187,9 +236,8 @@ export function localRfc3339(naive: string, timeZone: string): string {
   if (!m) throw new RangeError(`not a date and time: ${naive}`)
   const asUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0))
   const first = asUtc - offsetSecondsAt(asUtc, timeZone) * 1000
-  const epoch = asUtc - offsetSecondsAt(first, timeZone) * 1000
-  const offsetMinutes = Math.floor(offsetSecondsAt(epoch, timeZone) / 60)
-  const w = wallTime(epoch, timeZone)
-  const sign = offsetMinutes < 0 ? '-' : '+'
-  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`
+  const atFirst = zoned(first, timeZone)
+  const epoch = asUtc - atFirst.offsetSeconds * 1000
+  const {wall: w, offsetSeconds} = epoch === first ? atFirst : zoned(epoch, timeZone)
+  return `${isoDateOf(w)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${offsetText(Math.floor(offsetSeconds / 60))}`
 }

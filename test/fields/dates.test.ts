@@ -1,0 +1,128 @@
+import {expect} from 'chai'
+
+import {dateInZone, localRfc3339, midnightRfc3339, wallTime} from '../../src/fields/dates.js'
+import {Random} from '../../src/sample/random.js'
+
+/**
+ * The straightforward `Intl` arithmetic, one `formatToParts` per question: what the faster code
+ * (`format` read back, each instant formatted once) must answer to the character.
+ */
+const reference = (() => {
+  const formatters = new Map<string, Intl.DateTimeFormat>()
+  const wall = (epochMs: number, timeZone: string) => {
+    let f = formatters.get(timeZone)
+    if (!f) {
+      f = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        era: 'short',
+      })
+      formatters.set(timeZone, f)
+    }
+    const parts: Record<string, string> = {}
+    for (const p of f.formatToParts(new Date(epochMs))) parts[p.type] = p.value
+    let year = Number(parts.year)
+    if (parts.era === 'BC' || parts.era === 'B') year = 1 - year
+    return {
+      year,
+      month: Number(parts.month),
+      day: Number(parts.day),
+      hour: Number(parts.hour),
+      minute: Number(parts.minute),
+      second: Number(parts.second),
+    }
+  }
+  const offset = (epochMs: number, timeZone: string) => {
+    const w = wall(epochMs, timeZone)
+    return Math.round((Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(epochMs / 1000) * 1000) / 1000)
+  }
+  const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0')
+  const date = (epochMs: number, timeZone: string) => {
+    const w = wall(epochMs, timeZone)
+    return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`
+  }
+  const zone = (offsetMinutes: number) =>
+    `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`
+  const midnight = (iso: string, timeZone: string) => {
+    const [y, m, d] = iso.split('-').map(Number) as [number, number, number]
+    const guess = Date.UTC(y, m - 1, d)
+    const first = guess - offset(guess, timeZone) * 1000
+    const second = guess - offset(first, timeZone) * 1000
+    const onTheDay = [second, first].filter((t) => date(t, timeZone) === iso)
+    const epoch = onTheDay.length === 0 ? second : Math.min(...onTheDay)
+    const w = wall(epoch, timeZone)
+    return `${iso}T${pad(w.hour)}:${pad(w.minute)}:00${zone(Math.floor(offset(epoch, timeZone) / 60))}`
+  }
+  const local = (naive: string, timeZone: string) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/.exec(naive)!
+    const asUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))
+    const first = asUtc - offset(asUtc, timeZone) * 1000
+    const epoch = asUtc - offset(first, timeZone) * 1000
+    const w = wall(epoch, timeZone)
+    return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${zone(Math.floor(offset(epoch, timeZone) / 60))}`
+  }
+  return {wall, offset, date, midnight, local}
+})()
+
+/** Russian zones (Moscow +02:00 in winter 1991/92, LMT with seconds before 1919), DST at 02:00, a half-hour DST, and jumps at midnight. */
+const ZONES = [
+  'Europe/Moscow',
+  'Asia/Yekaterinburg',
+  'Europe/Samara',
+  'America/New_York',
+  'Australia/Lord_Howe',
+  'America/Sao_Paulo',
+  'Asia/Beirut',
+  'UTC',
+]
+const DAY = 86_400_000
+
+function isoDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10)
+}
+
+describe('fields: dates in a timezone', () => {
+  it('gives every birthday 1900–2030 the midnight the plain Intl arithmetic gives', () => {
+    const start = Date.UTC(1900, 0, 1)
+    const end = Date.UTC(2031, 0, 1)
+    for (const [z, zone] of ZONES.entries()) {
+      // Every tenth day (a different tenth in each zone), and every day of ten in which the offset moved.
+      let compared = 0
+      for (let t = start + z * DAY; t < end; t += 10 * DAY) {
+        const moved = reference.offset(t, zone) !== reference.offset(t + 10 * DAY, zone)
+        for (let day = t; day < t + (moved ? 10 : 1) * DAY; day += DAY) {
+          const iso = isoDay(day)
+          expect(midnightRfc3339(iso, zone), `${zone} ${iso}`).to.equal(reference.midnight(iso, zone))
+          compared++
+        }
+      }
+      expect(compared).to.be.greaterThan(4700)
+    }
+  })
+
+  it('reads the wall time, date and local RFC 3339 of any instant as formatToParts does', () => {
+    const rng = new Random(31)
+    const start = Date.UTC(1890, 0, 1)
+    const span = Date.UTC(2040, 0, 1) - start
+    for (const zone of ZONES) {
+      for (let i = 0; i < 1500; i++) {
+        const t = start + Math.floor((rng.next() * span) / 1000) * 1000 + (rng.chance(0.2) ? rng.int(0, 999) : 0)
+        expect(wallTime(t, zone), `${zone} ${t}`).to.deep.equal(reference.wall(t, zone))
+        expect(dateInZone(t, zone), `${zone} ${t}`).to.equal(reference.date(t, zone))
+        const naive = new Date(t - (t % 1000)).toISOString().replace('T', ' ').slice(0, 19)
+        expect(localRfc3339(naive, zone), `${zone} ${naive}`).to.equal(reference.local(naive, zone))
+      }
+    }
+  })
+
+  it('reads years before the common era and after 9999 too', () => {
+    for (const t of [Date.UTC(-500, 5, 1, 12), Date.UTC(0, 0, 1), Date.UTC(12_000, 0, 1), -8.64e15, 8.64e15])
+      for (const zone of ZONES) expect(wallTime(t, zone), `${zone} ${t}`).to.deep.equal(reference.wall(t, zone))
+  })
+})
