@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
-import {createFieldsMapper} from '../../src/sync/contacts/fields-mapper.js'
+import {Random} from '../../src/sample/random.js'
+import {base36, createFieldsMapper, shortHash} from '../../src/sync/contacts/fields-mapper.js'
 import {accountDefs, MOSCOW, patient} from '../fields/fixtures.js'
 
 describe('sync mapping: the hashes the state keeps', () => {
@@ -27,5 +28,48 @@ describe('sync mapping: the hashes the state keeps', () => {
     expect(mapper.payloadHash(reordered)).to.equal(mapper.payloadHash(desired))
     const later = createFieldsMapper(context, {fields: {}, clinicTimezone: 'Europe/Moscow', now: () => new Date('2025-06-01T20:00:00Z')})
     expect(later.payloadHash(later.desired(patient()))).to.equal(mapper.payloadHash(desired))
+  })
+
+  it('are the ones an existing state holds: an upgrade does not see every patient as changed', () => {
+    // Computed by the release before this one; a change here makes a re-run send an update for every patient.
+    expect(shortHash('')).to.equal('wvjl67o803')
+    expect(shortHash('Иванов Иван Иванович')).to.equal('a1inptpldz')
+    expect(shortHash({id: 7, values: [{value: 'Клиника на Арбате'}]})).to.equal('4ios9fyx0f')
+    expect(shortHash({id: 8, values: null})).to.equal('1qog79gxw9o')
+    const desired = mapper.desired(patient({phone: '+7 495 123-45-67'}))
+    expect(mapper.fieldHashes(desired)).to.deep.equal({
+      _name: '1vnzav4n8hw',
+      phone: '2bxjodo3gw7',
+      email: '22lr3850ush',
+      age: '14uosgddjw9',
+      gender: 'badg7gqj6v',
+      visits: 'n5jfrm49dp',
+      total_visits: '1g1l5jd6izb',
+      card_number: '3h3cr2b6v4',
+      birthday: '265d9zjl5ba',
+      comment: 'ygbmzy2u3p',
+      discount: 'd3dcrnir7g',
+      sms_opt_out: '16o3gqlu8r0',
+      archive_reason: '25go1b4np7o',
+      status: 'rdwih2ma0z',
+      snils: '16ilxncz0c1',
+      inn: 'weio4qq75v',
+      branch: '1nxkmudse51',
+      patient_number: '1sexcesck4u',
+      advance: 'lygejrth5s',
+      debt: '2fx4vugt36x',
+      ident_id: '1e1jtco1dd7',
+    })
+    expect(mapper.payloadHash(desired)).to.equal('1susoh63q91')
+  })
+
+  it('write a number in base 36 exactly as Number#toString(36) does', () => {
+    const edges = [0, 1, 35, 36, 1295, 1296, 1297, 36 ** 3 - 1, 36 ** 3, 36 ** 10 - 1, 36 ** 10, 2 ** 32, 2 ** 53 - 1]
+    for (const n of edges) expect(base36(n), String(n)).to.equal(n.toString(36))
+    const rng = new Random(53)
+    for (let i = 0; i < 100_000; i++) {
+      const n = 4294967296 * Math.floor(rng.next() * 2 ** 21) + Math.floor(rng.next() * 2 ** 32)
+      expect(base36(n), String(n)).to.equal(n.toString(36))
+    }
   })
 })

@@ -218,5 +218,24 @@ export function shortHash(value: unknown): string {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
+  return base36(4294967296 * (2097151 & h2) + (h1 >>> 0))
+}
+
+const BASE36_DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
+/** `00` … `zz`: two digits per step. */
+const BASE36_PAIRS = Array.from({length: 36 * 36}, (_, i) => BASE36_DIGITS[Math.floor(i / 36)]! + BASE36_DIGITS[i % 36]!)
+
+/**
+ * `n.toString(36)` for a whole number below 2^53, to the character: V8 converts a double to radix 36
+ * in its runtime at several times the cost of hashing the text. `n % 1296` and `(n - rest) / 1296` are
+ * exact on such numbers.
+ */
+export function base36(n: number): string {
+  let out = ''
+  while (n >= 1296) {
+    const rest = n % 1296
+    out = BASE36_PAIRS[rest]! + out
+    n = (n - rest) / 1296
+  }
+  return (n < 36 ? BASE36_DIGITS[n]! : BASE36_PAIRS[n]!) + out
 }
