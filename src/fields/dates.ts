@@ -90,12 +90,19 @@ export function offsetSecondsAt(epochMs: number, timeZone: string): number {
 
 /** `YYYY-MM-DD` → [y, m, d], or null when it is not a real calendar date. */
 export function parseIsoDate(date: string): [number, number, number] | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date.trim())
+  const m = ISO_DATE.exec(date.trim())
   if (!m) return null
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  const check = new Date(Date.UTC(y, mo - 1, d))
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return null
+  // What a round trip through `Date.UTC` accepts, which reads years 0–99 as 1900–1999: not those.
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null
   return [y, mo, d]
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 /**

@@ -155,10 +155,14 @@ export function nonEmpty(text: string | null | undefined, options: {keepLines?: 
 
 /** Length in characters (code points), as a person counts them. */
 export function charLength(text: string): number {
+  // A surrogate pair is one character; text without one (nearly all) is as long as it looks.
+  if (!SURROGATE_PAIR.test(text)) return text.length
   let n = 0
   for (const _ of text) n++
   return n
 }
+
+const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/
 
 /** Cut to at most `max` characters, the last one `…`, when longer. */
 export function cutText(text: string, max: number): {text: string; cut: boolean} {

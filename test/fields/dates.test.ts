@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {dateInZone, localRfc3339, midnightRfc3339, wallTime} from '../../src/fields/dates.js'
+import {dateInZone, localRfc3339, midnightRfc3339, parseIsoDate, wallTime} from '../../src/fields/dates.js'
 import {Random} from '../../src/sample/random.js'
 
 /**
@@ -124,5 +124,19 @@ describe('fields: dates in a timezone', () => {
   it('reads years before the common era and after 9999 too', () => {
     for (const t of [Date.UTC(-500, 5, 1, 12), Date.UTC(0, 0, 1), Date.UTC(12_000, 0, 1), -8.64e15, 8.64e15])
       for (const zone of ZONES) expect(wallTime(t, zone), `${zone} ${t}`).to.deep.equal(reference.wall(t, zone))
+  })
+
+  it('accepts exactly the calendar dates a round trip through Date.UTC accepts', () => {
+    const roundTrip = (y: number, mo: number, d: number) => {
+      const check = new Date(Date.UTC(y, mo - 1, d))
+      return check.getUTCFullYear() === y && check.getUTCMonth() === mo - 1 && check.getUTCDate() === d
+    }
+    const years = [0, 1, 4, 99, 100, 104, 400, 1582, 1600, 1700, 1800, 1899, 1900, 1904, 2000, 2023, 2024, 2100, 2400, 9999]
+    for (const y of years)
+      for (let mo = 0; mo <= 13; mo++)
+        for (let d = 0; d <= 32; d++) {
+          const text = `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`
+          expect(parseIsoDate(text), text).to.deep.equal(roundTrip(y, mo, d) ? [y, mo, d] : null)
+        }
   })
 })

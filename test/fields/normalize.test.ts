@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {parsePhoneNumberFromString} from 'libphonenumber-js/max'
 import {stripVTControlCharacters} from 'node:util'
 
-import {normalizePhone, printableText, russianMobile} from '../../src/fields/normalize.js'
+import {charLength, normalizePhone, printableText, russianMobile} from '../../src/fields/normalize.js'
 import {Random} from '../../src/sample/random.js'
 
 /** What libphonenumber alone says of a text: the answer the fast path must reproduce. */
@@ -111,5 +111,15 @@ describe('fields: printable text', () => {
         expect(printableText(text, {keepLines}), JSON.stringify(text)).to.equal(rewritten(text, keepLines))
     }
     expect(plain).to.be.greaterThan(5000)
+  })
+
+  it('counts characters as code points: a surrogate pair is one, a lone surrogate one too', () => {
+    const rng = new Random(8)
+    const pieces = ['a', 'ё', ' ', '😀', '\uD83D', '\uDE00', '\uDE00\uD83D', '𝔸']
+    for (let i = 0; i < 5000; i++) {
+      let text = ''
+      for (let n = rng.int(0, 10); n > 0; n--) text += rng.pick(pieces)
+      expect(charLength(text), JSON.stringify(text)).to.equal([...text].length)
+    }
   })
 })
