@@ -25,8 +25,8 @@ export function normalizePhone(raw: string | null | undefined): NormalizedPhone 
   if (raw === null || raw === undefined) return null
   const text = printableText(String(raw)).trim()
   if (text === '') return null
-  const mobile = russianMobile(text)
-  if (mobile) return mobile
+  const russian = russianNumber(text)
+  if (russian) return russian
   // Parsing is costly and the same numbers come back (a patient's own, a family's, the contact's).
   const known = phoneCache.get(text)
   if (known !== undefined) return known
@@ -39,19 +39,22 @@ export function normalizePhone(raw: string | null | undefined): NormalizedPhone 
 const phoneCache = new Map<string, NormalizedPhone | null>()
 
 /**
- * A Russian mobile as clinics type it — digits, optionally after `+7`, `7` or `8`, with spaces, hyphens
- * and brackets between — is answered without libphonenumber, which costs more than the rest of mapping a
- * patient. Its answer is the same (a test compares the two): the national number `9[0-24-9]` + 8 digits
- * is a valid mobile in libphonenumber's Russian plan (`93x` is only partly, so it takes the slow path).
+ * A Russian number as clinics type it — ten digits, optionally after `+7`, `7` or `8`, with spaces,
+ * hyphens and brackets between — is answered without libphonenumber, which costs more than the rest of
+ * mapping a patient. The answer is the same (a test compares the two over every code): the patterns are
+ * libphonenumber's own for Russia, a mobile `9[0-24-9]…` (`93x` is only partly one, so it takes the slow
+ * path) and a landline by its area code.
  */
-const RUSSIAN_MOBILE = /^(?:\+7|[78])?(9[0-24-9]\d{8})$/
+const RUSSIAN_NUMBER =
+  /^(?:\+7|[78])?((9[0-24-9]\d{8})|(?:3(?:0[12]|36|4[1-35-79]|5[1-3]|65|8[1-58]|9[0145])|4(?:01|1[1356]|2[13467]|7[1-5]|8[1-7]|9[1-689])|8(?:1[1-8]|2[01]|3[13-6]|4[0-8]|5[15-7]|6[0-35-79]|7[1-37-9]))\d{7})$/
 const TYPED_PHONE = /^\+?[\d ()-]{10,40}$/
 
-export function russianMobile(text: string): NormalizedPhone | null {
+export function russianNumber(text: string): NormalizedPhone | null {
   if (!TYPED_PHONE.test(text)) return null
   const digits = text[0] === '+' ? `+${text.replaceAll(/\D/g, '')}` : text.replaceAll(/\D/g, '')
-  const national = RUSSIAN_MOBILE.exec(digits)?.[1]
-  return national === undefined ? null : {e164: `+7${national}`, type: 'mobile'}
+  const m = RUSSIAN_NUMBER.exec(digits)
+  if (!m) return null
+  return {e164: `+7${m[1]}`, type: m[2] === undefined ? 'landline' : 'mobile'}
 }
 
 function parsePhone(text: string): NormalizedPhone | null {

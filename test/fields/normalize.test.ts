@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {parsePhoneNumberFromString} from 'libphonenumber-js/max'
 import {stripVTControlCharacters} from 'node:util'
 
-import {charLength, normalizePhone, printableText, russianMobile} from '../../src/fields/normalize.js'
+import {charLength, normalizePhone, printableText, russianNumber} from '../../src/fields/normalize.js'
 import {Random} from '../../src/sample/random.js'
 
 /** What libphonenumber alone says of a text: the answer the fast path must reproduce. */
@@ -39,7 +39,11 @@ function digits(rng: Random, n: number): string {
 
 /** A number with separators, brackets and prefixes sprinkled anywhere, some of them not a phone at all. */
 function scribbled(rng: Random): string {
-  const national = rng.chance(0.7) ? `9${digits(rng, 9)}` : digits(rng, rng.int(8, 12))
+  const national = rng.chance(0.6)
+    ? `9${digits(rng, 9)}`
+    : rng.chance(0.5)
+      ? `${rng.pick(['495', '812', '343', '846', '401', '301'])}${digits(rng, 7)}`
+      : digits(rng, rng.int(8, 12))
   const prefix = rng.pick(['', '', '8', '7', '+7', '+8', '+', '+9', '0', '(8)', '8 ', '+7 ', '+ 7', '7-', '(+7)', '-'])
   const separators = ['', '', '', ' ', '-', '(', ')', '  ', '--', '.', '/', ' (', ') ']
   let text = rng.pick(['', '', ' ', '(', '-'])
@@ -57,7 +61,7 @@ describe('fields: phone normalisation', () => {
         for (const style of CLINIC_STYLES) {
           const text = style(national)
           const expected = libphonenumberSays(text)
-          const quick = russianMobile(text.trim())
+          const quick = russianNumber(text.trim())
           if (quick) {
             fast++
             expect(quick, text).to.deep.equal(expected)
@@ -70,13 +74,38 @@ describe('fields: phone normalisation', () => {
     expect(fast).to.equal(90 * 20 * CLINIC_STYLES.length)
   })
 
+  it('answers a number of every area code as libphonenumber does, a Russian landline without it', () => {
+    const rng = new Random(13)
+    let fast = 0
+    let russianLandlines = 0
+    for (let code = 100; code <= 899; code++) {
+      for (let i = 0; i < 4; i++) {
+        const national = `${code}${digits(rng, 7)}`
+        for (const style of CLINIC_STYLES) {
+          const text = style(national)
+          const expected = libphonenumberSays(text)
+          const parsed = parsePhoneNumberFromString(text.trim(), 'RU')
+          if (parsed?.country === 'RU' && parsed.getType() === 'FIXED_LINE') russianLandlines++
+          const quick = russianNumber(text.trim())
+          if (quick) {
+            fast++
+            expect(quick, text).to.deep.equal(expected)
+          }
+          expect(normalizePhone(text), text).to.deep.equal(expected)
+        }
+      }
+    }
+    // Kazakhstan's +7 7xx and Russia's 80x service numbers take the slow path.
+    expect(fast).to.equal(russianLandlines).and.to.be.greaterThan(2000)
+  })
+
   it('gives libphonenumber’s answer for scribbled, foreign, landline and invalid numbers', () => {
     const rng = new Random(2026)
     let fast = 0
     for (let i = 0; i < 30_000; i++) {
       const text = scribbled(rng)
       const expected = libphonenumberSays(text)
-      const quick = russianMobile(text.trim())
+      const quick = russianNumber(text.trim())
       if (quick) {
         fast++
         expect(quick, JSON.stringify(text)).to.deep.equal(expected)

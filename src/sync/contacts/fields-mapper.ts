@@ -144,10 +144,12 @@ export function createFieldsMapper(
       }
       return hash
     },
-    changedKeys: (d, written) =>
-      Object.entries(fieldHashes(d))
-        .filter(([key, hash]) => written[key] !== hash)
-        .map(([key]) => key),
+    changedKeys: (d, written) => {
+      const hashes = fieldHashes(d)
+      const changed: string[] = []
+      for (const key of Object.keys(hashes)) if (written[key] !== hashes[key]) changed.push(key)
+      return changed
+    },
     needsContact: (key) => key === 'phone' || key === 'email',
     createPayload: (d) => buildCreate(d),
     updateFromContact: (d, contact, previously, onlyKeys, skipKeys = []) => {
