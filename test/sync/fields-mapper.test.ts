@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import type {DesiredField} from '../../src/fields/index.js'
 import {Random} from '../../src/sample/random.js'
 import {base36, createFieldsMapper, shortHash} from '../../src/sync/contacts/fields-mapper.js'
 import {accountDefs, MOSCOW, patient} from '../fields/fixtures.js'
@@ -74,6 +75,40 @@ describe('sync mapping: the hashes the state keeps', () => {
     for (let i = 0; i < 100_000; i++) {
       const n = 4294967296 * Math.floor(rng.next() * 2 ** 21) + Math.floor(rng.next() * 2 ** 32)
       expect(base36(n), String(n)).to.equal(n.toString(36))
+    }
+  })
+
+  it('of a one-value field are those of its JSON, however many patients share the value', () => {
+    const fresh = createFieldsMapper(context, {fields: {}, clinicTimezone: 'Europe/Moscow', now: () => MOSCOW.now})
+    const expected = (field: DesiredField) => {
+      const values =
+        field.values === null ? null : field.kind === 'multitext' ? [...field.values].map((v) => JSON.stringify(v)).sort() : field.values
+      return shortHash({id: field.fieldId, values})
+    }
+    class Value {
+      constructor(readonly value: number) {}
+    }
+    // The same field id with values whose JSON differs though a cache keyed loosely would take them as one.
+    const odd: unknown[][] = [[{value: 1}], [{value: true}], [{enum_id: 1}], [{value: '1'}], [{value: 1, enum_code: 'X'}], [new Value(1)]]
+    odd.push([{value: 0}], [{value: -0}], [{value: Number.NaN}], [{value: null}], [{value: 1}, {value: 2}], [{}], [{value: undefined}])
+    const rng = new Random(5)
+    for (let i = 0; i < 3000; i++) {
+      const desired = fresh.desired(
+        patient({
+          id: String(i),
+          sex: rng.pick([1, 2, 0, null]),
+          discount: rng.pick([0, 5, 10, null, -0]),
+          debt: rng.pick([0, 100.5, null]),
+          archived: rng.chance(0.5),
+          smsRejection: rng.chance(0.5),
+          birthday: rng.pick(['1980-01-02', '2001-12-31', null]),
+        }),
+      )
+      const fields = desired.fields.map((f) =>
+        f.key === 'discount' || f.key === 'debt' ? {...f, values: rng.pick([null, ...odd]) as DesiredField['values']} : f,
+      )
+      const hashes = fresh.fieldHashes({...desired, fields})
+      for (const field of fields) expect(hashes[field.key], `${field.key} ${JSON.stringify(field.values)}`).to.equal(expected(field))
     }
   })
 })

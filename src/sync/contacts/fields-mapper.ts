@@ -8,6 +8,7 @@ import {
   contactIdentId,
   contactPhones,
   type DesiredContact,
+  type DesiredField,
   type FieldKey,
   mapPatient,
   namesMatch,
@@ -110,13 +111,19 @@ export function createFieldsMapper(
     if (cached) return cached
     const out: Record<string, string> = {[NAME_KEY]: shortHash([desired.name, desired.first_name, desired.last_name])}
     for (const field of desired.fields) {
+      const known = scalarHashes.get(field)
+      if (known !== undefined) {
+        out[field.key] = known
+        continue
+      }
       const values =
         field.values === null ? null : field.kind === 'multitext' ? [...field.values].map((v) => JSON.stringify(v)).sort() : field.values
-      out[field.key] = shortHash({id: field.fieldId, values})
+      out[field.key] = scalarHashes.set(field, shortHash({id: field.fieldId, values}))
     }
     fieldHashCache.set(desired, out)
     return out
   }
+  const scalarHashes = new ScalarHashes()
 
   return {
     resolved,
@@ -192,6 +199,55 @@ export function createFieldsMapper(
     contactPhones: (contact) => [...contactPhones(contact, resolved)],
     namesMatch: (patient, contact) => namesMatch(patient, contact),
   }
+}
+
+/**
+ * The hashes of fields that hold one number, checkbox or option, or nothing (age, gender, status,
+ * debt…): few distinct values per account field, so each is hashed once per run rather than once per
+ * patient. Keyed by what makes the hashed JSON — the field id, the one property and its value — and
+ * only for a plain object with that one property, so the hash is the one `shortHash` gives. Bounded.
+ */
+class ScalarHashes {
+  /** Field id → the property (`value`, `enum_id`; `` for a cleared field) → its value → the hash. */
+  private readonly byField = new Map<number, Map<string, Map<unknown, string>>>()
+
+  get(field: DesiredField): string | undefined {
+    const entry = soleScalar(field)
+    return entry && this.byField.get(field.fieldId)?.get(entry.property)?.get(entry.value)
+  }
+
+  /** Keeps the hash when the field is one that `get` can find; returns it. */
+  set(field: DesiredField, hash: string): string {
+    const entry = soleScalar(field)
+    if (!entry) return hash
+    let byProperty = this.byField.get(field.fieldId)
+    if (!byProperty) this.byField.set(field.fieldId, (byProperty = new Map()))
+    let hashes = byProperty.get(entry.property)
+    if (!hashes) byProperty.set(entry.property, (hashes = new Map()))
+    if (hashes.size >= 5000) hashes.clear()
+    hashes.set(entry.value, hash)
+    return hash
+  }
+}
+
+/**
+ * A field's one number or boolean (`[{value: 42}]`, `[{enum_id: 7}]`), or its clearing (`null`).
+ * Strings are left out: mostly unique texts, they would only fill the cache.
+ */
+function soleScalar(field: DesiredField): {property: string; value: unknown} | undefined {
+  if (field.kind === 'multitext') return undefined
+  if (field.values === null) return {property: '', value: null}
+  if (field.values.length !== 1) return undefined
+  const item = field.values[0]!
+  if (Object.getPrototypeOf(item) !== Object.prototype) return undefined
+  let property: string | undefined
+  for (const key in item) {
+    if (property !== undefined || !Object.hasOwn(item, key)) return undefined
+    property = key
+  }
+  if (property === undefined) return undefined
+  const value = (item as Record<string, unknown>)[property]
+  return typeof value === 'number' || typeof value === 'boolean' ? {property, value} : undefined
 }
 
 function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number, FieldKey>): ContactWrite | null {
