@@ -90,15 +90,30 @@ export function offsetSecondsAt(epochMs: number, timeZone: string): number {
 
 /** `YYYY-MM-DD` → [y, m, d], or null when it is not a real calendar date. */
 export function parseIsoDate(date: string): [number, number, number] | null {
-  const m = ISO_DATE.exec(date.trim())
-  if (!m) return null
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  // Read digit by digit (`DDDD-DD-DD` at the start, after trimming): called for every visit of every patient.
+  const text = date.trim()
+  if (text.length < 10 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) return null
+  const y = digitsAt(text, 0, 4)
+  const mo = digitsAt(text, 5, 2)
+  const d = digitsAt(text, 8, 2)
   // What a round trip through `Date.UTC` accepts, which reads years 0–99 as 1900–1999: not those.
   if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null
   return [y, mo, d]
 }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/
+const DASH = 45
+const ZERO = 48
+
+/** The number the ASCII digits at `start` make, or -1 when one is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let n = 0
+  for (let i = start; i < start + count; i++) {
+    const digit = text.charCodeAt(i) - ZERO
+    if (digit < 0 || digit > 9) return -1
+    n = n * 10 + digit
+  }
+  return n
+}
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28

@@ -126,7 +126,7 @@ describe('fields: dates in a timezone', () => {
       for (const zone of ZONES) expect(wallTime(t, zone), `${zone} ${t}`).to.deep.equal(reference.wall(t, zone))
   })
 
-  it('accepts exactly the calendar dates a round trip through Date.UTC accepts', () => {
+  it('accepts exactly the calendar dates a round trip through Date.UTC accepts, at the start of the trimmed text', () => {
     const roundTrip = (y: number, mo: number, d: number) => {
       const check = new Date(Date.UTC(y, mo - 1, d))
       return check.getUTCFullYear() === y && check.getUTCMonth() === mo - 1 && check.getUTCDate() === d
@@ -138,5 +138,18 @@ describe('fields: dates in a timezone', () => {
           const text = `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`
           expect(parseIsoDate(text), text).to.deep.equal(roundTrip(y, mo, d) ? [y, mo, d] : null)
         }
+    const byPattern = (text: string) => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text.trim())
+      return m && roundTrip(Number(m[1]), Number(m[2]), Number(m[3])) ? [Number(m[1]), Number(m[2]), Number(m[3])] : null
+    }
+    const rng = new Random(3)
+    const pieces = ['2', '0', '9', '1', '-', '-', ' ', '/', ':', 'T', '\u0663', '０', 'a', '\n']
+    const texts = ['', ' 2024-03-05 10:00:00 ', '2024-03-05T10:00', '2024-3-05', '2024-03-5', '2024/03/05', '+2024-03-05', '\t2024-02-29x']
+    for (let i = 0; i < 20_000; i++) {
+      let text = rng.chance(0.5) ? '2024-02-2' : ''
+      for (let n = rng.int(0, 12); n > 0; n--) text += rng.pick(pieces)
+      texts.push(text)
+    }
+    for (const text of texts) expect(parseIsoDate(text), JSON.stringify(text)).to.deep.equal(byPattern(text))
   })
 })
