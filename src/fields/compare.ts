@@ -150,6 +150,7 @@ function compareField(
   contact: Contact | null,
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
+  display: boolean,
 ): Comparison {
   const cf = contactValues(contact, field)
   const base = {key: field.key, name: field.fieldName}
@@ -162,7 +163,7 @@ function compareField(
       const key = field.key === 'email' ? 'email' : 'phone'
       const existing = cf?.values ?? []
       const merged = mergeMultiValues(key, existing, field.values ?? [], options.previous?.[key], options.writtenKey)
-      const show = (vals: Array<{value?: unknown}>) => vals.map((x) => plainText(x.value)).join(', ')
+      const show = (vals: Array<{value?: unknown}>) => (display ? vals.map((x) => plainText(x.value)).join(', ') : '')
       return {
         ...base,
         desired: show(merged.values),
@@ -216,8 +217,8 @@ function compareField(
       const empty = v === undefined || plainText(v.value) === ''
       return {
         ...base,
-        desired: desired === null ? '' : russianDate(desired),
-        actual: actual === null ? plainText(v?.value) : russianDate(actual),
+        desired: desired === null || !display ? '' : russianDate(desired),
+        actual: !display ? '' : actual === null ? plainText(v?.value) : russianDate(actual),
         equal: actual === desired && !(actual === null && !empty),
         ...(desired !== null && empty && amoRefusesDate(desired) ? {refused: 'before_1970' as const} : {}),
         write: desired === null ? clear : set,
@@ -240,6 +241,8 @@ function compareAll(
   contact: Contact | null,
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
+  /** Whether the rows carry the texts people see (`desired`, `actual`); empty when only `equal` and `write` are read. */
+  display: boolean,
 ): Comparison[] {
   const rows: Comparison[] = []
   for (const key of ['name', 'first_name', 'last_name'] as const) {
@@ -247,7 +250,7 @@ function compareAll(
     const have = nameText(contact?.[key])
     rows.push({key, name: NAME_LABELS[key], desired: want, actual: have, equal: want === have})
   }
-  for (const field of desired.fields) rows.push(compareField(field, contact, resolved, options))
+  for (const field of desired.fields) rows.push(compareField(field, contact, resolved, options, display))
   return rows
 }
 
@@ -262,7 +265,7 @@ export function diffContact(
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
 ): FieldDiff[] {
-  return compareAll(desired, contact, resolved, options).map(({write: _write, ...diff}) => diff)
+  return compareAll(desired, contact, resolved, options, true).map(({write: _write, ...diff}) => diff)
 }
 
 /** The create payload: every field with a value (nothing to clear on a new contact). */
@@ -290,7 +293,8 @@ export function buildUpdate(
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
 ): ContactWrite | null {
-  const rows = compareAll(desired, contact, resolved, options)
+  // Only what differs and what to send: the texts shown side by side are not needed.
+  const rows = compareAll(desired, contact, resolved, options, false)
   const update: ContactWrite = {id: contact.id}
   const custom_fields_values: ContactCustomFieldWrite[] = []
   for (const row of rows) {

@@ -124,18 +124,22 @@ function daysInMonth(year: number, month: number): number {
  * Memoised per (timezone, date): `Intl` formatting is the slowest step of mapping a patient, and a
  * clinic's birthdays repeat. Bounded, so a long watch never grows it without limit.
  */
-function memo<T>(compute: (date: string, timeZone: string) => T): (date: string, timeZone: string) => T {
+function memo<T>(
+  compute: (date: string, timeZone: string) => T,
+): ((date: string, timeZone: string) => T) & {remember: (date: string, timeZone: string, value: T) => void} {
   const cache = new Map<string, T>()
-  return (date, timeZone) => {
+  const remember = (key: string, value: T) => {
+    if (cache.size >= 50_000) cache.clear()
+    cache.set(key, value)
+  }
+  const memoised = (date: string, timeZone: string) => {
     const key = `${timeZone}|${date}`
     let value = cache.get(key)
-    if (value === undefined) {
-      if (cache.size >= 50_000) cache.clear()
-      value = compute(date, timeZone)
-      cache.set(key, value)
-    }
+    if (value === undefined) remember(key, (value = compute(date, timeZone)))
     return value
   }
+  /** Keeps an answer worked out on the way to another (it must be what `compute` gives). */
+  return Object.assign(memoised, {remember: (date: string, timeZone: string, value: T) => remember(`${timeZone}|${date}`, value)})
 }
 
 /** The instant (ms) of local midnight starting `date` in `timeZone`. */
@@ -154,6 +158,8 @@ function localMidnight(date: string, timeZone: string): Zoned & {epochMs: number
   // A second pass settles dates whose offset differs from the one at UTC midnight (DST, zone changes).
   const second = guess - atFirst.offsetSeconds * 1000
   const atSecond = second === first ? atFirst : zoned(second, timeZone)
+  // amoCRM gives the date back as this instant (in deep, compared right after): its date is known.
+  dateInZoneMemo.remember(String(second), timeZone, isoDateOf(atSecond.wall))
   // Where midnight does not exist (a jump at 00:00), take the first instant of that day.
   const day = date.trim().slice(0, 10)
   const onTheDay = [
