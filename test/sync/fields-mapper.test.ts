@@ -111,4 +111,21 @@ describe('sync mapping: the hashes the state keeps', () => {
       for (const field of fields) expect(hashes[field.key], `${field.key} ${JSON.stringify(field.values)}`).to.equal(expected(field))
     }
   })
+
+  it('hash the payload as the sorted `key=hash` lines of the field hashes, whatever fields a patient has', () => {
+    const fresh = createFieldsMapper(context, {fields: {}, clinicTimezone: 'Europe/Moscow', now: () => MOSCOW.now})
+    const rng = new Random(9)
+    const full = fresh.desired(patient())
+    const extra = {...full.fields[0]!, key: 'zz_not_in_the_catalogue' as DesiredField['key'], fieldId: 999}
+    for (let i = 0; i < 200; i++) {
+      const fields = full.fields.filter(() => rng.chance(0.7))
+      if (rng.chance(0.2)) fields.push(extra)
+      const desired = {...full, fields}
+      const hashes = fresh.fieldHashes(desired)
+      const lines = Object.keys(hashes)
+        .sort()
+        .map((k) => `${k}=${hashes[k]}`)
+      expect(fresh.payloadHash(desired)).to.equal(shortHash(lines.join('\n')))
+    }
+  })
 })

@@ -9,6 +9,7 @@ import {
   contactPhones,
   type DesiredContact,
   type DesiredField,
+  FIELD_KEYS,
   type FieldKey,
   mapPatient,
   namesMatch,
@@ -139,15 +140,7 @@ export function createFieldsMapper(
       if (hash === undefined) {
         // Built from the per-field hashes (already computed): as sensitive to any change, much cheaper.
         const fields = fieldHashes(d)
-        payloadHashCache.set(
-          d,
-          (hash = shortHash(
-            Object.keys(fields)
-              .sort()
-              .map((k) => `${k}=${fields[k]}`)
-              .join('\n'),
-          )),
-        )
+        payloadHashCache.set(d, (hash = shortHash(payloadText(fields))))
       }
       return hash
     },
@@ -248,6 +241,27 @@ function soleScalar(field: DesiredField): {property: string; value: unknown} | u
   if (property === undefined) return undefined
   const value = (item as Record<string, unknown>)[property]
   return typeof value === 'number' || typeof value === 'boolean' ? {property, value} : undefined
+}
+
+/** Every key a field hash can have, in `sort()` order: the payload text lists the keys so. */
+const SORTED_KEYS = [NAME_KEY, ...FIELD_KEYS].sort()
+
+/** `key=hash` lines in key order: what the payload hash is the hash of. */
+function payloadText(fields: Record<string, string>): string {
+  let text = ''
+  let count = 0
+  for (const key of SORTED_KEYS) {
+    const hash = fields[key]
+    if (hash === undefined) continue
+    text += count++ === 0 ? `${key}=${hash}` : `\n${key}=${hash}`
+  }
+  // A key outside the catalogue (not made by this mapper): the plain way.
+  if (count !== Object.keys(fields).length)
+    return Object.keys(fields)
+      .sort()
+      .map((k) => `${k}=${fields[k]}`)
+      .join('\n')
+  return text
 }
 
 function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number, FieldKey>): ContactWrite | null {
