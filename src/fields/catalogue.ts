@@ -163,7 +163,7 @@ export function formatVisitHistory(visits: Visit[], totalVisits: number | undefi
   const total = Math.max(totalVisits ?? lines.length, lines.length)
   // prefix[k]: the length of the first k lines joined by newlines.
   const prefix = [0]
-  for (const [i, line] of lines.entries()) prefix.push(prefix[i]! + charLength(line) + (i > 0 ? 1 : 0))
+  for (let i = 0; i < lines.length; i++) prefix.push(prefix[i]! + charLength(lines[i]!) + (i > 0 ? 1 : 0))
   let fits = 0
   for (let k = lines.length; k >= 0; k--) {
     const omitted = total - k

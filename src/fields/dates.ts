@@ -127,19 +127,26 @@ function daysInMonth(year: number, month: number): number {
 function memo<T>(
   compute: (date: string, timeZone: string) => T,
 ): ((date: string, timeZone: string) => T) & {remember: (date: string, timeZone: string, value: T) => void} {
-  const cache = new Map<string, T>()
-  const remember = (key: string, value: T) => {
-    if (cache.size >= 50_000) cache.clear()
-    cache.set(key, value)
+  // By zone, then by date: no key string to build per call.
+  const byZone = new Map<string, Map<string, T>>()
+  let size = 0
+  const remember = (date: string, timeZone: string, value: T) => {
+    if (size >= 50_000) {
+      byZone.clear()
+      size = 0
+    }
+    let cache = byZone.get(timeZone)
+    if (!cache) byZone.set(timeZone, (cache = new Map()))
+    if (!cache.has(date)) size++
+    cache.set(date, value)
   }
   const memoised = (date: string, timeZone: string) => {
-    const key = `${timeZone}|${date}`
-    let value = cache.get(key)
-    if (value === undefined) remember(key, (value = compute(date, timeZone)))
+    let value = byZone.get(timeZone)?.get(date)
+    if (value === undefined) remember(date, timeZone, (value = compute(date, timeZone)))
     return value
   }
   /** Keeps an answer worked out on the way to another (it must be what `compute` gives). */
-  return Object.assign(memoised, {remember: (date: string, timeZone: string, value: T) => remember(`${timeZone}|${date}`, value)})
+  return Object.assign(memoised, {remember})
 }
 
 /** The instant (ms) of local midnight starting `date` in `timeZone`. */

@@ -81,6 +81,14 @@ function namesWithCuts(patient: Pick<Patient, 'id' | 'surname' | 'name' | 'patro
   return {names, cuts}
 }
 
+/** The last sync day asked for: every patient of a run asks for the same one. */
+let lastDay: {epochMs: number; timeZone: string; day: string} | undefined
+
+function dayOfRun(epochMs: number, timeZone: string): string {
+  if (lastDay?.epochMs !== epochMs || lastDay.timeZone !== timeZone) lastDay = {epochMs, timeZone, day: dateInZone(epochMs, timeZone)}
+  return lastDay.day
+}
+
 /**
  * Patient → desired contact, for the fields of `resolved` (enabled and usable in this account).
  * Pure: no I/O, never throws on bad data (bad values become warnings and are not sent).
@@ -89,7 +97,7 @@ export function mapPatient(patient: Patient, resolved: ResolvedFields, options: 
   const warnings: MappingWarning[] = []
   const fields: DesiredField[] = []
   const skipped: DesiredContact['skipped'] = []
-  const today = dateInZone(options.now.getTime(), options.clinicTimezone)
+  const today = dayOfRun(options.now.getTime(), options.clinicTimezone)
 
   // The field being formatted: one `warn` for the patient rather than one per field.
   let current: FieldKey = FIELD_CATALOGUE[0]!.key
