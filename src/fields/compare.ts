@@ -56,11 +56,23 @@ interface Comparison extends FieldDiff {
 
 const NAME_LABELS = {name: 'ФИО', first_name: 'Имя', last_name: 'Фамилия'} as const
 
-function contactValues(contact: Contact | null, field: DesiredField): ContactCustomFieldRead | undefined {
-  const cfs = contact?.custom_fields_values ?? []
-  return (
-    cfs.find((cf) => cf.field_id === field.fieldId) ?? (field.fieldCode ? cfs.find((cf) => cf.field_code === field.fieldCode) : undefined)
-  )
+/** A contact's fields by id and by code (the first of each, as a scan in order finds it). */
+interface ContactFields {
+  byId: Map<number, ContactCustomFieldRead>
+  byCode: Map<string, ContactCustomFieldRead>
+}
+
+function contactFields(contact: Contact | null): ContactFields {
+  const fields: ContactFields = {byId: new Map(), byCode: new Map()}
+  for (const cf of contact?.custom_fields_values ?? []) {
+    if (!fields.byId.has(cf.field_id)) fields.byId.set(cf.field_id, cf)
+    if (cf.field_code && !fields.byCode.has(cf.field_code)) fields.byCode.set(cf.field_code, cf)
+  }
+  return fields
+}
+
+function contactValues(fields: ContactFields, field: DesiredField): ContactCustomFieldRead | undefined {
+  return fields.byId.get(field.fieldId) ?? (field.fieldCode ? fields.byCode.get(field.fieldCode) : undefined)
 }
 
 function firstValue(cf: ContactCustomFieldRead | undefined): CustomFieldValueRead | undefined {
@@ -147,7 +159,7 @@ function asBoolean(value: unknown): boolean {
 
 function compareField(
   field: DesiredField,
-  contact: Contact | null,
+  contact: ContactFields,
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
   display: boolean,
@@ -250,7 +262,8 @@ function compareAll(
     const have = nameText(contact?.[key])
     rows.push({key, name: NAME_LABELS[key], desired: want, actual: have, equal: want === have})
   }
-  for (const field of desired.fields) rows.push(compareField(field, contact, resolved, options, display))
+  const fields = contactFields(contact)
+  for (const field of desired.fields) rows.push(compareField(field, fields, resolved, options, display))
   return rows
 }
 
