@@ -140,7 +140,7 @@ export function createFieldsMapper(
       if (hash === undefined) {
         // Built from the per-field hashes (already computed): as sensitive to any change, much cheaper.
         const fields = fieldHashes(d)
-        payloadHashCache.set(d, (hash = shortHash(payloadText(fields))))
+        payloadHashCache.set(d, (hash = payloadHashOf(fields)))
       }
       return hash
     },
@@ -246,22 +246,25 @@ function soleScalar(field: DesiredField): {property: string; value: unknown} | u
 /** Every key a field hash can have, in `sort()` order: the payload text lists the keys so. */
 const SORTED_KEYS = [NAME_KEY, ...FIELD_KEYS].sort()
 
-/** `key=hash` lines in key order: what the payload hash is the hash of. */
-function payloadText(fields: Record<string, string>): string {
-  let text = ''
+/** The hash of the `key=hash` lines in key order, fed line by line rather than built as one text. */
+function payloadHashOf(fields: Record<string, string>): string {
+  const hash = new Cyrb53()
   let count = 0
   for (const key of SORTED_KEYS) {
-    const hash = fields[key]
-    if (hash === undefined) continue
-    text += count++ === 0 ? `${key}=${hash}` : `\n${key}=${hash}`
+    const value = fields[key]
+    if (value === undefined) continue
+    if (count++ > 0) hash.add('\n')
+    hash.add(key).add('=').add(value)
   }
   // A key outside the catalogue (not made by this mapper): the plain way.
   if (count !== Object.keys(fields).length)
-    return Object.keys(fields)
-      .sort()
-      .map((k) => `${k}=${fields[k]}`)
-      .join('\n')
-  return text
+    return shortHash(
+      Object.keys(fields)
+        .sort()
+        .map((k) => `${k}=${fields[k]}`)
+        .join('\n'),
+    )
+  return hash.digest()
 }
 
 function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number, FieldKey>): ContactWrite | null {
@@ -280,17 +283,32 @@ function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number
  * these per patient are computed on every run, where a crypto hash per field was the costliest step.
  */
 export function shortHash(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value)
-  let h1 = 0xdeadbeef
-  let h2 = 0x41c6ce57
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i)
-    h1 = Math.imul(h1 ^ ch, 2654435761)
-    h2 = Math.imul(h2 ^ ch, 1597334677)
+  return new Cyrb53().add(typeof value === 'string' ? value : JSON.stringify(value)).digest()
+}
+
+/** cyrb53 fed piece by piece: the digest of the pieces is the one of their concatenation. */
+class Cyrb53 {
+  private h1 = 0xdeadbeef
+  private h2 = 0x41c6ce57
+
+  add(text: string): this {
+    let {h1, h2} = this
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i)
+      h1 = Math.imul(h1 ^ ch, 2654435761)
+      h2 = Math.imul(h2 ^ ch, 1597334677)
+    }
+    this.h1 = h1
+    this.h2 = h2
+    return this
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return base36(4294967296 * (2097151 & h2) + (h1 >>> 0))
+
+  digest(): string {
+    let {h1, h2} = this
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+    return base36(4294967296 * (2097151 & h2) + (h1 >>> 0))
+  }
 }
 
 const BASE36_DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
