@@ -242,6 +242,7 @@ export class IdentQueries extends SchemaQueries {
         .from({r: this.t('Receptions')})
         .select({pid: this.c('r', 'Receptions', 'ID_Patients')})
         .groupBy(this.c('r', 'Receptions', 'ID_Patients'))
+      this.onlyIds(rv, this.c('r', 'Receptions', 'ID_Patients'), selection)
       if (countVisits) {
         const marks = this.visitMarks('r')
         rv.select(
@@ -268,6 +269,7 @@ export class IdentQueries extends SchemaQueries {
         .from({p: this.t('PaymentsIn')})
         .select({pid: this.c('p', 'PaymentsIn', 'ID_Patients')})
         .groupBy(this.c('p', 'PaymentsIn', 'ID_Patients'))
+      this.onlyIds(py, this.c('p', 'PaymentsIn', 'ID_Patients'), selection)
       if (balance) py.sum({paid: this.c('p', 'PaymentsIn', 'Payment')})
       if (paymentsChanged) py.max({changed: this.c('p', 'PaymentsIn', 'DateTimeChanged')})
       q.leftJoin(py.as('py'), 'py.pid', this.c('pa', 'Patients', 'ID_Persons'))
@@ -281,6 +283,7 @@ export class IdentQueries extends SchemaQueries {
         .select({pid: this.c('o', 'Orders', 'ID_Patients')})
         .sum({billed: this.c('j', 'OrderPaymentsJournal', 'AmountWithDiscount')})
         .groupBy(this.c('o', 'Orders', 'ID_Patients'))
+      this.onlyIds(bl, this.c('o', 'Orders', 'ID_Patients'), selection)
       q.leftJoin(bl.as('bl'), 'bl.pid', this.c('pa', 'Patients', 'ID_Persons')).select({billed: 'bl.billed'})
     }
     if (this.has('Orders', 'ID_Patients', 'DateTimeChanged')) {
@@ -289,18 +292,21 @@ export class IdentQueries extends SchemaQueries {
         .select({pid: this.c('o', 'Orders', 'ID_Patients')})
         .max({changed: this.c('o', 'Orders', 'DateTimeChanged')})
         .groupBy(this.c('o', 'Orders', 'ID_Patients'))
+      this.onlyIds(oc, this.c('o', 'Orders', 'ID_Patients'), selection)
       q.leftJoin(oc.as('oc'), 'oc.pid', this.c('pa', 'Patients', 'ID_Persons')).select({ordersChanged: 'oc.changed'})
     }
 
     if (schema.available('branch')) {
       if (this.has('Orders', 'ID_Patients', 'DateTimeOrder', 'ID_OwnCompanies')) {
         const lo = this.latestPer('Orders', 'o', 'ID_Patients', 'ID_OwnCompanies', 'DateTimeOrder', 'ID')
+        this.onlyIds(lo, this.c('o', 'Orders', 'ID_Patients'), selection)
         q.leftJoin(lo.as('lo'), (on) => on.on('lo.pid', '=', this.c('pa', 'Patients', 'ID_Persons')).andOn('lo.rn', '=', knex.raw('1')))
         q.leftJoin({obr: this.t('OwnCompanies')}, this.c('obr', 'OwnCompanies', 'ID'), 'lo.val')
         q.select({orderBranch: this.c('obr', 'OwnCompanies', 'Name')})
       }
       if (this.has('PaymentsIn', 'ID_Patients', 'DateTimePayment', 'ID_OwnCompanies')) {
         const lp = this.latestPer('PaymentsIn', 'p', 'ID_Patients', 'ID_OwnCompanies', 'DateTimePayment', 'ID')
+        this.onlyIds(lp, this.c('p', 'PaymentsIn', 'ID_Patients'), selection)
         q.leftJoin(lp.as('lp'), (on) => on.on('lp.pid', '=', this.c('pa', 'Patients', 'ID_Persons')).andOn('lp.rn', '=', knex.raw('1')))
         q.leftJoin({pbr: this.t('OwnCompanies')}, this.c('pbr', 'OwnCompanies', 'ID'), 'lp.val')
         q.select({paymentBranch: this.c('pbr', 'OwnCompanies', 'Name')})
@@ -308,6 +314,7 @@ export class IdentQueries extends SchemaQueries {
     }
     if (schema.available('discount')) {
       const dc = this.latestPer('DiscountCards', 'd', 'ID_Patients', 'DiscountPercent', 'DateTimeChanged', 'DiscountPercent')
+      this.onlyIds(dc, this.c('d', 'DiscountCards', 'ID_Patients'), selection)
       q.leftJoin(dc.as('dc'), (on) => on.on('dc.pid', '=', this.c('pa', 'Patients', 'ID_Persons')).andOn('dc.rn', '=', knex.raw('1')))
       q.select({discount: 'dc.val'})
     }
@@ -400,6 +407,20 @@ export class IdentQueries extends SchemaQueries {
 
   private limitedPatientIds(selection: PatientSelection): Knex.QueryBuilder {
     return this.patientIds(selection).limit(selection.limit!)
+  }
+
+  /**
+   * A read by id also narrows each grouped subquery to those ids: otherwise the database groups every
+   * reception, payment and order of the clinic to return a handful of patients (an incremental pass
+   * every two minutes). Ids are bound once per subquery, so a read by id takes at most `IDS_PER_READ`.
+   */
+  private onlyIds(sub: Knex.QueryBuilder, column: string, selection: PatientSelection): void {
+    if (selection.ids) sub.whereIn(column, [...selection.ids])
+  }
+
+  /** Ids of the patients changed at or after `since`, in id order, at most `limit`. */
+  changedPatientIds(since: string, limit: number): Knex.QueryBuilder {
+    return this.knex.from(this.changedSince(since).as('c')).select('c.pid').orderBy('c.pid').limit(limit)
   }
 
   private filter(q: Knex.QueryBuilder, column: string, selection: PatientSelection): void {

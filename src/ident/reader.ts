@@ -94,6 +94,16 @@ const SCAN_EXAMPLES = 3
 
 /** Ids per statement when reading by id: SQL Server accepts at most 2,100 parameters. */
 const IDS_PER_QUERY = 1000
+/**
+ * Patient ids per read by id: the patient statement binds them in each of its grouped subqueries too
+ * (up to eight times), within SQL Server's 2,100 parameters.
+ */
+const PATIENT_IDS_PER_READ = 200
+/**
+ * Up to this many patients changed since the watermark are read by id (their ids first, one cheap
+ * statement); more are read by the change condition itself, one set-based pass over the tables.
+ */
+const CHANGED_READ_BY_ID = 1000
 
 /**
  * Read-only access to one IDENT database. Reading all patients costs two statements (patients, visit
@@ -126,11 +136,22 @@ export class IdentReader {
   }
 
   async *readPatients(options: ReadPatientsOptions = {}): AsyncGenerator<Patient> {
-    const selection = toSelection(options)
-    if (selection.ids && selection.ids.length > IDS_PER_QUERY) {
+    let selection = toSelection(options)
+    if (selection.since !== undefined && selection.ids === undefined) {
+      // An incremental pass: usually a handful of patients changed. Finding which is one statement of
+      // range conditions; reading them by id then groups only their rows, not the whole clinic's.
+      const rows = await this.connection.all<{pid: unknown}>(this.queries.changedPatientIds(selection.since, CHANGED_READ_BY_ID + 1))
+      if (rows.length <= CHANGED_READ_BY_ID) selection = {ids: rows.map((r) => Number(r.pid)), limit: selection.limit}
+      if (selection.ids?.length === 0) return
+    }
+    if (selection.ids && selection.ids.length > PATIENT_IDS_PER_READ) {
       let left = selection.limit ?? Number.POSITIVE_INFINITY
-      for (let i = 0; i < selection.ids.length && left > 0; i += IDS_PER_QUERY) {
-        const chunk = {...selection, ids: selection.ids.slice(i, i + IDS_PER_QUERY), limit: Number.isFinite(left) ? left : undefined}
+      for (let i = 0; i < selection.ids.length && left > 0; i += PATIENT_IDS_PER_READ) {
+        const chunk = {
+          ...selection,
+          ids: selection.ids.slice(i, i + PATIENT_IDS_PER_READ),
+          limit: Number.isFinite(left) ? left : undefined,
+        }
         for await (const patient of this.readSelection(chunk)) {
           left--
           yield patient

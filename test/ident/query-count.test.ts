@@ -3,7 +3,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {type IdentReader} from '../../src/ident/index.js'
-import {generateClinic} from '../../src/sample/index.js'
+import {generateClinic, updatePatient} from '../../src/sample/index.js'
 import {readAll, readReceptions, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 /** The statements one read costs, counted on knex's `query` event. */
@@ -29,11 +29,23 @@ describe('ident reader: a constant number of queries', () => {
         const since = await statementsFor(reader, () => readAll(reader, {since: '2000-01-01 00:00:00'}))
         const none = await statementsFor(reader, async () => expect(await readAll(reader, {since: clock})).to.deep.equal([]))
         const some = await statementsFor(reader, () => readAll(reader, {ids: ['1', '50', '99']}))
-        return {all, since, none, some}
+        for (const id of [3, 40, 77]) updatePatient(file, id, {patients: {Comment: `changed ${id}`}})
+        const fewChanged = await statementsFor(reader, async () =>
+          expect((await readAll(reader, {since: clock})).map((p) => p.id)).to.deep.equal(['3', '40', '77']),
+        )
+        return {all, since, none, some, fewChanged}
       })
     }
     expect(costs[100]!.all).to.have.length(2)
-    for (const kind of ['all', 'since', 'none', 'some']) expect(costs[2000]![kind], kind).to.deep.equal(costs[100]![kind])
+    // Nothing changed: one statement (which patients changed). A few changed: that, then the two
+    // statements by their ids — the same text whatever the clinic's size.
+    expect(costs[100]!.none).to.have.length(1)
+    expect(costs[100]!.fewChanged).to.have.length(3)
+    for (const kind of ['all', 'none', 'some', 'fewChanged']) expect(costs[2000]![kind], kind).to.deep.equal(costs[100]![kind])
+    // Every patient changed: read by id up to 1,000 of them, else by the change condition — three
+    // statements either way (a thousand changed would be five reads by id: still no query per patient).
+    expect(costs[2000]!.since).to.have.length(costs[100]!.since!.length)
+    expect(costs[100]!.since).to.have.length(3)
   })
 
   it('costs the same statements for the receptions of 100 and of 2,000 patients (no query per reception or patient)', async () => {
