@@ -5,7 +5,8 @@
 
 const partsFormatters = new Map<string, Intl.DateTimeFormat>()
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
+/** The one formatter per zone that every question here goes through (exported for the tests' reference). */
+export function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = partsFormatters.get(timeZone)
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
@@ -57,8 +58,13 @@ export function wallTime(epochMs: number, timeZone: string): WallTime {
       }
     }
   }
+  return wallTimeOfParts(formatter.formatToParts(date))
+}
+
+/** The wall time `formatToParts` describes: the way for a layout other than expected (and the tests' reference). */
+export function wallTimeOfParts(formatted: Intl.DateTimeFormatPart[]): WallTime {
   const parts: Record<string, string> = {}
-  for (const p of formatter.formatToParts(date)) parts[p.type] = p.value
+  for (const p of formatted) parts[p.type] = p.value
   let year = Number(parts.year)
   if (parts.era === 'BC' || parts.era === 'B') year = 1 - year
   return {

@@ -1,43 +1,14 @@
 import {expect} from 'chai'
 
-import {dateInZone, localRfc3339, midnightRfc3339, parseIsoDate, wallTime} from '../../src/fields/dates.js'
+import {dateInZone, formatterFor, localRfc3339, midnightRfc3339, parseIsoDate, wallTime, wallTimeOfParts} from '../../src/fields/dates.js'
 import {Random} from '../../src/sample/random.js'
 
 /**
- * The straightforward `Intl` arithmetic, one `formatToParts` per question: what the faster code
- * (`format` read back, each instant formatted once) must answer to the character.
+ * The straightforward `Intl` arithmetic, one `formatToParts` per question (with the same formatter):
+ * what the faster code (`format` read back, each instant formatted once) must answer to the character.
  */
 const reference = (() => {
-  const formatters = new Map<string, Intl.DateTimeFormat>()
-  const wall = (epochMs: number, timeZone: string) => {
-    let f = formatters.get(timeZone)
-    if (!f) {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        era: 'short',
-      })
-      formatters.set(timeZone, f)
-    }
-    const parts: Record<string, string> = {}
-    for (const p of f.formatToParts(new Date(epochMs))) parts[p.type] = p.value
-    let year = Number(parts.year)
-    if (parts.era === 'BC' || parts.era === 'B') year = 1 - year
-    return {
-      year,
-      month: Number(parts.month),
-      day: Number(parts.day),
-      hour: Number(parts.hour),
-      minute: Number(parts.minute),
-      second: Number(parts.second),
-    }
-  }
+  const wall = (epochMs: number, timeZone: string) => wallTimeOfParts(formatterFor(timeZone).formatToParts(new Date(epochMs)))
   const offset = (epochMs: number, timeZone: string) => {
     const w = wall(epochMs, timeZone)
     return Math.round((Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(epochMs / 1000) * 1000) / 1000)

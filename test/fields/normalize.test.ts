@@ -51,49 +51,36 @@ function scribbled(rng: Random): string {
   return text + rng.pick(['', '', ' ', ')', '-', ' доб. 12', '#'])
 }
 
+/** Checks `normalizePhone` — and the shortcut, where it answers — against libphonenumber; true when the shortcut answered. */
+function agreesWithLibphonenumber(text: string): boolean {
+  const expected = libphonenumberSays(text)
+  const quick = russianNumber(text.trim())
+  if (quick) expect(quick, JSON.stringify(text)).to.deep.equal(expected)
+  expect(normalizePhone(text), JSON.stringify(text)).to.deep.equal(expected)
+  return quick !== null
+}
+
+/** `perCode` numbers of every area code from `first` to `last`, each in every clinic style. */
+function* clinicNumbers(rng: Random, first: number, last: number, perCode: number): Generator<string> {
+  for (let code = first; code <= last; code++)
+    for (let i = 0; i < perCode; i++) for (const style of CLINIC_STYLES) yield style(`${code}${digits(rng, 7)}`)
+}
+
 describe('fields: phone normalisation', () => {
   it('answers every clinic format of every Russian mobile code without libphonenumber, and as libphonenumber does', () => {
-    const rng = new Random(12)
     let fast = 0
-    for (let code = 900; code <= 999; code++) {
-      for (let i = 0; i < 20; i++) {
-        const national = `${code}${digits(rng, 7)}`
-        for (const style of CLINIC_STYLES) {
-          const text = style(national)
-          const expected = libphonenumberSays(text)
-          const quick = russianNumber(text.trim())
-          if (quick) {
-            fast++
-            expect(quick, text).to.deep.equal(expected)
-          }
-          expect(normalizePhone(text), text).to.deep.equal(expected)
-        }
-      }
-    }
+    for (const text of clinicNumbers(new Random(12), 900, 999, 20)) if (agreesWithLibphonenumber(text)) fast++
     // 93x is only partly a mobile range in libphonenumber's plan: those (and only those) take the slow path.
     expect(fast).to.equal(90 * 20 * CLINIC_STYLES.length)
   })
 
   it('answers a number of every area code as libphonenumber does, a Russian landline without it', () => {
-    const rng = new Random(13)
     let fast = 0
     let russianLandlines = 0
-    for (let code = 100; code <= 899; code++) {
-      for (let i = 0; i < 4; i++) {
-        const national = `${code}${digits(rng, 7)}`
-        for (const style of CLINIC_STYLES) {
-          const text = style(national)
-          const expected = libphonenumberSays(text)
-          const parsed = parsePhoneNumberFromString(text.trim(), 'RU')
-          if (parsed?.country === 'RU' && parsed.getType() === 'FIXED_LINE') russianLandlines++
-          const quick = russianNumber(text.trim())
-          if (quick) {
-            fast++
-            expect(quick, text).to.deep.equal(expected)
-          }
-          expect(normalizePhone(text), text).to.deep.equal(expected)
-        }
-      }
+    for (const text of clinicNumbers(new Random(13), 100, 899, 4)) {
+      const parsed = parsePhoneNumberFromString(text.trim(), 'RU')
+      if (parsed?.country === 'RU' && parsed.getType() === 'FIXED_LINE') russianLandlines++
+      if (agreesWithLibphonenumber(text)) fast++
     }
     // Kazakhstan's +7 7xx and Russia's 80x service numbers take the slow path.
     expect(fast).to.equal(russianLandlines).and.to.be.greaterThan(2000)
@@ -102,16 +89,7 @@ describe('fields: phone normalisation', () => {
   it('gives libphonenumber’s answer for scribbled, foreign, landline and invalid numbers', () => {
     const rng = new Random(2026)
     let fast = 0
-    for (let i = 0; i < 30_000; i++) {
-      const text = scribbled(rng)
-      const expected = libphonenumberSays(text)
-      const quick = russianNumber(text.trim())
-      if (quick) {
-        fast++
-        expect(quick, JSON.stringify(text)).to.deep.equal(expected)
-      }
-      expect(normalizePhone(text), JSON.stringify(text)).to.deep.equal(expected)
-    }
+    for (let i = 0; i < 30_000; i++) if (agreesWithLibphonenumber(scribbled(rng))) fast++
     expect(fast).to.be.greaterThan(1000)
   })
 })
