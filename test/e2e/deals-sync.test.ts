@@ -399,6 +399,8 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
   })
 
   describe('faults and kill -9', () => {
+    /** So that a signal sent after the second deal batch arrives finds batches still to send. */
+    const ONE_IN_FLIGHT = {AMOCRM_CONCURRENCY: '1'}
     let f: SyncFixture
     beforeEach(async () => {
       f = await dealsFixture({patients: 30, seed: 16})
@@ -426,7 +428,12 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
 
     it('Ctrl+C in the middle of the deals: exit 130 with what was done reported, and the next run finishes without a duplicate', async () => {
       f.sandbox.settings.latencyMs = 100
-      const run = startCli(['sync', 'full', '--batch-size', '5', '--json'], {env: {...f.env, ...DEALS_ON}, cwd: f.home.root})
+      // One batch in flight at a time (at 50 requests a second and 100 ms, five would be): the signal
+      // comes while the second is answered, with batches of the deals not yet sent.
+      const run = startCli(['sync', 'full', '--batch-size', '2', '--json'], {
+        env: {...f.env, ...DEALS_ON, ...ONE_IN_FLIGHT},
+        cwd: f.home.root,
+      })
       await waitFor(() => f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/leads'}) >= 2, 60_000, 5)
       run.child.kill('SIGINT')
       const stopped = await run.exited
@@ -443,7 +450,7 @@ describe('e2e: appointments → deals (DEALS=on)', function () {
     })
 
     it('kill -9 in the middle of the deals leaves no duplicate deal: the next run links what was made', async () => {
-      const run = startCli(['sync', 'full', '--batch-size', '5'], {env: {...f.env, ...DEALS_ON}, cwd: f.home.root})
+      const run = startCli(['sync', 'full', '--batch-size', '2'], {env: {...f.env, ...DEALS_ON, ...ONE_IN_FLIGHT}, cwd: f.home.root})
       await waitFor(() => f.sandbox.apiRequestCount({method: 'POST', pathPrefix: '/api/v4/leads'}) >= 2, 60_000, 5)
       run.child.kill('SIGKILL')
       await run.exited
