@@ -85,11 +85,33 @@ export function roundTo(n: number, decimals: number): number {
   return Math.round((n + Math.sign(n) * Number.EPSILON) * f) / f + 0
 }
 
-function optionValue(ctx: FormatContext, option: string): Formatted {
-  const wanted = foldText(option)
-  for (const [text, id] of Object.entries(ctx.field.enums)) {
-    if (foldText(text) === wanted) return {state: 'set', values: [{enum_id: id}], value: text}
+/**
+ * A select's options by folded text (the first of equal ones, as a scan in order finds it): built once
+ * per account field rather than folding every option for every patient.
+ */
+const optionsByFoldedText = new WeakMap<Record<string, number>, Map<string, [text: string, id: number]>>()
+
+function optionsOf(enums: Record<string, number>): Map<string, [text: string, id: number]> {
+  let options = optionsByFoldedText.get(enums)
+  if (!options) {
+    options = new Map()
+    for (const [text, id] of Object.entries(enums)) {
+      const folded = foldText(text)
+      if (!options.has(folded)) options.set(folded, [text, id])
+    }
+    optionsByFoldedText.set(enums, options)
   }
+  return options
+}
+
+/** The catalogue's own option texts, folded: a handful of constants. */
+const foldedOptions = new Map<string, string>()
+
+function optionValue(ctx: FormatContext, option: string): Formatted {
+  let wanted = foldedOptions.get(option)
+  if (wanted === undefined) foldedOptions.set(option, (wanted = foldText(option)))
+  const found = optionsOf(ctx.field.enums).get(wanted)
+  if (found) return {state: 'set', values: [{enum_id: found[1]}], value: found[0]}
   ctx.warn('option_missing', `the field '${ctx.field.name}' has no option '${option}'`)
   return SKIP
 }
@@ -141,7 +163,7 @@ export function formatVisitHistory(visits: Visit[], totalVisits: number | undefi
   const total = Math.max(totalVisits ?? lines.length, lines.length)
   // prefix[k]: the length of the first k lines joined by newlines.
   const prefix = [0]
-  for (const [i, line] of lines.entries()) prefix.push(prefix[i]! + charLength(line) + (i > 0 ? 1 : 0))
+  for (let i = 0; i < lines.length; i++) prefix.push(prefix[i]! + charLength(lines[i]!) + (i > 0 ? 1 : 0))
   let fits = 0
   for (let k = lines.length; k >= 0; k--) {
     const omitted = total - k

@@ -56,11 +56,23 @@ interface Comparison extends FieldDiff {
 
 const NAME_LABELS = {name: 'ФИО', first_name: 'Имя', last_name: 'Фамилия'} as const
 
-function contactValues(contact: Contact | null, field: DesiredField): ContactCustomFieldRead | undefined {
-  const cfs = contact?.custom_fields_values ?? []
-  return (
-    cfs.find((cf) => cf.field_id === field.fieldId) ?? (field.fieldCode ? cfs.find((cf) => cf.field_code === field.fieldCode) : undefined)
-  )
+/** A contact's fields by id and by code (the first of each, as a scan in order finds it). */
+interface ContactFields {
+  byId: Map<number, ContactCustomFieldRead>
+  byCode: Map<string, ContactCustomFieldRead>
+}
+
+function contactFields(contact: Contact | null): ContactFields {
+  const fields: ContactFields = {byId: new Map(), byCode: new Map()}
+  for (const cf of contact?.custom_fields_values ?? []) {
+    if (!fields.byId.has(cf.field_id)) fields.byId.set(cf.field_id, cf)
+    if (cf.field_code && !fields.byCode.has(cf.field_code)) fields.byCode.set(cf.field_code, cf)
+  }
+  return fields
+}
+
+function contactValues(fields: ContactFields, field: DesiredField): ContactCustomFieldRead | undefined {
+  return fields.byId.get(field.fieldId) ?? (field.fieldCode ? fields.byCode.get(field.fieldCode) : undefined)
 }
 
 function firstValue(cf: ContactCustomFieldRead | undefined): CustomFieldValueRead | undefined {
@@ -147,9 +159,10 @@ function asBoolean(value: unknown): boolean {
 
 function compareField(
   field: DesiredField,
-  contact: Contact | null,
+  contact: ContactFields,
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
+  display: boolean,
 ): Comparison {
   const cf = contactValues(contact, field)
   const base = {key: field.key, name: field.fieldName}
@@ -162,7 +175,7 @@ function compareField(
       const key = field.key === 'email' ? 'email' : 'phone'
       const existing = cf?.values ?? []
       const merged = mergeMultiValues(key, existing, field.values ?? [], options.previous?.[key], options.writtenKey)
-      const show = (vals: Array<{value?: unknown}>) => vals.map((x) => plainText(x.value)).join(', ')
+      const show = (vals: Array<{value?: unknown}>) => (display ? vals.map((x) => plainText(x.value)).join(', ') : '')
       return {
         ...base,
         desired: show(merged.values),
@@ -216,8 +229,8 @@ function compareField(
       const empty = v === undefined || plainText(v.value) === ''
       return {
         ...base,
-        desired: desired === null ? '' : russianDate(desired),
-        actual: actual === null ? plainText(v?.value) : russianDate(actual),
+        desired: desired === null || !display ? '' : russianDate(desired),
+        actual: !display ? '' : actual === null ? plainText(v?.value) : russianDate(actual),
         equal: actual === desired && !(actual === null && !empty),
         ...(desired !== null && empty && amoRefusesDate(desired) ? {refused: 'before_1970' as const} : {}),
         write: desired === null ? clear : set,
@@ -240,6 +253,8 @@ function compareAll(
   contact: Contact | null,
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
+  /** Whether the rows carry the texts people see (`desired`, `actual`); empty when only `equal` and `write` are read. */
+  display: boolean,
 ): Comparison[] {
   const rows: Comparison[] = []
   for (const key of ['name', 'first_name', 'last_name'] as const) {
@@ -247,7 +262,8 @@ function compareAll(
     const have = nameText(contact?.[key])
     rows.push({key, name: NAME_LABELS[key], desired: want, actual: have, equal: want === have})
   }
-  for (const field of desired.fields) rows.push(compareField(field, contact, resolved, options))
+  const fields = contactFields(contact)
+  for (const field of desired.fields) rows.push(compareField(field, fields, resolved, options, display))
   return rows
 }
 
@@ -262,7 +278,7 @@ export function diffContact(
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
 ): FieldDiff[] {
-  return compareAll(desired, contact, resolved, options).map(({write: _write, ...diff}) => diff)
+  return compareAll(desired, contact, resolved, options, true).map(({write: _write, ...diff}) => diff)
 }
 
 /** The create payload: every field with a value (nothing to clear on a new contact). */
@@ -290,7 +306,8 @@ export function buildUpdate(
   resolved: ResolvedFields | undefined,
   options: CompareOptions,
 ): ContactWrite | null {
-  const rows = compareAll(desired, contact, resolved, options)
+  // Only what differs and what to send: the texts shown side by side are not needed.
+  const rows = compareAll(desired, contact, resolved, options, false)
   const update: ContactWrite = {id: contact.id}
   const custom_fields_values: ContactCustomFieldWrite[] = []
   for (const row of rows) {

@@ -81,6 +81,14 @@ function namesWithCuts(patient: Pick<Patient, 'id' | 'surname' | 'name' | 'patro
   return {names, cuts}
 }
 
+/** The last sync day asked for: every patient of a run asks for the same one. */
+let lastDay: {epochMs: number; timeZone: string; day: string} | undefined
+
+function dayOfRun(epochMs: number, timeZone: string): string {
+  if (lastDay?.epochMs !== epochMs || lastDay.timeZone !== timeZone) lastDay = {epochMs, timeZone, day: dateInZone(epochMs, timeZone)}
+  return lastDay.day
+}
+
 /**
  * Patient → desired contact, for the fields of `resolved` (enabled and usable in this account).
  * Pure: no I/O, never throws on bad data (bad values become warnings and are not sent).
@@ -89,19 +97,21 @@ export function mapPatient(patient: Patient, resolved: ResolvedFields, options: 
   const warnings: MappingWarning[] = []
   const fields: DesiredField[] = []
   const skipped: DesiredContact['skipped'] = []
-  const today = dateInZone(options.now.getTime(), options.clinicTimezone)
+  const today = dayOfRun(options.now.getTime(), options.clinicTimezone)
 
+  // The field being formatted: one `warn` for the patient rather than one per field.
+  let current: FieldKey = FIELD_CATALOGUE[0]!.key
+  // Fields that share a source (age and birthday) would say the same thing twice: once is enough.
+  const warn = (code: MappingWarning['code'], detail: string) => {
+    if (!warnings.some((w) => w.code === code && w.detail === detail)) warnings.push({patientId: patient.id, field: current, code, detail})
+  }
   for (const spec of FIELD_CATALOGUE) {
     const field = resolved[spec.key]
     if (!field) {
       skipped.push({key: spec.key, reason: 'disabled_or_missing'})
       continue
     }
-    // Fields that share a source (age and birthday) would say the same thing twice: once is enough.
-    const warn = (code: MappingWarning['code'], detail: string) => {
-      if (!warnings.some((w) => w.code === code && w.detail === detail))
-        warnings.push({patientId: patient.id, field: spec.key, code, detail})
-    }
+    current = spec.key
     let formatted
     try {
       formatted = spec.format({patient, field, accountTimezone: options.accountTimezone, today, warn})
@@ -118,12 +128,17 @@ export function mapPatient(patient: Patient, resolved: ResolvedFields, options: 
       skipped.push({key: spec.key, reason: 'bad_data'})
       continue
     }
-    const base = {key: spec.key, fieldId: field.id, fieldName: field.name, fieldType: field.type, fieldCode: field.code, kind: spec.kind}
-    if (formatted.state === 'clear') {
-      fields.push({...base, values: spec.kind === 'multitext' ? [] : null, value: spec.kind === 'multitext' ? [] : null})
-      continue
-    }
-    fields.push({...base, values: formatted.values, value: formatted.value})
+    const multitext = spec.kind === 'multitext'
+    fields.push({
+      key: spec.key,
+      fieldId: field.id,
+      fieldName: field.name,
+      fieldType: field.type,
+      fieldCode: field.code,
+      kind: spec.kind,
+      values: formatted.state === 'clear' ? (multitext ? [] : null) : formatted.values,
+      value: formatted.state === 'clear' ? (multitext ? [] : null) : formatted.value,
+    })
   }
   const {names, cuts} = namesWithCuts(patient)
   for (const {part, length} of cuts)

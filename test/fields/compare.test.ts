@@ -50,6 +50,23 @@ describe('fields: comparing with the contact amoCRM holds', () => {
     expect(buildUpdate(desired, held, resolved, opts)).to.equal(null)
   })
 
+  it('reads a field listed twice in the contact by its first entry, and the phones by code when the id differs', () => {
+    const desired = mapPatient(patient({debt: 10}), resolved, MOSCOW)
+    const held = asAmoReturns(desired)
+    const debt = resolved.debt!.id
+    const first = {field_id: debt, values: [{value: '10'}]}
+    const twice = {...held, custom_fields_values: [first, ...held.custom_fields_values!, {field_id: debt, values: [{value: '99'}]}]}
+    expect(row(desired, twice, 'debt')).to.include({equal: true, actual: '10'})
+    const later = {...held, custom_fields_values: [{field_id: debt, values: [{value: '99'}]}, ...held.custom_fields_values!]}
+    expect(row(desired, later, 'debt')).to.include({equal: false, actual: '99'})
+    const phones = held.custom_fields_values!.find((cf) => cf.field_code === 'PHONE')!
+    const byCode = {
+      ...held,
+      custom_fields_values: [...held.custom_fields_values!.filter((cf) => cf !== phones), {...phones, field_id: 4242}],
+    }
+    expect(row(desired, byCode, 'phone').equal).to.equal(true)
+  })
+
   it('compares numbers returned as strings as numbers', () => {
     const desired = mapPatient(patient({advance: 1500.5, debt: 0, discount: 5}), resolved, MOSCOW)
     let held = asAmoReturns(desired)

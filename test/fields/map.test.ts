@@ -249,8 +249,12 @@ describe('fields: patient → desired contact', () => {
     expect(field(mapPatient(patient({sex: null}), resolved, MOSCOW), 'gender')!.values).to.deep.equal([{enum_id: ids['Не указан']}])
   })
 
-  it('finds options by text whatever their case or ё, and warns when one is missing', () => {
-    const defs = accountDefs().map((d) => (d.name === 'Статус' ? {...d, enums: [{id: 9001, value: 'активный', sort: 1}]} : d))
+  it('finds options by text whatever their case or ё (the first of equal ones), and warns when one is missing', () => {
+    const enums = [
+      {id: 9001, value: 'активный', sort: 1},
+      {id: 9002, value: 'АКТИВНЫЙ ', sort: 2},
+    ]
+    const defs = accountDefs().map((d) => (d.name === 'Статус' ? {...d, enums} : d))
     const r = resolvedFor(defs)
     const active = mapPatient(patient(), r, MOSCOW)
     expect(field(active, 'status')!.values).to.deep.equal([{enum_id: 9001}])

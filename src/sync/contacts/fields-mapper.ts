@@ -8,6 +8,8 @@ import {
   contactIdentId,
   contactPhones,
   type DesiredContact,
+  type DesiredField,
+  FIELD_KEYS,
   type FieldKey,
   mapPatient,
   namesMatch,
@@ -110,13 +112,19 @@ export function createFieldsMapper(
     if (cached) return cached
     const out: Record<string, string> = {[NAME_KEY]: shortHash([desired.name, desired.first_name, desired.last_name])}
     for (const field of desired.fields) {
+      const known = scalarHashes.get(field)
+      if (known !== undefined) {
+        out[field.key] = known
+        continue
+      }
       const values =
         field.values === null ? null : field.kind === 'multitext' ? [...field.values].map((v) => JSON.stringify(v)).sort() : field.values
-      out[field.key] = shortHash({id: field.fieldId, values})
+      out[field.key] = scalarHashes.set(field, shortHash({id: field.fieldId, values}))
     }
     fieldHashCache.set(desired, out)
     return out
   }
+  const scalarHashes = new ScalarHashes()
 
   return {
     resolved,
@@ -132,22 +140,16 @@ export function createFieldsMapper(
       if (hash === undefined) {
         // Built from the per-field hashes (already computed): as sensitive to any change, much cheaper.
         const fields = fieldHashes(d)
-        payloadHashCache.set(
-          d,
-          (hash = shortHash(
-            Object.keys(fields)
-              .sort()
-              .map((k) => `${k}=${fields[k]}`)
-              .join('\n'),
-          )),
-        )
+        payloadHashCache.set(d, (hash = payloadHashOf(fields)))
       }
       return hash
     },
-    changedKeys: (d, written) =>
-      Object.entries(fieldHashes(d))
-        .filter(([key, hash]) => written[key] !== hash)
-        .map(([key]) => key),
+    changedKeys: (d, written) => {
+      const hashes = fieldHashes(d)
+      const changed: string[] = []
+      for (const key of Object.keys(hashes)) if (written[key] !== hashes[key]) changed.push(key)
+      return changed
+    },
     needsContact: (key) => key === 'phone' || key === 'email',
     createPayload: (d) => buildCreate(d),
     updateFromContact: (d, contact, previously, onlyKeys, skipKeys = []) => {
@@ -192,6 +194,79 @@ export function createFieldsMapper(
   }
 }
 
+/**
+ * The hashes of fields that hold one number, checkbox or option, or nothing (age, gender, status,
+ * debt…): few distinct values per account field, so each is hashed once per run rather than once per
+ * patient. Keyed by what makes the hashed JSON — the field id, the one property and its value — and
+ * only for a plain object with that one property, so the hash is the one `shortHash` gives. Bounded.
+ */
+class ScalarHashes {
+  /** Field id → the property (`value`, `enum_id`; `` for a cleared field) → its value → the hash. */
+  private readonly byField = new Map<number, Map<string, Map<unknown, string>>>()
+
+  get(field: DesiredField): string | undefined {
+    const entry = soleScalar(field)
+    return entry && this.byField.get(field.fieldId)?.get(entry.property)?.get(entry.value)
+  }
+
+  /** Keeps the hash when the field is one that `get` can find; returns it. */
+  set(field: DesiredField, hash: string): string {
+    const entry = soleScalar(field)
+    if (!entry) return hash
+    let byProperty = this.byField.get(field.fieldId)
+    if (!byProperty) this.byField.set(field.fieldId, (byProperty = new Map()))
+    let hashes = byProperty.get(entry.property)
+    if (!hashes) byProperty.set(entry.property, (hashes = new Map()))
+    if (hashes.size >= 5000) hashes.clear()
+    hashes.set(entry.value, hash)
+    return hash
+  }
+}
+
+/**
+ * A field's one number or boolean (`[{value: 42}]`, `[{enum_id: 7}]`), or its clearing (`null`).
+ * Strings are left out: mostly unique texts, they would only fill the cache.
+ */
+function soleScalar(field: DesiredField): {property: string; value: unknown} | undefined {
+  if (field.kind === 'multitext') return undefined
+  if (field.values === null) return {property: '', value: null}
+  if (field.values.length !== 1) return undefined
+  const item = field.values[0]!
+  if (Object.getPrototypeOf(item) !== Object.prototype) return undefined
+  let property: string | undefined
+  for (const key in item) {
+    if (property !== undefined || !Object.hasOwn(item, key)) return undefined
+    property = key
+  }
+  if (property === undefined) return undefined
+  const value = (item as Record<string, unknown>)[property]
+  return typeof value === 'number' || typeof value === 'boolean' ? {property, value} : undefined
+}
+
+/** Every key a field hash can have, in `sort()` order: the payload text lists the keys so. */
+const SORTED_KEYS = [NAME_KEY, ...FIELD_KEYS].sort()
+
+/** The hash of the `key=hash` lines in key order, fed line by line rather than built as one text. */
+function payloadHashOf(fields: Record<string, string>): string {
+  const hash = new Cyrb53()
+  let count = 0
+  for (const key of SORTED_KEYS) {
+    const value = fields[key]
+    if (value === undefined) continue
+    if (count++ > 0) hash.add('\n')
+    hash.add(key).add('=').add(value)
+  }
+  // A key outside the catalogue (not made by this mapper): the plain way.
+  if (count !== Object.keys(fields).length)
+    return shortHash(
+      Object.keys(fields)
+        .sort()
+        .map((k) => `${k}=${fields[k]}`)
+        .join('\n'),
+    )
+  return hash.digest()
+}
+
 function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number, FieldKey>): ContactWrite | null {
   const out: ContactWrite = {id: update.id}
   if (keys.has(NAME_KEY)) for (const k of ['name', 'first_name', 'last_name'] as const) if (update[k] !== undefined) out[k] = update[k]
@@ -208,15 +283,49 @@ function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number
  * these per patient are computed on every run, where a crypto hash per field was the costliest step.
  */
 export function shortHash(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value)
-  let h1 = 0xdeadbeef
-  let h2 = 0x41c6ce57
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i)
-    h1 = Math.imul(h1 ^ ch, 2654435761)
-    h2 = Math.imul(h2 ^ ch, 1597334677)
+  return new Cyrb53().add(typeof value === 'string' ? value : JSON.stringify(value)).digest()
+}
+
+/** cyrb53 fed piece by piece: the digest of the pieces is the one of their concatenation. */
+class Cyrb53 {
+  private h1 = 0xdeadbeef
+  private h2 = 0x41c6ce57
+
+  add(text: string): this {
+    let {h1, h2} = this
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i)
+      h1 = Math.imul(h1 ^ ch, 2654435761)
+      h2 = Math.imul(h2 ^ ch, 1597334677)
+    }
+    this.h1 = h1
+    this.h2 = h2
+    return this
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
+
+  digest(): string {
+    let {h1, h2} = this
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+    return base36(4294967296 * (2097151 & h2) + (h1 >>> 0))
+  }
+}
+
+const BASE36_DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
+/** `00` … `zz`: two digits per step. */
+const BASE36_PAIRS = Array.from({length: 36 * 36}, (_, i) => BASE36_DIGITS[Math.floor(i / 36)]! + BASE36_DIGITS[i % 36]!)
+
+/**
+ * `n.toString(36)` for a whole number below 2^53, to the character: V8 converts a double to radix 36
+ * in its runtime at several times the cost of hashing the text. `n % 1296` and `(n - rest) / 1296` are
+ * exact on such numbers.
+ */
+export function base36(n: number): string {
+  let out = ''
+  while (n >= 1296) {
+    const rest = n % 1296
+    out = BASE36_PAIRS[rest]! + out
+    n = (n - rest) / 1296
+  }
+  return (n < 36 ? BASE36_DIGITS[n]! : BASE36_PAIRS[n]!) + out
 }
