@@ -48,8 +48,8 @@ export async function loadMappingContext(
     if (cached) return cached
   }
   const client = await api()
-  const account = await client.getAccount()
-  const defs = await client.listCustomFields()
+  // Two independent reads: at a second per answer, asking both at once saves one answer's wait.
+  const [account, defs] = await Promise.all([client.getAccount(), client.listCustomFields()])
   const context = {
     accountTimezone: account._embedded?.datetime_settings?.timezone ?? systemTimezone(),
     defs,
