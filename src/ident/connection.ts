@@ -1,11 +1,21 @@
 import {accessSync, constants, existsSync, statSync} from 'node:fs'
+import {createRequire} from 'node:module'
 
 import type BetterSqlite3 from 'better-sqlite3'
 import knexFactory, {type Knex} from 'knex'
-import * as tedious from 'tedious'
+import type * as Tedious from 'tedious'
 
 import type {AppConfig} from '../config/index.js'
 import {type ConnectTarget, IdentError, identErrorFrom} from './errors.js'
+
+/**
+ * The SQL Server driver, loaded when first needed: it pulls in Azure's identity libraries, a few
+ * hundred milliseconds of start-up that a SQLite clinic (and `--help`) should not pay.
+ */
+let tediousModule: typeof Tedious | undefined
+function tedious(): typeof Tedious {
+  return (tediousModule ??= createRequire(import.meta.url)('tedious') as typeof Tedious)
+}
 
 export type IdentDialect = 'mssql' | 'sqlite'
 export type Row = Record<string, unknown>
@@ -52,7 +62,7 @@ export class IdentConnection {
     }
     try {
       if (this.dialect === 'sqlite') yield* sqliteRows<T>(connection as BetterSqlite3.Database, sql, bindings as unknown[], this.target)
-      else yield* tediousRows<T>(connection as tedious.Connection, sql, bindings as unknown[], this.target)
+      else yield* tediousRows<T>(connection as Tedious.Connection, sql, bindings as unknown[], this.target)
     } finally {
       await this.knex.client.releaseConnection(connection)
     }
@@ -160,7 +170,7 @@ export function connectIdent(config: AppConfig, options: {password?: string} = {
         useUTC: true,
         // A paused stream must never hold shared locks that block IDENT's own writes at the desk;
         // a row caught mid-write is corrected by the next pass.
-        connectionIsolationLevel: tedious.ISOLATION_LEVEL.READ_UNCOMMITTED,
+        connectionIsolationLevel: tedious().ISOLATION_LEVEL.READ_UNCOMMITTED,
         appName: 'ident-amo',
       },
     } as unknown as Knex.MsSqlConnectionConfig,
@@ -226,7 +236,7 @@ function* sqliteRows<T>(db: BetterSqlite3.Database, sql: string, bindings: unkno
  * connection goes back to the pool clean.
  */
 export async function* tediousRows<T>(
-  connection: Pick<tedious.Connection, 'execSql'>,
+  connection: Pick<Tedious.Connection, 'execSql'>,
   sql: string,
   bindings: unknown[],
   target: ConnectTarget,
@@ -241,7 +251,7 @@ export async function* tediousRows<T>(
     wake = undefined
     w?.()
   }
-  const request = new tedious.Request(sql, (error) => {
+  const request = new (tedious().Request)(sql, (error) => {
     if (error) failure = error
     done = true
     notify()
@@ -290,12 +300,12 @@ export async function* tediousRows<T>(
   }
 }
 
-function addParameter(request: tedious.Request, index: number, value: unknown): void {
+function addParameter(request: Tedious.Request, index: number, value: unknown): void {
   const name = `p${index}`
   if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647)
-    request.addParameter(name, tedious.TYPES.Int, value)
-  else if (typeof value === 'number') request.addParameter(name, tedious.TYPES.Float, value)
-  else if (typeof value === 'boolean') request.addParameter(name, tedious.TYPES.Bit, value)
-  else if (value === null || value === undefined) request.addParameter(name, tedious.TYPES.NVarChar, null)
-  else request.addParameter(name, tedious.TYPES.NVarChar, String(value))
+    request.addParameter(name, tedious().TYPES.Int, value)
+  else if (typeof value === 'number') request.addParameter(name, tedious().TYPES.Float, value)
+  else if (typeof value === 'boolean') request.addParameter(name, tedious().TYPES.Bit, value)
+  else if (value === null || value === undefined) request.addParameter(name, tedious().TYPES.NVarChar, null)
+  else request.addParameter(name, tedious().TYPES.NVarChar, String(value))
 }
