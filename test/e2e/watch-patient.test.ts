@@ -78,11 +78,12 @@ describe('e2e: sync watch', function () {
   })
 
   it('SIGINT in the middle of a pass: exit 130, then the next run has no duplicate and a consistent state', async () => {
-    // Many changes, slow answers, small batches: the pass is still writing when Ctrl+C comes.
+    // Many changes, slow answers, small batches, two in flight (at 50 requests a second and 150 ms the
+    // writer would keep eight): the pass is still writing when Ctrl+C comes.
     for (let id = 20; id <= 59; id++) updatePatient(f.clinic.file, id, {patients: {Comment: `новый комментарий ${id}`}})
     f.sandbox.settings.latencyMs = 150
     const watch = startCli(['sync', 'watch', '--batch-size', '2'], {
-      env: {...f.env, SYNC_INTERVAL_MINUTES: '0.02', SYNC_DEEP_TIMES: '03:00'},
+      env: {...f.env, SYNC_INTERVAL_MINUTES: '0.02', SYNC_DEEP_TIMES: '03:00', AMOCRM_CONCURRENCY: '2'},
       cwd: f.home.root,
     })
     const patchesBefore = f.sandbox.apiRequestCount({method: 'PATCH', pathPrefix: '/api/v4/contacts'})
