@@ -414,7 +414,8 @@ export class IdentQueries extends SchemaQueries {
   /**
    * A read by id also narrows each grouped subquery to those ids: otherwise the database groups every
    * reception, payment and order of the clinic to return a handful of patients (an incremental pass
-   * every two minutes). Ids are bound once per subquery, so a read by id takes at most `IDS_PER_READ`.
+   * every two minutes). Ids are bound once per subquery, so the reader reads at most 200 ids at a time.
+   * A slice's id range narrows them the same way.
    */
   private onlyIds(sub: Knex.QueryBuilder, column: string, selection: PatientSelection): void {
     if (selection.ids) sub.whereIn(column, [...selection.ids])
@@ -441,8 +442,7 @@ export class IdentQueries extends SchemaQueries {
   }
 
   private filter(q: Knex.QueryBuilder, column: string, selection: PatientSelection): void {
-    if (selection.ids) q.whereIn(column, [...selection.ids])
-    this.inRange(q, column, selection)
+    this.onlyIds(q, column, selection)
     if (selection.since !== undefined) q.whereIn(column, this.changedSince(selection.since))
   }
 
