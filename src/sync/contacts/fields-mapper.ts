@@ -246,25 +246,26 @@ function soleScalar(field: DesiredField): {property: string; value: unknown} | u
 /** Every key a field hash can have, in `sort()` order: the payload text lists the keys so. */
 const SORTED_KEYS = [NAME_KEY, ...FIELD_KEYS].sort()
 
-/** The hash of the `key=hash` lines in key order, fed line by line rather than built as one text. */
+/**
+ * The hash of the `key=hash` lines in key order, fed line by line rather than built as one text. The
+ * catalogue's keys come presorted; a key outside it (not made by this mapper) sorts them all again.
+ */
 function payloadHashOf(fields: Record<string, string>): string {
+  const catalogued = keyLinesHash(SORTED_KEYS, fields)
+  return catalogued.lines === Object.keys(fields).length ? catalogued.digest : keyLinesHash(Object.keys(fields).sort(), fields).digest
+}
+
+/** cyrb53 of `key=value` lines joined by newlines, for the keys (in this order) that `fields` holds. */
+function keyLinesHash(keys: readonly string[], fields: Record<string, string>): {digest: string; lines: number} {
   const hash = new Cyrb53()
-  let count = 0
-  for (const key of SORTED_KEYS) {
+  let lines = 0
+  for (const key of keys) {
     const value = fields[key]
     if (value === undefined) continue
-    if (count++ > 0) hash.add('\n')
+    if (lines++ > 0) hash.add('\n')
     hash.add(key).add('=').add(value)
   }
-  // A key outside the catalogue (not made by this mapper): the plain way.
-  if (count !== Object.keys(fields).length)
-    return shortHash(
-      Object.keys(fields)
-        .sort()
-        .map((k) => `${k}=${fields[k]}`)
-        .join('\n'),
-    )
-  return hash.digest()
+  return {digest: hash.digest(), lines}
 }
 
 function restrictTo(update: ContactWrite, keys: Set<string>, keyById: Map<number, FieldKey>): ContactWrite | null {
