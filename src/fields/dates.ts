@@ -223,7 +223,7 @@ function computeDateInZone(epochMs: number, timeZone: string): string {
 /** The wall-clock time (`YYYY-MM-DD HH:MM:SS`) of an instant in `timeZone`: the naive local time IDENT would store. */
 export function localDateTime(epochMs: number, timeZone: string): string {
   const w = wallTime(epochMs, timeZone)
-  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`
+  return `${isoDateOf(w)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`
 }
 
 /** Whole years between `birthday` and `today` (both `YYYY-MM-DD`); null when the birthday is after today. */
