@@ -66,8 +66,8 @@ export const RU_SETTINGS: Readonly<Record<string, Translation>> = {
     ru: 'запросов в секунду к amoCRM, общих для всех процессов одного аккаунта (счёт ведётся в каталоге конфигурации)',
   },
   AMOCRM_CONCURRENCY: {
-    en: "the most write requests kept in flight at once (1–16): as many as the rate × amoCRM's answer time asks for, so fewer when it answers fast; always within AMOCRM_RATE_LIMIT; 1 sends one at a time",
-    ru: 'наибольшее число запросов записи в работе одновременно (1–16): столько, сколько требует лимит × время ответа amoCRM, при быстрых ответах меньше; всегда в пределах AMOCRM_RATE_LIMIT; 1 — по одному',
+    en: 'write requests kept in flight at once (1–16; fewer when amoCRM answers fast), still within AMOCRM_RATE_LIMIT; 1 sends one at a time',
+    ru: 'сколько запросов записи держать в работе одновременно (1–16; меньше, если amoCRM отвечает быстро), всё равно в пределах AMOCRM_RATE_LIMIT; 1 — по одному',
   },
   AMOCRM_REQUEST_TIMEOUT_MS: {
     en: 'how long to wait for an amoCRM answer, ms; a create left unanswered is not sent again before 1.5 times this has passed (it may still be applied)',

@@ -135,10 +135,10 @@ export const SETTINGS = [
     kind: 'integer',
     min: 1,
     max: 16,
-    default: '16',
+    default: '4',
     group: 'amoCRM',
     describe:
-      "the most write requests kept in flight at once (1–16): as many as the rate × amoCRM's answer time asks for, so fewer when it answers fast; always within AMOCRM_RATE_LIMIT; 1 sends one at a time",
+      'write requests kept in flight at once (1–16; fewer when amoCRM answers fast), still within AMOCRM_RATE_LIMIT; 1 sends one at a time',
   },
   {
     env: 'AMOCRM_REQUEST_TIMEOUT_MS',
