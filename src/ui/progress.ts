@@ -1,3 +1,4 @@
+import cliTruncate from 'cli-truncate'
 import ora, {type Ora} from 'ora'
 
 /**
@@ -6,8 +7,54 @@ import ora, {type Ora} from 'ora'
  * stdin is not flowing, so a typed Ctrl+C did nothing; with the terminal left as it is, the kernel
  * turns Ctrl+C into SIGINT, exactly as `kill -INT` does.
  */
-export function startSpinner(text: string): Ora {
-  return ora({text, stream: process.stderr, discardStdin: false}).start()
+export function startSpinner(text: string, stream: NodeJS.WriteStream = process.stderr): Spinner {
+  return new Spinner(text, stream)
+}
+
+/**
+ * A spinner whose line always fits the terminal. The text is cut in the middle (a path keeps its file
+ * name, a count its number) to the width left after the spinner's mark: a longer line would wrap,
+ * and where ora does not animate (`CI` set, `TERM=dumb`) it prints the line as it is.
+ * `text` reads back what was set, uncut.
+ */
+export class Spinner {
+  private readonly ora: Ora
+  private full: string
+
+  constructor(
+    text: string,
+    private readonly stream: NodeJS.WriteStream,
+  ) {
+    this.full = text
+    this.ora = ora({text: this.fit(text), stream, discardStdin: false}).start()
+  }
+
+  get text(): string {
+    return this.full
+  }
+
+  set text(text: string) {
+    this.full = text
+    this.ora.text = this.fit(text)
+  }
+
+  succeed(text: string): void {
+    this.ora.succeed(text)
+  }
+
+  fail(text: string): void {
+    this.ora.fail(text)
+  }
+
+  stop(): void {
+    this.ora.stop()
+  }
+
+  /** The mark and its space take two columns; one more keeps the cursor off the last column. */
+  private fit(text: string): string {
+    const columns = this.stream.isTTY && this.stream.columns > 0 ? this.stream.columns : 80
+    return cliTruncate(text, Math.max(10, columns - 3), {position: 'middle'})
+  }
 }
 
 /**
@@ -15,7 +62,7 @@ export function startSpinner(text: string): Ora {
  * (so that a log file or CI output gets a heartbeat without a flood).
  */
 export class Progress {
-  private spinner: Ora | undefined
+  private spinner: Spinner | undefined
   private lastPlain = 0
 
   constructor(private readonly options: {tty: boolean; enabled: boolean; write: (line: string) => void; plainEveryMs?: number}) {}
