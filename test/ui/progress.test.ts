@@ -14,7 +14,15 @@ function terminal(columns: number): NodeJS.WriteStream & {written: () => string}
       done()
     },
   }) as unknown as NodeJS.WriteStream & {written: () => string}
-  Object.assign(stream, {isTTY: true, columns, rows: 24, written: () => written, cursorTo: () => true, clearLine: () => true, moveCursor: () => true})
+  Object.assign(stream, {
+    isTTY: true,
+    columns,
+    rows: 24,
+    written: () => written,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  })
   return stream
 }
 
@@ -25,7 +33,14 @@ const shownLines = (raw: string) =>
   raw
     .split('\n')
     // eslint-disable-next-line no-control-regex -- ESC [ G is "cursor to column 1", a redraw
-    .map((line) => stripVTControlCharacters(line.split(/\r|\x1b\[1?G/).filter((part) => stripVTControlCharacters(part) !== '').at(-1) ?? ''))
+    .map((line) =>
+      stripVTControlCharacters(
+        line
+          .split(/\r|\x1b\[1?G/)
+          .filter((part) => stripVTControlCharacters(part) !== '')
+          .at(-1) ?? '',
+      ),
+    )
     .filter((line) => line !== '')
 
 describe('ui: the spinner', () => {
