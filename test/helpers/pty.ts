@@ -49,13 +49,13 @@ export function startOnPty(
 }
 
 /**
- * Every line of what a terminal of `columns` shows fits in it. A spinner redraws its line (carriage
- * return or "cursor to column 1"), so only what is drawn last on each line counts.
+ * What a terminal shows of each line. A spinner redraws its line (carriage return or "cursor to
+ * column 1"), so only what is drawn last on each line counts.
  */
-export function expectNarrow(raw: string, columns: number): void {
+export function shownLines(raw: string): string[] {
   // eslint-disable-next-line no-control-regex -- ESC [ G, "cursor to column 1", is what a redraw starts with
   const lineStart = /\r|\x1b\[1?G/
-  const lines = raw.split('\n').map((line) =>
+  return raw.split('\n').map((line) =>
     stripVTControlCharacters(
       line
         .split(lineStart)
@@ -63,6 +63,10 @@ export function expectNarrow(raw: string, columns: number): void {
         .at(-1) ?? '',
     ),
   )
-  const wide = lines.filter((line) => [...line].length > columns)
+}
+
+/** Every line of what a terminal of `columns` shows fits in it. */
+export function expectNarrow(raw: string, columns: number): void {
+  const wide = shownLines(raw).filter((line) => [...line].length > columns)
   expect(wide, `lines wider than ${columns} columns`).to.deep.equal([])
 }

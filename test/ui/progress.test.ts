@@ -1,9 +1,9 @@
 import {Writable} from 'node:stream'
-import {stripVTControlCharacters} from 'node:util'
 
 import {expect} from 'chai'
 
 import {startSpinner} from '../../src/ui/progress.js'
+import {shownLines as drawn} from '../helpers/pty.js'
 
 /** A terminal of `columns` that keeps what was written to it. */
 function terminal(columns: number): NodeJS.WriteStream & {written: () => string} {
@@ -28,20 +28,7 @@ function terminal(columns: number): NodeJS.WriteStream & {written: () => string}
 
 const LONG = 'sync full: connecting to SQLite file /tmp/ident-amo-run-7MQLeP/ident-amo-sync-YPVn1G/clinic.sqlite…'
 
-/** What is drawn last on each line, as a terminal shows it. */
-const shownLines = (raw: string) =>
-  raw
-    .split('\n')
-    // eslint-disable-next-line no-control-regex -- ESC [ G is "cursor to column 1", a redraw
-    .map((line) =>
-      stripVTControlCharacters(
-        line
-          .split(/\r|\x1b\[1?G/)
-          .filter((part) => stripVTControlCharacters(part) !== '')
-          .at(-1) ?? '',
-      ),
-    )
-    .filter((line) => line !== '')
+const shownLines = (raw: string) => drawn(raw).filter((line) => line !== '')
 
 describe('ui: the spinner', () => {
   const saved = process.env.CI
