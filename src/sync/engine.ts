@@ -80,9 +80,9 @@ export class SyncAbortedError extends AppError {
 const LINK_GROUP = 250
 
 /**
- * Source entities read and mapped ahead while the remote index is still being read (`sync full` /
- * `sync deep`). A mapped patient with its link holds about 7 KB (measured), so this costs some 20 MB
- * at most, whatever the clinic's size; it fills about 2 s of the time the index's pages are in flight.
+ * Source entities mapped while the remote index is still being read (`sync full` / `sync deep`) that
+ * wait for it (those the pages read so far decide are planned at once and not kept). A mapped patient
+ * with its link holds about 7 KB (measured), so this costs some 20 MB at most, whatever the clinic's size.
  */
 const LOOKAHEAD = 3000
 
@@ -329,7 +329,8 @@ class SyncRun<T extends KindTypes> {
       return prepared
     }
     try {
-      const {match, ready} = await this.readIndexAhead(kind, nextGroup, prepareGroup)
+      const {match, waiting} = await this.readIndexAhead(kind, nextGroup, prepareGroup, deep)
+      for (const d of kind.earlyDuplicates?.() ?? []) this.tally.duplicate(d.key, d.remoteIds)
       const planGroup = async (prepared: Array<Prepared<T>>) => {
         for (const {item, desired, link} of prepared) {
           this.checkAbort()
@@ -337,8 +338,7 @@ class SyncRun<T extends KindTypes> {
           this.progress('patients')
         }
       }
-      for (const prepared of ready) await planGroup(prepared)
-      ready.length = 0
+      await planGroup(waiting.splice(0))
       for (let group = await nextGroup(); group.length > 0; group = await nextGroup()) await planGroup(await prepareGroup(group))
     } finally {
       await items.return?.(undefined)
@@ -353,36 +353,76 @@ class SyncRun<T extends KindTypes> {
 
   /**
    * Reads the remote index and, while its pages are in flight (the main thread would mostly wait on
-   * the rate limiter), reads and maps the first source entities: up to `LOOKAHEAD` of them, in short
-   * slices that let the pages' answers in. Matching waits for the whole index; mapping does not.
+   * the rate limiter), reads, maps and plans the source entities, in short slices that let the pages'
+   * answers in. An entity whose match the pages read so far decide (a linked patient whose contact's
+   * page came) is planned and its write queued at once; the others wait, up to `LOOKAHEAD` of them,
+   * for more pages or for the whole index. So a re-run over a linked account keeps pace with its
+   * pages instead of mapping every patient after the last one came.
    */
   private async readIndexAhead(
     kind: PreparedKind<T>,
     nextGroup: () => Promise<Array<T['item']>>,
     prepareGroup: (group: Array<T['item']>, slices: TimeSlices) => Promise<Array<Prepared<T>>>,
-  ): Promise<{match: IndexMatch<T>; ready: Array<Array<Prepared<T>>>}> {
-    const ready: Array<Array<Prepared<T>>> = []
+    deep: boolean,
+  ): Promise<{match: IndexMatch<T>; waiting: Array<Prepared<T>>}> {
+    /** Mapped, not yet planned, in the source's order: `later` may be decided by the next pages. */
+    let waiting: Array<Prepared<T> & {later: boolean}> = []
     let indexRead = false
+    let grown: (() => void) | undefined
+    const growth = () => new Promise<void>((resolve) => (grown = resolve))
+    const onGrowth = () => {
+      grown?.()
+      grown = undefined
+    }
     // The source's first rows may take a while (the database groups them first, and SQLite does so in
     // this thread): they are read before the index's first request is granted. A request granted and
     // then held behind a long stretch of work would leave together with the next ones, over amoCRM's limit.
     const first = await nextGroup()
-    const index = kind.readIndex((phase, n) => this.progress(phase === 'index' ? 'contacts' : 'family', n))
+    const index = kind.readIndex((phase, n) => {
+      this.progress(phase === 'index' ? 'contacts' : 'family', n)
+      onGrowth()
+    })
     const ahead = (async () => {
       const slices = new TimeSlices(LOOKAHEAD_SLICE_MS)
+      /** Plans what is decided now; keeps the rest waiting. */
+      const planOrWait = async (entry: Prepared<T>): Promise<Array<Prepared<T> & {later: boolean}>> => {
+        const early = indexRead ? 'end' : (kind.matchEarly?.(entry.item, entry.link) ?? 'end')
+        if (typeof early === 'string') return [{...entry, later: early === 'later'}]
+        this.checkAbort()
+        await this.planAndExecute(kind, entry.item, entry.desired, entry.link, deep, early.found)
+        this.progress('patients')
+        await slices.pause()
+        return []
+      }
+      const retryLater = async () => {
+        const still: Array<Prepared<T> & {later: boolean}> = []
+        for (const entry of waiting) still.push(...(entry.later ? await planOrWait(entry) : [entry]))
+        waiting = still
+      }
       // Let the index's first requests leave before any mapping starts.
       await slices.pause(true)
-      let count = 0
-      for (let group = first; group.length > 0; group = !indexRead && count < LOOKAHEAD ? await nextGroup() : []) {
-        ready.push(await prepareGroup(group, slices))
-        count += group.length
+      const full = () => waiting.length >= LOOKAHEAD
+      for (let group = first; group.length > 0; group = !indexRead && !full() ? await nextGroup() : []) {
+        for (const entry of await prepareGroup(group, slices)) waiting.push(...(await planOrWait(entry)))
+        // Full of entities waiting for pages still to come: wait for them (not for the whole index).
+        while (full() && !indexRead && waiting.some((entry) => entry.later)) {
+          await growth()
+          await retryLater()
+        }
+        if (!indexRead && waiting.some((entry) => entry.later)) await retryLater()
       }
     })()
-    const [matched, mapped] = await Promise.allSettled([index.finally(() => (indexRead = true)), ahead])
+    const [matched, mapped] = await Promise.allSettled([
+      index.finally(() => {
+        indexRead = true
+        onGrowth()
+      }),
+      ahead,
+    ])
     // A failure of either ends the pass (the index read is released by the caller).
     if (matched.status === 'rejected') throw matched.reason
     if (mapped.status === 'rejected') throw mapped.reason
-    return {match: matched.value, ready}
+    return {match: matched.value, waiting}
   }
 
   /** `sync incremental`: the entities changed since the watermark, plus the failures of earlier runs. */

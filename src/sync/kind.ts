@@ -65,6 +65,14 @@ export interface PreparedKind<T extends KindTypes> {
   warnings(desired: T['desired']): ReadonlyArray<{field: string; code: string}>
   /** `sync full` / `sync deep`: every remote entity read once; matching against it sends nothing. */
   readIndex(progress: IndexProgress): Promise<(item: T['item'], desired: T['desired'], link: T['link'] | undefined) => T['found']>
+  /**
+   * While `readIndex` is still reading: `{found}` when what it has read already decides the match (the
+   * answer the whole index would give, bar duplicates), `later` when more of it may, `end` when only the
+   * whole index does. Absent: every entity waits for the whole index.
+   */
+  matchEarly?(item: T['item'], link: T['link'] | undefined): {found: T['found']} | 'later' | 'end'
+  /** Once the index is read: the duplicates of the entities matched early (their early match carries none). */
+  earlyDuplicates?(): Array<{key: string; remoteIds: number[]}>
   /** Frees what `readIndex` holds (the contact index's temporary store); the index is not asked after. */
   releaseIndex?(): void
   /** One entity without the index: its link checked, else searched for in amoCRM. */

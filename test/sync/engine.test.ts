@@ -111,3 +111,77 @@ describe('sync engine (the modes over the contact kind)', () => {
     expect(report.failures.map((f) => [f.patientId, f.reason])).to.deep.equal([['12', 'missing_in_ident']])
   })
 })
+
+describe('sync engine: planning while the contact index is read (sync full / deep)', () => {
+  const world = eachFakeWorld()
+  let ident: FakeIdent
+
+  beforeEach(async () => {
+    ident = new FakeIdent(clinic(12))
+    await runSync({mode: 'full', dryRun: false, batchSize: 5}, deps())
+    world.amo.listPageSize = 3
+  })
+
+  function deps(): SyncDeps {
+    return {source: ident, api: async () => world.amo, mapper: async () => world.mapper, state: world.state, logger: silentLogger()}
+  }
+
+  /** Holds the listing before its page `n` until a write is sent, or fails after a while. */
+  function holdListingUntilAWrite(n: number): {held: Promise<void>} {
+    let sent: () => void = () => undefined
+    const written = new Promise<void>((resolve) => (sent = resolve))
+    const hold = world.amo.hold
+    world.amo.hold = async (call) => {
+      sent()
+      await hold?.(call)
+    }
+    let held!: Promise<void>
+    world.amo.listHold = async (page) => {
+      if (page !== n) return
+      held = Promise.race([
+        written,
+        new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`no write was sent while page ${n} was held`)), 3000)),
+      ])
+      await held
+    }
+    return {
+      get held() {
+        return held
+      },
+    }
+  }
+
+  it('deep writes the drift of patients whose contacts were read while later pages are still to come, and reports duplicates as the whole index would', async () => {
+    // Patients 1–6 are on the listing's first two pages (3 contacts a page); their names drift in amoCRM.
+    const firstSix = ['1', '2', '3', '4', '5', '6'].map((id) => world.amo.contactsOf(world.mapper, id)[0]!)
+    world.amo.store.patchContacts(
+      firstSix.map((c) => ({id: c.id, first_name: 'Изменено'})),
+      'api',
+    )
+    // Another contact carrying patient 2's id comes last, on the listing's last page.
+    const [extra] = world.amo.store.createContacts([
+      {name: 'Дубль', custom_fields_values: [{field_id: world.mapper.resolved.ident_id!.id, values: [{value: '2'}]}]},
+    ])
+    const listing = holdListingUntilAWrite(4)
+    const report = await runSync({mode: 'deep', dryRun: false, batchSize: 5}, deps())
+    await listing.held
+    expect(report.counts).to.include({read: 12, updated: 6, unchanged: 6, created: 0, failed: 0})
+    expect(report.duplicates.map((d) => ('patientId' in d ? [d.patientId, d.contactIds] : []))).to.deep.equal([
+      ['2', [firstSix[1]!.id, extra!.id]],
+    ])
+    for (const c of firstSix) expect(world.amo.store.getContact(c.id)!.first_name).not.to.equal('Изменено')
+  })
+
+  it('a re-run of sync full plans the linked patients page by page, and a dead link still waits for the whole index', async () => {
+    const gone = world.amo.contactsOf(world.mapper, '1')[0]!
+    world.amo.store.deleteContact(gone.id)
+    const changed = ident.patients.slice(1, 6).map((p) => ({...p, mobilePhone: '+7 916 000-00-0' + p.id}))
+    ident.patients.splice(1, 5, ...changed)
+    const listing = holdListingUntilAWrite(3)
+    const report = await runSync({mode: 'full', dryRun: false, batchSize: 5}, deps())
+    await listing.held
+    expect(report.counts).to.include({read: 12, created: 1, updated: 5, unchanged: 6, failed: 0})
+    expect(world.amo.contactsOf(world.mapper, '1')).to.have.length(1)
+    expect(report.duplicates).to.deep.equal([])
+  })
+})

@@ -63,9 +63,18 @@ export class FakeAmo implements ContactsApi {
   }
 
   /** The concurrent listing's contract (every contact once, by id) over the one-page-at-a-time one. */
-  listEveryContact(_options?: {expected?: number}): AsyncGenerator<Contact[]> {
-    return this.listContacts({order: {field: 'id', direction: 'asc'}, limit: 250})
+  async *listEveryContact(_options?: {expected?: number}): AsyncGenerator<Contact[]> {
+    let page = 0
+    for await (const contacts of this.listContacts({order: {field: 'id', direction: 'asc'}, limit: this.listPageSize})) {
+      await this.listHold?.(page++)
+      yield contacts
+    }
   }
+
+  /** The page size of `listEveryContact` (amoCRM's is 250): small pages make a listing of several. */
+  listPageSize = 250
+  /** Awaited before `listEveryContact` hands over its page `n` (from 0): a test decides when it comes. */
+  listHold: ((n: number) => Promise<void>) | undefined
 
   async *listContacts(params: ListContactsParams = {}): AsyncGenerator<Contact[]> {
     const found = this.store.queryContacts({

@@ -138,6 +138,90 @@ describe('sync matcher (contacts)', () => {
     })
   })
 
+  describe('while the index is read, page by page (early)', () => {
+    /** The index as it fills: `next()` resolves once one more page of `size` contacts is in it. */
+    function filling(size: number): {index: ContactIndex; next: () => Promise<void>; rest: () => Promise<void>} {
+      world.amo.listPageSize = size
+      const index = new ContactIndex({identId: (c) => world.mapper.identId(c), phones: (c) => world.mapper.contactPhones(c)})
+      let opened = 0
+      const gates = new Map<number, () => void>()
+      let added: (() => void) | undefined
+      world.amo.listHold = (n) => (n < opened ? Promise.resolve() : new Promise<void>((resolve) => gates.set(n, resolve)))
+      const done = index.fill(world.amo, () => added?.())
+      return {
+        index,
+        next: () =>
+          new Promise<void>((resolve) => {
+            added = resolve
+            gates.get(opened++)?.()
+          }),
+        async rest() {
+          added = undefined
+          opened = Infinity
+          for (const open of gates.values()) open()
+          await done
+        },
+      }
+    }
+
+    it('a link to a contact on a page still to come waits (later); once read, it is the match the whole index gives', async () => {
+      const [first, , third] = make(
+        {name: 'Иванов', custom_fields_values: [identId('1')]},
+        {name: 'Петрова', custom_fields_values: [identId('2')]},
+        {name: 'Петров', custom_fields_values: [identId('3')]},
+      )
+      const {index, next, rest} = filling(2)
+      const m = matcher()
+      await next()
+      expect(index.readThrough).to.be.at.least(first!.id).and.below(third!.id)
+      expect(m.early('3', link('3', third!.id), index)).to.equal('later')
+      const early = m.early('1', link('1', first!.id), index)
+      expect(early).to.deep.include({via: 'link', deadLink: false, duplicates: []})
+      expect((early as {contact: Contact}).contact.id).to.equal(first!.id)
+      await next()
+      expect((m.early('3', link('3', third!.id), index) as {contact: Contact}).contact.id).to.equal(third!.id)
+      await rest()
+    })
+
+    it('no link, a dead link, or a link to a contact now carrying another patient id: only the whole index decides (end)', async () => {
+      const [theirs, deleted, , kept] = make(
+        {name: 'Петрова', custom_fields_values: [identId('2')]},
+        {name: 'Удалён', custom_fields_values: [identId('1')]},
+        {name: 'Кто-то'},
+        {name: 'Ещё'},
+      )
+      world.amo.store.deleteContact(deleted!.id)
+      const {index, next, rest} = filling(2)
+      const m = matcher()
+      await next()
+      await next()
+      expect(index.readThrough).to.be.at.least(kept!.id)
+      expect(m.early('1', undefined, index)).to.equal('end')
+      expect(m.early('1', link('1', deleted!.id), index)).to.equal('end')
+      expect(m.early('1', link('1', theirs!.id), index)).to.equal('end')
+      await rest()
+    })
+
+    it('the duplicates of a patient matched early come from the whole index: the same as inIndex reports', async () => {
+      const [linked, , , later] = make(
+        {name: 'Иванов', custom_fields_values: [identId('1')]},
+        {name: 'Петрова', custom_fields_values: [identId('2')]},
+        {name: 'Петров', custom_fields_values: [identId('3')]},
+        {name: 'Иванов дубль', custom_fields_values: [identId('1')]},
+      )
+      const {index, next, rest} = filling(2)
+      const m = matcher()
+      await next()
+      expect(m.early('1', link('1', linked!.id), index)).to.deep.include({via: 'link', duplicates: []})
+      await rest()
+      m.claimLinked(new Map([['1', linked!.id]]), index)
+      expect(m.earlyDuplicates(index)).to.deep.equal([{patientId: '1', contactIds: [linked!.id, later!.id]}])
+      const whole = matcher()
+      whole.claimLinked(new Map([['1', linked!.id]]), index)
+      expect(whole.inIndex(IVAN, phonesOf(IVAN), link('1', linked!.id), index, single).duplicates).to.deep.equal([later!.id])
+    })
+  })
+
   describe('one patient without the index (incremental, patient test)', () => {
     it('reads the linked contact and keeps it while it is ours', async () => {
       const [contact] = make({name: 'Иванов', custom_fields_values: [identId('1')]})

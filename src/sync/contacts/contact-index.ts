@@ -53,6 +53,11 @@ export class ContactIndex {
   readonly byIdentId = new Map<string, IndexedContact[]>()
   /** Phone → contacts with that phone and an empty id field. */
   readonly unlinkedByPhone = new Map<string, PhoneCandidate[]>()
+  /**
+   * The highest contact id of the pages read so far. The listing goes by id ascending, so every contact
+   * up to it that existed when the listing began is in the index (one not in it is gone).
+   */
+  readThrough = 0
   private readonly phonesOf = new Map<number, string[]>()
   private readonly bodies: ContactBodies
 
@@ -67,16 +72,26 @@ export class ContactIndex {
     expected?: number,
   ): Promise<ContactIndex> {
     const index = new ContactIndex(keys)
+    await index.fill(api, onPage, expected)
+    return index
+  }
+
+  /**
+   * Reads every contact into this index, page after page in id order: while it does, `readThrough`
+   * says how far it got, so what is already read can be used before the end (the engine's early
+   * matches). On a failure the store is closed.
+   */
+  async fill(api: Pick<AmoApi, 'listEveryContact'>, onPage?: (count: number) => void, expected?: number): Promise<void> {
     try {
       for await (const page of api.listEveryContact({expected})) {
-        index.addPage(page)
-        onPage?.(index.byId.size)
+        this.addPage(page)
+        this.readThrough = Math.max(this.readThrough, page.at(-1)?.id ?? 0)
+        onPage?.(this.byId.size)
       }
     } catch (error) {
-      index.close()
+      this.close()
       throw error
     }
-    return index
   }
 
   add(contact: Contact): void {

@@ -56,18 +56,32 @@ export function contactKind(deps: ContactKindDeps): SyncKind<ContactTypes> {
       const mapper = await deps.mapper(fresh)
       const matcher = new ContactMatcher(mapper, {api: deps.api, state})
       let index: ContactIndex | undefined
+      /** The index while its pages come in. */
+      let filling: ContactIndex | undefined
       return {
         desired: (patient) => mapper.desired(patient),
         warnings: (desired) => mapper.warnings(desired),
         async readIndex(progress) {
           const targets = await state.linkTargets()
-          // As many contacts as links is the usual guess: few pages are then asked for past the end.
-          const read = await ContactIndex.read(await deps.api(), indexKeys(mapper), (n) => progress('index', n), targets.size)
-          index = read
+          const read = new ContactIndex(indexKeys(mapper))
+          index = filling = read
+          try {
+            // As many contacts as links is the usual guess: few pages are then asked for past the end.
+            await read.fill(await deps.api(), (n) => progress('index', n), targets.size)
+          } finally {
+            filling = undefined
+          }
           matcher.claimLinked(targets, read)
           const family = read.hasPhoneCandidates ? await familyPhones(source, mapper, () => progress('family')) : () => 1
           return (patient, desired, link) => matcher.inIndex(patient, mapper.phones(desired), link, read, family)
         },
+        matchEarly(patient, link) {
+          if (!filling) return 'end'
+          const found = matcher.early(patient.id, link, filling)
+          return typeof found === 'string' ? found : {found}
+        },
+        earlyDuplicates: () =>
+          index ? matcher.earlyDuplicates(index).map(({patientId, contactIds}) => ({key: patientId, remoteIds: contactIds})) : [],
         releaseIndex: () => index?.close(),
         lookUp: (patient, desired, link) => matcher.lookUp(patient, mapper.phones(desired), link),
         plan: ({desired, link, found, compareWithAmo}) => planContact(mapper, {desired, link, match: found, compareWithAmo}),

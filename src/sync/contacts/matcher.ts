@@ -53,6 +53,8 @@ export async function familyFromState(
 export class ContactMatcher {
   /** Contacts already taken by a patient in this run. */
   private readonly claimed = new Set<number>()
+  /** Patient id → linked contact, of the patients matched while the index was read (`early`). */
+  private readonly matchedEarly = new Map<string, number>()
   /** This run matches against the full contact index (`sync full`, `sync deep`). */
   private listed = false
 
@@ -73,6 +75,38 @@ export class ContactMatcher {
     }
   }
 
+  /**
+   * While the index is still being read (`sync full`, `sync deep`): a patient whose stored link names
+   * a contact the index already read, and that contact is still theirs. That is the answer the full
+   * index would give (only the other contacts carrying the patient's id, the duplicates, can come on
+   * later pages: `earlyDuplicates` reports them at the end). `later`: the linked contact's page is not
+   * read yet. `end`: only the full index decides (no link, or the link is dead).
+   */
+  early(patientId: string, link: LinkRecord | undefined, index: ContactIndex): Match | 'later' | 'end' {
+    if (!link) return 'end'
+    if (link.contactId > index.readThrough) return 'later'
+    const entry = index.byId.get(link.contactId)
+    if (!entry || !linkStillOurs(patientId, entry)) return 'end'
+    this.claimed.add(entry.id)
+    this.matchedEarly.set(patientId, entry.id)
+    return linkMatch(index, entry.id, [])
+  }
+
+  /**
+   * The duplicates of the patients matched early, once the whole index is read and the links claimed:
+   * the other unclaimed contacts carrying their id, as `inIndex` would have found them.
+   */
+  earlyDuplicates(index: ContactIndex): Array<{patientId: string; contactIds: number[]}> {
+    const found: Array<{patientId: string; contactIds: number[]}> = []
+    for (const [patientId, contacts] of index.byIdentId) {
+      const kept = contacts.length > 1 ? this.matchedEarly.get(patientId) : undefined
+      if (kept === undefined) continue
+      const others = contacts.filter((c) => c.id !== kept && !this.claimed.has(c.id)).map((c) => c.id)
+      if (others.length > 0) found.push({patientId, contactIds: [kept, ...others]})
+    }
+    return found
+  }
+
   /** Against the full contact index (`sync full`, `sync deep`): no request. */
   inIndex(patient: Patient, phones: string[], link: LinkRecord | undefined, index: ContactIndex, family: FamilyPhones): Match {
     const sameId = (index.byIdentId.get(patient.id) ?? []).filter((c) => !this.claimed.has(c.id) || c.id === link?.contactId)
@@ -84,17 +118,11 @@ export class ContactMatcher {
       unseenLink = !entry
       if (entry && linkStillOurs(patient.id, entry)) {
         this.claimed.add(entry.id)
-        // Read from the index's store only when the planner looks at it: an unchanged linked patient
-        // of `sync full` never does.
-        let contact: Contact | undefined
-        return {
-          get contact() {
-            return (contact ??= unpack(entry.id))
-          },
-          via: 'link',
-          duplicates: sameId.filter((c) => c.id !== entry.id).map((c) => c.id),
-          deadLink: false,
-        }
+        return linkMatch(
+          index,
+          entry.id,
+          sameId.filter((c) => c.id !== entry.id).map((c) => c.id),
+        )
       }
       deadLink = true
     }
@@ -183,3 +211,19 @@ export class ContactMatcher {
 
 /** What choosing among phone candidates needs: the name (families) and the age (oldest first). */
 type Candidate = Pick<Contact, 'id' | 'created_at' | 'name' | 'first_name' | 'last_name'>
+
+/**
+ * The stored link holds. The contact is read from the index's store only when the planner looks at
+ * it: an unchanged linked patient of `sync full` never does.
+ */
+function linkMatch(index: ContactIndex, contactId: number, duplicates: number[]): Match {
+  let contact: Contact | undefined
+  return {
+    get contact() {
+      return (contact ??= index.contact(contactId)!)
+    },
+    via: 'link',
+    duplicates,
+    deadLink: false,
+  }
+}
