@@ -9,7 +9,8 @@
  *   patients changed. Each cell: the requests sent, the pass's time (its report's duration), the bound
  *   (requests / 7 + one answer's latency), the ratio to it, and the CLI's peak RSS.
  *
- *   BENCH_LATENCIES=50,500 picks the latencies; BENCH_CPU_PROF=<dir> profiles each CLI run there.
+ *   BENCH_LATENCIES=50,500 picks the latencies; BENCH_CPU_PROF=<dir> profiles each CLI run there;
+ *   BENCH_TRACE=1 prints when the requests of each pass reached the sandbox.
  *
  * Then, apart (`benchDeals`, skipped with BENCH_DEALS=off), the same clinic with deals on: `sync full`
  * (contacts, then a deal for every reception in the window), `sync incremental` with nothing changed,
@@ -36,6 +37,7 @@ const N = Number(process.env.BENCH_PATIENTS ?? 20_000)
 const BATCH = Number(process.env.BENCH_BATCH ?? 250)
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '50,500,1500').split(',').map(Number)
 const CPU_PROF = process.env.BENCH_CPU_PROF
+const TRACE = process.env.BENCH_TRACE === '1'
 const RATE = 7
 /** The deals part's latency (the contact passes run at each of LATENCIES). */
 const LATENCY_MS = 50
@@ -50,6 +52,7 @@ interface Measured {
   cpuS: number
   report: {
     durationMs: number
+    startedAt: string
     counts: Record<string, number>
     api: {requests: number; retries: number; throttled: number}
     deals?: DealCounts
@@ -132,6 +135,17 @@ function contactReading(requests: ReadonlyArray<{method: string; path: string; a
   return `; every contact read: ${pages.length} pages in ${s.toFixed(1)} s / ${bound.toFixed(1)} s = ${(s / bound).toFixed(2)}×`
 }
 
+/**
+ * When each request reached the sandbox, in seconds after the pass began (BENCH_TRACE=1): the first
+ * ones, where the answers a pass waits for one after another show, and the last.
+ */
+function trace(requests: ReadonlyArray<{method: string; path: string; at: number}>, startedAt: number): string {
+  const shown = (r: (typeof requests)[number]) => `+${((r.at - startedAt) / 1000).toFixed(2)} ${r.method} ${r.path.split('?')[0]}`
+  const first = requests.slice(0, 14).map(shown)
+  const rest = requests.length > 14 ? [`… ${requests.length - 15} more`, shown(requests.at(-1)!)] : []
+  return `    requests: ${[...first, ...rest].join(', ')}`
+}
+
 /** The contact passes at one latency: a fresh sandbox, a fresh copy of the clinic, the five passes in order. */
 async function benchContactsAt(latencyMs: number, clinicFile: string): Promise<Measured[]> {
   const home = mkdtempSync(path.join(tmpdir(), 'ident-amo-bench-home-'))
@@ -168,6 +182,7 @@ async function benchContactsAt(latencyMs: number, clinicFile: string): Promise<M
           `created ${c.created}, updated ${c.updated}, linked ${c.linked}, failed ${c.failed}, retries ${m.report.api.retries}, ` +
           `429s ${m.report.api.throttled}; most requests in any 1 s at the sandbox: ${most} (limit ${RATE})${reading}`,
       )
+      if (TRACE) console.log(trace(sandbox.requests, Date.parse(m.report.startedAt)))
       if (m.code !== 0 || (c.failed ?? 0) > 0 || most > RATE) process.exitCode = 1
     }
     if (measured[0]!.report.counts.created !== N) process.exitCode = 1
