@@ -377,8 +377,9 @@ class SyncRun<T extends KindTypes> {
       grown = undefined
     }
     // The source's first rows may take a while (the database groups them first, and SQLite does so in
-    // this thread): they are read before the index's first request is granted. A request granted and
-    // then held behind a long stretch of work would leave together with the next ones, over amoCRM's limit.
+    // this thread): they are read before the index asks for more pages (its first one may already be on
+    // its way, asked for with the mapping). A request granted and then held behind a long stretch of
+    // work would leave together with the next ones, over amoCRM's limit.
     const first = await nextGroup()
     const index = kind.readIndex((phase, n) => {
       this.progress(phase === 'index' ? 'contacts' : 'family', n)

@@ -185,3 +185,26 @@ describe('sync engine: planning while the contact index is read (sync full / dee
     expect(report.duplicates).to.deep.equal([])
   })
 })
+
+describe('sync engine: the first page of contacts and the mapping, asked for together', () => {
+  const world = eachFakeWorld()
+
+  it('sync full asks for the listing’s first page while the account and its fields are still being read', async () => {
+    const ident = new FakeIdent(clinic(3))
+    let listedBeforeMapping = false
+    const mapper = async () => {
+      // The mapping's own requests take one answer's time: the first page is on its way meanwhile.
+      for (let turn = 0; turn < 50 && !world.amo.calls.some((c) => c.method === 'list'); turn++)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      listedBeforeMapping = world.amo.calls.some((c) => c.method === 'list')
+      return world.mapper
+    }
+    const report = await runSync(
+      {mode: 'full', dryRun: false, batchSize: 5},
+      {source: ident, api: async () => world.amo, mapper, state: world.state, logger: silentLogger()},
+    )
+    expect(listedBeforeMapping, 'a page was asked for before the mapping was ready').to.equal(true)
+    expect(report.counts).to.include({read: 3, created: 3})
+    expect(world.amo.calls.filter((c) => c.method === 'list')).to.have.length(1)
+  })
+})

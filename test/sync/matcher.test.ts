@@ -147,7 +147,7 @@ describe('sync matcher (contacts)', () => {
       const gates = new Map<number, () => void>()
       let added: (() => void) | undefined
       world.amo.listHold = (n) => (n < opened ? Promise.resolve() : new Promise<void>((resolve) => gates.set(n, resolve)))
-      const done = index.fill(world.amo, () => added?.())
+      const done = index.fill(world.amo.listEveryContact(), () => added?.())
       return {
         index,
         next: () =>

@@ -72,7 +72,7 @@ export class ContactIndex {
     expected?: number,
   ): Promise<ContactIndex> {
     const index = new ContactIndex(keys)
-    await index.fill(api, onPage, expected)
+    await index.fill(api.listEveryContact({expected}), onPage)
     return index
   }
 
@@ -81,9 +81,9 @@ export class ContactIndex {
    * says how far it got, so what is already read can be used before the end (the engine's early
    * matches). On a failure the store is closed.
    */
-  async fill(api: Pick<AmoApi, 'listEveryContact'>, onPage?: (count: number) => void, expected?: number): Promise<void> {
+  async fill(pages: AsyncIterable<Contact[]>, onPage?: (count: number) => void): Promise<void> {
     try {
-      for await (const page of api.listEveryContact({expected})) {
+      for await (const page of pages) {
         this.addPage(page)
         this.readThrough = Math.max(this.readThrough, page.at(-1)?.id ?? 0)
         onPage?.(this.byId.size)

@@ -53,6 +53,15 @@ export function contactKind(deps: ContactKindDeps): SyncKind<ContactTypes> {
     failedKeys: async () => (await state.pendingFailures()).map((f) => f.patientId),
     forgetFailures: (keys) => state.clearFailures(keys),
     async prepare(fresh) {
+      // `sync full` / `sync deep` (fresh) read every contact next: the listing's first page is asked
+      // for now, beside the account and its fields, instead of one answer after them.
+      const startListing = async () => {
+        const targets = await state.linkTargets()
+        // As many contacts as links is the usual guess: few pages are then asked for past the end.
+        return {targets, pages: asked((await deps.api()).listEveryContact({expected: targets.size}))}
+      }
+      let listing = fresh ? startListing() : undefined
+      listing?.catch(() => undefined)
       const mapper = await deps.mapper(fresh)
       const matcher = new ContactMatcher(mapper, {api: deps.api, state})
       let index: ContactIndex | undefined
@@ -62,12 +71,12 @@ export function contactKind(deps: ContactKindDeps): SyncKind<ContactTypes> {
         desired: (patient) => mapper.desired(patient),
         warnings: (desired) => mapper.warnings(desired),
         async readIndex(progress) {
-          const targets = await state.linkTargets()
+          const {targets, pages} = await (listing ?? startListing())
+          listing = undefined
           const read = new ContactIndex(indexKeys(mapper))
           index = filling = read
           try {
-            // As many contacts as links is the usual guess: few pages are then asked for past the end.
-            await read.fill(await deps.api(), (n) => progress('index', n), targets.size)
+            await read.fill(pages, (n) => progress('index', n))
           } finally {
             filling = undefined
           }
@@ -130,4 +139,19 @@ async function familyPhones(source: PatientSource, mapper: ContactMapper, onThou
     if (++n % 1000 === 0) onThousand()
   }
   return (phone) => counts.get(phone) ?? 0
+}
+
+/**
+ * The pages, with the first one asked for now rather than when the caller starts reading: its answer
+ * is on its way while the caller prepares. A failure of it reaches the caller when it reads.
+ */
+function asked<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
+  const first = pages.next()
+  first.catch(() => undefined)
+  return (async function* () {
+    const answer = await first
+    if (answer.done) return
+    yield answer.value
+    yield* pages
+  })()
 }
