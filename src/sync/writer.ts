@@ -133,7 +133,13 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
   /** Creates reconciled MAX_UNKNOWN_ROUNDS times without being found: neither confirmed nor sent again. */
   private readonly unresolved = new Map<string, WriteOp<P, R>>()
   private readonly reportedDuplicates = new Set<string>()
-  private firstBatchEnded = false
+  /**
+   * The first batch has ended, or amoCRM has answered it with what it refuses: what a first answer
+   * teaches (the refused pre-1970 dates) is known, so the batches after it may go.
+   */
+  private firstBatchAnswered = false
+  /** Wakes a sender waiting for a free slot when the in-flight limit rises without a batch ending. */
+  private limitRose: (() => void) | undefined
 
   constructor(
     private readonly deps: {
@@ -161,11 +167,12 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
 
   /**
    * Batches to keep in flight now: rate × answer time (Little's law), at least 1, within the caps. The
-   * first batch goes alone: what amoCRM refuses in it (a date before 1970) is then left out of the
-   * batches after it instead of costing each of them a refused request.
+   * first batch goes alone until its first answer: what amoCRM refuses in it (a date before 1970) is
+   * then left out of the batches after it instead of costing each of them a refused request. The
+   * first batch sent again without those values need not be waited for.
    */
   inFlightLimit(): number {
-    if (!this.firstBatchEnded) return 1
+    if (!this.firstBatchAnswered) return 1
     const {concurrency, rate} = this.inFlight
     const answerMs = this.deps.answerMs?.()
     const wanted = answerMs === undefined ? 1 : Math.ceil((rate * answerMs) / 1000)
@@ -253,10 +260,12 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
       })
       .finally(() => {
         this.running.delete(run)
-        this.firstBatchEnded = true
+        this.firstBatchAnswered = true
       })
     this.running.add(run)
-    while (this.running.size >= this.inFlightLimit()) await Promise.race(this.running)
+    while (this.running.size >= this.inFlightLimit())
+      await Promise.race([...this.running, new Promise<void>((resolve) => (this.limitRose = resolve))])
+    this.limitRose = undefined
     await this.throwIfStopped()
   }
 
@@ -471,6 +480,11 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
   ): {keep: Array<WriteOp<P, R>>; dead: Array<WriteOp<P, R>>} {
     const keep: Array<WriteOp<P, R>> = []
     const dead: Array<WriteOp<P, R>> = []
+    if (!this.firstBatchAnswered) {
+      // What amoCRM refuses is learnt below, before anything else is queued: the next batches may go.
+      this.firstBatchAnswered = true
+      queueMicrotask(() => this.limitRose?.())
+    }
     if (error.problems.size === 0) {
       for (const op of ops) fail(op, 'validation', error.message, terminalMessage(error))
       return {keep, dead}

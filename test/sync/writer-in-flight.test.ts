@@ -99,23 +99,25 @@ describe('sync writer with batches in flight (no process, no server)', () => {
     expect((await warmWriter({concurrency: 1}, 1500)).inFlightLimit()).to.equal(1)
   })
 
-  it('sends the first batch alone: a date before 1970 it had refused is left out of the batches after it', async () => {
+  it('sends the first batch alone until its first answer: a date before 1970 it refused is left out of the batches after it, sent while it is sent again', async () => {
     holdWrites()
     const w = writer(1, {concurrency: 4})
     let firstDone = false
     const first = w.execute(createStep(1, {birthday: '1950-02-03'})).then(() => (firstDone = true))
     await settle()
-    // in flight alone: the engine plans nothing more until it has ended
+    // in flight alone: the engine plans nothing more until amoCRM has answered it
     expect(held).to.have.length(1)
     expect(firstDone).to.equal(false)
     held[0]!.answer() // refused for the birthday
     await settle()
+    // sent again without it; what amoCRM refuses is known now, so planning goes on meanwhile
     expect(held).to.have.length(2)
-    held[1]!.answer() // sent again without it
     await first
     await w.execute(createStep(2, {birthday: '1948-07-08'}))
     await settle()
+    expect(held, 'the second batch left while the first was sent again').to.have.length(3)
     held[2]!.answer()
+    held[1]!.answer()
     await w.flush()
     // patient 2 went without its birthday at once: one refused request in the run
     expect(world.amo.writes('create')).to.have.length(3)
