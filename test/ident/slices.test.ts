@@ -27,9 +27,14 @@ describe('ident reader: every patient, a slice at a time', () => {
     db.close()
   })
 
-  async function withSlices<T>(patientsPerSlice: number, action: (reader: IdentReader) => Promise<T>, view = false): Promise<T> {
+  async function withSlices<T>(
+    patientsPerSlice: number,
+    action: (reader: IdentReader) => Promise<T>,
+    view = false,
+    firstSlice?: number,
+  ): Promise<T> {
     const {connection, resolved} = await inspectIdent(sqliteConfig(file, view ? {tables: {Patients: 'PatientsView'}} : {}))
-    const reader = readerFor(connection, resolved, patientsPerSlice)
+    const reader = readerFor(connection, resolved, patientsPerSlice, firstSlice)
     try {
       return await action(reader)
     } finally {
@@ -51,6 +56,25 @@ describe('ident reader: every patient, a slice at a time', () => {
     expect(sliced).to.deep.equal(whole)
     // Per slice: where it ends, its patients, their visits.
     expect(statements).to.have.length(3 * Math.ceil(whole.length / 7) + (whole.length % 7 === 0 ? 1 : 0))
+  })
+
+  it('reads the same patients when the first slice is smaller (3, then 7 a slice): its rows come sooner', async () => {
+    const whole = await withReader(sqliteConfig(file), (reader) => readAll(reader))
+    const statements: string[] = []
+    const sliced = await withSlices(
+      7,
+      async (reader) => {
+        const stop = reader.onQuery((sql) => statements.push(sql))
+        const all = await readAll(reader)
+        stop()
+        return all
+      },
+      false,
+      3,
+    )
+    expect(sliced).to.deep.equal(whole)
+    const rest = whole.length - 3
+    expect(statements).to.have.length(3 * (1 + Math.ceil(rest / 7)) + (rest % 7 === 0 ? 1 : 0))
   })
 
   it('reads a patient whose rows repeat across a slice end once', async () => {
