@@ -39,7 +39,7 @@ describe('ident reader: a constant number of queries', () => {
     // Every patient: where the slice ends, then the two statements for it — for the first slice of
     // 1,000, then for each of 10,000: 2,000 patients are two slices, the same three statements twice.
     expect(costs[100]!.all).to.have.length(3)
-    expect(costs[2000]!.all).to.deep.equal([...costs[100]!.all, ...costs[100]!.all])
+    expect(costs[2000]!.all).to.deep.equal([...costs[100]!.all!, ...costs[100]!.all!])
     // Nothing changed: one statement (which patients changed). A few changed: that, then the two
     // statements by their ids — the same text whatever the clinic's size.
     expect(costs[100]!.none).to.have.length(1)
