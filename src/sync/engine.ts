@@ -438,23 +438,36 @@ class SyncRun<T extends KindTypes> {
       })
     const retry = await this.kind.failedKeys()
     const seen = new Set<string>()
-    const handle = async (item: T['item']) => {
-      const key = this.kind.keyOf(item)
-      if (seen.has(key)) return
-      this.checkAbort()
-      seen.add(key)
-      this.tally.noteRead()
-      await this.planOne(item, false)
-      this.progress('patients')
+    /** Plans a group of changed entities, their links read with one query. */
+    const handle = async (group: Array<T['item']>) => {
+      const fresh = group.filter((item) => !seen.has(this.kind.keyOf(item)))
+      if (fresh.length === 0) return
+      const links = await this.kind.links(fresh.map((item) => this.kind.keyOf(item)))
+      const kind = await this.prepared(false)
+      for (const item of fresh) {
+        const key = this.kind.keyOf(item)
+        if (seen.has(key)) continue
+        this.checkAbort()
+        seen.add(key)
+        this.tally.noteRead()
+        await this.planAndExecute(kind, item, this.desired(kind, item), links.get(key), false)
+        this.progress('patients')
+      }
     }
-    for await (const item of this.kind.read({since, limit: this.options.limit})) await handle(item)
+    const grouped = async (items: AsyncIterable<T['item']>, each: (item: T['item']) => void = () => undefined) => {
+      const group: Array<T['item']> = []
+      for await (const item of items) {
+        each(item)
+        group.push(item)
+        if (group.length >= LINK_GROUP) await handle(group.splice(0))
+      }
+      await handle(group)
+    }
+    await grouped(this.kind.read({since, limit: this.options.limit}))
     const missed = retry.filter((key) => !seen.has(key))
     if (missed.length > 0 && !this.options.limit) {
       const found = new Set<string>()
-      for await (const item of this.kind.read({ids: missed})) {
-        found.add(this.kind.keyOf(item))
-        await handle(item)
-      }
+      await grouped(this.kind.read({ids: missed}), (item) => found.add(this.kind.keyOf(item)))
       // A failed entity that vanished from the source has nothing left to retry.
       const gone = missed.filter((key) => !found.has(key))
       if (gone.length > 0 && this.journal) await this.kind.forgetFailures(gone)

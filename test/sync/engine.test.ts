@@ -100,6 +100,21 @@ describe('sync engine (the modes over the contact kind)', () => {
     expect(await world.state.pendingFailures()).to.deep.equal([])
   })
 
+  it('an incremental pass reads the links of the changed patients with one query per group, not one per patient', async () => {
+    await sync({})
+    for (const p of ident.patients) p.changedAt = '2026-06-01 11:00:00'
+    ident.patients[0]!.surname = 'Изменённая'
+    const asked: number[] = []
+    const getLinks = world.state.getLinks.bind(world.state)
+    world.state.getLinks = async (ids) => {
+      asked.push(ids.length)
+      return getLinks(ids)
+    }
+    const report = await sync({mode: 'incremental'})
+    expect(report.counts).to.include({read: 12, updated: 1, unchanged: 11})
+    expect(asked).to.deep.equal([12])
+  })
+
   it('deep re-creates a contact deleted in the CRM and reports a linked patient gone from IDENT', async () => {
     await sync({})
     const gone = world.amo.contactsOf(world.mapper, '2')[0]!
