@@ -1,6 +1,8 @@
 import cliTruncate from 'cli-truncate'
 import ora, {type Ora} from 'ora'
 
+import {terminalWidth} from './table.js'
+
 /**
  * An ora spinner on stderr that leaves the terminal alone. ora's default (`discardStdin`) puts the
  * terminal in raw mode and reads Ctrl+C as a key, which it never sees while the event loop is busy or
@@ -52,8 +54,7 @@ export class Spinner {
 
   /** The mark and its space take two columns; one more keeps the cursor off the last column. */
   private fit(text: string): string {
-    const columns = this.stream.isTTY && this.stream.columns > 0 ? this.stream.columns : 80
-    return cliTruncate(text, Math.max(10, columns - 3), {position: 'middle'})
+    return cliTruncate(text, Math.max(10, (terminalWidth(this.stream) ?? 80) - 3), {position: 'middle'})
   }
 }
 
