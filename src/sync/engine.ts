@@ -407,12 +407,12 @@ class SyncRun<T extends KindTypes> {
       const full = () => waiting.length >= LOOKAHEAD
       for (let group = first; group.length > 0; group = !indexRead && !full() ? await nextGroup() : []) {
         for (const entry of await prepareGroup(group, slices)) waiting.push(...(await planOrWait(entry)))
+        await retryLater()
         // Full of entities waiting for pages still to come: wait for them (not for the whole index).
         while (full() && !indexRead && waiting.some((entry) => entry.later)) {
           await growth()
           await retryLater()
         }
-        if (!indexRead && waiting.some((entry) => entry.later)) await retryLater()
       }
     })()
     const [matched, mapped] = await Promise.allSettled([
