@@ -18,6 +18,12 @@ export interface PatientSelection {
   idRange?: {after: number; upTo: number}
 }
 
+/**
+ * A part of "changed since W": every table's `DateTimeChanged` (`changes`), the receptions' status
+ * datetimes (`statuses`, no index covers them: a read of every reception), or both (`all`).
+ */
+export type ChangePart = 'all' | 'changes' | 'statuses'
+
 export interface PatientQueries {
   /** One row per patient, in `ID_Persons` order (see `PatientRow`). */
   patients: Knex.QueryBuilder
@@ -436,9 +442,14 @@ export class IdentQueries extends SchemaQueries {
     if (selection.idRange) q.where(column, '>', selection.idRange.after).andWhere(column, '<=', selection.idRange.upTo)
   }
 
-  /** Ids of the patients changed at or after `since`, in id order, at most `limit`. */
-  changedPatientIds(since: string, limit: number): Knex.QueryBuilder {
-    return this.knex.from(this.changedSince(since).as('c')).select('c.pid').orderBy('c.pid').limit(limit)
+  /** Ids of the patients changed at or after `since` (by `part` of the condition), in id order, at most `limit`. */
+  changedPatientIds(since: string, limit: number, part: ChangePart = 'all'): Knex.QueryBuilder {
+    return this.knex.from(this.changedSince(since, part).as('c')).distinct('c.pid').orderBy('c.pid').limit(limit)
+  }
+
+  /** Whether receptions have status datetimes here, the part of "changed since" that `part: 'statuses'` reads. */
+  hasStatusChanges(): boolean {
+    return CHANGE_SOURCES.some((s) => this.schema.has(s.id, s.changed) && s.statuses.some((ref) => this.schema.has(ref)))
   }
 
   private filter(q: Knex.QueryBuilder, column: string, selection: PatientSelection): void {
@@ -448,22 +459,30 @@ export class IdentQueries extends SchemaQueries {
 
   /**
    * Ids of patients with a row changed at or after `since` (docs/ident-schema.md "changed since W"): a
-   * UNION of one statement per table, each a range condition on its change columns, not an OR across joins.
+   * UNION ALL of one statement per table, each a range condition on its change columns, not an OR across joins.
+   * `part` picks the tables' `DateTimeChanged` alone (`'changes'`), the receptions' status datetimes
+   * alone (`'statuses'`), or both.
    */
-  changedSince(since: string): Knex.QueryBuilder {
+  changedSince(since: string, part: ChangePart = 'all'): Knex.QueryBuilder {
     const value = this.timeValue(since)
-    const parts = CHANGE_SOURCES.filter((s) => this.schema.has(s.id, s.changed)).map((s) => {
+    const parts = CHANGE_SOURCES.filter((s) => this.schema.has(s.id, s.changed)).flatMap((s) => {
       const column = (ref: ColumnRef) => this.schema.column(s.table, ref.split('.')[1] as ColumnOf<typeof s.table>)!
-      const changed = [s.changed, ...s.statuses.filter((ref) => this.schema.has(ref))]
+      const statuses = part === 'changes' ? [] : s.statuses.filter((ref) => this.schema.has(ref))
+      const changed = part === 'statuses' ? statuses : [s.changed, ...statuses]
+      if (changed.length === 0) return []
       const q = this.knex.from(this.t(s.table)).select({pid: column(s.id)})
       return changed.length === 1
-        ? q.where(column(s.changed), '>=', value)
+        ? q.where(column(changed[0]!), '>=', value)
         : q.where((w) => {
             for (const ref of changed) w.orWhere(column(ref), '>=', value)
           })
     })
     const [first, ...rest] = parts
-    return rest.length > 0 ? first!.union(rest) : first!
+    if (!first) throw new Error(`internal: no ${part} part of "changed since" exists here`)
+    // UNION ALL, an id repeated as often as its rows changed (IN and DISTINCT outside do not mind): a
+    // plain UNION lets SQLite merge the parts in id order, reading every table through its id index
+    // instead of the few changed rows through the DateTimeChanged index (0.1 s, not 0.1 ms, at 100,000).
+    return rest.length > 0 ? first.unionAll(rest) : first
   }
 }
 

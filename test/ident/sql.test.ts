@@ -51,7 +51,7 @@ const VISITS_ONE = {
 }
 
 const PATIENTS_SINCE = {
-  sql: 'select [pa].[ID_Persons] as [id], [pe].[SurName] as [surname], [pe].[Name] as [name], [pe].[Patronymic] as [patronymic], [pe].[Phone] as [phone], [pe].[MobilePhone] as [mobilePhone], [pe].[Email] as [email], [pe].[Sex] as [sex], [pe].[Birthday] as [birthday], [pe].[INN] as [inn], [pe].[SNILS] as [snils], [pa].[PatientNumber] as [patientNumber], [pa].[CardNumber] as [cardNumber], [pa].[Comment] as [comment], [pa].[FirstVisit] as [firstVisit], [pa].[SMSRejection] as [smsRejection], [pa].[ID_ArchivingReasons] as [archivingReasonId], [ar].[Name] as [archiveReason], [pa].[DateTimeChanged] as [patientChanged], [pe].[DateTimeChanged] as [personChanged], [rv].[visitCount] as [visitCount], [rv].[changed] as [receptionsChanged], [rv].[appearedChanged] as [appearedChanged], [rv].[startedChanged] as [startedChanged], [rv].[endedChanged] as [endedChanged], [rv].[checkIssuedChanged] as [checkIssuedChanged], [rv].[canceledChanged] as [canceledChanged], [pa].[InitialBalance] as [initialBalance], [py].[paid] as [paid], [py].[changed] as [paymentsChanged], [bl].[billed] as [billed], [oc].[changed] as [ordersChanged], [obr].[Name] as [orderBranch], [pbr].[Name] as [paymentBranch], [dc].[val] as [discount] from [Patients] as [pa] inner join [Persons] as [pe] on [pe].[ID] = [pa].[ID_Persons] left join [ArchivingReasons] as [ar] on [ar].[ID] = [pa].[ID_ArchivingReasons] left join (select [r].[ID_Patients] as [pid], count(case when ([r].[PatientAppeared] is not null or [r].[ReceptionStarted] is not null or [r].[ReceptionEnded] is not null or [r].[CheckIssued] is not null) and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null then 1 end) as [visitCount], max([r].[DateTimeChanged]) as [changed], max([r].[PatientAppeared]) as [appearedChanged], max([r].[ReceptionStarted]) as [startedChanged], max([r].[ReceptionEnded]) as [endedChanged], max([r].[CheckIssued]) as [checkIssuedChanged], max([r].[ReceptionCanceled]) as [canceledChanged] from [Receptions] as [r] group by [r].[ID_Patients]) as [rv] on [rv].[pid] = [pa].[ID_Persons] left join (select [p].[ID_Patients] as [pid], sum([p].[Payment]) as [paid], max([p].[DateTimeChanged]) as [changed] from [PaymentsIn] as [p] group by [p].[ID_Patients]) as [py] on [py].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], sum([j].[AmountWithDiscount]) as [billed] from [Orders] as [o] inner join [OrderPaymentsJournal] as [j] on [j].[ID_Orders] = [o].[ID] group by [o].[ID_Patients]) as [bl] on [bl].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], max([o].[DateTimeChanged]) as [changed] from [Orders] as [o] group by [o].[ID_Patients]) as [oc] on [oc].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], [o].[ID_OwnCompanies] as [val], row_number() over (partition by [o].[ID_Patients] order by [o].[DateTimeOrder] desc, [o].[ID] desc) as [rn] from [Orders] as [o] where [o].[ID_OwnCompanies] is not null) as [lo] on [lo].[pid] = [pa].[ID_Persons] and [lo].[rn] = 1 left join [OwnCompanies] as [obr] on [obr].[ID] = [lo].[val] left join (select [p].[ID_Patients] as [pid], [p].[ID_OwnCompanies] as [val], row_number() over (partition by [p].[ID_Patients] order by [p].[DateTimePayment] desc, [p].[ID] desc) as [rn] from [PaymentsIn] as [p] where [p].[ID_OwnCompanies] is not null) as [lp] on [lp].[pid] = [pa].[ID_Persons] and [lp].[rn] = 1 left join [OwnCompanies] as [pbr] on [pbr].[ID] = [lp].[val] left join (select [d].[ID_Patients] as [pid], [d].[DiscountPercent] as [val], row_number() over (partition by [d].[ID_Patients] order by [d].[DateTimeChanged] desc, [d].[DiscountPercent] desc) as [rn] from [DiscountCards] as [d]) as [dc] on [dc].[pid] = [pa].[ID_Persons] and [dc].[rn] = 1 where [pa].[ID_Persons] in (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p0 union select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p1 union select [ID_Patients] as [pid] from [Receptions] where ([DateTimeChanged] >= @p2 or [PatientAppeared] >= @p3 or [ReceptionStarted] >= @p4 or [ReceptionEnded] >= @p5 or [CheckIssued] >= @p6 or [ReceptionCanceled] >= @p7) union select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p8 union select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p9) order by [pa].[ID_Persons] asc',
+  sql: 'select [pa].[ID_Persons] as [id], [pe].[SurName] as [surname], [pe].[Name] as [name], [pe].[Patronymic] as [patronymic], [pe].[Phone] as [phone], [pe].[MobilePhone] as [mobilePhone], [pe].[Email] as [email], [pe].[Sex] as [sex], [pe].[Birthday] as [birthday], [pe].[INN] as [inn], [pe].[SNILS] as [snils], [pa].[PatientNumber] as [patientNumber], [pa].[CardNumber] as [cardNumber], [pa].[Comment] as [comment], [pa].[FirstVisit] as [firstVisit], [pa].[SMSRejection] as [smsRejection], [pa].[ID_ArchivingReasons] as [archivingReasonId], [ar].[Name] as [archiveReason], [pa].[DateTimeChanged] as [patientChanged], [pe].[DateTimeChanged] as [personChanged], [rv].[visitCount] as [visitCount], [rv].[changed] as [receptionsChanged], [rv].[appearedChanged] as [appearedChanged], [rv].[startedChanged] as [startedChanged], [rv].[endedChanged] as [endedChanged], [rv].[checkIssuedChanged] as [checkIssuedChanged], [rv].[canceledChanged] as [canceledChanged], [pa].[InitialBalance] as [initialBalance], [py].[paid] as [paid], [py].[changed] as [paymentsChanged], [bl].[billed] as [billed], [oc].[changed] as [ordersChanged], [obr].[Name] as [orderBranch], [pbr].[Name] as [paymentBranch], [dc].[val] as [discount] from [Patients] as [pa] inner join [Persons] as [pe] on [pe].[ID] = [pa].[ID_Persons] left join [ArchivingReasons] as [ar] on [ar].[ID] = [pa].[ID_ArchivingReasons] left join (select [r].[ID_Patients] as [pid], count(case when ([r].[PatientAppeared] is not null or [r].[ReceptionStarted] is not null or [r].[ReceptionEnded] is not null or [r].[CheckIssued] is not null) and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null then 1 end) as [visitCount], max([r].[DateTimeChanged]) as [changed], max([r].[PatientAppeared]) as [appearedChanged], max([r].[ReceptionStarted]) as [startedChanged], max([r].[ReceptionEnded]) as [endedChanged], max([r].[CheckIssued]) as [checkIssuedChanged], max([r].[ReceptionCanceled]) as [canceledChanged] from [Receptions] as [r] group by [r].[ID_Patients]) as [rv] on [rv].[pid] = [pa].[ID_Persons] left join (select [p].[ID_Patients] as [pid], sum([p].[Payment]) as [paid], max([p].[DateTimeChanged]) as [changed] from [PaymentsIn] as [p] group by [p].[ID_Patients]) as [py] on [py].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], sum([j].[AmountWithDiscount]) as [billed] from [Orders] as [o] inner join [OrderPaymentsJournal] as [j] on [j].[ID_Orders] = [o].[ID] group by [o].[ID_Patients]) as [bl] on [bl].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], max([o].[DateTimeChanged]) as [changed] from [Orders] as [o] group by [o].[ID_Patients]) as [oc] on [oc].[pid] = [pa].[ID_Persons] left join (select [o].[ID_Patients] as [pid], [o].[ID_OwnCompanies] as [val], row_number() over (partition by [o].[ID_Patients] order by [o].[DateTimeOrder] desc, [o].[ID] desc) as [rn] from [Orders] as [o] where [o].[ID_OwnCompanies] is not null) as [lo] on [lo].[pid] = [pa].[ID_Persons] and [lo].[rn] = 1 left join [OwnCompanies] as [obr] on [obr].[ID] = [lo].[val] left join (select [p].[ID_Patients] as [pid], [p].[ID_OwnCompanies] as [val], row_number() over (partition by [p].[ID_Patients] order by [p].[DateTimePayment] desc, [p].[ID] desc) as [rn] from [PaymentsIn] as [p] where [p].[ID_OwnCompanies] is not null) as [lp] on [lp].[pid] = [pa].[ID_Persons] and [lp].[rn] = 1 left join [OwnCompanies] as [pbr] on [pbr].[ID] = [lp].[val] left join (select [d].[ID_Patients] as [pid], [d].[DiscountPercent] as [val], row_number() over (partition by [d].[ID_Patients] order by [d].[DateTimeChanged] desc, [d].[DiscountPercent] desc) as [rn] from [DiscountCards] as [d]) as [dc] on [dc].[pid] = [pa].[ID_Persons] and [dc].[rn] = 1 where [pa].[ID_Persons] in (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p0 union all select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p1 union all select [ID_Patients] as [pid] from [Receptions] where ([DateTimeChanged] >= @p2 or [PatientAppeared] >= @p3 or [ReceptionStarted] >= @p4 or [ReceptionEnded] >= @p5 or [CheckIssued] >= @p6 or [ReceptionCanceled] >= @p7) union all select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p8 union all select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p9) order by [pa].[ID_Persons] asc',
   bindings: [
     '2026-11-20T10:00:00',
     '2026-11-20T10:00:00',
@@ -67,7 +67,7 @@ const PATIENTS_SINCE = {
 }
 
 const VISITS_SINCE = {
-  sql: 'select [v].[pid], [v].[at], [v].[doctorSurname], [v].[doctorName], [v].[doctorPatronymic] from (select [r].[ID_Patients] as [pid], [r].[PlanStart] as [at], row_number() over (partition by [r].[ID_Patients] order by [r].[PlanStart] desc, [r].[ID] desc) as [rn], [d].[SurName] as [doctorSurname], [d].[Name] as [doctorName], [d].[Patronymic] as [doctorPatronymic] from [Receptions] as [r] left join [Persons] as [d] on [d].[ID] = [r].[ID_Staffs] where ([r].[PatientAppeared] is not null or [r].[ReceptionStarted] is not null or [r].[ReceptionEnded] is not null or [r].[CheckIssued] is not null) and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null and [r].[ID_Patients] in (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p0 union select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p1 union select [ID_Patients] as [pid] from [Receptions] where ([DateTimeChanged] >= @p2 or [PatientAppeared] >= @p3 or [ReceptionStarted] >= @p4 or [ReceptionEnded] >= @p5 or [CheckIssued] >= @p6 or [ReceptionCanceled] >= @p7) union select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p8 union select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p9)) as [v] where [v].[rn] <= @p10 order by [v].[pid] asc, [v].[rn] asc',
+  sql: 'select [v].[pid], [v].[at], [v].[doctorSurname], [v].[doctorName], [v].[doctorPatronymic] from (select [r].[ID_Patients] as [pid], [r].[PlanStart] as [at], row_number() over (partition by [r].[ID_Patients] order by [r].[PlanStart] desc, [r].[ID] desc) as [rn], [d].[SurName] as [doctorSurname], [d].[Name] as [doctorName], [d].[Patronymic] as [doctorPatronymic] from [Receptions] as [r] left join [Persons] as [d] on [d].[ID] = [r].[ID_Staffs] where ([r].[PatientAppeared] is not null or [r].[ReceptionStarted] is not null or [r].[ReceptionEnded] is not null or [r].[CheckIssued] is not null) and [r].[ReceptionCanceled] is null and [r].[ID_ReceptionCancelReasons] is null and [r].[ID_Patients] in (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p0 union all select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p1 union all select [ID_Patients] as [pid] from [Receptions] where ([DateTimeChanged] >= @p2 or [PatientAppeared] >= @p3 or [ReceptionStarted] >= @p4 or [ReceptionEnded] >= @p5 or [CheckIssued] >= @p6 or [ReceptionCanceled] >= @p7) union all select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p8 union all select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p9)) as [v] where [v].[rn] <= @p10 order by [v].[pid] asc, [v].[rn] asc',
   bindings: [
     '2026-11-20T10:00:00',
     '2026-11-20T10:00:00',
@@ -89,7 +89,7 @@ const VISITS_FIRST_10 = {
 }
 
 const CHANGED_IDS = {
-  sql: 'select top (@p0) [c].[pid] from (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p1 union select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p2 union select [ID_Patients] as [pid] from [Receptions] where ([DateTimeChanged] >= @p3 or [PatientAppeared] >= @p4 or [ReceptionStarted] >= @p5 or [ReceptionEnded] >= @p6 or [CheckIssued] >= @p7 or [ReceptionCanceled] >= @p8) union select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p9 union select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p10) as [c] order by [c].[pid] asc',
+  sql: 'select distinct top (@p0) [c].[pid] from (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p1 union all select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p2 union all select [ID_Patients] as [pid] from [Receptions] where ([DateTimeChanged] >= @p3 or [PatientAppeared] >= @p4 or [ReceptionStarted] >= @p5 or [ReceptionEnded] >= @p6 or [CheckIssued] >= @p7 or [ReceptionCanceled] >= @p8) union all select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p9 union all select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p10) as [c] order by [c].[pid] asc',
   bindings: [
     1001,
     '2026-11-20T10:00:00',
@@ -162,8 +162,32 @@ const VISITS_OLD_SHAPE = {
   bindings: [150],
 }
 
+const CHANGED_IDS_BY_CHANGES = {
+  sql: 'select distinct top (@p0) [c].[pid] from (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p1 union all select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p2 union all select [ID_Patients] as [pid] from [Receptions] where [DateTimeChanged] >= @p3 union all select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p4 union all select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p5) as [c] order by [c].[pid] asc',
+  bindings: [
+    1001,
+    '2026-11-20T10:00:00',
+    '2026-11-20T10:00:00',
+    '2026-11-20T10:00:00',
+    '2026-11-20T10:00:00',
+    '2026-11-20T10:00:00',
+  ],
+}
+
+const CHANGED_IDS_BY_STATUSES = {
+  sql: 'select distinct top (@p0) [c].[pid] from (select [ID_Patients] as [pid] from [Receptions] where ([PatientAppeared] >= @p1 or [ReceptionStarted] >= @p2 or [ReceptionEnded] >= @p3 or [CheckIssued] >= @p4 or [ReceptionCanceled] >= @p5)) as [c] order by [c].[pid] asc',
+  bindings: [
+    1001,
+    '2026-11-20T10:00:00',
+    '2026-11-20T10:00:00',
+    '2026-11-20T10:00:00',
+    '2026-11-20T10:00:00',
+    '2026-11-20T10:00:00',
+  ],
+}
+
 const CHANGED_SINCE_OLD_SHAPE = {
-  sql: 'select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p0 union select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p1 union select [ID_Patients] as [pid] from [Receptions] where ([DateTimeChanged] >= @p2 or [PatientAppeared] >= @p3 or [ReceptionCanceled] >= @p4) union select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p5 union select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p6',
+  sql: 'select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p0 union all select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p1 union all select [ID_Patients] as [pid] from [Receptions] where ([DateTimeChanged] >= @p2 or [PatientAppeared] >= @p3 or [ReceptionCanceled] >= @p4) union all select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p5 union all select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p6',
   bindings: [
     '2026-11-20T10:00:00',
     '2026-11-20T10:00:00',
@@ -195,14 +219,19 @@ describe('ident SQL (SQL Server text, pinned)', () => {
     expect(compiled(visits!)).to.deep.equal(VISITS_ONE)
   })
 
-  it('changed since a watermark: a UNION of per-table ranges (receptions also by their status datetimes), the time in the ISO form any DATEFORMAT reads', () => {
+  it('changed since a watermark: a UNION ALL of per-table ranges (receptions also by their status datetimes), the time in the ISO form any DATEFORMAT reads', () => {
     const {patients, visits} = queries.patientQueries({since: '2026-11-20 10:00:00'})
     expect(compiled(patients)).to.deep.equal(PATIENTS_SINCE)
     expect(compiled(visits!)).to.deep.equal(VISITS_SINCE)
   })
 
-  it('which patients changed since a watermark: their ids alone, in order, at most N (then they are read by id)', () => {
+  it('which patients changed since a watermark: their ids alone, each once, in order, at most N (then they are read by id)', () => {
     expect(compiled(queries.changedPatientIds('2026-11-20 10:00:00', 1001))).to.deep.equal(CHANGED_IDS)
+  })
+
+  it('the same in two parts, sent at once (an incremental pass without a limit): the tables\' DateTimeChanged ranges, and apart the receptions\' status datetimes, which no index covers', () => {
+    expect(compiled(queries.changedPatientIds('2026-11-20 10:00:00', 1001, 'changes'))).to.deep.equal(CHANGED_IDS_BY_CHANGES)
+    expect(compiled(queries.changedPatientIds('2026-11-20 10:00:00', 1001, 'statuses'))).to.deep.equal(CHANGED_IDS_BY_STATUSES)
   })
 
   it('the first N patients and the counts', () => {
@@ -252,6 +281,9 @@ describe('ident SQL (SQL Server text, pinned)', () => {
       PATIENT_SCAN,
       VISITS_OLD_SHAPE,
       CHANGED_SINCE_OLD_SHAPE,
+      CHANGED_IDS,
+      CHANGED_IDS_BY_CHANGES,
+      CHANGED_IDS_BY_STATUSES,
     ])
       expect(q.sql).to.match(/^select /)
   })
