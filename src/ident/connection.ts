@@ -7,6 +7,7 @@ import type * as Tedious from 'tedious'
 
 import type {AppConfig} from '../config/index.js'
 import {type ConnectTarget, IdentError, identErrorFrom} from './errors.js'
+import {allInWorker} from './sqlite-worker.js'
 
 /**
  * The SQL Server driver, loaded when first needed: it pulls in Azure's identity libraries, a few
@@ -72,6 +73,23 @@ export class IdentConnection {
     const out: T[] = []
     for await (const row of this.rows<T>(query)) out.push(row)
     return out
+  }
+
+  /**
+   * Every row of a statement that may take long, run beside the caller's other statements: SQL Server
+   * answers it on a pooled connection of its own; SQLite, which runs a statement in the calling thread,
+   * runs it in a worker thread on its own read-only handle.
+   */
+  async allAside<T extends Row = Row>(query: Compilable): Promise<T[]> {
+    if (this.dialect !== 'sqlite') return this.all<T>(query)
+    const {sql, bindings} = query.toSQL().toNative()
+    assertReadOnly(sql)
+    this.knex.client.emit('query', {sql, bindings, method: 'select'})
+    try {
+      return await allInWorker<T>(this.target.file!, sql, bindings)
+    } catch (error) {
+      throw identErrorFrom(error, this.target)
+    }
   }
 
   async first<T extends Row = Row>(query: Compilable): Promise<T | undefined> {

@@ -12,6 +12,7 @@ import {
   touchPatient,
   updatePatient,
 } from '../../src/sample/index.js'
+import type {IdentConnection} from '../../src/ident/connection.js'
 import {readAll, sqliteConfig, tempDir, withReader} from './helpers.js'
 
 describe('ident reader: changed since a watermark', () => {
@@ -92,6 +93,67 @@ describe('ident reader: changed since a watermark', () => {
     }
     expect(now(canceled).totalVisits).to.equal(was(canceled).totalVisits)
     for (const p of changed) expect(p.changedAt! >= before.clock, p.id).to.equal(true)
+  })
+
+  it('reads the patients changed by their rows while the status datetimes of every reception are still being read, then those a status alone names; each once', async () => {
+    const {file} = generateClinic({patients: 200, seed: 13, file: `${tempDir()}/clinic.sqlite`})
+    const receptionOf = (patient: number): number => {
+      const db = new Database(file, {readonly: true})
+      const row = db.prepare('SELECT MIN(ID) AS ID FROM Receptions WHERE ID_Patients = ?').get(patient) as {ID: number | null}
+      db.close()
+      if (row.ID === null) throw new Error(`patient ${patient} has no reception`)
+      return row.ID
+    }
+    const since = await withReader(sqliteConfig(file), (reader) => reader.readDatabaseClock())
+    touchPatient(file, 11)
+    touchPatient(file, 30)
+    // Patient 30 changed both ways; 5 and 50 by a status datetime alone.
+    for (const patient of [30, 5, 50]) setReceptionStatus(file, receptionOf(patient), {canceled: true})
+
+    const read = await withReader(sqliteConfig(file), async (reader) => {
+      // The statement run aside answers only when let go: the first patients must come before that.
+      const connection = (reader as unknown as {connection: IdentConnection}).connection
+      const aside = connection.allAside.bind(connection)
+      let release = (): void => undefined
+      const held = new Promise<void>((resolve) => (release = resolve))
+      let heldTooLong = false
+      const timer = setTimeout(() => {
+        heldTooLong = true
+        release()
+      }, 5000)
+      connection.allAside = async (query) => {
+        await held
+        return aside(query)
+      }
+      const ids: string[] = []
+      try {
+        for await (const patient of reader.readPatients({since})) {
+          ids.push(patient.id)
+          if (ids.length === 2) release()
+        }
+      } finally {
+        clearTimeout(timer)
+      }
+      expect(heldTooLong, 'the first patients waited for the status scan').to.equal(false)
+      return ids
+    })
+    expect(read).to.deep.equal(['11', '30', '5', '50'])
+  })
+
+  it('reads more than 1,000 patients changed by a status alone in one set-based read, none twice', async () => {
+    const {file} = generateClinic({patients: 1200, seed: 14, file: `${tempDir()}/clinic.sqlite`})
+    const since = await withReader(sqliteConfig(file), (reader) => reader.readDatabaseClock())
+    touchPatient(file, 7)
+    touchPatient(file, 700)
+    const db = new Database(file)
+    db.prepare('UPDATE Receptions SET ReceptionCanceled = ? WHERE ID IN (SELECT MIN(ID) FROM Receptions GROUP BY ID_Patients)').run(since)
+    const withReceptions = (db.prepare('SELECT DISTINCT ID_Patients AS id FROM Receptions').all() as Array<{id: number}>).map((r) => r.id)
+    db.close()
+    expect(withReceptions.length).to.be.greaterThan(1000)
+
+    const read = (await withReader(sqliteConfig(file), (reader) => readAll(reader, {since}))).map((p) => Number(p.id))
+    expect(read).to.have.length(new Set(read).size)
+    expect([...read].sort((a, b) => a - b)).to.deep.equal([...new Set([...withReceptions, 7, 700])].sort((a, b) => a - b))
   })
 
   it('accepts a watermark with a T or fractions of a second, refuses anything else', async () => {

@@ -10,7 +10,8 @@ import {AppError} from '../../src/errors.js'
 import {openIdent} from '../../src/ident/index.js'
 import {connectIdent, HIGH_WATER, tediousRows} from '../../src/ident/connection.js'
 import {type ConnectTarget, identErrorFrom} from '../../src/ident/errors.js'
-import {sqliteConfig, tempDir} from './helpers.js'
+import {generateClinic} from '../../src/sample/index.js'
+import {failure, sqliteConfig, tempDir} from './helpers.js'
 
 /** A stand-in for a tedious connection that sends `total` rows and honours pause, resume and cancel. */
 class FakeConnection {
@@ -264,6 +265,60 @@ describe('ident connection: errors a user can meet', () => {
       expect((error as AppError).code).to.equal(code)
       expect((error as AppError).message).to.include(text)
       expect((error as AppError).hint).to.include('DB_FILE')
+    }
+  })
+})
+
+describe('ident connection: a statement run aside (SQLite in a worker thread)', () => {
+  it('answers what the pool answers, announces the statement, and leaves this thread free while it runs', async () => {
+    const {file} = generateClinic({patients: 50, seed: 4, file: path.join(tempDir(), 'clinic.sqlite')})
+    const connection = connectIdent(sqliteConfig(file))
+    const announced: string[] = []
+    connection.onQuery((sql) => announced.push(sql))
+    try {
+      const ids = connection.knex.from('Receptions').distinct({pid: 'ID_Patients'}).where('ID_Patients', '<', 20).orderBy('pid')
+      expect(await connection.allAside(ids)).to.deep.equal(await connection.all(ids))
+      expect(announced).to.have.length(2)
+      expect(announced[0]).to.equal(announced[1])
+
+      // A statement that keeps SQLite busy (counting to a million): run in this thread, no timer
+      // callback could run until it ended; run aside, this thread goes on turning meanwhile.
+      const busy = connection.knex.raw(
+        'with recursive n(x) as (select 1 union all select x + 1 from n where x < 1000000) select count(*) as c from n',
+      )
+      let turns = 0
+      let counting = true
+      const turn = (): void => {
+        if (!counting) return
+        turns++
+        setImmediate(turn)
+      }
+      setImmediate(turn)
+      const rows = await connection.allAside<{c: number}>(busy)
+      counting = false
+      expect(rows).to.deep.equal([{c: 1_000_000}])
+      expect(turns, 'event-loop turns while the statement ran').to.be.greaterThan(10)
+    } finally {
+      await connection.close()
+    }
+  })
+
+  it('turns a failing statement into an IDENT error, and never sends anything but a SELECT', async () => {
+    const {file} = generateClinic({patients: 5, seed: 4, file: path.join(tempDir(), 'clinic.sqlite')})
+    const connection = connectIdent(sqliteConfig(file))
+    try {
+      const error = await failure(() => connection.allAside(connection.knex.from('NoSuchTable').select('x')))
+      expect(error.code).to.equal('E_IDENT_QUERY')
+      expect(error.message).to.include('no such table: NoSuchTable')
+      let refused: unknown
+      try {
+        await connection.allAside(connection.knex.from('Persons').where('ID', 1).update({Name: 'x'}))
+      } catch (e) {
+        refused = e
+      }
+      expect(String(refused)).to.include('refusing to send a statement that is not a SELECT')
+    } finally {
+      await connection.close()
     }
   })
 })

@@ -40,15 +40,16 @@ describe('ident reader: a constant number of queries', () => {
     // 1,000, then for each of 10,000: 2,000 patients are two slices, the same three statements twice.
     expect(costs[100]!.all).to.have.length(3)
     expect(costs[2000]!.all).to.deep.equal([...costs[100]!.all!, ...costs[100]!.all!])
-    // Nothing changed: one statement (which patients changed). A few changed: that, then the two
-    // statements by their ids — the same text whatever the clinic's size.
-    expect(costs[100]!.none).to.have.length(1)
-    expect(costs[100]!.fewChanged).to.have.length(3)
+    // Nothing changed: two statements (which patients changed by their rows' DateTimeChanged, and
+    // which by a reception's status datetimes). A few changed: those, then the two statements by their
+    // ids — the same text whatever the clinic's size.
+    expect(costs[100]!.none).to.have.length(2)
+    expect(costs[100]!.fewChanged).to.have.length(4)
     for (const kind of ['none', 'some', 'fewChanged']) expect(costs[2000]![kind], kind).to.deep.equal(costs[100]![kind])
-    // Every patient changed: read by id up to 1,000 of them, else by the change condition — three
+    // Every patient changed: read by id up to 1,000 of them, else by the change condition — four
     // statements either way (a thousand changed would be five reads by id: still no query per patient).
     expect(costs[2000]!.since).to.have.length(costs[100]!.since!.length)
-    expect(costs[100]!.since).to.have.length(3)
+    expect(costs[100]!.since).to.have.length(4)
   })
 
   it('costs the same statements for the receptions of 100 and of 2,000 patients (no query per reception or patient)', async () => {
