@@ -8,6 +8,7 @@ import {type DealPass, dealKind, type DealKindDeps, type DealTypes} from './deal
 import type {ContactMapper} from './contacts/mapper.js'
 import type {ContactStep} from './contacts/planner.js'
 import {DryRunSink, type PlanExecutor} from './executor.js'
+import {groupsAsReady} from './groups.js'
 import {type KindStep, type KindTypes, LOOK_UP, type PreparedKind, type SyncKind} from './kind.js'
 import {isSkip} from './plan.js'
 import {type DealCounts, reportExitCode, type SyncFailure, type SyncReport} from './report.js'
@@ -78,6 +79,12 @@ export class SyncAbortedError extends AppError {
 
 /** Source entities whose links are read from the state with one query. */
 const LINK_GROUP = 250
+/**
+ * An incremental pass plans and sends the entities that have come once the source has given nothing
+ * more for this long: rows of one statement come far closer together, a statement still running
+ * (a scan of a large table) keeps it waiting longer.
+ */
+const SOURCE_IDLE_MS = 10
 
 /**
  * Source entities mapped while the remote index is still being read (`sync full` / `sync deep`) that
@@ -455,13 +462,13 @@ class SyncRun<T extends KindTypes> {
       }
     }
     const grouped = async (items: AsyncIterable<T['item']>, each: (item: T['item']) => void = () => undefined) => {
-      const group: Array<T['item']> = []
-      for await (const item of items) {
-        each(item)
-        group.push(item)
-        if (group.length >= LINK_GROUP) await handle(group.splice(0))
+      for await (const group of groupsAsReady(items, LINK_GROUP, SOURCE_IDLE_MS)) {
+        group.forEach(each)
+        await handle(group)
+        // A short group: the source is waiting on something slower (IDENT's scan of every reception's
+        // status datetimes); what is planned is sent meanwhile instead of waiting to fill a batch.
+        if (group.length < LINK_GROUP) await this.executorInstance?.sendQueued()
       }
-      await handle(group)
     }
     await grouped(this.kind.read({since, limit: this.options.limit}))
     const missed = retry.filter((key) => !seen.has(key))

@@ -6,6 +6,11 @@ import {type EntityWrite, type KeptRecord, type Outcome, OUTCOME_OF, type PlanSt
  */
 export interface PlanExecutor<P extends EntityWrite, R extends KeptRecord> {
   execute(step: PlanStep<P, R>): Promise<void>
+  /**
+   * Sends what is queued now, as batches however short, without waiting for their answers (beyond the
+   * writes kept in flight): nothing more is coming soon.
+   */
+  sendQueued(): Promise<void>
   /** Sends everything still queued, and waits until every write sent is confirmed or failed. */
   flush(): Promise<void>
   /**
@@ -28,6 +33,8 @@ export class DryRunSink<P extends EntityWrite, R extends KeptRecord> implements 
   async execute(step: PlanStep<P, R>): Promise<void> {
     this.events.settled(step.key, OUTCOME_OF[step.action], false)
   }
+
+  async sendQueued(): Promise<void> {}
 
   async flush(): Promise<void> {}
 

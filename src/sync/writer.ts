@@ -210,16 +210,20 @@ export class BatchWriter<P extends EntityWrite, R extends KeptRecord> implements
     }
   }
 
+  async sendQueued(): Promise<void> {
+    for (const method of ['update', 'create'] as const) {
+      const queue = this.queues[method]
+      while (queue.length > 0) await this.launchBatch(method, queue.splice(0, this.deps.batchSize))
+    }
+  }
+
   /**
    * Sends everything queued and waits for every batch in flight; then waits for the parked creates
    * (reconciled, sent again if not found) and searches once more for every create whose outcome was
    * unknown in this run.
    */
   async flush(): Promise<void> {
-    for (const method of ['update', 'create'] as const) {
-      const queue = this.queues[method]
-      while (queue.length > 0) await this.launchBatch(method, queue.splice(0, this.deps.batchSize))
-    }
+    await this.sendQueued()
     await this.drain()
     while (this.parked.length > 0) {
       const wait = Math.min(...this.parked.map((p) => p.readyAt)) - performance.now()

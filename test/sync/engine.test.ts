@@ -115,6 +115,34 @@ describe('sync engine (the modes over the contact kind)', () => {
     expect(asked).to.deep.equal([12])
   })
 
+  it('an incremental pass sends what has come while IDENT is still finding more (a short batch, not a wait for a full one)', async () => {
+    await sync({})
+    const writesBefore = world.amo.writes('update').length
+    for (const p of ident.patients.slice(0, 5)) p.surname = `Изменённая ${p.id}`
+    // Patients 1–3 come at once; 4 and 5 only after a statement that runs until the test lets it end.
+    let release = (): void => undefined
+    const scan = new Promise<void>((resolve) => (release = resolve))
+    let scanEnded = false
+    let firstSentBeforeScanEnded: boolean | undefined
+    ident.readPatients = async function* (filter) {
+      if (!filter.since) return
+      yield* ident.patients.slice(0, 3)
+      await scan
+      scanEnded = true
+      yield* ident.patients.slice(3, 5)
+    }
+    const hold = setTimeout(release, 5000)
+    world.amo.hold = async () => {
+      firstSentBeforeScanEnded ??= !scanEnded
+      release()
+    }
+    const report = await sync({mode: 'incremental', batchSize: 250})
+    clearTimeout(hold)
+    expect(report.counts).to.include({read: 5, updated: 5, failed: 0})
+    expect(firstSentBeforeScanEnded, 'the first update sent before the slow statement ended').to.equal(true)
+    expect(world.amo.writes('update').slice(writesBefore).map((w) => w.size)).to.deep.equal([3, 2])
+  })
+
   it('deep re-creates a contact deleted in the CRM and reports a linked patient gone from IDENT', async () => {
     await sync({})
     const gone = world.amo.contactsOf(world.mapper, '2')[0]!
