@@ -11,6 +11,7 @@ import {
   AmoUnavailableError,
   type AmoFatalError,
 } from './errors.js'
+import {whileSending} from './departures.js'
 import type {RateLimiter} from './rate-limiter.js'
 import {requestedRetryDelayMs, retryDelayMs, type RetryOptions} from './retry.js'
 import type {TokenProvider} from './tokens.js'
@@ -109,10 +110,10 @@ export class AmoHttp {
     // Serialised before the limiter grants a send, so that the request leaves as soon as it is counted.
     const body = request.json === undefined ? undefined : JSON.stringify(request.json)
     for (;;) {
-      await this.#options.limiter.acquire()
+      const send = await this.#options.limiter.acquire()
       this.#throwIfStopped()
       stats.requests++
-      const attempt = await this.#attempt(request, body, token)
+      const attempt = await whileSending(send, () => this.#attempt(request, body, token))
       const where = `${request.method} ${redactedPath(request.url)}`
       let reason: string
       let status: number | undefined

@@ -35,6 +35,24 @@ export interface SendLedger {
 }
 
 /**
+ * A send the limiter let go, counted from its grant. A caller that can see when the request really
+ * leaves (its headers written to the socket: after a new connection is set up, or after this thread
+ * was busy with something else) says `departing()` at once: the send then stays in the window until
+ * `left()` stamps that moment, so that a late departure cannot meet the sends granted after it in one
+ * second at amoCRM. `left()` counts once; later calls change nothing.
+ */
+export interface GrantedSend {
+  departing(): void
+  left(): void
+}
+
+/** A send in the window: when it started (its grant, then its departure), and whether it is still on its way. */
+interface WindowEntry {
+  at: number
+  inTransit: boolean
+}
+
+/**
  * A sliding window of send times: at most `rate` sends start in any window of `windowMs`. Waiters are
  * served first come, first served; a waiting caller costs one timer, never a busy loop. With a
  * `shared` ledger the window also counts the other processes of the account; if that ledger fails
@@ -48,9 +66,9 @@ export class RateLimiter {
   #windowMs = RATE_WINDOW_MS
   readonly #now: () => number
   readonly #schedule: (wake: () => void, ms: number) => void
-  /** Start times of this process's sends still inside the window, oldest first. */
-  readonly #sent: number[] = []
-  readonly #waiting: Array<() => void> = []
+  /** This process's sends still inside the window (or on their way), in grant order. */
+  #sent: WindowEntry[] = []
+  readonly #waiting: Array<(send: GrantedSend) => void> = []
   /** The pending wake-up, if any; a stale one (superseded by a rate change) finds another here and does nothing. */
   #wake: (() => void) | undefined
   #shared: SendLedger | undefined
@@ -96,8 +114,8 @@ export class RateLimiter {
     if (!this.#sharingFailed) this.#shared ??= ledger
   }
 
-  /** Resolves when the caller may send one request; the send is counted from that moment. */
-  acquire(): Promise<void> {
+  /** Resolves when the caller may send one request; the send is counted from that moment (see `GrantedSend`). */
+  acquire(): Promise<GrantedSend> {
     return new Promise((resolve) => {
       this.#waiting.push(resolve)
       this.#serve()
@@ -116,23 +134,46 @@ export class RateLimiter {
     if (this.#wake || this.#asking) return
     while (this.#waiting.length > 0) {
       const wait = this.#localWait()
+      if (wait === Number.POSITIVE_INFINITY) return
       if (wait > 0) return this.#sleep(wait)
       if (this.#shared) return this.#askShared(this.#shared)
       this.#grant()
     }
   }
 
-  /** How long until this process's own window has room (0: now). */
+  /**
+   * How long until this process's own window has room (0: now). A send still on its way never leaves
+   * the window: with every counted send on its way there is no time to wait for, only a departure
+   * (`Infinity`; `left()` serves the waiters again).
+   */
   #localWait(): number {
     const now = this.#now()
-    while (this.#sent.length > 0 && this.#sent[0]! <= now - this.#windowMs) this.#sent.shift()
+    this.#sent = this.#sent.filter((s) => s.inTransit || s.at > now - this.#windowMs)
     if (this.#sent.length < this.#permits) return 0
-    return Math.max(1, Math.ceil(this.#sent[0]! + this.#windowMs - now))
+    const leaving = this.#sent.filter((s) => !s.inTransit).map((s) => s.at)
+    if (leaving.length === 0) return Number.POSITIVE_INFINITY
+    return Math.max(1, Math.ceil(Math.min(...leaving) + this.#windowMs - now))
   }
 
   #grant(): void {
-    this.#sent.push(this.#now())
-    this.#waiting.shift()!()
+    const entry: WindowEntry = {at: this.#now(), inTransit: false}
+    this.#sent.push(entry)
+    let departed = false
+    this.#waiting.shift()!({
+      departing: () => {
+        if (departed || entry.inTransit) return
+        entry.inTransit = true
+        if (!this.#sent.includes(entry)) this.#sent.push(entry)
+      },
+      left: () => {
+        if (departed) return
+        departed = true
+        if (!entry.inTransit) return
+        entry.at = Math.max(entry.at, this.#now())
+        entry.inTransit = false
+        this.#serve()
+      },
+    })
   }
 
   #askShared(ledger: SendLedger): void {

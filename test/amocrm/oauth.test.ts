@@ -3,7 +3,7 @@ import nock from 'nock'
 
 import {AmoBlockedError, AmoOAuthError, AmoOutcomeUnknownError} from '../../src/amocrm/errors.js'
 import {buildAuthorizeUrl, consentBaseUrl, exchangeAuthorizationCode, refreshAccessToken} from '../../src/amocrm/oauth.js'
-import {RateLimiter} from '../../src/amocrm/rate-limiter.js'
+import {type GrantedSend, RateLimiter} from '../../src/amocrm/rate-limiter.js'
 import {BASE, rejection} from './helpers.js'
 
 const CLIENT = {
@@ -28,7 +28,7 @@ class CountingLimiter extends RateLimiter {
     super({rate: 1000})
   }
 
-  override async acquire(): Promise<void> {
+  override async acquire(): Promise<GrantedSend> {
     this.acquired++
     return super.acquire()
   }

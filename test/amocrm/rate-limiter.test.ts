@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {expect} from 'chai'
 
-import {getSharedRateLimiter, RATE_WINDOW_MS, RateLimiter} from '../../src/amocrm/rate-limiter.js'
+import {getSharedRateLimiter, type GrantedSend, RATE_WINDOW_MS, RateLimiter} from '../../src/amocrm/rate-limiter.js'
 import {FileSendLedger, sendLedgerPath} from '../../src/amocrm/send-ledger.js'
 import {mostInWindow} from '../helpers/windows.js'
 
@@ -129,6 +129,49 @@ describe('amocrm/RateLimiter', () => {
       await Promise.all(all)
       expect(grants).to.deep.equal(expected)
     }
+  })
+
+  it('counts a send from when it left, when that was after its grant: a late departure cannot meet the next sends in one window', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({rate: 2, now: time.now, schedule: time.schedule})
+    const departures: number[] = []
+    const leave = (send: GrantedSend) => {
+      send.left()
+      departures.push(time.now())
+    }
+    const sends = [0, 1, 2, 3].map((i) =>
+      limiter.acquire().then((send) => {
+        send.departing()
+        // The first request leaves 500 ms after its grant (a connection being set up, this thread busy).
+        if (i === 0) time.schedule(() => leave(send), 500)
+        else leave(send)
+      }),
+    )
+    await time.advance()
+    await Promise.all(sends)
+    // Counted from their grants (0, 0, then 1100, 1100), the sends at 500, 1100 and 1100 would be
+    // three in one window; counted from their departures, never more than two.
+    expect(mostInWindow(departures, RATE_WINDOW_MS)).to.equal(2)
+    expect([...departures].sort((a, b) => a - b)).to.deep.equal([0, 500, 1100, 1600])
+  })
+
+  it('keeps a send on its way in the window however long it takes, and lets the next go once it has left', async () => {
+    const time = fakeTime()
+    const limiter = new RateLimiter({rate: 1, now: time.now, schedule: time.schedule})
+    const first = await limiter.acquire()
+    first.departing()
+    let second: number | undefined
+    const next = limiter.acquire().then((send) => {
+      second = time.now()
+      send.left()
+    })
+    await time.advance(5000)
+    expect(second, 'granted while the first was still on its way').to.equal(undefined)
+    first.left()
+    first.left() // counts once
+    await time.advance()
+    await next
+    expect(second).to.equal(5000 + RATE_WINDOW_MS)
   })
 
   it('refuses a rate that is not a positive number', () => {

@@ -285,8 +285,9 @@ function countingLimiter(rate: number): {limiter: RateLimiter; granted: number[]
   const limiter = new RateLimiter({rate, now: () => (clock = performance.now())})
   const acquire = limiter.acquire.bind(limiter)
   limiter.acquire = async () => {
-    await acquire()
+    const send = await acquire()
     granted.push(clock)
+    return send
   }
   return {limiter, granted}
 }
