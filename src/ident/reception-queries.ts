@@ -211,7 +211,7 @@ export class ReceptionQueries extends SchemaQueries {
   }
 
   /**
-   * Ids of the receptions changed at or after `since` or whose no-show time has just come: a UNION of
+   * Ids of the receptions changed at or after `since` or whose no-show time has just come: a UNION ALL of
    * one statement per source, each a range condition — the reception's own change and status columns
    * (IDENT may set a status without touching `DateTimeChanged`), its orders (the price, the services),
    * its patient's Persons row (the deal's name) — and the no-shows, never an OR across joins.
@@ -258,7 +258,9 @@ export class ReceptionQueries extends SchemaQueries {
         .select({rid: col('Receptions.ID')})
         .whereRaw('1 = 0')
     const [first, ...rest] = parts
-    return rest.length > 0 ? first!.union(rest) : first!
+    // UNION ALL (IN does not mind a repeated id): a plain UNION lets SQLite merge the parts in id order
+    // instead of reading the few changed rows through their indexes (0.55 s → 0.37 s at 100,000 patients).
+    return rest.length > 0 ? first!.unionAll(rest) : first!
   }
 
   /** Receptions with no status at all whose end (`PlanEnd`, else `PlanStart`) lies in `(after, upTo]`. */
