@@ -164,26 +164,12 @@ const VISITS_OLD_SHAPE = {
 
 const CHANGED_IDS_BY_CHANGES = {
   sql: 'select distinct top (@p0) [c].[pid] from (select [ID_Persons] as [pid] from [Patients] where [DateTimeChanged] >= @p1 union all select [ID] as [pid] from [Persons] where [DateTimeChanged] >= @p2 union all select [ID_Patients] as [pid] from [Receptions] where [DateTimeChanged] >= @p3 union all select [ID_Patients] as [pid] from [PaymentsIn] where [DateTimeChanged] >= @p4 union all select [ID_Patients] as [pid] from [Orders] where [DateTimeChanged] >= @p5) as [c] order by [c].[pid] asc',
-  bindings: [
-    1001,
-    '2026-11-20T10:00:00',
-    '2026-11-20T10:00:00',
-    '2026-11-20T10:00:00',
-    '2026-11-20T10:00:00',
-    '2026-11-20T10:00:00',
-  ],
+  bindings: [1001, '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00'],
 }
 
 const CHANGED_IDS_BY_STATUSES = {
   sql: 'select distinct top (@p0) [c].[pid] from (select [ID_Patients] as [pid] from [Receptions] where ([PatientAppeared] >= @p1 or [ReceptionStarted] >= @p2 or [ReceptionEnded] >= @p3 or [CheckIssued] >= @p4 or [ReceptionCanceled] >= @p5)) as [c] order by [c].[pid] asc',
-  bindings: [
-    1001,
-    '2026-11-20T10:00:00',
-    '2026-11-20T10:00:00',
-    '2026-11-20T10:00:00',
-    '2026-11-20T10:00:00',
-    '2026-11-20T10:00:00',
-  ],
+  bindings: [1001, '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00', '2026-11-20T10:00:00'],
 }
 
 const CHANGED_SINCE_OLD_SHAPE = {
@@ -229,7 +215,7 @@ describe('ident SQL (SQL Server text, pinned)', () => {
     expect(compiled(queries.changedPatientIds('2026-11-20 10:00:00', 1001))).to.deep.equal(CHANGED_IDS)
   })
 
-  it('the same in two parts, sent at once (an incremental pass without a limit): the tables\' DateTimeChanged ranges, and apart the receptions\' status datetimes, which no index covers', () => {
+  it("the same in two parts, sent at once (an incremental pass without a limit): the tables' DateTimeChanged ranges, and apart the receptions' status datetimes, which no index covers", () => {
     expect(compiled(queries.changedPatientIds('2026-11-20 10:00:00', 1001, 'changes'))).to.deep.equal(CHANGED_IDS_BY_CHANGES)
     expect(compiled(queries.changedPatientIds('2026-11-20 10:00:00', 1001, 'statuses'))).to.deep.equal(CHANGED_IDS_BY_STATUSES)
   })

@@ -140,7 +140,12 @@ describe('sync engine (the modes over the contact kind)', () => {
     clearTimeout(hold)
     expect(report.counts).to.include({read: 5, updated: 5, failed: 0})
     expect(firstSentBeforeScanEnded, 'the first update sent before the slow statement ended').to.equal(true)
-    expect(world.amo.writes('update').slice(writesBefore).map((w) => w.size)).to.deep.equal([3, 2])
+    expect(
+      world.amo
+        .writes('update')
+        .slice(writesBefore)
+        .map((w) => w.size),
+    ).to.deep.equal([3, 2])
   })
 
   it('deep re-creates a contact deleted in the CRM and reports a linked patient gone from IDENT', async () => {

@@ -69,7 +69,7 @@ describe('groupsAsReady (groups of what the source has ready)', () => {
     ])
   })
 
-  it('ends the source when the consumer stops early, and passes on the source\'s error', async () => {
+  it("ends the source when the consumer stops early, and passes on the source's error", async () => {
     let finished = false
     async function* endless(): AsyncGenerator<number> {
       try {
