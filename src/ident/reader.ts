@@ -193,19 +193,11 @@ export class IdentReader {
   }
 
   /** Patients by id, `PATIENT_IDS_PER_READ` to a read (with `since` too: those of them changed). */
-  private async *readByIds(selection: PatientSelection & {ids: readonly number[]}): AsyncGenerator<Patient> {
-    let left = selection.limit ?? Number.POSITIVE_INFINITY
-    for (let i = 0; i < selection.ids.length && left > 0; i += PATIENT_IDS_PER_READ) {
-      const chunk = {
-        ...selection,
-        ids: selection.ids.slice(i, i + PATIENT_IDS_PER_READ),
-        limit: Number.isFinite(left) ? left : undefined,
-      }
-      for await (const patient of this.readSelection(chunk)) {
-        left--
-        yield patient
-      }
-    }
+  private readByIds(selection: PatientSelection & {ids: readonly number[]}): AsyncGenerator<Patient> {
+    const chunks: PatientSelection[] = []
+    for (let i = 0; i < selection.ids.length; i += PATIENT_IDS_PER_READ)
+      chunks.push({...selection, ids: selection.ids.slice(i, i + PATIENT_IDS_PER_READ)})
+    return this.readEach(chunks, selection.limit)
   }
 
   async readPatient(id: string): Promise<Patient | null> {
@@ -398,19 +390,33 @@ export class IdentReader {
   }
 
   /** Every patient (the first `limit`), a slice of `patientsPerSlice` at a time. */
-  private async *readSlices(limit: number | undefined): AsyncGenerator<Patient> {
-    let left = limit ?? Number.POSITIVE_INFINITY
-    for (let after = -1; left > 0;) {
+  private readSlices(limit: number | undefined): AsyncGenerator<Patient> {
+    return this.readEach(this.slices(), limit)
+  }
+
+  /** The id ranges of every patient, a slice at a time; each slice's end is asked for when it is needed. */
+  private async *slices(): AsyncGenerator<PatientSelection> {
+    for (let after = -1; ;) {
       const size = after === -1 ? Math.min(this.firstSlice, this.patientsPerSlice) : this.patientsPerSlice
       const end = await this.connection.first<{upTo: unknown; n: unknown}>(this.queries.sliceEnd(after, size))
       if (end?.upTo === null || end?.upTo === undefined) return
       const upTo = Number(end.upTo)
-      for await (const patient of this.readSelection({idRange: {after, upTo}, limit: Number.isFinite(left) ? left : undefined})) {
+      yield {idRange: {after, upTo}}
+      if (Number(end.n) < size) return
+      after = upTo
+    }
+  }
+
+  /** The patients of each selection in turn, the first `limit` of them all (no selection is asked for past it). */
+  private async *readEach(selections: AsyncIterable<PatientSelection> | Iterable<PatientSelection>, limit: number | undefined) {
+    let left = limit ?? Number.POSITIVE_INFINITY
+    if (left <= 0) return
+    for await (const selection of selections) {
+      for await (const patient of this.readSelection({...selection, limit: Number.isFinite(left) ? left : undefined})) {
         left--
         yield patient
       }
-      if (Number(end.n) < size) return
-      after = upTo
+      if (left <= 0) return
     }
   }
 
