@@ -221,6 +221,17 @@ export interface ListQuery {
   onlyDeleted?: boolean
 }
 
+/** Whether `q` lists every live entity in id order: nothing to filter or sort. */
+export function filtersNothing(q: ListQuery): boolean {
+  const {query, order, onlyDeleted, ...filters} = q
+  return (
+    (query === undefined || query.trim() === '') &&
+    (order === undefined || (order.field === 'id' && order.direction === 'asc')) &&
+    !onlyDeleted &&
+    Object.values(filters).every((v) => v === undefined)
+  )
+}
+
 /**
  * The entities that pass `q`'s shared filters (plus `more`), in its order (default: `id` ascending).
  * `searchNames` gives the texts the fuzzy `query` looks at besides the custom-field values.

@@ -9,6 +9,7 @@ import {
   type StoredFieldValues,
   type StoredTag,
   type TagChanges,
+  filtersNothing,
   pickEntities,
   readNames,
   readTimes,
@@ -135,6 +136,12 @@ interface ContactDraft {
 export class ContactStore implements SandboxStore {
   private fields: StoredField[] = []
   private contacts = new Map<number, StoredContact>()
+  /**
+   * The live contacts in id order, made again only after a contact is added, trashed or restored. A
+   * listing of the whole account filters nothing, page after page: built for every page, it cost a
+   * third of the sandbox's time per page at 100,000 contacts, and left 800 KB of garbage each time.
+   */
+  private liveContacts: StoredContact[] | undefined
   private tags = new TagSet([], FIRST_TAG_ID)
   private next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID}
   /** Base URL for links in what the in-process face returns (HTTP answers use the request's host). */
@@ -157,6 +164,7 @@ export class ContactStore implements SandboxStore {
   reset(): void {
     this.fields = []
     this.contacts = new Map()
+    this.liveContacts = undefined
     this.tags = new TagSet([], FIRST_TAG_ID)
     this.next = {contact: FIRST_CONTACT_ID, field: FIRST_FIELD_ID, enum: FIRST_ENUM_ID}
     if (this.seedFields)
@@ -194,6 +202,7 @@ export class ContactStore implements SandboxStore {
     // data files written before deals knew only contact fields
     this.fields = structuredClone(snapshot.fields).map((f) => ({...f, entity_type: f.entity_type ?? 'contacts'}))
     this.contacts = new Map(snapshot.contacts.map((c) => [c.id, structuredClone(c)]))
+    this.liveContacts = undefined
     const {tag, ...next} = snapshot.next
     this.tags = new TagSet(structuredClone(snapshot.tags ?? []), tag)
     this.next = next
@@ -275,6 +284,7 @@ export class ContactStore implements SandboxStore {
       applyFields(contact.custom_fields, d.fields)
       contact.tag_ids = this.tags.apply(contact.tag_ids, d.tags)
       this.contacts.set(contact.id, contact)
+      this.liveContacts = undefined
       return {contact, requestId: d.requestId}
     })
     this.onChange()
@@ -317,7 +327,10 @@ export class ContactStore implements SandboxStore {
 
   private trash(id: number, deleted: boolean): boolean {
     const changed = setTrashed(this.contacts.get(id), deleted, this.nowSeconds(), this.account.managerUserId)
-    if (changed) this.onChange()
+    if (changed) {
+      this.liveContacts = undefined
+      this.onChange()
+    }
     return changed
   }
 
@@ -363,6 +376,7 @@ export class ContactStore implements SandboxStore {
   }
 
   queryContacts(q: ContactQuery): StoredContact[] {
+    if (filtersNothing(q)) return (this.liveContacts ??= queryEntities(this.contacts.values(), {}, () => []))
     return queryEntities(this.contacts.values(), q, (c) => [c.name, c.first_name, c.last_name])
   }
 

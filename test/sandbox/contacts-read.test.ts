@@ -173,6 +173,33 @@ describe('sandbox: reading contacts', () => {
     })
   })
 
+  it('lists every live contact as it is now, page after page, whatever was created, changed, trashed or restored between two pages', async () => {
+    const ids = async () => {
+      const page = await call<ListBody>(sandbox(), 'GET', '/api/v4/contacts?limit=250')
+      return page.status === 204 ? [] : page.body._embedded.contacts.map((c) => [c.id, c.name])
+    }
+    const [a, b] = sandbox().store.createContacts([{name: 'Первый'}, {name: 'Второй'}])
+    expect(await ids()).to.deep.equal([
+      [a!.id, 'Первый'],
+      [b!.id, 'Второй'],
+    ])
+    sandbox().store.deleteContact(a!.id)
+    expect(await ids()).to.deep.equal([[b!.id, 'Второй']])
+    const [c] = sandbox().store.createContacts([{name: 'Третий'}])
+    sandbox().store.updateContacts([{id: b!.id, name: 'Второй, исправлен'}])
+    expect(await ids()).to.deep.equal([
+      [b!.id, 'Второй, исправлен'],
+      [c!.id, 'Третий'],
+    ])
+    sandbox().store.restoreContact(a!.id)
+    expect((await ids()).map(([id]) => id)).to.deep.equal([a!.id, b!.id, c!.id])
+    // A filtered listing is its own: only what matches.
+    const found = await call<ListBody>(sandbox(), 'GET', `/api/v4/contacts?query=${encodeURIComponent('Третий')}`)
+    expect(found.body._embedded.contacts.map((x) => x.id)).to.deep.equal([c!.id])
+    sandbox().reset()
+    expect(await ids()).to.deep.equal([])
+  })
+
   describe('deleted contacts', () => {
     it('are 204 by id, absent from lists and searches, present with only_deleted', async () => {
       const [a, b] = sandbox().store.createContacts([{name: 'Живой'}, {name: 'Удалённый'}])
