@@ -28,6 +28,7 @@ import {
 import {type OAuthClient, OAuthServer, type OAuthSnapshot, type TokenResponse} from './oauth.js'
 import {ContactStore, SANDBOX_ACCOUNT_ID, SANDBOX_ADMIN_ID, SANDBOX_MANAGER_ID, type SandboxStore, type StoreSnapshot} from './store.js'
 import {API_PREFIX, RateLimiter, type RecordedRequest, TrafficLog} from './traffic.js'
+import {AnswerTurns} from './turns.js'
 import {isValidTimeZone} from './tz.js'
 
 /** The long-lived token every sandbox accepts unless told otherwise. */
@@ -165,6 +166,8 @@ class SandboxServer {
   readonly traffic = new TrafficLog()
   readonly settings: SandboxSettings
   private readonly limiter = new RateLimiter()
+  /** One answer worked out per turn of the loop, so that arrivals are stamped when they come (see AnswerTurns). */
+  private readonly answerTurns = new AnswerTurns()
   private readonly http: Server
   private readonly dataFile: string | undefined
   private readonly onRequestDone: ((request: RecordedRequest) => void) | undefined
@@ -407,6 +410,7 @@ class SandboxServer {
     const fault = this.faults.take(method, rec.path)
     const delay = this.settings.latencyMs + (fault?.kind === 'latency' ? (fault.latencyMs ?? 0) : 0)
     if (delay > 0) await sleep(delay)
+    await this.answerTurns.next()
     if (fault?.kind === 'drop') return drop()
     const apply = (): SandboxResponse => {
       try {

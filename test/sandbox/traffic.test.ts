@@ -1,6 +1,9 @@
+import {once} from 'node:events'
+import {connect, type Socket} from 'node:net'
+
 import {expect} from 'chai'
 
-import {type Sandbox, type SandboxOptions, startSandbox} from '../../src/sandbox/index.js'
+import {type Sandbox, SANDBOX_TOKEN, type SandboxOptions, startSandbox} from '../../src/sandbox/index.js'
 import {RateLimiter, TrafficLog} from '../../src/sandbox/traffic.js'
 import {call} from './helpers.js'
 
@@ -83,6 +86,45 @@ describe('sandbox: rate limit, recording and faults', () => {
       // [990, 1990) holds 990, 1000, 1500; [1000, 2000) holds 1000, 1500 and the four at 199x: 6 API requests
       expect(log.maxInWindow(1000)).to.equal(6)
       expect(log.maxInWindow(30)).to.equal(4)
+    })
+
+    it('stamps a request arriving while answers fall due together before the rest of them are worked out, as a gateway would', async () => {
+      // Five requests that arrive in one turn fall due in one turn, 0.3 s later; each answer holds the
+      // thread 30 ms here (as a large page does). A sixth, written while the first answer is worked out,
+      // must be stamped before the second answer is, not after all five: 0.1 s late, the rate count
+      // would see it in the next second, with requests sent a second after it.
+      const done: number[] = []
+      let duringFirstAnswer: (() => void) | undefined
+      const s = await start({
+        rateLimit: 0,
+        latencyMs: 300,
+        onRequest: (r) => {
+          if (!r.path.startsWith('/api/v4/contacts')) return
+          duringFirstAnswer?.()
+          duringFirstAnswer = undefined
+          busy(30)
+          done.push(performance.timeOrigin + performance.now())
+        },
+      })
+      const sockets = await Promise.all(
+        Array.from({length: 6}, async () => {
+          const socket = connect(s.port, '127.0.0.1')
+          await once(socket, 'connect')
+          return socket
+        }),
+      )
+      const answered = sockets.map((socket) => once(socket, 'data'))
+      const get = (socket: Socket, path: string) =>
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nAuthorization: Bearer ${SANDBOX_TOKEN}\r\n\r\n`)
+      // Written while this thread is held, the five are read by the server in one turn.
+      for (const [i, socket] of sockets.slice(0, 5).entries()) get(socket, `/api/v4/contacts?page=${i + 1}`)
+      busy(20)
+      duringFirstAnswer = () => get(sockets[5]!, '/api/v4/account')
+      await Promise.all(answered)
+      for (const socket of sockets) socket.destroy()
+      const arrival = s.requests.find((r) => r.path === '/api/v4/account')!
+      expect(done).to.have.length(5)
+      expect(arrival.at, 'stamped before the second answer was worked out').to.be.below(done[1]!)
     })
 
     it('records every request with method, path+query, status and both clocks; control calls excluded', async () => {
@@ -194,3 +236,9 @@ describe('sandbox: rate limit, recording and faults', () => {
     })
   })
 })
+
+/** Holds this thread, as working out a large answer does. */
+function busy(ms: number): void {
+  const until = performance.now() + ms
+  while (performance.now() < until);
+}
