@@ -284,9 +284,9 @@ export class ContactStore implements SandboxStore {
       applyFields(contact.custom_fields, d.fields)
       contact.tag_ids = this.tags.apply(contact.tag_ids, d.tags)
       this.contacts.set(contact.id, contact)
-      this.liveContacts = undefined
       return {contact, requestId: d.requestId}
     })
+    this.liveContacts = undefined
     this.onChange()
     return out
   }
